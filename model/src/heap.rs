@@ -1,0 +1,193 @@
+//! The model heap: typed handles with generations into per-type slabs whose slots are reused, so
+//! a stale pointer aliases a newer object exactly as after slab reuse.
+//!
+//! Each slot has an engine-visible lifecycle word holding the id of its current occupant (or the
+//! negated id of the last one once freed). Allocation and free are read-modify-writes of that word,
+//! and so is every checked dereference: an RMW, not a plain load, because loom 0.7 can miss the
+//! race between a plain load and a later store (tokio-rs/loom#166); as RMWs the free and the access
+//! are dependent and every engine orders them both ways. The memory itself (`Arc<T>`) stays readable
+//! after free, as freed slab memory does until reused; the oracle is what says it was freed.
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use crate::oracle::ObjId;
+use crate::sync::{current_oracle, Atomic, Step};
+
+/// Slots per slab: a scenario allocates a handful of objects of each type.
+pub const SLOTS_PER_SLAB_MAX: usize = 64;
+
+/// A pointer to an object of type `T` in the model heap. Copying it is free; it may dangle.
+pub struct Handle<T> {
+    slot: u32,
+    obj: ObjId,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Handle<T> {}
+impl<T> PartialEq for Handle<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.slot == other.slot && self.obj == other.obj
+    }
+}
+impl<T> Eq for Handle<T> {}
+impl<T> std::fmt::Debug for Handle<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Handle(slot {}, obj {:?})", self.slot, self.obj)
+    }
+}
+
+impl<T> Handle<T> {
+    /// The allocation this handle was made for.
+    pub fn obj(self) -> ObjId {
+        self.obj
+    }
+
+    /// Encode for an engine atomic (a published pointer field); 0 is NULL.
+    pub fn encode(self) -> i64 {
+        ((self.slot as i64) << 32) | (self.obj.0 as i64 + 1)
+    }
+
+    /// Decode what [`encode`](Self::encode) wrote.
+    pub fn decode(v: i64) -> Option<Handle<T>> {
+        if v == 0 {
+            return None;
+        }
+        let slot = (v >> 32) as u32;
+        let obj = ObjId(((v & 0xffff_ffff) - 1) as u32);
+        Some(Handle { slot, obj, _t: PhantomData })
+    }
+}
+
+struct Slot<T> {
+    word: Arc<Atomic>,
+    value: Arc<T>,
+    occupant: ObjId,
+}
+
+/// One slab (`kmem_cache`) of objects of type `T`.
+pub struct Heap<T> {
+    kind: &'static str,
+    slots: std::sync::Mutex<Slab<T>>,
+}
+
+struct Slab<T> {
+    slots: Vec<Slot<T>>,
+    /// Freed slots, most recently freed last (SLUB hands those out first).
+    free: Vec<u32>,
+}
+
+fn live(obj: ObjId) -> i64 {
+    obj.0 as i64 + 1
+}
+
+fn dead(obj: ObjId) -> i64 {
+    -(obj.0 as i64 + 1)
+}
+
+impl<T> Heap<T> {
+    /// An empty slab for objects named `kind` in reports (`file`, `ufile`, `umem`).
+    pub fn new(kind: &'static str) -> Heap<T> {
+        Heap { kind, slots: std::sync::Mutex::new(Slab { slots: Vec::new(), free: Vec::new() }) }
+    }
+
+    fn slab(&self) -> std::sync::MutexGuard<'_, Slab<T>> {
+        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `kmalloc` + init: one step (the RMW that claims the slot). `init` builds the object
+    /// knowing its identity (its krefs name it in the ref tracker).
+    pub fn alloc(&self, step: Step, init: impl FnOnce(ObjId) -> T) -> Handle<T> {
+        let (_, oracle) = current_oracle();
+        let obj = oracle.obj_alloc(self.kind);
+        let value = Arc::new(init(obj));
+        let (slot, word) = {
+            let mut slab = self.slab();
+            let slot = match slab.free.pop() {
+                Some(s) => {
+                    let entry = &mut slab.slots[s as usize];
+                    entry.value = Arc::clone(&value);
+                    entry.occupant = obj;
+                    s
+                }
+                None => {
+                    assert!(slab.slots.len() < SLOTS_PER_SLAB_MAX, "slab {} full", self.kind);
+                    slab.slots.push(Slot { word: Arc::new(Atomic::new(0)), value, occupant: obj });
+                    slab.slots.len() as u32 - 1
+                }
+            };
+            (slot, Arc::clone(&slab.slots[slot as usize].word))
+        };
+        let old = word.swap(step, live(obj));
+        assert!(old <= 0, "slab {} slot {slot} allocated while occupied ({old})", self.kind);
+        Handle { slot, obj, _t: PhantomData }
+    }
+
+    /// A checked dereference: one RMW step. A freed or reused target is a use-after-free
+    /// finding; the memory is returned anyway (what the kernel would read).
+    pub fn deref(&self, step: Step, h: Handle<T>, access: &str) -> Arc<T> {
+        let (word, value, occupant) = self.slot(h);
+        let seen = word.fetch_add(step, 0);
+        if seen != live(h.obj) {
+            let (_, oracle) = current_oracle();
+            let now = (occupant != h.obj && seen > 0).then_some(occupant);
+            oracle.report_uaf(h.obj, now, access, false);
+        }
+        value
+    }
+
+    /// The object, without a check and without a step: for code that holds a reference the
+    /// kernel's rules already guarantee (the caller's own counted reference). Still returns
+    /// what the slot holds now, so a wrong guarantee shows up at the next checked access.
+    pub fn get(&self, h: Handle<T>) -> Arc<T> {
+        self.slot(h).1
+    }
+
+    /// `kfree`: one RMW step. Freeing a freed or reused slot is a double-free finding.
+    pub fn free(&self, step: Step, h: Handle<T>) {
+        let (word, _, _) = self.slot(h);
+        let seen = word.cmpxchg(step, live(h.obj), dead(h.obj));
+        let (_, oracle) = current_oracle();
+        if seen != live(h.obj) {
+            oracle.report_uaf(h.obj, None, "Free", true);
+            return;
+        }
+        oracle.obj_freed(h.obj);
+        self.slab().free.push(h.slot);
+    }
+
+    /// Whether the object is still allocated (oracle view, not a step).
+    pub fn is_live(&self, h: Handle<T>) -> bool {
+        let (_, oracle) = current_oracle();
+        oracle.obj_live(h.obj)
+    }
+
+    /// `kind#seq` of the allocation behind `h`.
+    pub fn name(&self, h: Handle<T>) -> String {
+        let (_, oracle) = current_oracle();
+        oracle.obj_name(h.obj)
+    }
+
+    /// Every live object, for quiescence walks.
+    pub fn live_handles(&self) -> Vec<Handle<T>> {
+        let (_, oracle) = current_oracle();
+        self.slab()
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| oracle.obj_live(s.occupant))
+            .map(|(i, s)| Handle { slot: i as u32, obj: s.occupant, _t: PhantomData })
+            .collect()
+    }
+
+    fn slot(&self, h: Handle<T>) -> (Arc<Atomic>, Arc<T>, ObjId) {
+        let slab = self.slab();
+        let s = &slab.slots[h.slot as usize];
+        (Arc::clone(&s.word), Arc::clone(&s.value), s.occupant)
+    }
+}

@@ -1,0 +1,95 @@
+//! `struct kref` / `refcount_t` with the kernel's rules, and a ref_tracker of who holds each count.
+//!
+//! An increment from zero and a decrement below zero are findings (refcount_t warns on both; both
+//! mean a use-after-free is near). Each get names its holder and each put the holder letting go,
+//! so a leak report can name the chain of references that keeps an object alive.
+
+use crate::oracle::{FindingKind, Holder, ObjId};
+use crate::sync::{current_oracle, Atomic, Step};
+
+/// A reference count of one object.
+pub struct Kref {
+    count: Atomic,
+    obj: ObjId,
+    name: &'static str,
+}
+
+impl Kref {
+    /// `kref_init`: the count starts at 1, held by `holder`.
+    pub fn new(obj: ObjId, name: &'static str, holder: Holder) -> Kref {
+        let (_, oracle) = current_oracle();
+        oracle.hold(obj, holder);
+        Kref { count: Atomic::new(1), obj, name }
+    }
+
+    /// A count that starts at `value` with the given holders (none for a count of 0).
+    pub fn with_value(obj: ObjId, name: &'static str, value: i64) -> Kref {
+        Kref { count: Atomic::new(value), obj, name }
+    }
+
+    fn note(&self, old: i64, new: i64) {
+        let (_, oracle) = current_oracle();
+        oracle.note(format!("{} {} {old}->{new}", oracle.obj_name(self.obj), self.name));
+    }
+
+    /// `kref_get` / `get_file`: an increment from 0 is a finding.
+    pub fn get(&self, step: Step, holder: Holder) {
+        let old = self.count.fetch_add(step, 1);
+        self.note(old, old + 1);
+        let (_, oracle) = current_oracle();
+        if old <= 0 {
+            let name = oracle.obj_name(self.obj);
+            let tid = oracle.current_tid();
+            oracle.report(
+                FindingKind::RefcountIncFromZero,
+                tid,
+                format!("refcount_t: addition on 0; use-after-free ({} of {name})", self.name),
+                Some(name),
+                vec![format!("{} was {old} when {step} took a reference", self.name)],
+            );
+        }
+        oracle.hold(self.obj, holder);
+    }
+
+    /// `kref_get_unless_zero` / `atomic_long_inc_not_zero`: true when the reference was taken.
+    pub fn get_unless_zero(&self, step: Step, holder: Holder) -> bool {
+        let old = self.count.inc_not_zero(step);
+        if old == 0 {
+            return false;
+        }
+        self.note(old, old + 1);
+        let (_, oracle) = current_oracle();
+        oracle.hold(self.obj, holder);
+        true
+    }
+
+    /// `kref_put` / `fput`: true when this put took the count to zero (the caller releases).
+    pub fn put(&self, step: Step, holder: &Holder) -> bool {
+        let new = self.count.dec_return(step);
+        self.note(new + 1, new);
+        let (_, oracle) = current_oracle();
+        oracle.unhold(self.obj, holder);
+        if new < 0 {
+            let name = oracle.obj_name(self.obj);
+            let tid = oracle.current_tid();
+            oracle.report(
+                FindingKind::RefcountUnderflow,
+                tid,
+                format!("refcount_t: underflow; use-after-free ({} of {name})", self.name),
+                Some(name),
+                vec![format!("{} went {} -> {new} at {step}", self.name, new + 1)],
+            );
+        }
+        new == 0
+    }
+
+    /// The count as last written (reports, quiescence). Not a step.
+    pub fn peek(&self) -> i64 {
+        self.count.peek()
+    }
+
+    /// The object this count belongs to.
+    pub fn obj(&self) -> ObjId {
+        self.obj
+    }
+}

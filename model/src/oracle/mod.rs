@@ -1,0 +1,281 @@
+//! The lifetime oracle: everything the checker knows about an execution that the engines must not
+//! see. It is std-only bookkeeping behind one std mutex, touched only from inside facade steps or
+//! model code between steps, so it never adds a scheduling point and never blocks under loom or
+//! shuttle (one model thread runs at a time there).
+//!
+//! It keeps the execution's event log (one entry per engine access, named by its step), the
+//! threads, lockdep's view of who holds and waits for which lock, the objects of the model heap
+//! (allocated by, freed by, who holds a reference: a ref_tracker), pin intervals for the procfs
+//! truth, observations, and the findings.
+
+mod finding;
+mod leak;
+mod lockdep;
+mod objects;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+pub use finding::{Finding, FindingKind};
+pub use lockdep::{LockId, LockMode};
+pub use objects::{Holder, ObjId};
+
+use crate::sync::{Engine, Step};
+use crate::Abort;
+
+/// A model execution may take at most this many engine accesses; past it the execution is a
+/// livelock finding (a retry loop that never makes progress), never a hung checker.
+pub const STEPS_PER_EXECUTION_MAX: usize = 20_000;
+
+/// One engine access of one model thread.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Dense thread number: 0 is the scenario's setup / quiescence thread, then in spawn order.
+    pub tid: usize,
+    /// The step's stable name.
+    pub step: Step,
+    /// The lock the step acts on, when it is a lock operation.
+    pub lock: Option<&'static str>,
+    /// Whether the thread had to wait (it was blocked before the access completed).
+    pub waited: bool,
+    /// Object states that changed at this step (`file#1 f_count 2->1`), for traces.
+    pub notes: Vec<String>,
+}
+
+/// The interleaving a replaying scheduler must follow: `(thread, step)` in order.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayPlan {
+    /// The steps.
+    pub steps: Vec<(usize, String)>,
+}
+
+/// The first place where a replayed execution left its plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReplayDivergence {
+    /// Index of the token step.
+    pub index: usize,
+    /// What the token said: thread and step.
+    pub expected: (usize, String),
+    /// What the model did instead.
+    pub found: (usize, String),
+}
+
+struct ThreadInfo {
+    name: String,
+    /// The step under way: its name, its lock, and the log length when it began.
+    pending: Option<(Step, Option<&'static str>, usize)>,
+    finished: bool,
+}
+
+#[derive(Default)]
+struct State {
+    threads: Vec<ThreadInfo>,
+    keys: HashMap<u64, usize>,
+    log: Vec<Event>,
+    findings: Vec<Finding>,
+    objects: objects::Objects,
+    lockdep: lockdep::Lockdep,
+    observations: BTreeMap<String, String>,
+    aborted: Option<Abort>,
+    replay: Option<Arc<ReplayPlan>>,
+    divergence: Option<ReplayDivergence>,
+    pins: Vec<objects::PinInterval>,
+}
+
+/// The oracle of one execution.
+pub struct Oracle {
+    engine: Engine,
+    state: Mutex<State>,
+}
+
+impl Oracle {
+    /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
+    pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
+        let state = State {
+            threads: vec![ThreadInfo { name: "setup".into(), pending: None, finished: false }],
+            replay,
+            ..State::default()
+        };
+        Oracle { engine, state: Mutex::new(state) }
+    }
+
+    fn st(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The engine this execution runs under.
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    // ---- threads and steps -------------------------------------------------------------------
+
+    /// Register a thread about to be spawned; returns its dense id.
+    pub(crate) fn thread_create(&self, name: &str) -> usize {
+        let mut st = self.st();
+        st.threads.push(ThreadInfo { name: name.to_string(), pending: None, finished: false });
+        st.threads.len() - 1
+    }
+
+    /// Map the engine's id of the running thread to `tid`.
+    pub(crate) fn thread_bind(&self, key: u64, tid: usize) {
+        self.st().keys.insert(key, tid);
+    }
+
+    /// Mark the running thread finished (for preemption counting).
+    pub fn thread_finish(&self, tid: usize) {
+        self.st().threads[tid].finished = true;
+    }
+
+    /// The dense id of the running model thread.
+    pub fn current_tid(&self) -> usize {
+        let key = crate::sync::engine_key(self.engine);
+        self.st().keys.get(&key).copied().unwrap_or(0)
+    }
+
+    /// Names of the threads, by id.
+    pub fn thread_names(&self) -> Vec<String> {
+        self.st().threads.iter().map(|t| t.name.clone()).collect()
+    }
+
+    /// Called by the facade before an engine access; returns the running thread's id.
+    pub(crate) fn step_begin(&self, engine: Engine, step: Step, lock: Option<LockId>) -> usize {
+        let key = crate::sync::engine_key(engine);
+        let mut st = self.st();
+        let tid = st.keys.get(&key).copied().unwrap_or(0);
+        let lock_name = lock.map(|l| st.lockdep.name(l));
+        let len = st.log.len();
+        st.threads[tid].pending = Some((step, lock_name, len));
+        tid
+    }
+
+    /// Called by the facade after the engine access completed: logs the step, in completion
+    /// order, and checks it against the replay plan when there is one.
+    pub(crate) fn step_end(&self, tid: usize) {
+        let mut st = self.st();
+        let (step, lock, began) = st.threads[tid].pending.take().expect("step_end without begin");
+        let waited = st.log.len() != began;
+        st.log.push(Event { tid, step, lock, waited, notes: Vec::new() });
+        let index = st.log.len() - 1;
+        if let (Some(plan), None) = (st.replay.clone(), &st.divergence) {
+            match plan.steps.get(index) {
+                Some((t, s)) if *t == tid && s == step => {}
+                Some((t, s)) => {
+                    st.divergence = Some(ReplayDivergence {
+                        index,
+                        expected: (*t, s.clone()),
+                        found: (tid, step.to_string()),
+                    })
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// The thread a replay plan wants to run next, if a plan is set and not exhausted.
+    pub fn replay_next(&self) -> Option<usize> {
+        let st = self.st();
+        let plan = st.replay.as_ref()?;
+        plan.steps.get(st.log.len()).map(|(t, _)| *t)
+    }
+
+    /// The step the thread is about to run (for a replaying scheduler's checks).
+    pub fn pending_step(&self, tid: usize) -> Option<Step> {
+        self.st().threads.get(tid).and_then(|t| t.pending.map(|p| p.0))
+    }
+
+    /// Where a replay left its plan, if it did.
+    pub fn replay_divergence(&self) -> Option<ReplayDivergence> {
+        self.st().divergence.clone()
+    }
+
+    /// Abort the execution if it ran past [`STEPS_PER_EXECUTION_MAX`].
+    pub fn check_progress(&self, step: Step) -> Result<(), Abort> {
+        let len = self.st().log.len();
+        if len > STEPS_PER_EXECUTION_MAX {
+            let tid = self.current_tid();
+            self.report(
+                FindingKind::Deadlock,
+                tid,
+                format!("livelock: no progress after {STEPS_PER_EXECUTION_MAX} steps"),
+                None,
+                vec![format!("last step: {step}")],
+            );
+            self.abort(Abort::Livelock);
+            return Err(Abort::Livelock);
+        }
+        Ok(())
+    }
+
+    /// Add a note (an object state change) to the running thread's current step.
+    pub fn note(&self, note: String) {
+        let key = crate::sync::engine_key(self.engine);
+        let mut st = self.st();
+        let tid = st.keys.get(&key).copied().unwrap_or(0);
+        if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
+            ev.notes.push(note);
+        }
+    }
+
+    /// The event log so far.
+    pub fn log(&self) -> Vec<Event> {
+        self.st().log.clone()
+    }
+
+    // ---- findings ----------------------------------------------------------------------------
+
+    /// Record a finding at the running thread's current step.
+    pub fn report(
+        &self,
+        kind: FindingKind,
+        tid: usize,
+        title: String,
+        object: Option<String>,
+        details: Vec<String>,
+    ) {
+        let mut st = self.st();
+        if st.aborted.is_some() {
+            return;
+        }
+        let (event, step) = match st.threads[tid].pending {
+            Some((step, _, _)) => (st.log.len(), step),
+            None => {
+                let event = st.log.iter().rposition(|e| e.tid == tid).unwrap_or(0);
+                (event, st.log.get(event).map(|e| e.step).unwrap_or("start"))
+            }
+        };
+        let at = format!("{} {}", st.threads[tid].name, step);
+        let f = Finding { kind, title, object, at, event, details };
+        if !st.findings.contains(&f) {
+            st.findings.push(f);
+        }
+    }
+
+    /// Stop recording findings: the execution is no longer meaningful past this point.
+    pub fn abort(&self, why: Abort) {
+        let mut st = self.st();
+        st.aborted.get_or_insert(why);
+    }
+
+    /// Why the execution was aborted, if it was.
+    pub fn aborted(&self) -> Option<Abort> {
+        self.st().aborted
+    }
+
+    /// The findings so far.
+    pub fn findings(&self) -> Vec<Finding> {
+        self.st().findings.clone()
+    }
+
+    // ---- observations ------------------------------------------------------------------------
+
+    /// Record what a scenario operation observed (`t1.procfs_read`, its output).
+    pub fn observe(&self, key: String, value: String) {
+        self.st().observations.insert(key, value);
+    }
+
+    /// The observations of this execution.
+    pub fn observations(&self) -> BTreeMap<String, String> {
+        self.st().observations.clone()
+    }
+}

@@ -1,0 +1,233 @@
+//! The objects of the model heap as the oracle sees them: where each was allocated and freed, and
+//! who holds a reference to it (a ref_tracker, as lib/ref_tracker.c does for net devices).
+
+use super::{FindingKind, Oracle};
+
+/// One allocation: an object's identity for its whole life, never reused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ObjId(pub(crate) u32);
+
+/// Who holds a reference to (or owns) an object.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Holder {
+    /// A field of another object (`umem#0`, `vaddr_pin.f_owner`).
+    Obj(ObjId, &'static str),
+    /// A user-visible root that legitimately outlives the threads: an fd slot (`p0.fd3`), a VMA,
+    /// an in-flight SCM_RIGHTS message, the device's registry, the filesystem.
+    Root(String),
+    /// A task's transient reference (a lookup, a syscall's fdget). None may remain at quiescence.
+    Task(usize, &'static str),
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct Site {
+    pub(super) tid: usize,
+    pub(super) step: &'static str,
+}
+
+pub(super) struct Meta {
+    pub(super) kind: &'static str,
+    pub(super) seq: u32,
+    pub(super) alloc: Site,
+    pub(super) free: Option<Site>,
+    pub(super) holders: Vec<(Holder, u32)>,
+}
+
+#[derive(Default)]
+pub(super) struct Objects {
+    pub(super) meta: Vec<Meta>,
+    seq: std::collections::HashMap<&'static str, u32>,
+}
+
+/// A pin interval for the procfs truth: pages of `data` pinned by `umem` of `ufile`.
+#[derive(Clone, Debug)]
+pub(super) struct PinInterval {
+    pub(super) umem: ObjId,
+    pub(super) ufile: ObjId,
+    pub(super) data: String,
+    pub(super) begin: usize,
+    pub(super) end: Option<usize>,
+}
+
+impl Oracle {
+    fn site(&self, st: &super::State) -> Site {
+        let key = crate::sync::engine_key(self.engine);
+        let tid = st.keys.get(&key).copied().unwrap_or(0);
+        let step = st.threads[tid]
+            .pending
+            .map(|p| p.0)
+            .or_else(|| st.log.iter().rev().find(|e| e.tid == tid).map(|e| e.step))
+            .unwrap_or("start");
+        Site { tid, step }
+    }
+
+    fn site_text(st: &super::State, s: &Site) -> String {
+        format!("{} at {}", st.threads[s.tid].name, s.step)
+    }
+
+    /// A new object of `kind` allocated at the current step.
+    pub fn obj_alloc(&self, kind: &'static str) -> ObjId {
+        let mut st = self.st();
+        let alloc = self.site(&st);
+        let seq = {
+            let n = st.objects.seq.entry(kind).or_insert(0);
+            *n += 1;
+            *n - 1
+        };
+        st.objects.meta.push(Meta { kind, seq, alloc, free: None, holders: Vec::new() });
+        ObjId(st.objects.meta.len() as u32 - 1)
+    }
+
+    /// `kind#seq`.
+    pub fn obj_name(&self, id: ObjId) -> String {
+        let st = self.st();
+        let m = &st.objects.meta[id.0 as usize];
+        format!("{}#{}", m.kind, m.seq)
+    }
+
+    /// Whether the object is still allocated.
+    pub fn obj_live(&self, id: ObjId) -> bool {
+        self.st().objects.meta[id.0 as usize].free.is_none()
+    }
+
+    /// Record the free of `id` at the current step.
+    pub(crate) fn obj_freed(&self, id: ObjId) {
+        let mut st = self.st();
+        let site = self.site(&st);
+        st.objects.meta[id.0 as usize].free = Some(site);
+    }
+
+    /// KASAN-style report for an access to `id` that found it freed (or its slot reused by
+    /// `now`); `access` says what was done (`Read of f_owner->file_pins`).
+    pub(crate) fn report_uaf(&self, id: ObjId, now: Option<ObjId>, access: &str, double: bool) {
+        let (title, details, tid, name) = {
+            let st = self.st();
+            let m = &st.objects.meta[id.0 as usize];
+            let here = self.site(&st);
+            let name = format!("{}#{}", m.kind, m.seq);
+            let what = if double { "double-free" } else { "use-after-free" };
+            let title = format!("BUG: KASAN: {what} in {}", here.step);
+            let mut details = vec![
+                format!("{access} of {name} by task {}", Self::site_text(&st, &here)),
+                format!("Allocated by task {}", Self::site_text(&st, &m.alloc)),
+            ];
+            match &m.free {
+                Some(f) => details.push(format!("Freed by task {}", Self::site_text(&st, f))),
+                None => details.push("Freed by: (not freed)".to_string()),
+            }
+            if let Some(n) = now {
+                let m2 = &st.objects.meta[n.0 as usize];
+                details.push(format!(
+                    "The slot now holds {}#{} (slab reuse): the stale pointer aliases it",
+                    m2.kind, m2.seq
+                ));
+            }
+            (title, details, here.tid, name)
+        };
+        let kind = if double { FindingKind::DoubleFree } else { FindingKind::UseAfterFree };
+        self.report(kind, tid, title, Some(name), details);
+    }
+
+    /// `holder` now holds a reference to `id`.
+    pub fn hold(&self, id: ObjId, holder: Holder) {
+        let mut st = self.st();
+        let holders = &mut st.objects.meta[id.0 as usize].holders;
+        match holders.iter_mut().find(|(h, _)| *h == holder) {
+            Some((_, n)) => *n += 1,
+            None => holders.push((holder, 1)),
+        }
+    }
+
+    /// `holder` dropped its reference to `id`; returns false when it held none (a put by the
+    /// wrong owner, which the count alone may not show).
+    pub fn unhold(&self, id: ObjId, holder: &Holder) -> bool {
+        let mut st = self.st();
+        let holders = &mut st.objects.meta[id.0 as usize].holders;
+        match holders.iter().position(|(h, _)| h == holder) {
+            Some(i) => {
+                holders[i].1 -= 1;
+                if holders[i].1 == 0 {
+                    holders.remove(i);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Move a reference from one holder to another (a kref handed over, not taken twice).
+    pub fn rehold(&self, id: ObjId, from: &Holder, to: Holder) {
+        self.unhold(id, from);
+        self.hold(id, to);
+    }
+
+    /// The holders of `id`, for reports: `umem#0.vaddr_pin.f_owner`, `p0.fd3`.
+    pub fn holders_text(&self, id: ObjId) -> Vec<String> {
+        let st = self.st();
+        st.objects.meta[id.0 as usize]
+            .holders
+            .iter()
+            .map(|(h, n)| {
+                let base = Self::holder_text(&st, h);
+                if *n > 1 {
+                    format!("{base} (x{n})")
+                } else {
+                    base
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn holder_text(st: &super::State, h: &Holder) -> String {
+        match h {
+            Holder::Obj(o, field) => {
+                let m = &st.objects.meta[o.0 as usize];
+                format!("{}#{}.{field}", m.kind, m.seq)
+            }
+            Holder::Root(r) => r.clone(),
+            Holder::Task(t, what) => format!("task {} ({what})", st.threads[*t].name),
+        }
+    }
+
+    /// Pages of `data` are now pinned by `umem` on behalf of `ufile` (procfs truth).
+    pub fn pin_begin(&self, umem: ObjId, ufile: ObjId, data: &str) {
+        let mut st = self.st();
+        let begin = st.log.len();
+        st.pins.push(PinInterval { umem, ufile, data: data.to_string(), begin, end: None });
+    }
+
+    /// The pins of `umem` are released.
+    pub fn pin_end(&self, umem: ObjId) {
+        let mut st = self.st();
+        let end = st.log.len();
+        for p in st.pins.iter_mut().filter(|p| p.umem == umem && p.end.is_none()) {
+            p.end = Some(end);
+        }
+    }
+
+    /// The current position in the log (to bracket a procfs read).
+    pub fn now(&self) -> usize {
+        self.st().log.len()
+    }
+
+    /// Data files pinned through `ufile` during all of `[from, to)` and at some time in it.
+    pub fn pins_of(&self, ufile: ObjId, from: usize, to: usize) -> (Vec<String>, Vec<String>) {
+        let st = self.st();
+        let mut throughout = Vec::new();
+        let mut sometime = Vec::new();
+        for p in st.pins.iter().filter(|p| p.ufile == ufile) {
+            let end = p.end.unwrap_or(usize::MAX);
+            if p.begin <= from && end >= to {
+                throughout.push(p.data.clone());
+            }
+            if p.begin <= to && end >= from {
+                sometime.push(p.data.clone());
+            }
+        }
+        throughout.sort();
+        throughout.dedup();
+        sometime.sort();
+        sometime.dedup();
+        (throughout, sometime)
+    }
+}

@@ -1,0 +1,105 @@
+//! What a scenario asks the model to run: named objects, a sequential setup, and the threads'
+//! operations. The checker parses scenario files into a [`Program`]; tests may build one directly.
+//!
+//! Names (`p0`, `fd0`, `mr0`, `uverbs0`, `dax0`) are the scenario's own handles; the model binds
+//! them to fd numbers, MR handles and processes as operations run.
+
+/// One scenario operation, with the names of its arguments and results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `open("/dev/infiniband/uverbsN")` → `ib_uverbs_open`; binds `fd`.
+    Open { process: String, device: String, fd: String },
+    /// The GET_CONTEXT command on `fd`.
+    GetContext { process: String, fd: String },
+    /// REG_MR on `fd` over `pages` pages of the DAX data file `file`; binds `mr`.
+    RegMr { process: String, fd: String, file: String, pages: u32, mr: String },
+    /// DEREG_MR (DESTROY) of `mr` through `fd`.
+    DeregMr { process: String, fd: String, mr: String },
+    /// `close(fd)`; the last fput runs ->release from task_work on return to user.
+    Close { process: String, fd: String },
+    /// `dup(fd)`; binds `new_fd`.
+    Dup { process: String, fd: String, new_fd: String },
+    /// `fork()`: the child shares every open file; binds the process `child`.
+    Fork { process: String, child: String },
+    /// `sendmsg(SCM_RIGHTS)` of `fd` to process `to`: the skb holds a file reference.
+    SendFd { process: String, fd: String, to: String },
+    /// `recvmsg(SCM_RIGHTS)`: installs the oldest in-flight file; binds `fd`.
+    RecvFd { process: String, fd: String },
+    /// `do_exit`: exit_mm, exit_files, exit_task_work.
+    Exit { process: String },
+    /// `mmap` of the uverbs fd (a doorbell page): the VMA holds the file.
+    Mmap { process: String, fd: String },
+    /// Hot-unplug of the device: `ib_uverbs_remove_one`.
+    RemoveDevice { device: String },
+    /// A read of `/proc/<target>/fdinfo/<fd>` or `/proc/<target>/file_pins`; the output is
+    /// observed under `label`.
+    ProcfsRead { process: String, target: String, kind: ProcfsKind, fd: Option<String>, label: String },
+    /// `truncate` of the DAX file: observed under `label` as `ok` or `blocked by ...`.
+    Truncate { process: String, file: String, label: String },
+    /// Create a completion channel (an FD-type uobject of the ufile); binds `new_fd`.
+    CreateCompChannel { process: String, fd: String, new_fd: String },
+    /// A command on `fd` that uses the completion channel `channel` as a READ attribute
+    /// (`fget` → usecnt READ → ... → `rdma_lookup_put_uobject`).
+    UseCompChannel { process: String, fd: String, channel: String },
+}
+
+/// Which procfs file a read looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProcfsKind {
+    /// `/proc/<pid>/fdinfo/<fd>`.
+    Fdinfo,
+    /// `/proc/<pid>/file_pins` (RFC 18/19) or, for proposals without it, the listing through the
+    /// proposal's procfs hook over every fd.
+    FilePins,
+}
+
+/// One scenario thread: a task of `process` (or a kernel thread when `process` is `None`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ThreadProgram {
+    /// Its name in traces (`unplug`, `close`).
+    pub name: String,
+    /// Its operations in program order.
+    pub ops: Vec<Op>,
+}
+
+/// A whole scenario as the model runs it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Program {
+    /// Processes that exist at the start (more come from `fork`).
+    pub processes: Vec<String>,
+    /// uverbs devices.
+    pub devices: Vec<String>,
+    /// FS-DAX data files.
+    pub data_files: Vec<String>,
+    /// Run first, by one thread, before any scenario thread starts.
+    pub setup: Vec<Op>,
+    /// Two to four threads run concurrently.
+    pub threads: Vec<ThreadProgram>,
+    /// Processes that exit at quiescence, after the threads (DOMAIN.md §7: "exit processes the
+    /// scenario marks as exiting").
+    pub exit_at_quiescence: Vec<String>,
+}
+
+impl Op {
+    /// The operation's keyword in scenario files.
+    pub fn keyword(&self) -> &'static str {
+        match self {
+            Op::Open { .. } => "open",
+            Op::GetContext { .. } => "get_context",
+            Op::RegMr { .. } => "reg_mr",
+            Op::DeregMr { .. } => "dereg_mr",
+            Op::Close { .. } => "close",
+            Op::Dup { .. } => "dup",
+            Op::Fork { .. } => "fork",
+            Op::SendFd { .. } => "send_fd",
+            Op::RecvFd { .. } => "recv_fd",
+            Op::Exit { .. } => "exit",
+            Op::Mmap { .. } => "mmap",
+            Op::RemoveDevice { .. } => "remove_device",
+            Op::ProcfsRead { .. } => "procfs_read",
+            Op::Truncate { .. } => "truncate",
+            Op::CreateCompChannel { .. } => "create_comp_channel",
+            Op::UseCompChannel { .. } => "use_comp_channel",
+        }
+    }
+}

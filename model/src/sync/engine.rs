@@ -1,0 +1,315 @@
+//! The engines and how one exploration runs under each: loom (exhaustive DPOR, optionally
+//! preemption-bounded), shuttle (PCT, random, DFS, or a scheduler that follows a replay plan) and
+//! std threads (stress). This is the only module that names engine APIs beyond the primitives.
+//!
+//! Engine limits the checker must guard, because the engines do not report them honestly:
+//! - loom aborts the process past [`LOOM_THREADS_MAX`] threads: [`run`] refuses such a model.
+//! - loom returns from a time cap as if the search had completed: [`run`] reports the cut.
+//! - loom panics past its branch cap: [`run`] catches it and reports the cut.
+//! - shuttle's panic hook keeps the first run's settings: nothing here depends on it, failures
+//!   are never persisted by shuttle, and our own hook silences panics we catch.
+
+use std::any::Any;
+use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, Mutex, Once};
+use std::time::{Duration, Instant};
+
+use crate::oracle::{Oracle, ReplayPlan};
+
+/// loom's own thread limit (`loom::MAX_THREADS`), counting the model's main thread.
+pub const LOOM_THREADS_MAX: usize = loom::MAX_THREADS;
+
+/// Which engine an execution runs under.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Engine {
+    /// tokio-rs/loom: exhaustive within its bounds.
+    Loom,
+    /// awslabs/shuttle: randomized (PCT, random), DFS, or replay.
+    Shuttle,
+    /// Plain OS threads: stress runs, no control over the schedule.
+    Std,
+}
+
+/// How to explore.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// loom; `None` = unbounded (exhaustive).
+    Loom { preemption_bound: Option<usize> },
+    /// shuttle PCT with bug depth `depth`.
+    Pct { seed: u64, depth: usize, iterations: usize },
+    /// shuttle uniform random scheduling.
+    Random { seed: u64, iterations: usize },
+    /// shuttle depth-first search (exhaustive when `iterations` is `None` and time allows).
+    Dfs { iterations: Option<usize> },
+    /// std threads, `iterations` times.
+    Stress { iterations: usize },
+    /// shuttle following a replay plan step by step.
+    Replay { plan: Arc<ReplayPlan> },
+}
+
+impl Mode {
+    /// The engine this mode runs.
+    pub fn engine(&self) -> Engine {
+        match self {
+            Mode::Loom { .. } => Engine::Loom,
+            Mode::Stress { .. } => Engine::Std,
+            _ => Engine::Shuttle,
+        }
+    }
+}
+
+/// Budgets of one exploration.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Wall-clock budget; a search still running then is cut.
+    pub time: Duration,
+    /// loom's branch cap per execution.
+    pub loom_branches_max: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { time: Duration::from_secs(60), loom_branches_max: 10_000 }
+    }
+}
+
+/// Why a search did not cover what its mode promises.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cut {
+    /// The time budget ran out.
+    Time,
+    /// loom's branch cap was reached (an execution too long to explore).
+    Branches,
+    /// More threads than loom can hold; nothing ran.
+    Threads { threads: usize },
+}
+
+/// What one exploration did.
+#[derive(Clone, Debug)]
+pub struct RunResult {
+    /// Executions completed (each one called the body once).
+    pub executions: u64,
+    /// Set when the search was cut short: never report such a run as a pass.
+    pub cut: Option<Cut>,
+    /// A panic of the model itself (a failed `assert!`): a model bug, not a finding.
+    pub model_panic: Option<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// The body of one execution: build the world, run the scenario, record the outcome.
+pub type Body = Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>;
+
+thread_local! {
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Install (once per process) a panic hook that stays silent while an exploration catches panics
+/// on this thread, and defers to the previous hook otherwise.
+fn quiet_panics() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn panic_text(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "non-string panic payload".to_string()
+    }
+}
+
+/// Run one execution of `body` under `engine` with a fresh oracle.
+fn execution(engine: Engine, plan: Option<Arc<ReplayPlan>>, body: &Body) -> Arc<Oracle> {
+    let oracle = Arc::new(Oracle::new(engine, plan));
+    let _entered = super::enter(engine, Arc::clone(&oracle));
+    oracle.thread_bind(super::engine_key(engine), 0);
+    body(&oracle);
+    oracle
+}
+
+/// Explore `body` (a model of `threads` spawned threads) under `mode` within `limits`.
+pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResult {
+    let start = Instant::now();
+    if matches!(mode, Mode::Loom { .. }) && threads + 1 > LOOM_THREADS_MAX {
+        return RunResult {
+            executions: 0,
+            cut: Some(Cut::Threads { threads }),
+            model_panic: None,
+            elapsed: start.elapsed(),
+        };
+    }
+    quiet_panics();
+    let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    QUIET.with(|q| q.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| explore(mode, limits, &count, body)));
+    QUIET.with(|q| q.set(false));
+    let executions = count.load(std::sync::atomic::Ordering::Acquire);
+    let elapsed = start.elapsed();
+    let (mut cut, model_panic) = match outcome {
+        Ok(stopped_early) => (stopped_early.then_some(Cut::Time), None),
+        Err(payload) => {
+            let text = panic_text(payload.as_ref());
+            if text.contains("maximum number of branches") {
+                (Some(Cut::Branches), None)
+            } else {
+                (None, Some(text))
+            }
+        }
+    };
+    if cut.is_none() && model_panic.is_none() && elapsed >= limits.time {
+        cut = Some(Cut::Time);
+    }
+    RunResult { executions, cut, model_panic, elapsed }
+}
+
+/// Returns true when the engine stopped before covering its mode (time).
+fn explore(
+    mode: &Mode,
+    limits: &Limits,
+    count: &Arc<std::sync::atomic::AtomicU64>,
+    body: Body,
+) -> bool {
+    use std::sync::atomic::Ordering::AcqRel;
+    let engine = mode.engine();
+    let counted = {
+        let count = Arc::clone(count);
+        let plan = match mode {
+            Mode::Replay { plan } => Some(Arc::clone(plan)),
+            _ => None,
+        };
+        let body = Arc::clone(&body);
+        let slot = Arc::clone(&REPLAY_ORACLE);
+        move || {
+            let oracle = execution_with_slot(engine, plan.clone(), &body, &slot);
+            drop(oracle);
+            count.fetch_add(1, AcqRel);
+        }
+    };
+    match mode {
+        Mode::Loom { preemption_bound } => {
+            let mut b = loom::model::Builder::new();
+            b.preemption_bound = *preemption_bound;
+            b.max_branches = limits.loom_branches_max;
+            b.max_duration = Some(limits.time);
+            b.max_permutations = None;
+            b.checkpoint_interval = 1;
+            b.checkpoint_file = None;
+            b.log = false;
+            b.location = false;
+            b.check(counted);
+            false
+        }
+        Mode::Pct { seed, depth, iterations } => {
+            let s = shuttle::scheduler::PctScheduler::new_from_seed(*seed, *depth, *iterations);
+            shuttle_run(s, limits, counted) < *iterations
+        }
+        Mode::Random { seed, iterations } => {
+            let s = shuttle::scheduler::RandomScheduler::new_from_seed(*seed, *iterations);
+            shuttle_run(s, limits, counted) < *iterations
+        }
+        Mode::Dfs { iterations } => {
+            let s = shuttle::scheduler::DfsScheduler::new(*iterations, false);
+            let n = shuttle_run(s, limits, counted);
+            iterations.map(|i| n < i).unwrap_or(false)
+        }
+        Mode::Replay { .. } => {
+            shuttle_run(TokenScheduler { done: false }, limits, counted);
+            false
+        }
+        Mode::Stress { iterations } => {
+            let deadline = Instant::now() + limits.time;
+            for _ in 0..*iterations {
+                if Instant::now() >= deadline {
+                    return true;
+                }
+                counted();
+            }
+            false
+        }
+    }
+}
+
+fn shuttle_run<S: shuttle::scheduler::Scheduler + 'static>(
+    scheduler: S,
+    limits: &Limits,
+    f: impl Fn() + Send + Sync + 'static,
+) -> usize {
+    let mut config = shuttle::Config::new();
+    config.failure_persistence = shuttle::FailurePersistence::None;
+    config.max_time = Some(limits.time);
+    config.silence_warnings = true;
+    shuttle::Runner::new(scheduler, config).run(f)
+}
+
+/// The oracle of the execution a [`TokenScheduler`] is steering (one replay at a time per
+/// process: replays are short and run on the caller's thread).
+static REPLAY_ORACLE: std::sync::LazyLock<Arc<Mutex<Option<Arc<Oracle>>>>> =
+    std::sync::LazyLock::new(|| Arc::new(Mutex::new(None)));
+
+fn execution_with_slot(
+    engine: Engine,
+    plan: Option<Arc<ReplayPlan>>,
+    body: &Body,
+    slot: &Arc<Mutex<Option<Arc<Oracle>>>>,
+) -> Arc<Oracle> {
+    if plan.is_none() {
+        return execution(engine, None, body);
+    }
+    let oracle = Arc::new(Oracle::new(engine, plan));
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&oracle));
+    let _entered = super::enter(engine, Arc::clone(&oracle));
+    oracle.thread_bind(super::engine_key(engine), 0);
+    body(&oracle);
+    *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    oracle
+}
+
+/// A shuttle scheduler that runs, at each scheduling point, the thread the replay plan names for
+/// the next step; when the plan is exhausted or names a thread that cannot run, it keeps the
+/// current thread or takes the lowest runnable one (deterministic either way).
+struct TokenScheduler {
+    done: bool,
+}
+
+impl shuttle::scheduler::Scheduler for TokenScheduler {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        if self.done {
+            return None;
+        }
+        self.done = true;
+        Some(shuttle::scheduler::Schedule::new(0))
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        _is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        let oracle = REPLAY_ORACLE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(want) = oracle.and_then(|o| o.replay_next()) {
+            if let Some(t) = runnable.iter().find(|t| usize::from(t.id()) == want) {
+                return Some(t.id());
+            }
+        }
+        if let Some(c) = current.filter(|c| runnable.iter().any(|t| t.id() == *c)) {
+            return Some(c);
+        }
+        runnable.iter().map(|t| t.id()).min_by_key(|id| usize::from(*id))
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}

@@ -1,0 +1,31 @@
+//! The sync facade: the only primitives model code may use, with the engine chosen at run time.
+//!
+//! Model code never names `std::sync`, `loom` or `shuttle`. Every primitive here is an enum with one
+//! variant per engine (enum dispatch, see ARCHITECTURE.md for why not `--cfg loom`), built for the
+//! engine of the execution that creates it. Every operation that the engine can schedule takes a
+//! [`Step`]: the stable name under which it appears in traces, replay tokens and reports.
+//!
+//! What the engines do not see: the oracle's bookkeeping (log, heap metadata, lockdep, holders)
+//! lives in std types behind the facade and adds no scheduling point.
+//!
+//! Orderings: the model uses Acquire/Release/AcqRel only. loom treats SeqCst like AcqRel, so nothing
+//! here relies on SeqCst.
+
+mod atomic;
+mod context;
+pub mod engine;
+mod mutex;
+mod published;
+mod rwsem;
+mod thread;
+
+pub use atomic::Atomic;
+pub(crate) use context::{current_oracle, engine_thread_key as engine_key, enter};
+pub use engine::{run, Body, Cut, Engine, Limits, Mode, RunResult, LOOM_THREADS_MAX};
+pub use mutex::{Mutex, MutexGuard};
+pub use published::Published;
+pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
+pub use thread::{spawn, yield_now, JoinHandle};
+
+/// The stable name of one scheduling point: `function.action`, e.g. `fput.last`.
+pub type Step = &'static str;

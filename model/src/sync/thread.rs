@@ -1,0 +1,66 @@
+//! spawn / join / yield for model threads (the scenario's tasks).
+
+use super::{context, Engine};
+
+enum Inner<T> {
+    Loom(loom::thread::JoinHandle<T>),
+    Shuttle(shuttle::thread::JoinHandle<T>),
+    Std(std::thread::JoinHandle<T>),
+}
+
+/// A spawned model thread.
+pub struct JoinHandle<T> {
+    inner: Inner<T>,
+}
+
+/// Spawn a model thread named `name` (its name in traces: `t1`, `unplug`, ...).
+pub fn spawn<F, T>(name: &str, f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let (engine, oracle) = context::current_oracle();
+    let parent = oracle.step_begin(engine, "spawn", None);
+    let tid = oracle.thread_create(name);
+    let child_oracle = std::sync::Arc::clone(&oracle);
+    let body = move || {
+        let _entered = context::enter(engine, std::sync::Arc::clone(&child_oracle));
+        child_oracle.thread_bind(context::engine_thread_key(engine), tid);
+        f()
+    };
+    let inner = match engine {
+        Engine::Loom => Inner::Loom(loom::thread::spawn(body)),
+        Engine::Shuttle => Inner::Shuttle(shuttle::thread::spawn(body)),
+        Engine::Std => Inner::Std(std::thread::spawn(body)),
+    };
+    oracle.step_end(parent);
+    JoinHandle { inner }
+}
+
+impl<T> JoinHandle<T> {
+    /// Wait for the thread. A panic in the thread is a model bug and is propagated.
+    pub fn join(self) -> T {
+        let (engine, oracle) = context::current_oracle();
+        let tid = oracle.step_begin(engine, "join", None);
+        let r = match self.inner {
+            Inner::Loom(h) => h.join(),
+            Inner::Shuttle(h) => h.join(),
+            Inner::Std(h) => h.join(),
+        };
+        oracle.step_end(tid);
+        match r {
+            Ok(v) => v,
+            Err(payload) => std::panic::resume_unwind(payload),
+        }
+    }
+}
+
+/// `cond_resched()` / `cpu_relax()` in a retry loop: lets the engine run another thread.
+pub fn yield_now(step: super::Step) {
+    let (engine, _) = context::current_oracle();
+    context::step(step, || match engine {
+        Engine::Loom => loom::thread::yield_now(),
+        Engine::Shuttle => shuttle::thread::yield_now(),
+        Engine::Std => std::thread::yield_now(),
+    })
+}
