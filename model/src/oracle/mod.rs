@@ -80,6 +80,7 @@ struct State {
     replay: Option<Arc<ReplayPlan>>,
     divergence: Option<ReplayDivergence>,
     pins: Vec<objects::PinInterval>,
+    fds: Vec<objects::FdInterval>,
 }
 
 /// The oracle of one execution.

@@ -231,3 +231,69 @@ impl Oracle {
         (throughout, sometime)
     }
 }
+
+/// An fd slot's history for the procfs truth: `fd` of `process` pointed at `file` (whose ufile is
+/// `ufile`, for uverbs files) during `[begin, end)`.
+#[derive(Clone, Debug)]
+pub(super) struct FdInterval {
+    pub(super) process: String,
+    pub(super) fd: usize,
+    pub(super) ufile: Option<ObjId>,
+    pub(super) begin: usize,
+    pub(super) end: Option<usize>,
+}
+
+impl Oracle {
+    /// `fd_install`: `fd` of `process` now points at a file of `ufile` (or a non-uverbs file).
+    pub fn fd_install(&self, process: &str, fd: usize, ufile: Option<ObjId>) {
+        let mut st = self.st();
+        let begin = st.log.len();
+        st.fds.push(FdInterval { process: process.to_string(), fd, ufile, begin, end: None });
+    }
+
+    /// The slot `fd` of `process` was cleared.
+    pub fn fd_remove(&self, process: &str, fd: usize) {
+        let mut st = self.st();
+        let end = st.log.len();
+        for i in st.fds.iter_mut().filter(|i| i.process == process && i.fd == fd && i.end.is_none()) {
+            i.end = Some(end);
+        }
+    }
+
+    /// The procfs truth for `process` over `[from, to)`: per fd, the data files that must be
+    /// listed (pinned throughout by the ufile the fd held throughout) and those that may be
+    /// (pinned at some time by a ufile the fd held at some time).
+    pub fn procfs_truth(&self, process: &str, from: usize, to: usize) -> Vec<(usize, Vec<String>, Vec<String>)> {
+        let fds: Vec<FdInterval> =
+            self.st().fds.iter().filter(|i| i.process == process).cloned().collect();
+        let mut out: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
+        for i in &fds {
+            let end = i.end.unwrap_or(usize::MAX);
+            let Some(ufile) = i.ufile else { continue };
+            if !(i.begin <= to && end >= from) {
+                continue;
+            }
+            let (throughout, sometime) = self.pins_of(ufile, from, to);
+            let whole = i.begin <= from && end >= to;
+            let entry = match out.iter_mut().find(|e| e.0 == i.fd) {
+                Some(e) => e,
+                None => {
+                    out.push((i.fd, Vec::new(), Vec::new()));
+                    out.last_mut().expect("just pushed")
+                }
+            };
+            if whole {
+                entry.1.extend(throughout);
+            }
+            entry.2.extend(sometime);
+        }
+        for e in &mut out {
+            e.1.sort();
+            e.1.dedup();
+            e.2.sort();
+            e.2.dedup();
+        }
+        out.sort_by_key(|e| e.0);
+        out
+    }
+}

@@ -1,0 +1,61 @@
+//! `struct ib_uverbs_device` and hot-unplug: `ib_uverbs_remove_one` →
+//! `ib_uverbs_free_hw_resources` → `uverbs_destroy_ufile_hw(DRIVER_REMOVE)` for every open ufile.
+//! The driver can disassociate, so removal returns without waiting for the fds (§2.6).
+
+use crate::heap::Handle;
+use crate::kernel::Kernel;
+use crate::oracle::Holder;
+use crate::sync::{Atomic, Mutex, RwSem};
+use crate::task::Task;
+use crate::ufile::{ib_uverbs_release_file, uverbs_destroy_ufile_hw, Ufile};
+use crate::uobject::Reason;
+use crate::KResult;
+
+/// One uverbs character device.
+pub struct Device {
+    /// Scenario name (`uverbs0`).
+    pub name: String,
+    /// `disassociate_srcu`, modelled as an rw-semaphore: syscalls read, `synchronize_srcu` writes.
+    pub srcu: RwSem<()>,
+    /// `lists_mutex` protecting `uverbs_file_list` (uncounted membership).
+    pub lists_mutex: Mutex<Vec<Handle<Ufile>>>,
+    /// `ib_dev`: 1 until disassociate sets it to NULL.
+    pub ib_dev: Atomic,
+}
+
+impl Device {
+    /// A registered device.
+    pub fn new(name: &str) -> Device {
+        Device {
+            name: name.to_string(),
+            srcu: RwSem::new("disassociate_srcu", ()),
+            lists_mutex: Mutex::new("lists_mutex", Vec::new()),
+            ib_dev: Atomic::new(1),
+        }
+    }
+}
+
+/// `ib_uverbs_remove_one` for a driver that implements `disassociate_ucontext`.
+pub fn ib_uverbs_remove_one(k: &Kernel, cur: &Task, dev_index: usize) -> KResult<()> {
+    let dev = &k.devices[dev_index];
+    // uverbs_disassociate_api_pre: ib_dev = NULL, then synchronize_srcu drains every syscall.
+    dev.ib_dev.store("disassociate_api_pre.ib_dev", 0);
+    drop(dev.srcu.down_write("remove_one.synchronize_srcu")?);
+    loop {
+        let ufile_h = {
+            let mut list = dev.lists_mutex.lock("free_hw_resources.lists_mutex")?;
+            if list.is_empty() {
+                break;
+            }
+            let u = list.remove(0);
+            k.ufiles.get(u).kref.get("free_hw_resources.kref_get", Holder::Task(cur.tid, "free_hw_resources"));
+            u
+        };
+        uverbs_destroy_ufile_hw(k, cur, ufile_h, Reason::DriverRemove)?;
+        let ufile = k.ufiles.get(ufile_h);
+        if ufile.kref.put("free_hw_resources.kref_put", &Holder::Task(cur.tid, "free_hw_resources")) {
+            ib_uverbs_release_file(k, cur, ufile_h)?;
+        }
+    }
+    Ok(())
+}

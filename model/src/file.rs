@@ -1,0 +1,112 @@
+//! `struct file`: f_count, the deferred final fput, `__fput` and `file_free` through RCU.
+//!
+//! G1 (DOMAIN.md §3.2): ->release runs once, after f_count reaches zero, in the context of
+//! whoever dropped the last reference, later (task_work) unless the kernel variant is the old
+//! synchronous one. The memory is freed after an RCU grace period.
+
+use crate::heap::Handle;
+use crate::kernel::Kernel;
+use crate::kref::Kref;
+use crate::oracle::{Holder, ObjId};
+use crate::pin_record::PinRecord;
+use crate::proposals::context::PinContext;
+use crate::rcu::Deferred;
+use crate::sync::{Mutex, Published};
+use crate::task::Task;
+use crate::ufile::{ib_uverbs_close, Ufile};
+use crate::uobject::{uverbs_close_fd, Uobject};
+use crate::KResult;
+
+/// What a file is: its `f_op` and `private_data`.
+#[derive(Clone, Copy, Debug)]
+pub enum FileKind {
+    /// `/dev/infiniband/uverbsN`: `private_data` is the ufile (a counted reference).
+    Uverbs {
+        /// The ufile.
+        ufile: Handle<Ufile>,
+    },
+    /// A completion channel: an FD-type uobject of `ufile`.
+    CompChannel {
+        /// Owning ufile (counted by the channel).
+        ufile: Handle<Ufile>,
+        /// The uobject (`private_data`, counted).
+        uobj: Handle<Uobject>,
+    },
+    /// A file of the FS-DAX filesystem.
+    Data {
+        /// Index in the kernel's data files.
+        index: usize,
+    },
+}
+
+/// `struct file`.
+pub struct File {
+    /// `f_count`.
+    pub f_count: Kref,
+    /// `f_op` + `private_data`.
+    pub kind: FileKind,
+    /// Path, as procfs prints it.
+    pub path: String,
+    /// RFC 13/19 `fp_lock`, protecting `file_pins` writers.
+    pub fp_lock: Mutex<()>,
+    /// RFC 13/19 `file_pins`: records of the data files pinned through this (owner) file.
+    /// Writers publish a new list under `fp_lock`; the RFC's readers load it without the lock.
+    pub file_pins: Published<Vec<Handle<PinRecord>>>,
+    /// D3: the procfs handler the driver installed in this file (and the context it shows).
+    pub pin_handler: Published<Handle<PinContext>>,
+}
+
+/// Allocate a file with f_count 1 held by `holder` (`alloc_file_pseudo`, `dentry_open`).
+pub fn alloc_file(k: &Kernel, step: &'static str, kind: FileKind, path: &str, holder: Holder) -> Handle<File> {
+    k.files.alloc(step, |id| File {
+        f_count: Kref::new(id, "f_count", holder),
+        kind,
+        path: path.to_string(),
+        fp_lock: Mutex::new("fp_lock", ()),
+        file_pins: Published::new(),
+        pin_handler: Published::new(),
+    })
+}
+
+/// `get_file`: the caller already holds a reference, so no check is needed (an increment from
+/// zero is still a finding).
+pub fn get_file(k: &Kernel, step: &'static str, f: Handle<File>, holder: Holder) {
+    k.files.get(f).f_count.get(step, holder);
+}
+
+/// `fput`: drop `holder`'s reference; the last one queues `____fput` on the dropping task (or runs
+/// `__fput` inline on the synchronous variant).
+pub fn fput(k: &Kernel, cur: &Task, step: &'static str, f: Handle<File>, holder: &Holder) -> KResult<()> {
+    if !k.files.get(f).f_count.put(step, holder) {
+        return Ok(());
+    }
+    if k.variant.fput_deferred {
+        cur.task_work_add(f);
+        Ok(())
+    } else {
+        __fput(k, cur, f)
+    }
+}
+
+/// `__fput`: locks and leases removed, `f_op->release`, then `file_free` through RCU.
+pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
+    let file = k.files.deref("__fput", f, "Read of f_op");
+    match file.kind {
+        FileKind::Uverbs { ufile } => ib_uverbs_close(k, cur, f, ufile)?,
+        FileKind::CompChannel { ufile, uobj } => uverbs_close_fd(k, cur, f, ufile, uobj)?,
+        FileKind::Data { .. } => {}
+    }
+    k.proposal.file_release(k, cur, f)?;
+    k.rcu.call_rcu(k, "__fput.file_free", Deferred::File(f));
+    Ok(())
+}
+
+/// The holder naming a file's own field (`file#1.private_data`).
+pub fn field(f: Handle<File>, name: &'static str) -> Holder {
+    Holder::Obj(f.obj(), name)
+}
+
+/// The object id of a file, for the oracle.
+pub fn id(f: Handle<File>) -> ObjId {
+    f.obj()
+}

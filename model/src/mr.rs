@@ -1,0 +1,92 @@
+//! `struct ib_mr` and its commands: REG_MR (`ib_uverbs_reg_mr` between `rdma_alloc_begin_uobject`
+//! and commit) and DEREG_MR (`uobj_perform_destroy`), and `ib_dereg_mr_user` (HW key first, then
+//! the umem: G7).
+
+use crate::file::File;
+use crate::heap::Handle;
+use crate::kernel::Kernel;
+use crate::oracle::Holder;
+use crate::sync::Atomic;
+use crate::task::Task;
+use crate::ufile::{uverbs_private_data, Ufile};
+use crate::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
+use crate::uobject::{alloc_uobj, lookup_get_destroy, rdma_alloc_commit_uobject, uobj_destroy, UobjType, Uobject};
+use crate::{Errno, KResult};
+
+/// `struct ib_mr` (with the driver's container fields the model needs).
+pub struct Mr {
+    /// The pinned memory.
+    pub umem: Handle<Umem>,
+    /// The HW key: 1 while the device may DMA into the pages.
+    pub hw_key: Atomic,
+    /// The uobject that owns it.
+    pub uobject: Handle<Uobject>,
+}
+
+/// REG_MR on `file` over `pages` pages of data file `data`: returns the MR handle.
+pub fn ib_uverbs_reg_mr(k: &Kernel, cur: &Task, file: Handle<File>, data: usize, pages: u32) -> KResult<Result<usize, Errno>> {
+    let Some(ufile_h) = uverbs_private_data(k, file) else { return Ok(Err(Errno::EBADF)) };
+    let ufile = k.ufiles.get(ufile_h);
+    let dev = &k.devices[ufile.device];
+    let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
+    if dev.ib_dev.load("ib_uverbs_write.ib_dev") == 0 {
+        return Ok(Err(Errno::EIO));
+    }
+    // rdma_alloc_begin_uobject
+    let Some(begun) = ufile.hw_destroy_rwsem.down_read_trylock("alloc_begin.down_read_trylock") else {
+        return Ok(Err(Errno::EIO));
+    };
+    if ufile.ucontext.load("alloc_begin.ucontext") == 0 {
+        return Ok(Err(Errno::EINVAL));
+    }
+    let id = ufile.idr_next.fetch_add("alloc_begin.xa_alloc", 1) as usize;
+    if id >= ufile.idr.len() {
+        return Ok(Err(Errno::ENOMEM));
+    }
+    let uobj = alloc_uobj(k, cur, ufile_h, UobjType::Mr, id);
+    // Driver reg_user_mr -> ib_umem_get with the bundle (the syscall's file and ufile).
+    let bundle = Bundle { file, ufile: ufile_h };
+    let umem = match ib_umem_get(k, cur, &bundle, data, pages)? {
+        Ok(u) => u,
+        Err(e) => {
+            crate::uobject::uverbs_uobject_put(k, uobj, &Holder::Task(cur.tid, "alloc_uobj"));
+            ufile.idr[id].store("alloc_abort.xa_erase", 0);
+            return Ok(Err(e));
+        }
+    };
+    let mr = k.mrs.alloc("reg_user_mr.alloc_mr", |_| Mr { umem, hw_key: Atomic::new(1), uobject: uobj });
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.hold(mr.obj(), Holder::Obj(uobj.obj(), "object"));
+    oracle.rehold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"), Holder::Obj(mr.obj(), "umem"));
+    k.uobjects.get(uobj).object.store("ib_uverbs_reg_mr.uobj_object", mr.encode());
+    rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
+    drop(begun);
+    Ok(Ok(id))
+}
+
+/// DEREG_MR of handle `id` through `file`.
+pub fn ib_uverbs_dereg_mr(k: &Kernel, cur: &Task, file: Handle<File>, id: usize) -> KResult<Result<(), Errno>> {
+    let Some(ufile_h) = uverbs_private_data(k, file) else { return Ok(Err(Errno::EBADF)) };
+    let ufile: std::sync::Arc<Ufile> = k.ufiles.get(ufile_h);
+    let dev = &k.devices[ufile.device];
+    // DESTROY commands are allowed after disassociate.
+    let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
+    let uobj = match lookup_get_destroy(k, cur, &ufile, id) {
+        Ok(u) => u,
+        Err(e) => return Ok(Err(e)),
+    };
+    uobj_destroy(k, cur, &ufile, uobj)
+}
+
+/// `uverbs_free_mr` → `ib_dereg_mr_user`: the driver destroys the HW key (DMA stops), then
+/// releases the umem; the MR is freed.
+pub fn uverbs_free_mr(k: &Kernel, cur: &Task, mr_h: Handle<Mr>) -> KResult<()> {
+    let mr = k.mrs.deref("ib_dereg_mr_user", mr_h, "Read of mr");
+    mr.hw_key.store("dereg_mr.destroy_mkey", 0);
+    ib_umem_release(k, cur, mr.umem, &mr)?;
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.unhold(mr.umem.obj(), &Holder::Obj(mr_h.obj(), "umem"));
+    oracle.unhold(mr_h.obj(), &Holder::Obj(mr.uobject.obj(), "object"));
+    k.mrs.free("ib_dereg_mr_user.kfree", mr_h);
+    Ok(())
+}

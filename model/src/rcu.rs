@@ -1,0 +1,108 @@
+//! RCU: read-side sections and `call_rcu` / `kfree_rcu`. A callback runs as soon as every reader
+//! that was inside a read-side section when it was queued has left it: the earliest a grace period
+//! can end, which is the most adversarial choice for a use-after-free hunt. Entering, leaving and
+//! queueing are RMWs of one engine-visible counter, so engines order them against each other.
+
+use crate::file::File;
+use crate::heap::Handle;
+use crate::kernel::Kernel;
+use crate::sync::{Atomic, Step};
+use crate::uobject::Uobject;
+
+/// What a callback frees.
+#[derive(Clone, Copy, Debug)]
+pub enum Deferred {
+    /// `file_free_rcu`.
+    File(Handle<File>),
+    /// `kfree_rcu(uobj)`.
+    Uobject(Handle<Uobject>),
+}
+
+/// The RCU domain of the model kernel.
+pub struct Rcu {
+    readers: Atomic,
+    state: std::sync::Mutex<RcuState>,
+}
+
+#[derive(Default)]
+struct RcuState {
+    inside: Vec<usize>,
+    pending: Vec<(Deferred, Vec<usize>)>,
+}
+
+impl Rcu {
+    /// No reader, nothing pending.
+    pub fn new() -> Rcu {
+        Rcu { readers: Atomic::new(0), state: std::sync::Mutex::new(RcuState::default()) }
+    }
+
+    fn st(&self) -> std::sync::MutexGuard<'_, RcuState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `rcu_read_lock()`.
+    pub fn read_lock(&self, step: Step, tid: usize) {
+        self.readers.fetch_add(step, 1);
+        self.st().inside.push(tid);
+    }
+
+    /// `rcu_read_unlock()`: runs the callbacks this reader was the last to hold back.
+    pub fn read_unlock(&self, k: &Kernel, step: Step, tid: usize) {
+        self.readers.fetch_add(step, -1);
+        let ready = {
+            let mut st = self.st();
+            if let Some(i) = st.inside.iter().position(|t| *t == tid) {
+                st.inside.remove(i);
+            }
+            for (_, waiting) in st.pending.iter_mut() {
+                waiting.retain(|t| *t != tid);
+            }
+            let (ready, rest): (Vec<_>, Vec<_>) =
+                std::mem::take(&mut st.pending).into_iter().partition(|(_, w)| w.is_empty());
+            st.pending = rest;
+            ready
+        };
+        for (d, _) in ready {
+            run(k, d);
+        }
+    }
+
+    /// `call_rcu`: frees now when no reader is inside, else after the current readers leave.
+    pub fn call_rcu(&self, k: &Kernel, step: Step, what: Deferred) {
+        self.readers.fetch_add(step, 0);
+        let now = {
+            let mut st = self.st();
+            if st.inside.is_empty() {
+                true
+            } else {
+                let waiting = st.inside.clone();
+                st.pending.push((what, waiting));
+                false
+            }
+        };
+        if now {
+            run(k, what);
+        }
+    }
+
+    /// End every grace period (quiescence).
+    pub fn barrier(&self, k: &Kernel) {
+        let pending = std::mem::take(&mut self.st().pending);
+        for (d, _) in pending {
+            run(k, d);
+        }
+    }
+}
+
+impl Default for Rcu {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn run(k: &Kernel, what: Deferred) {
+    match what {
+        Deferred::File(f) => k.files.free("file_free_rcu", f),
+        Deferred::Uobject(u) => k.uobjects.free("kfree_rcu.uobject", u),
+    }
+}

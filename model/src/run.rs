@@ -1,0 +1,263 @@
+//! Running a [`Program`] in one execution: build the kernel, run the setup on thread 0, spawn the
+//! scenario threads, join them, then quiesce (deferred fputs, process exits, socket destruction,
+//! RCU grace periods) and check for leaks. Each operation is a syscall: its deferred work
+//! (task_work) runs on the return to user mode, right after it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use crate::data_file::{truncate, DataFile};
+use crate::device::{ib_uverbs_remove_one, Device};
+use crate::file::{alloc_file, FileKind};
+use crate::heap::Heap;
+use crate::kernel::{Kernel, Variant};
+use crate::oracle::{Holder, Oracle};
+use crate::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
+use crate::program::{Op, ProcfsKind, Program};
+use crate::proposals;
+use crate::rcu::Rcu;
+use crate::sync::{spawn, Mutex as KMutex};
+use crate::task::Task;
+use crate::{Errno, KResult};
+
+/// What a scenario runs against.
+#[derive(Clone, Copy, Debug)]
+pub struct Target {
+    /// Kernel variant.
+    pub variant: Variant,
+    /// Proposal name (one of [`crate::KNOWN_PROPOSALS`]).
+    pub proposal: &'static str,
+}
+
+/// Names bound by operations (`fd0` → 3, `mr0` → 0). Names used by a thread were bound in setup or
+/// earlier in the same thread (the scenario parser checks it), so threads share this map only for
+/// reading what setup bound.
+#[derive(Default)]
+struct Env {
+    fds: HashMap<String, usize>,
+    mrs: HashMap<String, usize>,
+}
+
+fn build(program: &Program, target: Target) -> Kernel {
+    let proposal = proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
+    let k = Kernel {
+        variant: target.variant,
+        proposal,
+        files: Heap::new("file"),
+        ufiles: Heap::new("ufile"),
+        ucontexts: Heap::new("ucontext"),
+        uobjects: Heap::new("uobject"),
+        mrs: Heap::new("mr"),
+        umems: Heap::new("umem"),
+        records: Heap::new("pin_record"),
+        contexts: Heap::new("pin_context"),
+        mms: Heap::new("mm"),
+        devices: program.devices.iter().map(|d| Device::new(d)).collect(),
+        data_files: Vec::new(),
+        processes: std::sync::Mutex::new(Vec::new()),
+        rcu: Rcu::new(),
+        scm: KMutex::new("unix_sock.lock", Default::default()),
+    };
+    let mut k = k;
+    for (index, name) in program.data_files.iter().enumerate() {
+        let holder = Holder::Root(format!("fs:{name}"));
+        let file = alloc_file(&k, "dax_open", FileKind::Data { index }, name, holder);
+        k.data_files.push(DataFile { name: name.clone(), file, pins: crate::sync::Atomic::new(0) });
+    }
+    for p in &program.processes {
+        new_process(&k, p);
+    }
+    k
+}
+
+/// Run `program` against `target` inside the current execution (the caller is thread 0 of an
+/// engine run; see [`crate::sync::run`]).
+pub fn execute(program: &Program, target: Target) {
+    let k = Arc::new(build(program, target));
+    let env = Arc::new(Mutex::new(Env::default()));
+    let (_, oracle) = crate::sync::current_oracle();
+    let setup = Task::new("setup", 0, None);
+    if run_ops(&k, &setup, &env, "setup", &program.setup, &oracle).is_err() {
+        return;
+    }
+    let mut handles = Vec::new();
+    for t in &program.threads {
+        let (k, env, ops, name) = (Arc::clone(&k), Arc::clone(&env), t.ops.clone(), t.name.clone());
+        handles.push(spawn(&t.name, move || {
+            let (_, oracle) = crate::sync::current_oracle();
+            let tid = oracle.current_tid();
+            let cur = Task::new(&name, tid, None);
+            let _ = run_ops(&k, &cur, &env, &name, &ops, &oracle);
+            oracle.thread_finish(tid);
+        }));
+    }
+    for h in handles {
+        h.join();
+    }
+    let _ = quiesce(&k, program, &oracle);
+}
+
+fn quiesce(k: &Kernel, program: &Program, oracle: &Oracle) -> KResult<()> {
+    let cur = Task::new("quiesce", 0, None);
+    for p in &program.exit_at_quiescence {
+        if let Some(proc) = k.process(p) {
+            do_exit(k, &cur, &proc)?;
+        }
+    }
+    crate::scm::scm_destroy(k, &cur)?;
+    cur.task_work_run(k)?;
+    k.rcu.barrier(k);
+    if oracle.aborted().is_none() {
+        oracle.check_leaks();
+    }
+    Ok(())
+}
+
+fn run_ops(k: &Kernel, cur: &Task, env: &Mutex<Env>, thread: &str, ops: &[Op], oracle: &Oracle) -> KResult<()> {
+    for (i, op) in ops.iter().enumerate() {
+        oracle.check_progress(op.keyword())?;
+        let result = run_op(k, cur, env, op, oracle)?;
+        cur.task_work_run(k)?;
+        if let Err(e) = result {
+            oracle.observe(format!("{thread}.{i}.{}", op.keyword()), e.to_string());
+        }
+    }
+    Ok(())
+}
+
+fn process(k: &Kernel, name: &str) -> Result<Arc<Process>, Errno> {
+    k.process(name).ok_or(Errno::ESRCH)
+}
+
+fn fd_of(env: &Mutex<Env>, name: &str) -> Result<usize, Errno> {
+    env.lock().unwrap_or_else(|e| e.into_inner()).fds.get(name).copied().ok_or(Errno::EBADF)
+}
+
+fn bind_fd(env: &Mutex<Env>, name: &str, fd: usize) {
+    env.lock().unwrap_or_else(|e| e.into_inner()).fds.insert(name.to_string(), fd);
+}
+
+/// One operation as the task `cur` (whose process is named in the op).
+fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) -> KResult<Result<(), Errno>> {
+    macro_rules! tri {
+        ($e:expr) => {
+            match $e {
+                Ok(v) => v,
+                Err(e) => return Ok(Err(e)),
+            }
+        };
+    }
+    let task_holder = |why| Holder::Task(cur.tid, why);
+    match op {
+        Op::Open { process: p, device, fd } => {
+            let p = tri!(process(k, p));
+            let dev = tri!(k.devices.iter().position(|d| &d.name == device).ok_or(Errno::ENODEV));
+            let f = tri!(crate::ufile::ib_uverbs_open(k, cur, dev)?);
+            let n = tri!(fd_install(k, &p, f, &task_holder("open"))?);
+            bind_fd(env, fd, n);
+        }
+        Op::GetContext { process: p, fd } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
+            let r = crate::ufile::ib_uverbs_get_context(k, cur, f)?;
+            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
+            tri!(r);
+        }
+        Op::RegMr { process: p, fd, file, pages, mr } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let data = tri!(k.data_files.iter().position(|d| &d.name == file).ok_or(Errno::ENOENT));
+            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
+            let r = crate::mr::ib_uverbs_reg_mr(k, cur, f, data, *pages)?;
+            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
+            let id = tri!(r);
+            env.lock().unwrap_or_else(|e| e.into_inner()).mrs.insert(mr.clone(), id);
+        }
+        Op::DeregMr { process: p, fd, mr } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let id = tri!(env.lock().unwrap_or_else(|e| e.into_inner()).mrs.get(mr).copied().ok_or(Errno::ENOENT));
+            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
+            let r = crate::mr::ib_uverbs_dereg_mr(k, cur, f, id)?;
+            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
+            tri!(r);
+        }
+        Op::Close { process: p, fd } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            tri!(close_fd(k, cur, &p, n)?);
+        }
+        Op::Dup { process: p, fd, new_fd } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let m = tri!(dup(k, &p, n)?);
+            bind_fd(env, new_fd, m);
+        }
+        Op::Fork { process: p, child } => {
+            let p = tri!(process(k, p));
+            fork(k, &p, child)?;
+        }
+        Op::SendFd { process: p, fd, to } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            tri!(crate::scm::send_fd(k, cur, &p, n, to)?);
+        }
+        Op::RecvFd { process: p, fd } => {
+            let p = tri!(process(k, p));
+            let n = tri!(crate::scm::recv_fd(k, &p)?);
+            bind_fd(env, fd, n);
+        }
+        Op::Exit { process: p } => {
+            let p = tri!(process(k, p));
+            do_exit(k, cur, &p)?;
+        }
+        Op::Mmap { process: p, fd } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
+            if let Some(u) = crate::ufile::uverbs_private_data(k, f) {
+                let ufile = k.ufiles.get(u);
+                crate::mm::uverbs_mmap(k, p.mm, f, &ufile)?;
+            }
+            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
+        }
+        Op::RemoveDevice { device } => {
+            let dev = tri!(k.devices.iter().position(|d| &d.name == device).ok_or(Errno::ENODEV));
+            ib_uverbs_remove_one(k, cur, dev)?;
+        }
+        Op::ProcfsRead { process: _, target, kind, fd, label } => {
+            let t = tri!(process(k, target));
+            let out = match kind {
+                ProcfsKind::Fdinfo => {
+                    let n = tri!(fd_of(env, fd.as_deref().unwrap_or("")));
+                    crate::procfs::seq_show(k, cur, &t, n)?
+                }
+                ProcfsKind::FilePins => crate::procfs::read_file_pins(k, cur, &t)?,
+            };
+            oracle.observe(label.clone(), out);
+        }
+        Op::Truncate { process: _, file, label } => {
+            let df = tri!(k.data_file(file).ok_or(Errno::ENOENT));
+            let pins = truncate(df);
+            let out = if pins > 0 { format!("blocked ({pins} page pins)") } else { "ok".to_string() };
+            oracle.observe(label.clone(), out);
+        }
+        Op::CreateCompChannel { process: p, fd, new_fd } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
+            let u = crate::ufile::uverbs_private_data(k, f);
+            let r = match u {
+                Some(u) => crate::uobject::create_comp_channel(k, cur, u)?,
+                None => Err(Errno::EINVAL),
+            };
+            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
+            let ch = tri!(r);
+            let m = tri!(fd_install(k, &p, ch, &task_holder("create"))?);
+            bind_fd(env, new_fd, m);
+        }
+        Op::UseCompChannel { process: p, fd: _, channel } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, channel)));
+            let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
+            let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {
+                crate::file::fput(k, cur, "fdput", ch, &task_holder("fget"))?;
+                return Ok(Err(Errno::EINVAL));
+            };
+            tri!(crate::uobject::use_comp_channel(k, cur, ch, uobj)?);
+        }
+    }
+    Ok(Ok(()))
+}

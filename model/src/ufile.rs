@@ -1,0 +1,208 @@
+//! `struct ib_uverbs_file` and its paths: `ib_uverbs_open`, GET_CONTEXT, `ib_uverbs_close`,
+//! `uverbs_destroy_ufile_hw` (CLOSE and DRIVER_REMOVE) and the final `ib_uverbs_release_file`.
+//!
+//! G2: the ufile outlives its main struct file (the file's private_data is a counted reference;
+//! child fds and device removal take more). G5 on k53: close may return while a device removal is
+//! still destroying the MRs. G6 on k56: close waits (it takes `hw_destroy_rwsem` for write).
+
+use crate::device::Device;
+use crate::file::{alloc_file, field, File, FileKind};
+use crate::heap::Handle;
+use crate::kernel::Kernel;
+use crate::kref::Kref;
+use crate::mm::Mm;
+use crate::oracle::Holder;
+use crate::pin_record::PinRecord;
+use crate::sync::{Atomic, Mutex, RwSem};
+use crate::task::Task;
+use crate::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
+use crate::uobject::{uverbs_destroy_uobject, Reason, Uobject};
+use crate::{Errno, KResult};
+
+/// IDR handles per ufile.
+pub const IDR_SLOTS_MAX: usize = 8;
+
+/// `struct ib_uverbs_file`.
+pub struct Ufile {
+    /// `ref`.
+    pub kref: Kref,
+    /// Index of the device in the kernel.
+    pub device: usize,
+    /// `hw_destroy_rwsem`.
+    pub hw_destroy_rwsem: RwSem<()>,
+    /// `ucontext_lock`.
+    pub ucontext_lock: Mutex<()>,
+    /// `ucontext` (published with smp_store_release), encoded handle.
+    pub ucontext: Atomic,
+    /// `uobjects` under `uobjects_lock`.
+    pub uobjects: Mutex<Vec<Handle<Uobject>>>,
+    /// `idr` (xarray): handle → uobject, encoded.
+    pub idr: Vec<Atomic>,
+    /// Next free IDR handle (`xa_alloc`).
+    pub idr_next: Atomic,
+    /// `umaps` under `umap_lock`: the mms that mapped this ufile.
+    pub umaps: Mutex<Vec<Handle<Mm>>>,
+    /// RFC 16/19 `sys_file`: the main struct file, uncounted (counted under counted-backptr).
+    pub sys_file: Atomic,
+    /// clear-on-close: the lock that makes reading and clearing `sys_file` safe.
+    pub sys_file_lock: Mutex<()>,
+    /// D2: the pin records of this ufile's MRs, under its lock.
+    pub pin_records: Mutex<Vec<Handle<PinRecord>>>,
+    /// D3: the driver pin context, encoded handle.
+    pub pin_context: Atomic,
+}
+
+/// `ib_uverbs_open`: a new ufile and its struct file, added to the device's file list. The file's
+/// reference is held by the task until the caller installs it in an fd slot.
+pub fn ib_uverbs_open(k: &Kernel, cur: &Task, dev_index: usize) -> KResult<Result<Handle<File>, Errno>> {
+    let dev: &Device = &k.devices[dev_index];
+    let srcu = dev.srcu.down_read("ib_uverbs_open.srcu_read_lock")?;
+    if dev.ib_dev.load("ib_uverbs_open.ib_dev") == 0 {
+        drop(srcu);
+        return Ok(Err(Errno::ENODEV));
+    }
+    let mut list = dev.lists_mutex.lock("ib_uverbs_open.lists_mutex")?;
+    let ufile_h = k.ufiles.alloc("ib_uverbs_open.kzalloc_ufile", |id| Ufile {
+        kref: Kref::new(id, "kref", Holder::Task(cur.tid, "open")),
+        device: dev_index,
+        hw_destroy_rwsem: RwSem::new("hw_destroy_rwsem", ()),
+        ucontext_lock: Mutex::new("ucontext_lock", ()),
+        ucontext: Atomic::new(0),
+        uobjects: Mutex::new("uobjects_lock", Vec::new()),
+        idr: (0..IDR_SLOTS_MAX).map(|_| Atomic::new(0)).collect(),
+        idr_next: Atomic::new(0),
+        umaps: Mutex::new("umap_lock", Vec::new()),
+        sys_file: Atomic::new(0),
+        sys_file_lock: Mutex::new("sys_file_lock", ()),
+        pin_records: Mutex::new("pin_records_lock", Vec::new()),
+        pin_context: Atomic::new(0),
+    });
+    let path = format!("/dev/infiniband/{}", dev.name);
+    let file = alloc_file(k, "ib_uverbs_open.alloc_file", FileKind::Uverbs { ufile: ufile_h }, &path,
+        Holder::Task(cur.tid, "open"));
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.rehold(ufile_h.obj(), &Holder::Task(cur.tid, "open"), field(file, "private_data"));
+    list.push(ufile_h);
+    drop(list);
+    drop(srcu);
+    k.proposal.open(k, cur, file, ufile_h)?;
+    Ok(Ok(file))
+}
+
+/// GET_CONTEXT (`ib_uverbs_get_context`): k53 serializes it with destroy by `ucontext_lock`,
+/// k56 by `hw_destroy_rwsem` read.
+pub fn ib_uverbs_get_context(k: &Kernel, _cur: &Task, file: Handle<File>) -> KResult<Result<(), Errno>> {
+    let Some(ufile_h) = uverbs_private_data(k, file) else { return Ok(Err(Errno::EBADF)) };
+    let ufile = k.ufiles.get(ufile_h);
+    let dev = &k.devices[ufile.device];
+    let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
+    if dev.ib_dev.load("ib_uverbs_write.ib_dev") == 0 {
+        return Ok(Err(Errno::EIO));
+    }
+    let _l = if k.variant.destroy_takes_ucontext_lock {
+        Some(ufile.ucontext_lock.lock("ib_uverbs_get_context.ucontext_lock")?)
+    } else {
+        None
+    };
+    let _r = if k.variant.destroy_takes_ucontext_lock {
+        None
+    } else {
+        match ufile.hw_destroy_rwsem.down_read_trylock("ib_uverbs_get_context.down_read") {
+            Some(r) => Some(r),
+            None => return Ok(Err(Errno::EIO)),
+        }
+    };
+    if ufile.ucontext.load("ib_uverbs_get_context.ucontext") != 0 {
+        return Ok(Err(Errno::EINVAL));
+    }
+    let uctx = alloc_ucontext(k, ufile_h);
+    ufile.ucontext.store("ib_uverbs_get_context.publish", uctx.encode());
+    Ok(Ok(()))
+}
+
+/// The ufile behind a uverbs struct file (`filp->private_data`).
+pub fn uverbs_private_data(k: &Kernel, file: Handle<File>) -> Option<Handle<Ufile>> {
+    match k.files.get(file).kind {
+        FileKind::Uverbs { ufile } => Some(ufile),
+        _ => None,
+    }
+}
+
+/// `ib_uverbs_close` (f_op->release of the main uverbs file).
+pub fn ib_uverbs_close(k: &Kernel, cur: &Task, file: Handle<File>, ufile_h: Handle<Ufile>) -> KResult<()> {
+    uverbs_destroy_ufile_hw(k, cur, ufile_h, Reason::Close)?;
+    let ufile = k.ufiles.get(ufile_h);
+    let dev = &k.devices[ufile.device];
+    {
+        let mut list = dev.lists_mutex.lock("ib_uverbs_close.lists_mutex")?;
+        list.retain(|u| *u != ufile_h);
+    }
+    k.proposal.release(k, cur, file, ufile_h)?;
+    if ufile.kref.put("ib_uverbs_close.kref_put", &field(file, "private_data")) {
+        ib_uverbs_release_file(k, cur, ufile_h)?;
+    }
+    Ok(())
+}
+
+/// `uverbs_destroy_ufile_hw`: destroy every HW object of the ufile, then the ucontext.
+pub fn uverbs_destroy_ufile_hw(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>, reason: Reason) -> KResult<()> {
+    let ufile = k.ufiles.deref("destroy_ufile_hw.ufile", ufile_h, "Read of ucontext_lock");
+    let _ucontext_lock = if !k.variant.destroy_takes_ucontext_lock {
+        None
+    } else if reason == Reason::Close && k.variant.close_trylock {
+        match ufile.ucontext_lock.try_lock("destroy_ufile_hw.trylock_ucontext") {
+            Some(g) => Some(g),
+            // Release paths rely on the ongoing destroyer to finish the work (G5).
+            None => return Ok(()),
+        }
+    } else {
+        Some(ufile.ucontext_lock.lock("destroy_ufile_hw.lock_ucontext")?)
+    };
+    let _w = ufile.hw_destroy_rwsem.down_write("destroy_ufile_hw.down_write")?;
+    let Some(uctx) = Handle::<Ucontext>::decode(ufile.ucontext.load("destroy_ufile_hw.ucontext")) else {
+        return Ok(());
+    };
+    k.ucontexts.get(uctx).closing.store("destroy_ufile_hw.closing", 1);
+    loop {
+        let list: Vec<Handle<Uobject>> = ufile.uobjects.lock("__uverbs_cleanup_ufile.uobjects_lock")?.clone();
+        let Some(&uobj) = list.first() else { break };
+        let uo = k.uobjects.get(uobj);
+        if uo.usecnt.cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1) != 0 {
+            // WARN_ON: a lookup still holds it; the forced pass destroys it anyway.
+        }
+        uverbs_destroy_uobject(k, cur, uobj, reason)?;
+    }
+    ufile_destroy_ucontext(k, cur, ufile_h, &ufile, uctx, reason)?;
+    k.proposal.destroy_ufile_hw(k, cur, ufile_h)?;
+    Ok(())
+}
+
+fn ufile_destroy_ucontext(
+    k: &Kernel,
+    cur: &Task,
+    ufile_h: Handle<Ufile>,
+    ufile: &Ufile,
+    uctx: Handle<Ucontext>,
+    reason: Reason,
+) -> KResult<()> {
+    if reason == Reason::DriverRemove {
+        crate::mm::uverbs_user_mmap_disassociate(k, cur, ufile)?;
+    }
+    ufile.ucontext.store("ufile_destroy_ucontext.clear", 0);
+    free_ucontext(k, ufile_h, uctx);
+    Ok(())
+}
+
+/// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, free.
+pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) -> KResult<()> {
+    let ufile = k.ufiles.deref("ib_uverbs_release_file", ufile_h, "Read of idr");
+    let used = ufile.idr_next.load("release_ufile_idr_uobject.xa_for_each") as usize;
+    for slot in ufile.idr.iter().take(used) {
+        if let Some(uobj) = Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0)) {
+            crate::uobject::uverbs_uobject_put(k, uobj, &Holder::Obj(ufile_h.obj(), "idr"));
+        }
+    }
+    k.proposal.ufile_release(k, cur, ufile_h)?;
+    k.ufiles.free("ib_uverbs_release_file.kfree", ufile_h);
+    Ok(())
+}

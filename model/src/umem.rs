@@ -1,0 +1,98 @@
+//! `struct ib_umem`: the long-term pin of a DAX file's pages (`ib_umem_get`) and its release
+//! (`ib_umem_release`), with the proposal's pin and unpin hooks where RFC 14/17 put them.
+
+use std::sync::OnceLock;
+
+use crate::file::File;
+use crate::heap::Handle;
+use crate::kernel::Kernel;
+use crate::mr::Mr;
+use crate::oracle::{FindingKind, Holder};
+use crate::pin_record::PinRecord;
+use crate::sync::Atomic;
+use crate::task::Task;
+use crate::ufile::Ufile;
+use crate::{Errno, KResult};
+
+/// What the syscall knows when it pins (the `uverbs_attr_bundle`, plus the struct file D2 adds).
+#[derive(Clone, Copy, Debug)]
+pub struct Bundle {
+    /// The struct file the command came through (alive for the whole handler: G1).
+    pub file: Handle<File>,
+    /// Its ufile.
+    pub ufile: Handle<Ufile>,
+}
+
+/// `struct ib_umem`.
+pub struct Umem {
+    /// Index of the data file whose pages are pinned.
+    pub data: usize,
+    /// Pages pinned.
+    pub npages: u32,
+    /// Pages still pinned (the page pin counts this umem holds).
+    pub pinned: Atomic,
+    /// The ufile of the REG_MR (for the oracle's procfs truth).
+    pub ufile: Handle<Ufile>,
+    /// RFC `vaddr_pin.f_owner`: the owning uverbs struct file, copied from `ufile->sys_file`.
+    pub f_owner: OnceLock<Option<Handle<File>>>,
+    /// D2: the pin record this umem owns.
+    pub record: OnceLock<Handle<PinRecord>>,
+}
+
+/// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), then the proposal's pin
+/// hook (RFC: `vaddr_pin_pages` → file_pins add). The umem is held by the task until the MR
+/// takes it.
+pub fn ib_umem_get(k: &Kernel, cur: &Task, bundle: &Bundle, data: usize, pages: u32) -> KResult<Result<Handle<Umem>, Errno>> {
+    let df = &k.data_files[data];
+    let umem = k.umems.alloc("ib_umem_get.kzalloc", |_| Umem {
+        data,
+        npages: pages,
+        pinned: Atomic::new(0),
+        ufile: bundle.ufile,
+        f_owner: OnceLock::new(),
+        record: OnceLock::new(),
+    });
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
+    if let Err(e) = k.proposal.pin(k, cur, bundle, umem)? {
+        oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
+        k.umems.free("ib_umem_get.kfree", umem);
+        return Ok(Err(e));
+    }
+    df.pins.fetch_add("ib_umem_get.pin_user_pages", pages as i64);
+    k.umems.get(umem).pinned.store("ib_umem_get.pinned", pages as i64);
+    oracle.pin_begin(umem.obj(), bundle.ufile.obj(), &df.name);
+    Ok(Ok(umem))
+}
+
+/// `ib_umem_release`: unpin every page exactly once (after the HW key is gone: G7), the
+/// proposal's unpin hook (RFC: `remove_file_file_pin` through `vaddr_pin.f_owner`), kfree.
+pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) -> KResult<()> {
+    let umem = k.umems.deref("ib_umem_release", umem_h, "Read of umem");
+    let (_, oracle) = crate::sync::current_oracle();
+    if mr.hw_key.peek() != 0 {
+        oracle.report(
+            FindingKind::UnpinTwice,
+            oracle.current_tid(),
+            "BUG: pages released while the HW key can still DMA into them".into(),
+            Some(oracle.obj_name(umem_h.obj())),
+            vec!["G7: the HW key must be destroyed before the umem is released".into()],
+        );
+    }
+    k.proposal.unpin(k, cur, umem_h)?;
+    let had = umem.pinned.swap("ib_umem_release.unpin_user_pages", 0);
+    let df = &k.data_files[umem.data];
+    let left = df.pins.fetch_add("ib_umem_release.page_pins", -had) - had;
+    if had == 0 || left < 0 {
+        oracle.report(
+            FindingKind::UnpinTwice,
+            oracle.current_tid(),
+            format!("BUG: unpin of pages of {} that are not pinned (unpinned twice)", df.name),
+            Some(oracle.obj_name(umem_h.obj())),
+            vec![format!("{} pinned {} page(s); this release found {had} still pinned, page pins now {left}", oracle.obj_name(umem_h.obj()), umem.npages)],
+        );
+    }
+    oracle.pin_end(umem_h.obj());
+    k.umems.free("ib_umem_release.kfree", umem_h);
+    Ok(())
+}
