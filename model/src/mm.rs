@@ -24,11 +24,15 @@ pub struct Mm {
 
 /// A new mm for process `owner`, its mm_users held by the process.
 pub fn mm_alloc(k: &Kernel, owner: &str) -> Handle<Mm> {
-    k.mms.alloc("mm_alloc", |id| Mm {
+    let h = k.mms.alloc("mm_alloc", |id| Mm {
         mm_users: Kref::new(id, "mm_users", Holder::Root(format!("{owner}.mm"))),
         mmap_sem: RwSem::new("mmap_sem", std::sync::Mutex::new(Vec::new())),
         owner: owner.to_string(),
-    })
+    });
+    // mm_count (mmgrab/mmdrop) keeps the memory; the model never drops it.
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.hold(h.obj(), Holder::Root(format!("{owner}.mm_count")));
+    h
 }
 
 fn vma_holder(mm: &Mm) -> Holder {

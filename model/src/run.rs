@@ -14,7 +14,7 @@ use crate::kernel::{Kernel, Variant};
 use crate::oracle::{Holder, Oracle};
 use crate::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
 use crate::program::{Op, ProcfsKind, Program};
-use crate::proposals;
+use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
 use crate::sync::{spawn, Mutex as KMutex};
 use crate::task::Task;
@@ -38,10 +38,9 @@ struct Env {
     mrs: HashMap<String, usize>,
 }
 
-fn build(program: &Program, target: Target) -> Kernel {
-    let proposal = proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
+fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Kernel {
     let k = Kernel {
-        variant: target.variant,
+        variant,
         proposal,
         files: Heap::new("file"),
         ufiles: Heap::new("ufile"),
@@ -73,7 +72,13 @@ fn build(program: &Program, target: Target) -> Kernel {
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an
 /// engine run; see [`crate::sync::run`]).
 pub fn execute(program: &Program, target: Target) {
-    let k = Arc::new(build(program, target));
+    let proposal = proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
+    execute_with(program, target.variant, proposal)
+}
+
+/// [`execute`] with a proposal object (tests use it for deliberately broken proposals).
+pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) {
+    let k = Arc::new(build(program, variant, proposal));
     let env = Arc::new(Mutex::new(Env::default()));
     let (_, oracle) = crate::sync::current_oracle();
     let setup = Task::new("setup", 0, None);

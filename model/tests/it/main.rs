@@ -1,6 +1,7 @@
 //! Integration tests of the model: the thread's arguments as reachable states, under every engine.
 
 mod engines;
+mod negative;
 mod scenarios;
 
 use std::collections::BTreeSet;
