@@ -1,7 +1,46 @@
 //! pincheck-model: a step-by-step model of RDMA uverbs, struct file and long-term GUP pin
 //! lifetimes, in which the lifetime bugs of the August 2019 thread are reachable states.
 //!
-//! Placeholder root; the manual is written with the objects.
+//! # How to read it
+//!
+//! One file per kernel object, named as in the kernel: [`file`](mod@file) (`struct file`, `fput`,
+//! `__fput`), [`ufile`] (`struct ib_uverbs_file`, `ib_uverbs_close`, `uverbs_destroy_ufile_hw`),
+//! [`ucontext`], [`uobject`] (kref + usecnt, lookups, destroy), [`mr`], [`umem`] (the pins),
+//! [`data_file`], [`pin_record`], [`device`] (`ib_uverbs_remove_one`), [`mm`], [`process`]
+//! (fd table, `close`, `dup`, `fork`, `do_exit`), [`task`] (task_work), [`rcu`], [`scm`],
+//! [`procfs`]. The call paths follow DOMAIN.md §2 step for step; every engine-visible access is
+//! a named step (`destroy_ufile_hw.trylock_ucontext`, `filp_close.fput`, ...).
+//!
+//! [`kernel`] holds the variants (`k53`: close trylocks `ucontext_lock`; `k56`: close is a fence;
+//! and the pre-fix regressions) and the slabs. [`proposals`] holds the five lifetime designs
+//! behind one trait. [`run`] executes a [`program::Program`] (what a scenario file says).
+//!
+//! Underneath: [`sync`] is the facade over loom, shuttle and std threads, chosen at run time;
+//! [`heap`] is the slab with typed, generation-checked handles and slot reuse; [`kref`] counts
+//! with the kernel's rules and a ref_tracker; [`oracle`] is the std-side bookkeeping that finds
+//! use-after-free, double free, refcount errors, unpin-twice, leaks (with the cycle), deadlocks
+//! (lockdep's wait-for cycle) and procfs lies, without adding a scheduling point.
+//!
+//! # Limitations
+//!
+//! What the engines cannot see:
+//! - loom treats SeqCst like AcqRel; the model uses only Acquire/Release/AcqRel.
+//! - loom 0.7 can miss a race on a plain load that precedes the same thread's store
+//!   (tokio-rs/loom#166): liveness checks are RMWs on a slot's lifecycle word ([`heap`]).
+//! - loom holds at most 5 threads (the main one included); the checker falls back to shuttle.
+//! - shuttle's atomics are sequentially consistent: weak-memory outcomes are loom's alone.
+//! - Neither engine sees inside arc-swap or crossbeam: the published pointer ([`sync::Published`])
+//!   uses arc-swap only under the std engine and an engine atomic otherwise.
+//!
+//! What the model leaves out:
+//! - Memory is never really freed: a freed object's memory stays readable (as freed slab memory
+//!   does) and the oracle says it was freed. mm_structs are never freed (mm_count is not modelled).
+//! - Failures are not modelled (GFP_ATOMIC allocation failure, destroy_hw returning busy and the
+//!   retry passes); the completion channel's own HW object is not modelled.
+//! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).
+//! - `fdget` always takes a reference (as on a shared files_struct).
+//! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
+//! - A kernel thread's `delayed_fput` runs at the end of its current operation.
 
 pub mod data_file;
 pub mod device;

@@ -223,6 +223,11 @@ impl Oracle {
         self.st().log.clone()
     }
 
+    /// Look at the event log without copying it.
+    pub fn with_log<R>(&self, f: impl FnOnce(&[Event]) -> R) -> R {
+        f(&self.st().log)
+    }
+
     // ---- findings ----------------------------------------------------------------------------
 
     /// Record a finding at the running thread's current step.
