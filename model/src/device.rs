@@ -48,12 +48,18 @@ pub fn ib_uverbs_remove_one(k: &Kernel, cur: &Task, dev_index: usize) -> KResult
                 break;
             }
             let u = list.remove(0);
-            k.ufiles.get(u).kref.get("free_hw_resources.kref_get", Holder::Task(cur.tid, "free_hw_resources"));
+            k.ufiles.get(u).kref.get(
+                "free_hw_resources.kref_get",
+                Holder::Task(cur.tid, "free_hw_resources"),
+            );
             u
         };
         uverbs_destroy_ufile_hw(k, cur, ufile_h, Reason::DriverRemove)?;
         let ufile = k.ufiles.get(ufile_h);
-        if ufile.kref.put("free_hw_resources.kref_put", &Holder::Task(cur.tid, "free_hw_resources")) {
+        if ufile.kref.put(
+            "free_hw_resources.kref_put",
+            &Holder::Task(cur.tid, "free_hw_resources"),
+        ) {
             ib_uverbs_release_file(k, cur, ufile_h)?;
         }
     }

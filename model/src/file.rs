@@ -57,7 +57,13 @@ pub struct File {
 }
 
 /// Allocate a file with f_count 1 held by `holder` (`alloc_file_pseudo`, `dentry_open`).
-pub fn alloc_file(k: &Kernel, step: &'static str, kind: FileKind, path: &str, holder: Holder) -> Handle<File> {
+pub fn alloc_file(
+    k: &Kernel,
+    step: &'static str,
+    kind: FileKind,
+    path: &str,
+    holder: Holder,
+) -> Handle<File> {
     k.files.alloc(step, |id| File {
         f_count: Kref::new(id, "f_count", holder),
         kind,
@@ -76,7 +82,13 @@ pub fn get_file(k: &Kernel, step: &'static str, f: Handle<File>, holder: Holder)
 
 /// `fput`: drop `holder`'s reference; the last one queues `____fput` on the dropping task (or runs
 /// `__fput` inline on the synchronous variant).
-pub fn fput(k: &Kernel, cur: &Task, step: &'static str, f: Handle<File>, holder: &Holder) -> KResult<()> {
+pub fn fput(
+    k: &Kernel,
+    cur: &Task,
+    step: &'static str,
+    f: Handle<File>,
+    holder: &Holder,
+) -> KResult<()> {
     if !k.files.get(f).f_count.put(step, holder) {
         return Ok(());
     }

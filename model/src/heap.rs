@@ -60,7 +60,11 @@ impl<T> Handle<T> {
         }
         let slot = (v >> 32) as u32;
         let obj = ObjId(((v & 0xffff_ffff) - 1) as u32);
-        Some(Handle { slot, obj, _t: PhantomData })
+        Some(Handle {
+            slot,
+            obj,
+            _t: PhantomData,
+        })
     }
 }
 
@@ -93,7 +97,13 @@ fn dead(obj: ObjId) -> i64 {
 impl<T> Heap<T> {
     /// An empty slab for objects named `kind` in reports (`file`, `ufile`, `umem`).
     pub fn new(kind: &'static str) -> Heap<T> {
-        Heap { kind, slots: std::sync::Mutex::new(Slab { slots: Vec::new(), free: Vec::new() }) }
+        Heap {
+            kind,
+            slots: std::sync::Mutex::new(Slab {
+                slots: Vec::new(),
+                free: Vec::new(),
+            }),
+        }
     }
 
     fn slab(&self) -> std::sync::MutexGuard<'_, Slab<T>> {
@@ -116,16 +126,32 @@ impl<T> Heap<T> {
                     s
                 }
                 None => {
-                    assert!(slab.slots.len() < SLOTS_PER_SLAB_MAX, "slab {} full", self.kind);
-                    slab.slots.push(Slot { word: Arc::new(Atomic::new(0)), value, occupant: obj });
+                    assert!(
+                        slab.slots.len() < SLOTS_PER_SLAB_MAX,
+                        "slab {} full",
+                        self.kind
+                    );
+                    slab.slots.push(Slot {
+                        word: Arc::new(Atomic::new(0)),
+                        value,
+                        occupant: obj,
+                    });
                     slab.slots.len() as u32 - 1
                 }
             };
             (slot, Arc::clone(&slab.slots[slot as usize].word))
         };
         let old = word.swap(step, live(obj));
-        assert!(old <= 0, "slab {} slot {slot} allocated while occupied ({old})", self.kind);
-        Handle { slot, obj, _t: PhantomData }
+        assert!(
+            old <= 0,
+            "slab {} slot {slot} allocated while occupied ({old})",
+            self.kind
+        );
+        Handle {
+            slot,
+            obj,
+            _t: PhantomData,
+        }
     }
 
     /// A checked dereference: one RMW step. A freed or reused target is a use-after-free
@@ -181,7 +207,11 @@ impl<T> Heap<T> {
             .iter()
             .enumerate()
             .filter(|(_, s)| oracle.obj_live(s.occupant))
-            .map(|(i, s)| Handle { slot: i as u32, obj: s.occupant, _t: PhantomData })
+            .map(|(i, s)| Handle {
+                slot: i as u32,
+                obj: s.occupant,
+                _t: PhantomData,
+            })
             .collect()
     }
 

@@ -19,17 +19,29 @@ impl Kref {
     pub fn new(obj: ObjId, name: &'static str, holder: Holder) -> Kref {
         let (_, oracle) = current_oracle();
         oracle.hold(obj, holder);
-        Kref { count: Atomic::new(1), obj, name }
+        Kref {
+            count: Atomic::new(1),
+            obj,
+            name,
+        }
     }
 
     /// A count that starts at `value` with the given holders (none for a count of 0).
     pub fn with_value(obj: ObjId, name: &'static str, value: i64) -> Kref {
-        Kref { count: Atomic::new(value), obj, name }
+        Kref {
+            count: Atomic::new(value),
+            obj,
+            name,
+        }
     }
 
     fn note(&self, old: i64, new: i64) {
         let (_, oracle) = current_oracle();
-        oracle.note(format!("{} {} {old}->{new}", oracle.obj_name(self.obj), self.name));
+        oracle.note(format!(
+            "{} {} {old}->{new}",
+            oracle.obj_name(self.obj),
+            self.name
+        ));
     }
 
     /// `kref_get` / `get_file`: an increment from 0 is a finding.
@@ -43,9 +55,15 @@ impl Kref {
             oracle.report(
                 FindingKind::RefcountIncFromZero,
                 tid,
-                format!("refcount_t: addition on 0; use-after-free ({} of {name})", self.name),
+                format!(
+                    "refcount_t: addition on 0; use-after-free ({} of {name})",
+                    self.name
+                ),
                 Some(name),
-                vec![format!("{} was {old} when {step} took a reference", self.name)],
+                vec![format!(
+                    "{} was {old} when {step} took a reference",
+                    self.name
+                )],
             );
         }
         oracle.hold(self.obj, holder);
@@ -75,7 +93,10 @@ impl Kref {
             oracle.report(
                 FindingKind::RefcountUnderflow,
                 tid,
-                format!("refcount_t: underflow; use-after-free ({} of {name})", self.name),
+                format!(
+                    "refcount_t: underflow; use-after-free ({} of {name})",
+                    self.name
+                ),
                 Some(name),
                 vec![format!("{} went {} -> {new} at {step}", self.name, new + 1)],
             );

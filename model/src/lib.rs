@@ -67,12 +67,22 @@ pub mod umem;
 pub mod uobject;
 
 /// The kernel variants, by the name scenario files and the CLI use.
-pub const KNOWN_KERNELS: &[&str] =
-    &["k53", "k56", "k53-double-destroy", "k53-fput-before-unlock", "sync-fput"];
+pub const KNOWN_KERNELS: &[&str] = &[
+    "k53",
+    "k56",
+    "k53-double-destroy",
+    "k53-fput-before-unlock",
+    "sync-fput",
+];
 
 /// The lifetime proposals, by the name scenario files and the CLI use.
-pub const KNOWN_PROPOSALS: &[&str] =
-    &["rfc-v2", "counted-backptr", "clear-on-close", "bundle", "context"];
+pub const KNOWN_PROPOSALS: &[&str] = &[
+    "rfc-v2",
+    "counted-backptr",
+    "clear-on-close",
+    "bundle",
+    "context",
+];
 
 /// Why an execution stopped early. Model code propagates it with `?` so that guards drop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

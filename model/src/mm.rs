@@ -73,11 +73,17 @@ pub fn mmput(k: &Kernel, cur: &Task, mm_h: Handle<Mm>, holder: &Holder) -> KResu
 /// `uverbs_user_mmap_disassociate`: for each mm that mapped the ufile, `mmget_not_zero`, zap the
 /// pages under `mmap_sem`, `mmput` (possibly the last).
 pub fn uverbs_user_mmap_disassociate(k: &Kernel, cur: &Task, ufile: &Ufile) -> KResult<()> {
-    let mms: Vec<Handle<Mm>> = ufile.umaps.lock("user_mmap_disassociate.umap_lock")?.clone();
+    let mms: Vec<Handle<Mm>> = ufile
+        .umaps
+        .lock("user_mmap_disassociate.umap_lock")?
+        .clone();
     for mm_h in mms {
         let mm = k.mms.get(mm_h);
         let holder = Holder::Task(cur.tid, "mmget_not_zero");
-        if !mm.mm_users.get_unless_zero("user_mmap_disassociate.mmget_not_zero", holder.clone()) {
+        if !mm
+            .mm_users
+            .get_unless_zero("user_mmap_disassociate.mmget_not_zero", holder.clone())
+        {
             continue;
         }
         drop(mm.mmap_sem.down_read("user_mmap_disassociate.mmap_sem")?);

@@ -10,7 +10,9 @@ use crate::sync::Atomic;
 use crate::task::Task;
 use crate::ufile::{uverbs_private_data, Ufile};
 use crate::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
-use crate::uobject::{alloc_uobj, lookup_get_destroy, rdma_alloc_commit_uobject, uobj_destroy, UobjType, Uobject};
+use crate::uobject::{
+    alloc_uobj, lookup_get_destroy, rdma_alloc_commit_uobject, uobj_destroy, UobjType, Uobject,
+};
 use crate::{Errno, KResult};
 
 /// `struct ib_mr` (with the driver's container fields the model needs).
@@ -24,8 +26,16 @@ pub struct Mr {
 }
 
 /// REG_MR on `file` over `pages` pages of data file `data`: returns the MR handle.
-pub fn ib_uverbs_reg_mr(k: &Kernel, cur: &Task, file: Handle<File>, data: usize, pages: u32) -> KResult<Result<usize, Errno>> {
-    let Some(ufile_h) = uverbs_private_data(k, file) else { return Ok(Err(Errno::EBADF)) };
+pub fn ib_uverbs_reg_mr(
+    k: &Kernel,
+    cur: &Task,
+    file: Handle<File>,
+    data: usize,
+    pages: u32,
+) -> KResult<Result<usize, Errno>> {
+    let Some(ufile_h) = uverbs_private_data(k, file) else {
+        return Ok(Err(Errno::EBADF));
+    };
     let ufile = k.ufiles.get(ufile_h);
     let dev = &k.devices[ufile.device];
     let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
@@ -33,7 +43,10 @@ pub fn ib_uverbs_reg_mr(k: &Kernel, cur: &Task, file: Handle<File>, data: usize,
         return Ok(Err(Errno::EIO));
     }
     // rdma_alloc_begin_uobject
-    let Some(begun) = ufile.hw_destroy_rwsem.down_read_trylock("alloc_begin.down_read_trylock") else {
+    let Some(begun) = ufile
+        .hw_destroy_rwsem
+        .down_read_trylock("alloc_begin.down_read_trylock")
+    else {
         return Ok(Err(Errno::EIO));
     };
     if ufile.ucontext.load("alloc_begin.ucontext") == 0 {
@@ -45,7 +58,10 @@ pub fn ib_uverbs_reg_mr(k: &Kernel, cur: &Task, file: Handle<File>, data: usize,
     }
     let uobj = alloc_uobj(k, cur, ufile_h, UobjType::Mr, id);
     // Driver reg_user_mr -> ib_umem_get with the bundle (the syscall's file and ufile).
-    let bundle = Bundle { file, ufile: ufile_h };
+    let bundle = Bundle {
+        file,
+        ufile: ufile_h,
+    };
     let umem = match ib_umem_get(k, cur, &bundle, data, pages)? {
         Ok(u) => u,
         Err(e) => {
@@ -54,19 +70,37 @@ pub fn ib_uverbs_reg_mr(k: &Kernel, cur: &Task, file: Handle<File>, data: usize,
             return Ok(Err(e));
         }
     };
-    let mr = k.mrs.alloc("reg_user_mr.alloc_mr", |_| Mr { umem, hw_key: Atomic::new(1), uobject: uobj });
+    let mr = k.mrs.alloc("reg_user_mr.alloc_mr", |_| Mr {
+        umem,
+        hw_key: Atomic::new(1),
+        uobject: uobj,
+    });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(mr.obj(), Holder::Obj(uobj.obj(), "object"));
-    oracle.rehold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"), Holder::Obj(mr.obj(), "umem"));
-    k.uobjects.get(uobj).object.store("ib_uverbs_reg_mr.uobj_object", mr.encode());
+    oracle.rehold(
+        umem.obj(),
+        &Holder::Task(cur.tid, "ib_umem_get"),
+        Holder::Obj(mr.obj(), "umem"),
+    );
+    k.uobjects
+        .get(uobj)
+        .object
+        .store("ib_uverbs_reg_mr.uobj_object", mr.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
     drop(begun);
     Ok(Ok(id))
 }
 
 /// DEREG_MR of handle `id` through `file`.
-pub fn ib_uverbs_dereg_mr(k: &Kernel, cur: &Task, file: Handle<File>, id: usize) -> KResult<Result<(), Errno>> {
-    let Some(ufile_h) = uverbs_private_data(k, file) else { return Ok(Err(Errno::EBADF)) };
+pub fn ib_uverbs_dereg_mr(
+    k: &Kernel,
+    cur: &Task,
+    file: Handle<File>,
+    id: usize,
+) -> KResult<Result<(), Errno>> {
+    let Some(ufile_h) = uverbs_private_data(k, file) else {
+        return Ok(Err(Errno::EBADF));
+    };
     let ufile: std::sync::Arc<Ufile> = k.ufiles.get(ufile_h);
     let dev = &k.devices[ufile.device];
     // DESTROY commands are allowed after disassociate.

@@ -38,7 +38,10 @@ pub fn new_process(k: &Kernel, name: &str) -> Arc<Process> {
         files: Mutex::new("file_lock", vec![None; FDS_MAX]),
         mm: mm_alloc(k, name),
     });
-    k.processes.lock().unwrap_or_else(|e| e.into_inner()).push(Arc::clone(&p));
+    k.processes
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(Arc::clone(&p));
     p
 }
 
@@ -50,9 +53,16 @@ fn ufile_of(k: &Kernel, f: Handle<File>) -> Option<crate::oracle::ObjId> {
 }
 
 /// `get_unused_fd` + `fd_install`: the reference `from` holds moves into the lowest free slot.
-pub fn fd_install(k: &Kernel, p: &Process, f: Handle<File>, from: &Holder) -> KResult<Result<usize, Errno>> {
+pub fn fd_install(
+    k: &Kernel,
+    p: &Process,
+    f: Handle<File>,
+    from: &Holder,
+) -> KResult<Result<usize, Errno>> {
     let mut table = p.files.lock("fd_install.file_lock")?;
-    let Some(fd) = table.iter().position(|s| s.is_none()) else { return Ok(Err(Errno::EMFILE)) };
+    let Some(fd) = table.iter().position(|s| s.is_none()) else {
+        return Ok(Err(Errno::EMFILE));
+    };
     table[fd] = Some(f);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.rehold(f.obj(), from, fd_holder(p, fd));
@@ -61,7 +71,13 @@ pub fn fd_install(k: &Kernel, p: &Process, f: Handle<File>, from: &Holder) -> KR
 }
 
 /// `fget`: a counted reference held by the task (a syscall on a shared table, procfs).
-pub fn fget(k: &Kernel, cur: &Task, p: &Process, fd: usize, why: &'static str) -> KResult<Option<Handle<File>>> {
+pub fn fget(
+    k: &Kernel,
+    cur: &Task,
+    p: &Process,
+    fd: usize,
+    why: &'static str,
+) -> KResult<Option<Handle<File>>> {
     let table = p.files.lock("fget.file_lock")?;
     let f = table.get(fd).copied().flatten();
     if let Some(f) = f {
@@ -74,7 +90,9 @@ pub fn fget(k: &Kernel, cur: &Task, p: &Process, fd: usize, why: &'static str) -
 pub fn close_fd(k: &Kernel, cur: &Task, p: &Process, fd: usize) -> KResult<Result<(), Errno>> {
     let f = {
         let mut table = p.files.lock("close_fd.file_lock")?;
-        let Some(f) = table.get_mut(fd).and_then(|s| s.take()) else { return Ok(Err(Errno::EBADF)) };
+        let Some(f) = table.get_mut(fd).and_then(|s| s.take()) else {
+            return Ok(Err(Errno::EBADF));
+        };
         f
     };
     let (_, oracle) = crate::sync::current_oracle();
@@ -86,8 +104,12 @@ pub fn close_fd(k: &Kernel, cur: &Task, p: &Process, fd: usize) -> KResult<Resul
 /// `dup(fd)`: the same struct file in the lowest free slot.
 pub fn dup(k: &Kernel, p: &Process, fd: usize) -> KResult<Result<usize, Errno>> {
     let mut table = p.files.lock("dup.file_lock")?;
-    let Some(f) = table.get(fd).copied().flatten() else { return Ok(Err(Errno::EBADF)) };
-    let Some(new) = table.iter().position(|s| s.is_none()) else { return Ok(Err(Errno::EMFILE)) };
+    let Some(f) = table.get(fd).copied().flatten() else {
+        return Ok(Err(Errno::EBADF));
+    };
+    let Some(new) = table.iter().position(|s| s.is_none()) else {
+        return Ok(Err(Errno::EMFILE));
+    };
     get_file(k, "dup.get_file", f, fd_holder(p, new));
     table[new] = Some(f);
     let (_, oracle) = crate::sync::current_oracle();
@@ -118,8 +140,17 @@ pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Proce
         v
     };
     for f in vmas {
-        get_file(k, "dup_mmap.get_file", f, Holder::Root(format!("{child_name}.vma")));
-        cmm.mmap_sem.down_write("dup_mmap.child_mmap_sem")?.lock().unwrap_or_else(|e| e.into_inner()).push(f);
+        get_file(
+            k,
+            "dup_mmap.get_file",
+            f,
+            Holder::Root(format!("{child_name}.vma")),
+        );
+        cmm.mmap_sem
+            .down_write("dup_mmap.child_mmap_sem")?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(f);
     }
     Ok(child)
 }
@@ -130,7 +161,11 @@ pub fn do_exit(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
     mmput(k, cur, p.mm, &Holder::Root(format!("{}.mm", p.name)))?;
     let files: Vec<(usize, Handle<File>)> = {
         let mut table = p.files.lock("close_files.file_lock")?;
-        table.iter_mut().enumerate().filter_map(|(fd, s)| s.take().map(|f| (fd, f))).collect()
+        table
+            .iter_mut()
+            .enumerate()
+            .filter_map(|(fd, s)| s.take().map(|f| (fd, f)))
+            .collect()
     };
     let (_, oracle) = crate::sync::current_oracle();
     for (fd, f) in files {

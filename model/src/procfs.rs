@@ -15,13 +15,21 @@ pub type PinLine = (usize, String);
 
 /// `seq_show` of fdinfo: the path and the proposal's `show_fdinfo` lines.
 pub fn seq_show(k: &Kernel, cur: &Task, target: &Process, fd: usize) -> KResult<String> {
-    let Some(f) = fget(k, cur, target, fd, "seq_show")? else { return Ok("ENOENT".into()) };
+    let Some(f) = fget(k, cur, target, fd, "seq_show")? else {
+        return Ok("ENOENT".into());
+    };
     let file = k.files.get(f);
     let mut out = format!("fd{fd}: {}", file.path);
     for line in k.proposal.show_fdinfo(k, cur, f)? {
         out.push_str(&format!(" pin={line}"));
     }
-    fput(k, cur, "seq_show.fput", f, &Holder::Task(cur.tid, "seq_show"))?;
+    fput(
+        k,
+        cur,
+        "seq_show.fput",
+        f,
+        &Holder::Task(cur.tid, "seq_show"),
+    )?;
     Ok(out)
 }
 
@@ -39,7 +47,9 @@ pub fn walk_fds_with_refs(
     };
     let mut out = Vec::new();
     for fd in used {
-        let Some(f) = fget(k, cur, target, fd, "procfs")? else { continue };
+        let Some(f) = fget(k, cur, target, fd, "procfs")? else {
+            continue;
+        };
         for data in show(k, cur, f)? {
             out.push((fd, data));
         }
@@ -62,12 +72,19 @@ pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<Strin
     let truth = oracle.procfs_truth(&target.name, from, to);
     let printed = render(&lines);
     for (fd, data) in &lines {
-        let may = truth.iter().find(|t| t.0 == *fd).map(|t| t.2.clone()).unwrap_or_default();
+        let may = truth
+            .iter()
+            .find(|t| t.0 == *fd)
+            .map(|t| t.2.clone())
+            .unwrap_or_default();
         if !may.contains(data) {
             oracle.report(
                 FindingKind::ProcfsLie,
                 cur.tid,
-                format!("procfs lie: /proc/{}/file_pins lists fd{fd} pinning {data}", target.name),
+                format!(
+                    "procfs lie: /proc/{}/file_pins lists fd{fd} pinning {data}",
+                    target.name
+                ),
                 Some(format!("fd{fd}")),
                 vec![
                     format!("printed: {printed}"),
@@ -82,7 +99,10 @@ pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<Strin
                 oracle.report(
                     FindingKind::ProcfsLie,
                     cur.tid,
-                    format!("procfs lie: /proc/{}/file_pins omits fd{fd} pinning {data}", target.name),
+                    format!(
+                        "procfs lie: /proc/{}/file_pins omits fd{fd} pinning {data}",
+                        target.name
+                    ),
                     Some(format!("fd{fd}")),
                     vec![
                         format!("printed: {printed}"),
@@ -100,5 +120,9 @@ pub fn render(lines: &[PinLine]) -> String {
     if lines.is_empty() {
         return "-".into();
     }
-    lines.iter().map(|(fd, d)| format!("fd{fd}: {d}")).collect::<Vec<_>>().join(", ")
+    lines
+        .iter()
+        .map(|(fd, d)| format!("fd{fd}: {d}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -8,21 +8,43 @@
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     /// `open("/dev/infiniband/uverbsN")` → `ib_uverbs_open`; binds `fd`.
-    Open { process: String, device: String, fd: String },
+    Open {
+        process: String,
+        device: String,
+        fd: String,
+    },
     /// The GET_CONTEXT command on `fd`.
     GetContext { process: String, fd: String },
     /// REG_MR on `fd` over `pages` pages of the DAX data file `file`; binds `mr`.
-    RegMr { process: String, fd: String, file: String, pages: u32, mr: String },
+    RegMr {
+        process: String,
+        fd: String,
+        file: String,
+        pages: u32,
+        mr: String,
+    },
     /// DEREG_MR (DESTROY) of `mr` through `fd`.
-    DeregMr { process: String, fd: String, mr: String },
+    DeregMr {
+        process: String,
+        fd: String,
+        mr: String,
+    },
     /// `close(fd)`; the last fput runs ->release from task_work on return to user.
     Close { process: String, fd: String },
     /// `dup(fd)`; binds `new_fd`.
-    Dup { process: String, fd: String, new_fd: String },
+    Dup {
+        process: String,
+        fd: String,
+        new_fd: String,
+    },
     /// `fork()`: the child shares every open file; binds the process `child`.
     Fork { process: String, child: String },
     /// `sendmsg(SCM_RIGHTS)` of `fd` to process `to`: the skb holds a file reference.
-    SendFd { process: String, fd: String, to: String },
+    SendFd {
+        process: String,
+        fd: String,
+        to: String,
+    },
     /// `recvmsg(SCM_RIGHTS)`: installs the oldest in-flight file; binds `fd`.
     RecvFd { process: String, fd: String },
     /// `do_exit`: exit_mm, exit_files, exit_task_work.
@@ -33,14 +55,32 @@ pub enum Op {
     RemoveDevice { device: String },
     /// A read of `/proc/<target>/fdinfo/<fd>` or `/proc/<target>/file_pins`; the output is
     /// observed under `label`.
-    ProcfsRead { process: String, target: String, kind: ProcfsKind, fd: Option<String>, label: String },
+    ProcfsRead {
+        process: String,
+        target: String,
+        kind: ProcfsKind,
+        fd: Option<String>,
+        label: String,
+    },
     /// `truncate` of the DAX file: observed under `label` as `ok` or `blocked by ...`.
-    Truncate { process: String, file: String, label: String },
+    Truncate {
+        process: String,
+        file: String,
+        label: String,
+    },
     /// Create a completion channel (an FD-type uobject of the ufile); binds `new_fd`.
-    CreateCompChannel { process: String, fd: String, new_fd: String },
+    CreateCompChannel {
+        process: String,
+        fd: String,
+        new_fd: String,
+    },
     /// A command on `fd` that uses the completion channel `channel` as a READ attribute
     /// (`fget` → usecnt READ → ... → `rdma_lookup_put_uobject`).
-    UseCompChannel { process: String, fd: String, channel: String },
+    UseCompChannel {
+        process: String,
+        fd: String,
+        channel: String,
+    },
 }
 
 /// Which procfs file a read looks at.

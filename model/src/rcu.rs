@@ -33,7 +33,10 @@ struct RcuState {
 impl Rcu {
     /// No reader, nothing pending.
     pub fn new() -> Rcu {
-        Rcu { readers: Atomic::new(0), state: std::sync::Mutex::new(RcuState::default()) }
+        Rcu {
+            readers: Atomic::new(0),
+            state: std::sync::Mutex::new(RcuState::default()),
+        }
     }
 
     fn st(&self) -> std::sync::MutexGuard<'_, RcuState> {
@@ -57,8 +60,9 @@ impl Rcu {
             for (_, waiting) in st.pending.iter_mut() {
                 waiting.retain(|t| *t != tid);
             }
-            let (ready, rest): (Vec<_>, Vec<_>) =
-                std::mem::take(&mut st.pending).into_iter().partition(|(_, w)| w.is_empty());
+            let (ready, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut st.pending)
+                .into_iter()
+                .partition(|(_, w)| w.is_empty());
             st.pending = rest;
             ready
         };

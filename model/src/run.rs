@@ -61,7 +61,11 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
     for (index, name) in program.data_files.iter().enumerate() {
         let holder = Holder::Root(format!("fs:{name}"));
         let file = alloc_file(&k, "dax_open", FileKind::Data { index }, name, holder);
-        k.data_files.push(DataFile { name: name.clone(), file, pins: crate::sync::Atomic::new(0) });
+        k.data_files.push(DataFile {
+            name: name.clone(),
+            file,
+            pins: crate::sync::Atomic::new(0),
+        });
     }
     for p in &program.processes {
         new_process(&k, p);
@@ -72,7 +76,8 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an
 /// engine run; see [`crate::sync::run`]).
 pub fn execute(program: &Program, target: Target) {
-    let proposal = proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
+    let proposal =
+        proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
     execute_with(program, target.variant, proposal)
 }
 
@@ -87,7 +92,12 @@ pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Propo
     }
     let mut handles = Vec::new();
     for t in &program.threads {
-        let (k, env, ops, name) = (Arc::clone(&k), Arc::clone(&env), t.ops.clone(), t.name.clone());
+        let (k, env, ops, name) = (
+            Arc::clone(&k),
+            Arc::clone(&env),
+            t.ops.clone(),
+            t.name.clone(),
+        );
         handles.push(spawn(&t.name, move || {
             let (_, oracle) = crate::sync::current_oracle();
             let tid = oracle.current_tid();
@@ -118,7 +128,14 @@ fn quiesce(k: &Kernel, program: &Program, oracle: &Oracle) -> KResult<()> {
     Ok(())
 }
 
-fn run_ops(k: &Kernel, cur: &Task, env: &Mutex<Env>, thread: &str, ops: &[Op], oracle: &Oracle) -> KResult<()> {
+fn run_ops(
+    k: &Kernel,
+    cur: &Task,
+    env: &Mutex<Env>,
+    thread: &str,
+    ops: &[Op],
+    oracle: &Oracle,
+) -> KResult<()> {
     for (i, op) in ops.iter().enumerate() {
         oracle.check_progress(op.keyword())?;
         let result = run_op(k, cur, env, op, oracle)?;
@@ -135,15 +152,29 @@ fn process(k: &Kernel, name: &str) -> Result<Arc<Process>, Errno> {
 }
 
 fn fd_of(env: &Mutex<Env>, name: &str) -> Result<usize, Errno> {
-    env.lock().unwrap_or_else(|e| e.into_inner()).fds.get(name).copied().ok_or(Errno::EBADF)
+    env.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .fds
+        .get(name)
+        .copied()
+        .ok_or(Errno::EBADF)
 }
 
 fn bind_fd(env: &Mutex<Env>, name: &str, fd: usize) {
-    env.lock().unwrap_or_else(|e| e.into_inner()).fds.insert(name.to_string(), fd);
+    env.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .fds
+        .insert(name.to_string(), fd);
 }
 
 /// One operation as the task `cur` (whose process is named in the op).
-fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) -> KResult<Result<(), Errno>> {
+fn run_op(
+    k: &Kernel,
+    cur: &Task,
+    env: &Mutex<Env>,
+    op: &Op,
+    oracle: &Oracle,
+) -> KResult<Result<(), Errno>> {
     macro_rules! tri {
         ($e:expr) => {
             match $e {
@@ -154,9 +185,17 @@ fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) ->
     }
     let task_holder = |why| Holder::Task(cur.tid, why);
     match op {
-        Op::Open { process: p, device, fd } => {
+        Op::Open {
+            process: p,
+            device,
+            fd,
+        } => {
             let p = tri!(process(k, p));
-            let dev = tri!(k.devices.iter().position(|d| &d.name == device).ok_or(Errno::ENODEV));
+            let dev = tri!(k
+                .devices
+                .iter()
+                .position(|d| &d.name == device)
+                .ok_or(Errno::ENODEV));
             let f = tri!(crate::ufile::ib_uverbs_open(k, cur, dev)?);
             let n = tri!(fd_install(k, &p, f, &task_holder("open"))?);
             bind_fd(env, fd, n);
@@ -168,18 +207,37 @@ fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) ->
             crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
             tri!(r);
         }
-        Op::RegMr { process: p, fd, file, pages, mr } => {
+        Op::RegMr {
+            process: p,
+            fd,
+            file,
+            pages,
+            mr,
+        } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let data = tri!(k.data_files.iter().position(|d| &d.name == file).ok_or(Errno::ENOENT));
+            let data = tri!(k
+                .data_files
+                .iter()
+                .position(|d| &d.name == file)
+                .ok_or(Errno::ENOENT));
             let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
             let r = crate::mr::ib_uverbs_reg_mr(k, cur, f, data, *pages)?;
             crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
             let id = tri!(r);
-            env.lock().unwrap_or_else(|e| e.into_inner()).mrs.insert(mr.clone(), id);
+            env.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .mrs
+                .insert(mr.clone(), id);
         }
         Op::DeregMr { process: p, fd, mr } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let id = tri!(env.lock().unwrap_or_else(|e| e.into_inner()).mrs.get(mr).copied().ok_or(Errno::ENOENT));
+            let id = tri!(env
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .mrs
+                .get(mr)
+                .copied()
+                .ok_or(Errno::ENOENT));
             let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
             let r = crate::mr::ib_uverbs_dereg_mr(k, cur, f, id)?;
             crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
@@ -189,7 +247,11 @@ fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) ->
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             tri!(close_fd(k, cur, &p, n)?);
         }
-        Op::Dup { process: p, fd, new_fd } => {
+        Op::Dup {
+            process: p,
+            fd,
+            new_fd,
+        } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             let m = tri!(dup(k, &p, n)?);
             bind_fd(env, new_fd, m);
@@ -221,10 +283,20 @@ fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) ->
             crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
         }
         Op::RemoveDevice { device } => {
-            let dev = tri!(k.devices.iter().position(|d| &d.name == device).ok_or(Errno::ENODEV));
+            let dev = tri!(k
+                .devices
+                .iter()
+                .position(|d| &d.name == device)
+                .ok_or(Errno::ENODEV));
             ib_uverbs_remove_one(k, cur, dev)?;
         }
-        Op::ProcfsRead { process: _, target, kind, fd, label } => {
+        Op::ProcfsRead {
+            process: _,
+            target,
+            kind,
+            fd,
+            label,
+        } => {
             let t = tri!(process(k, target));
             let out = match kind {
                 ProcfsKind::Fdinfo => {
@@ -235,13 +307,25 @@ fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) ->
             };
             oracle.observe(label.clone(), out);
         }
-        Op::Truncate { process: _, file, label } => {
+        Op::Truncate {
+            process: _,
+            file,
+            label,
+        } => {
             let df = tri!(k.data_file(file).ok_or(Errno::ENOENT));
             let pins = truncate(df);
-            let out = if pins > 0 { format!("blocked ({pins} page pins)") } else { "ok".to_string() };
+            let out = if pins > 0 {
+                format!("blocked ({pins} page pins)")
+            } else {
+                "ok".to_string()
+            };
             oracle.observe(label.clone(), out);
         }
-        Op::CreateCompChannel { process: p, fd, new_fd } => {
+        Op::CreateCompChannel {
+            process: p,
+            fd,
+            new_fd,
+        } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
             let u = crate::ufile::uverbs_private_data(k, f);
@@ -254,7 +338,11 @@ fn run_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op, oracle: &Oracle) ->
             let m = tri!(fd_install(k, &p, ch, &task_holder("create"))?);
             bind_fd(env, new_fd, m);
         }
-        Op::UseCompChannel { process: p, fd: _, channel } => {
+        Op::UseCompChannel {
+            process: p,
+            fd: _,
+            channel,
+        } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, channel)));
             let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
             let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {

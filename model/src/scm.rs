@@ -13,11 +13,28 @@ fn skb_holder(to: &str) -> Holder {
 }
 
 /// `sendmsg(SCM_RIGHTS)` of `fd` to process `to`.
-pub fn send_fd(k: &Kernel, cur: &Task, p: &Process, fd: usize, to: &str) -> KResult<Result<(), Errno>> {
-    let Some(f) = fget(k, cur, p, fd, "scm_fp_copy")? else { return Ok(Err(Errno::EBADF)) };
+pub fn send_fd(
+    k: &Kernel,
+    cur: &Task,
+    p: &Process,
+    fd: usize,
+    to: &str,
+) -> KResult<Result<(), Errno>> {
+    let Some(f) = fget(k, cur, p, fd, "scm_fp_copy")? else {
+        return Ok(Err(Errno::EBADF));
+    };
     let (_, oracle) = crate::sync::current_oracle();
-    oracle.rehold(f.obj(), &Holder::Task(cur.tid, "scm_fp_copy"), skb_holder(to));
-    k.scm.lock("unix_stream_sendmsg.queue")?.push_back(InFlight { to: to.to_string(), file: f });
+    oracle.rehold(
+        f.obj(),
+        &Holder::Task(cur.tid, "scm_fp_copy"),
+        skb_holder(to),
+    );
+    k.scm
+        .lock("unix_stream_sendmsg.queue")?
+        .push_back(InFlight {
+            to: to.to_string(),
+            file: f,
+        });
     Ok(Ok(()))
 }
 
@@ -28,7 +45,9 @@ pub fn recv_fd(k: &Kernel, p: &Process) -> KResult<Result<usize, Errno>> {
         let pos = q.iter().position(|m| m.to == p.name);
         pos.and_then(|i| q.remove(i))
     };
-    let Some(msg) = msg else { return Ok(Err(Errno::EAGAIN)) };
+    let Some(msg) = msg else {
+        return Ok(Err(Errno::EAGAIN));
+    };
     fd_install(k, p, msg.file, &skb_holder(&p.name))
 }
 

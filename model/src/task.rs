@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::file::{File, __fput};
+use crate::file::{__fput, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::process::Process;
@@ -25,7 +25,12 @@ pub struct Task {
 impl Task {
     /// A task of `process` (or a kthread).
     pub fn new(name: &str, tid: usize, process: Option<Arc<Process>>) -> Task {
-        Task { name: name.to_string(), tid, process, task_work: RefCell::new(Vec::new()) }
+        Task {
+            name: name.to_string(),
+            tid,
+            process,
+            task_work: RefCell::new(Vec::new()),
+        }
     }
 
     /// `task_work_add(current, ____fput)`.

@@ -15,9 +15,11 @@ pub struct Ucontext {
 
 /// Allocate a ucontext owned by `ufile`.
 pub fn alloc_ucontext(k: &Kernel, ufile: Handle<Ufile>) -> Handle<Ucontext> {
-    let h = k.ucontexts.alloc("ib_uverbs_get_context.alloc_ucontext", |_| Ucontext {
-        closing: Atomic::new(0),
-    });
+    let h = k
+        .ucontexts
+        .alloc("ib_uverbs_get_context.alloc_ucontext", |_| Ucontext {
+            closing: Atomic::new(0),
+        });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(h.obj(), Holder::Obj(ufile.obj(), "ucontext"));
     h

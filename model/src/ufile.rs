@@ -54,7 +54,11 @@ pub struct Ufile {
 
 /// `ib_uverbs_open`: a new ufile and its struct file, added to the device's file list. The file's
 /// reference is held by the task until the caller installs it in an fd slot.
-pub fn ib_uverbs_open(k: &Kernel, cur: &Task, dev_index: usize) -> KResult<Result<Handle<File>, Errno>> {
+pub fn ib_uverbs_open(
+    k: &Kernel,
+    cur: &Task,
+    dev_index: usize,
+) -> KResult<Result<Handle<File>, Errno>> {
     let dev: &Device = &k.devices[dev_index];
     let srcu = dev.srcu.down_read("ib_uverbs_open.srcu_read_lock")?;
     if dev.ib_dev.load("ib_uverbs_open.ib_dev") == 0 {
@@ -78,10 +82,19 @@ pub fn ib_uverbs_open(k: &Kernel, cur: &Task, dev_index: usize) -> KResult<Resul
         pin_context: Atomic::new(0),
     });
     let path = format!("/dev/infiniband/{}", dev.name);
-    let file = alloc_file(k, "ib_uverbs_open.alloc_file", FileKind::Uverbs { ufile: ufile_h }, &path,
-        Holder::Task(cur.tid, "open"));
+    let file = alloc_file(
+        k,
+        "ib_uverbs_open.alloc_file",
+        FileKind::Uverbs { ufile: ufile_h },
+        &path,
+        Holder::Task(cur.tid, "open"),
+    );
     let (_, oracle) = crate::sync::current_oracle();
-    oracle.rehold(ufile_h.obj(), &Holder::Task(cur.tid, "open"), field(file, "private_data"));
+    oracle.rehold(
+        ufile_h.obj(),
+        &Holder::Task(cur.tid, "open"),
+        field(file, "private_data"),
+    );
     list.push(ufile_h);
     drop(list);
     drop(srcu);
@@ -91,8 +104,14 @@ pub fn ib_uverbs_open(k: &Kernel, cur: &Task, dev_index: usize) -> KResult<Resul
 
 /// GET_CONTEXT (`ib_uverbs_get_context`): k53 serializes it with destroy by `ucontext_lock`,
 /// k56 by `hw_destroy_rwsem` read.
-pub fn ib_uverbs_get_context(k: &Kernel, _cur: &Task, file: Handle<File>) -> KResult<Result<(), Errno>> {
-    let Some(ufile_h) = uverbs_private_data(k, file) else { return Ok(Err(Errno::EBADF)) };
+pub fn ib_uverbs_get_context(
+    k: &Kernel,
+    _cur: &Task,
+    file: Handle<File>,
+) -> KResult<Result<(), Errno>> {
+    let Some(ufile_h) = uverbs_private_data(k, file) else {
+        return Ok(Err(Errno::EBADF));
+    };
     let ufile = k.ufiles.get(ufile_h);
     let dev = &k.devices[ufile.device];
     let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
@@ -100,14 +119,21 @@ pub fn ib_uverbs_get_context(k: &Kernel, _cur: &Task, file: Handle<File>) -> KRe
         return Ok(Err(Errno::EIO));
     }
     let _l = if k.variant.destroy_takes_ucontext_lock {
-        Some(ufile.ucontext_lock.lock("ib_uverbs_get_context.ucontext_lock")?)
+        Some(
+            ufile
+                .ucontext_lock
+                .lock("ib_uverbs_get_context.ucontext_lock")?,
+        )
     } else {
         None
     };
     let _r = if k.variant.destroy_takes_ucontext_lock {
         None
     } else {
-        match ufile.hw_destroy_rwsem.down_read_trylock("ib_uverbs_get_context.down_read") {
+        match ufile
+            .hw_destroy_rwsem
+            .down_read_trylock("ib_uverbs_get_context.down_read")
+        {
             Some(r) => Some(r),
             None => return Ok(Err(Errno::EIO)),
         }
@@ -116,7 +142,9 @@ pub fn ib_uverbs_get_context(k: &Kernel, _cur: &Task, file: Handle<File>) -> KRe
         return Ok(Err(Errno::EINVAL));
     }
     let uctx = alloc_ucontext(k, ufile_h);
-    ufile.ucontext.store("ib_uverbs_get_context.publish", uctx.encode());
+    ufile
+        .ucontext
+        .store("ib_uverbs_get_context.publish", uctx.encode());
     Ok(Ok(()))
 }
 
@@ -129,7 +157,12 @@ pub fn uverbs_private_data(k: &Kernel, file: Handle<File>) -> Option<Handle<Ufil
 }
 
 /// `ib_uverbs_close` (f_op->release of the main uverbs file).
-pub fn ib_uverbs_close(k: &Kernel, cur: &Task, file: Handle<File>, ufile_h: Handle<Ufile>) -> KResult<()> {
+pub fn ib_uverbs_close(
+    k: &Kernel,
+    cur: &Task,
+    file: Handle<File>,
+    ufile_h: Handle<Ufile>,
+) -> KResult<()> {
     uverbs_destroy_ufile_hw(k, cur, ufile_h, Reason::Close)?;
     let ufile = k.ufiles.get(ufile_h);
     let dev = &k.devices[ufile.device];
@@ -138,19 +171,32 @@ pub fn ib_uverbs_close(k: &Kernel, cur: &Task, file: Handle<File>, ufile_h: Hand
         list.retain(|u| *u != ufile_h);
     }
     k.proposal.release(k, cur, file, ufile_h)?;
-    if ufile.kref.put("ib_uverbs_close.kref_put", &field(file, "private_data")) {
+    if ufile
+        .kref
+        .put("ib_uverbs_close.kref_put", &field(file, "private_data"))
+    {
         ib_uverbs_release_file(k, cur, ufile_h)?;
     }
     Ok(())
 }
 
 /// `uverbs_destroy_ufile_hw`: destroy every HW object of the ufile, then the ucontext.
-pub fn uverbs_destroy_ufile_hw(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>, reason: Reason) -> KResult<()> {
-    let ufile = k.ufiles.deref("destroy_ufile_hw.ufile", ufile_h, "Read of ucontext_lock");
+pub fn uverbs_destroy_ufile_hw(
+    k: &Kernel,
+    cur: &Task,
+    ufile_h: Handle<Ufile>,
+    reason: Reason,
+) -> KResult<()> {
+    let ufile = k
+        .ufiles
+        .deref("destroy_ufile_hw.ufile", ufile_h, "Read of ucontext_lock");
     let _ucontext_lock = if !k.variant.destroy_takes_ucontext_lock {
         None
     } else if reason == Reason::Close && k.variant.close_trylock {
-        match ufile.ucontext_lock.try_lock("destroy_ufile_hw.trylock_ucontext") {
+        match ufile
+            .ucontext_lock
+            .try_lock("destroy_ufile_hw.trylock_ucontext")
+        {
             Some(g) => Some(g),
             // Release paths rely on the ongoing destroyer to finish the work (G5).
             None => return Ok(()),
@@ -158,16 +204,29 @@ pub fn uverbs_destroy_ufile_hw(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>, r
     } else {
         Some(ufile.ucontext_lock.lock("destroy_ufile_hw.lock_ucontext")?)
     };
-    let _w = ufile.hw_destroy_rwsem.down_write("destroy_ufile_hw.down_write")?;
-    let Some(uctx) = Handle::<Ucontext>::decode(ufile.ucontext.load("destroy_ufile_hw.ucontext")) else {
+    let _w = ufile
+        .hw_destroy_rwsem
+        .down_write("destroy_ufile_hw.down_write")?;
+    let Some(uctx) = Handle::<Ucontext>::decode(ufile.ucontext.load("destroy_ufile_hw.ucontext"))
+    else {
         return Ok(());
     };
-    k.ucontexts.get(uctx).closing.store("destroy_ufile_hw.closing", 1);
+    k.ucontexts
+        .get(uctx)
+        .closing
+        .store("destroy_ufile_hw.closing", 1);
     loop {
-        let list: Vec<Handle<Uobject>> = ufile.uobjects.lock("__uverbs_cleanup_ufile.uobjects_lock")?.clone();
+        let list: Vec<Handle<Uobject>> = ufile
+            .uobjects
+            .lock("__uverbs_cleanup_ufile.uobjects_lock")?
+            .clone();
         let Some(&uobj) = list.first() else { break };
         let uo = k.uobjects.get(uobj);
-        if uo.usecnt.cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1) != 0 {
+        if uo
+            .usecnt
+            .cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1)
+            != 0
+        {
             // WARN_ON: a lookup still holds it; the forced pass destroys it anyway.
         }
         uverbs_destroy_uobject(k, cur, uobj, reason)?;
@@ -195,10 +254,14 @@ fn ufile_destroy_ucontext(
 
 /// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, free.
 pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) -> KResult<()> {
-    let ufile = k.ufiles.deref("ib_uverbs_release_file", ufile_h, "Read of idr");
+    let ufile = k
+        .ufiles
+        .deref("ib_uverbs_release_file", ufile_h, "Read of idr");
     let used = ufile.idr_next.load("release_ufile_idr_uobject.xa_for_each") as usize;
     for slot in ufile.idr.iter().take(used) {
-        if let Some(uobj) = Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0)) {
+        if let Some(uobj) =
+            Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0))
+        {
             crate::uobject::uverbs_uobject_put(k, uobj, &Holder::Obj(ufile_h.obj(), "idr"));
         }
     }

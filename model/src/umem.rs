@@ -42,7 +42,13 @@ pub struct Umem {
 /// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), then the proposal's pin
 /// hook (RFC: `vaddr_pin_pages` → file_pins add). The umem is held by the task until the MR
 /// takes it.
-pub fn ib_umem_get(k: &Kernel, cur: &Task, bundle: &Bundle, data: usize, pages: u32) -> KResult<Result<Handle<Umem>, Errno>> {
+pub fn ib_umem_get(
+    k: &Kernel,
+    cur: &Task,
+    bundle: &Bundle,
+    data: usize,
+    pages: u32,
+) -> KResult<Result<Handle<Umem>, Errno>> {
     let df = &k.data_files[data];
     let umem = k.umems.alloc("ib_umem_get.kzalloc", |_| Umem {
         data,
@@ -59,8 +65,12 @@ pub fn ib_umem_get(k: &Kernel, cur: &Task, bundle: &Bundle, data: usize, pages: 
         k.umems.free("ib_umem_get.kfree", umem);
         return Ok(Err(e));
     }
-    df.pins.fetch_add("ib_umem_get.pin_user_pages", pages as i64);
-    k.umems.get(umem).pinned.store("ib_umem_get.pinned", pages as i64);
+    df.pins
+        .fetch_add("ib_umem_get.pin_user_pages", pages as i64);
+    k.umems
+        .get(umem)
+        .pinned
+        .store("ib_umem_get.pinned", pages as i64);
     oracle.pin_begin(umem.obj(), bundle.ufile.obj(), &df.name);
     Ok(Ok(umem))
 }
@@ -87,9 +97,16 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
         oracle.report(
             FindingKind::UnpinTwice,
             oracle.current_tid(),
-            format!("BUG: unpin of pages of {} that are not pinned (unpinned twice)", df.name),
+            format!(
+                "BUG: unpin of pages of {} that are not pinned (unpinned twice)",
+                df.name
+            ),
             Some(oracle.obj_name(umem_h.obj())),
-            vec![format!("{} pinned {} page(s); this release found {had} still pinned, page pins now {left}", oracle.obj_name(umem_h.obj()), umem.npages)],
+            vec![format!(
+                "{} pinned {} page(s); this release found {had} still pinned, page pins now {left}",
+                oracle.obj_name(umem_h.obj()),
+                umem.npages
+            )],
         );
     }
     oracle.pin_end(umem_h.obj());

@@ -54,7 +54,13 @@ pub struct Uobject {
 }
 
 /// `alloc_uobj`: kref 1 held by the allocating task, usecnt -1 (not yet committed).
-pub fn alloc_uobj(k: &Kernel, cur: &Task, ufile: Handle<Ufile>, ty: UobjType, id: usize) -> Handle<Uobject> {
+pub fn alloc_uobj(
+    k: &Kernel,
+    cur: &Task,
+    ufile: Handle<Ufile>,
+    ty: UobjType,
+    id: usize,
+) -> Handle<Uobject> {
     k.uobjects.alloc("alloc_uobj", |oid| Uobject {
         kref: Kref::new(oid, "kref", Holder::Task(cur.tid, "alloc_uobj")),
         usecnt: Atomic::new(-1),
@@ -67,16 +73,29 @@ pub fn alloc_uobj(k: &Kernel, cur: &Task, ufile: Handle<Ufile>, ty: UobjType, id
 
 /// `rdma_alloc_commit_uobject` (IDR part): the stack ref moves into the xarray, the list takes one,
 /// usecnt becomes 0. The caller still holds `hw_destroy_rwsem` for read and drops it after.
-pub fn rdma_alloc_commit_uobject(k: &Kernel, cur: &Task, ufile: &Ufile, ufile_h: Handle<Ufile>, h: Handle<Uobject>) -> KResult<()> {
+pub fn rdma_alloc_commit_uobject(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    ufile_h: Handle<Ufile>,
+    h: Handle<Uobject>,
+) -> KResult<()> {
     let uobj = k.uobjects.get(h);
     let (_, oracle) = crate::sync::current_oracle();
     if uobj.ty == UobjType::Mr {
         ufile.idr[uobj.id].store("alloc_commit.xa_store", h.encode());
-        oracle.rehold(h.obj(), &Holder::Task(cur.tid, "alloc_uobj"), Holder::Obj(ufile_h.obj(), "idr"));
+        oracle.rehold(
+            h.obj(),
+            &Holder::Task(cur.tid, "alloc_uobj"),
+            Holder::Obj(ufile_h.obj(), "idr"),
+        );
     }
     {
         let mut list = ufile.uobjects.lock("alloc_commit.uobjects_lock")?;
-        uobj.kref.get("alloc_commit.kref_get", Holder::Obj(ufile_h.obj(), "uobjects"));
+        uobj.kref.get(
+            "alloc_commit.kref_get",
+            Holder::Obj(ufile_h.obj(), "uobjects"),
+        );
         list.push(h);
     }
     uobj.usecnt.store("alloc_commit.usecnt", 0);
@@ -87,26 +106,42 @@ pub fn rdma_alloc_commit_uobject(k: &Kernel, cur: &Task, ufile: &Ufile, ufile_h:
 pub fn uverbs_uobject_put(k: &Kernel, h: Handle<Uobject>, holder: &Holder) {
     let uobj = k.uobjects.get(h);
     if uobj.kref.put("uverbs_uobject_put", holder) {
-        k.rcu.call_rcu(k, "uverbs_uobject_free.kfree_rcu", Deferred::Uobject(h));
+        k.rcu
+            .call_rcu(k, "uverbs_uobject_free.kfree_rcu", Deferred::Uobject(h));
     }
 }
 
 /// `rdma_lookup_get_uobject(LOOKUP_DESTROY)` for an IDR handle: RCU `xa_load` +
 /// `kref_get_unless_zero`; the lookup reference is held by the task.
-pub fn lookup_get_destroy(k: &Kernel, cur: &Task, ufile: &Ufile, id: usize) -> Result<Handle<Uobject>, Errno> {
-    let Some(slot) = ufile.idr.get(id) else { return Err(Errno::ENOENT) };
+pub fn lookup_get_destroy(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    id: usize,
+) -> Result<Handle<Uobject>, Errno> {
+    let Some(slot) = ufile.idr.get(id) else {
+        return Err(Errno::ENOENT);
+    };
     k.rcu.read_lock("lookup_get.rcu_read_lock", cur.tid);
     let found = Handle::<Uobject>::decode(slot.load("lookup_get.xa_load"));
     let got = found.filter(|&h| {
         // RCU keeps the memory valid (kfree_rcu), so the kref is read without a liveness check.
-        k.uobjects.get(h).kref.get_unless_zero("lookup_get.kref_get_unless_zero", Holder::Task(cur.tid, "lookup"))
+        k.uobjects.get(h).kref.get_unless_zero(
+            "lookup_get.kref_get_unless_zero",
+            Holder::Task(cur.tid, "lookup"),
+        )
     });
     k.rcu.read_unlock(k, "lookup_get.rcu_read_unlock", cur.tid);
     got.ok_or(Errno::ENOENT)
 }
 
 /// `uobj_destroy` + `uobj_put_destroy`: DESTROY of an IDR uobject the task looked up.
-pub fn uobj_destroy(k: &Kernel, cur: &Task, ufile: &Ufile, h: Handle<Uobject>) -> KResult<Result<(), Errno>> {
+pub fn uobj_destroy(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    h: Handle<Uobject>,
+) -> KResult<Result<(), Errno>> {
     let result = {
         let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
         let uobj = k.uobjects.get(h);
@@ -124,8 +159,15 @@ pub fn uobj_destroy(k: &Kernel, cur: &Task, ufile: &Ufile, h: Handle<Uobject>) -
 /// `uverbs_destroy_uobject`: destroy the HW object, drop the IDR handle (DESTROY) and the list
 /// membership. After a successful DESTROY usecnt stays -1 so stale lookups get -EBUSY (the 2020
 /// "Fix double destruction of uobject"); the pre-fix variant resets it to 0.
-pub fn uverbs_destroy_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>, reason: Reason) -> KResult<()> {
-    let uobj = k.uobjects.deref("uverbs_destroy_uobject", h, "Read of object");
+pub fn uverbs_destroy_uobject(
+    k: &Kernel,
+    cur: &Task,
+    h: Handle<Uobject>,
+    reason: Reason,
+) -> KResult<()> {
+    let uobj = k
+        .uobjects
+        .deref("uverbs_destroy_uobject", h, "Read of object");
     let ufile_h = uobj.ufile;
     let ufile = k.ufiles.get(ufile_h);
     let object = uobj.object.swap("uverbs_destroy_uobject.object", 0);
@@ -151,7 +193,9 @@ pub fn uverbs_destroy_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>, reason
         uobj.usecnt.store("__uverbs_cleanup_ufile.usecnt", 0);
     }
     let was_listed = {
-        let mut list = ufile.uobjects.lock("uverbs_destroy_uobject.uobjects_lock")?;
+        let mut list = ufile
+            .uobjects
+            .lock("uverbs_destroy_uobject.uobjects_lock")?;
         let pos = list.iter().position(|u| *u == h);
         if let Some(p) = pos {
             list.remove(p);
@@ -166,9 +210,16 @@ pub fn uverbs_destroy_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>, reason
 
 /// Create a completion channel: an FD-type uobject whose struct file holds the uobject and,
 /// through it, the ufile (a child fd: G2). Returns the new file, held by the task.
-pub fn create_comp_channel(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) -> KResult<Result<Handle<File>, Errno>> {
+pub fn create_comp_channel(
+    k: &Kernel,
+    cur: &Task,
+    ufile_h: Handle<Ufile>,
+) -> KResult<Result<Handle<File>, Errno>> {
     let ufile = k.ufiles.get(ufile_h);
-    let Some(_r) = ufile.hw_destroy_rwsem.down_read_trylock("alloc_begin.down_read_trylock") else {
+    let Some(_r) = ufile
+        .hw_destroy_rwsem
+        .down_read_trylock("alloc_begin.down_read_trylock")
+    else {
         return Ok(Err(Errno::EIO));
     };
     if ufile.ucontext.load("alloc_begin.ucontext") == 0 {
@@ -178,30 +229,57 @@ pub fn create_comp_channel(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) -> KR
     let file = crate::file::alloc_file(
         k,
         "alloc_begin_fd_uobject.alloc_file",
-        crate::file::FileKind::CompChannel { ufile: ufile_h, uobj },
+        crate::file::FileKind::CompChannel {
+            ufile: ufile_h,
+            uobj,
+        },
         "[infinibandevent]",
         Holder::Task(cur.tid, "create"),
     );
     let (_, oracle) = crate::sync::current_oracle();
     // The allocation's reference becomes the file's private_data.
-    oracle.rehold(uobj.obj(), &Holder::Task(cur.tid, "alloc_uobj"), crate::file::field(file, "private_data"));
-    ufile.kref.get("alloc_commit_fd_uobject.kref_get_ufile", crate::file::field(file, "ufile"));
-    k.uobjects.get(uobj).object.store("alloc_commit_fd_uobject.object", file.encode());
+    oracle.rehold(
+        uobj.obj(),
+        &Holder::Task(cur.tid, "alloc_uobj"),
+        crate::file::field(file, "private_data"),
+    );
+    ufile.kref.get(
+        "alloc_commit_fd_uobject.kref_get_ufile",
+        crate::file::field(file, "ufile"),
+    );
+    k.uobjects
+        .get(uobj)
+        .object
+        .store("alloc_commit_fd_uobject.object", file.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
     Ok(Ok(file))
 }
 
 /// `uverbs_close_fd` (release of a completion channel): try-lock the uobject for destroy unless a
 /// destroy-all runs, then drop the ufile and uobject references the file held.
-pub fn uverbs_close_fd(k: &Kernel, cur: &Task, file: Handle<File>, ufile_h: Handle<Ufile>, h: Handle<Uobject>) -> KResult<()> {
+pub fn uverbs_close_fd(
+    k: &Kernel,
+    cur: &Task,
+    file: Handle<File>,
+    ufile_h: Handle<Ufile>,
+    h: Handle<Uobject>,
+) -> KResult<()> {
     let ufile = k.ufiles.get(ufile_h);
-    if let Some(_r) = ufile.hw_destroy_rwsem.down_read_trylock("uverbs_close_fd.down_read_trylock") {
-        let uobj = k.uobjects.deref("uverbs_close_fd.usecnt", h, "Read of usecnt");
+    if let Some(_r) = ufile
+        .hw_destroy_rwsem
+        .down_read_trylock("uverbs_close_fd.down_read_trylock")
+    {
+        let uobj = k
+            .uobjects
+            .deref("uverbs_close_fd.usecnt", h, "Read of usecnt");
         // WARN_ON(!uverbs_try_lock_object(WRITE)): a lookup still holds it (f0abc761bbb9).
         let _ = uobj.usecnt.cmpxchg("uverbs_close_fd.usecnt_write", 0, -1);
         uverbs_destroy_uobject(k, cur, h, Reason::Close)?;
     }
-    if ufile.kref.put("uverbs_close_fd.kref_put_ufile", &crate::file::field(file, "ufile")) {
+    if ufile.kref.put(
+        "uverbs_close_fd.kref_put_ufile",
+        &crate::file::field(file, "ufile"),
+    ) {
         crate::ufile::ib_uverbs_release_file(k, cur, ufile_h)?;
     }
     uverbs_uobject_put(k, h, &crate::file::field(file, "private_data"));
@@ -211,7 +289,12 @@ pub fn uverbs_close_fd(k: &Kernel, cur: &Task, file: Handle<File>, ufile_h: Hand
 /// A command using the completion channel `channel` as a READ attribute: `fget`, usecnt READ,
 /// the handler, then `rdma_lookup_put_uobject`: usecnt dropped before the fput (after
 /// f0abc761bbb9) or after it (the pre-fix order).
-pub fn use_comp_channel(k: &Kernel, cur: &Task, channel: Handle<File>, uobj_h: Handle<Uobject>) -> KResult<Result<(), Errno>> {
+pub fn use_comp_channel(
+    k: &Kernel,
+    cur: &Task,
+    channel: Handle<File>,
+    uobj_h: Handle<Uobject>,
+) -> KResult<Result<(), Errno>> {
     let holder = Holder::Task(cur.tid, "fget");
     let uobj = k.uobjects.get(uobj_h);
     if uobj.usecnt.add_unless("lookup_get.usecnt_read", 1, -1) == -1 {
@@ -220,10 +303,14 @@ pub fn use_comp_channel(k: &Kernel, cur: &Task, channel: Handle<File>, uobj_h: H
     }
     if k.variant.fput_before_unlock_bug {
         fput(k, cur, "lookup_put.fput", channel, &holder)?;
-        let uobj = k.uobjects.deref("lookup_put.usecnt", uobj_h, "Write of usecnt");
+        let uobj = k
+            .uobjects
+            .deref("lookup_put.usecnt", uobj_h, "Write of usecnt");
         uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
     } else {
-        let uobj = k.uobjects.deref("lookup_put.usecnt", uobj_h, "Write of usecnt");
+        let uobj = k
+            .uobjects
+            .deref("lookup_put.usecnt", uobj_h, "Write of usecnt");
         uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
         fput(k, cur, "lookup_put.fput", channel, &holder)?;
     }

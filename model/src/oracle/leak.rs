@@ -12,12 +12,19 @@ impl Oracle {
         let (leaked, texts) = {
             let st = self.st();
             let meta = &st.objects.meta;
-            let live: Vec<usize> = (0..meta.len()).filter(|&i| meta[i].free.is_none()).collect();
+            let live: Vec<usize> = (0..meta.len())
+                .filter(|&i| meta[i].free.is_none())
+                .collect();
             let mut reached = vec![false; meta.len()];
             let mut queue: VecDeque<usize> = live
                 .iter()
                 .copied()
-                .filter(|&i| meta[i].holders.iter().any(|(h, _)| matches!(h, Holder::Root(_))))
+                .filter(|&i| {
+                    meta[i]
+                        .holders
+                        .iter()
+                        .any(|(h, _)| matches!(h, Holder::Root(_)))
+                })
                 .collect();
             for &i in &queue {
                 reached[i] = true;
@@ -40,8 +47,11 @@ impl Oracle {
                 .iter()
                 .map(|&i| {
                     let m = &meta[i];
-                    let holders =
-                        m.holders.iter().map(|(h, _)| Self::holder_text(&st, h)).collect();
+                    let holders = m
+                        .holders
+                        .iter()
+                        .map(|(h, _)| Self::holder_text(&st, h))
+                        .collect();
                     (i, format!("{}#{}", m.kind, m.seq), holders)
                 })
                 .collect();
@@ -62,16 +72,30 @@ impl Oracle {
             ));
         }
         for (_, name, holders) in &texts {
-            let by = if holders.is_empty() { "nothing".to_string() } else { holders.join(", ") };
+            let by = if holders.is_empty() {
+                "nothing".to_string()
+            } else {
+                holders.join(", ")
+            };
             details.push(format!("unreferenced object {name}: held by {by}"));
         }
         let title = format!(
             "kmemleak: {} unreferenced object{} at quiescence{}",
             texts.len(),
             if texts.len() == 1 { "" } else { "s" },
-            if cycle.is_empty() { "" } else { " (reference cycle)" }
+            if cycle.is_empty() {
+                ""
+            } else {
+                " (reference cycle)"
+            }
         );
-        self.report(FindingKind::Leak, 0, title, Some(self.obj_name(first)), details);
+        self.report(
+            FindingKind::Leak,
+            0,
+            title,
+            Some(self.obj_name(first)),
+            details,
+        );
     }
 
     /// A cycle among `leaked` following holder edges, as held -> holder -> ..., if any.
@@ -82,10 +106,13 @@ impl Oracle {
             let mut path = vec![start];
             let mut at = start;
             loop {
-                let next = st.objects.meta[at].holders.iter().find_map(|(h, _)| match h {
-                    Holder::Obj(o, _) if set.contains(&(o.0 as usize)) => Some(o.0 as usize),
-                    _ => None,
-                });
+                let next = st.objects.meta[at]
+                    .holders
+                    .iter()
+                    .find_map(|(h, _)| match h {
+                        Holder::Obj(o, _) if set.contains(&(o.0 as usize)) => Some(o.0 as usize),
+                        _ => None,
+                    });
                 let Some(n) = next else { break };
                 if let Some(pos) = path.iter().position(|&p| p == n) {
                     // The cycle is path[pos..]; report it from its held end: held -> holder.

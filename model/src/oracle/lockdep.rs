@@ -30,6 +30,14 @@ pub(super) struct Lockdep {
 }
 
 impl Lockdep {
+    pub(super) fn held_by(&self, tid: usize) -> Vec<&'static str> {
+        self.locks
+            .iter()
+            .filter(|l| l.holders.iter().any(|(t, _)| *t == tid))
+            .map(|l| l.name)
+            .collect()
+    }
+
     pub(super) fn name(&self, id: LockId) -> &'static str {
         self.locks[id.0].name
     }
@@ -69,7 +77,10 @@ impl Oracle {
     /// Register a lock; not a step.
     pub(crate) fn lock_register(&self, name: &'static str) -> LockId {
         let mut st = self.st();
-        st.lockdep.locks.push(Lock { name, holders: Vec::new() });
+        st.lockdep.locks.push(Lock {
+            name,
+            holders: Vec::new(),
+        });
         LockId(st.lockdep.locks.len() - 1)
     }
 
@@ -90,11 +101,17 @@ impl Oracle {
         drop(st);
         let recursive = cycle.len() == 1;
         let title = if recursive {
-            format!("WARNING: possible recursive locking detected: {} takes {lock} again", names[tid])
+            format!(
+                "WARNING: possible recursive locking detected: {} takes {lock} again",
+                names[tid]
+            )
         } else {
             "WARNING: possible circular locking dependency detected (deadlock)".to_string()
         };
-        let mut details = vec![format!("{} is trying to acquire {lock} at {step}", names[tid])];
+        let mut details = vec![format!(
+            "{} is trying to acquire {lock} at {step}",
+            names[tid]
+        )];
         for (t, l) in &cycle {
             let held = self.st().lockdep.name(*l);
             details.push(format!("  {} waits for {held}", names[*t]));
@@ -103,10 +120,19 @@ impl Oracle {
             let held = self.st().lockdep.name(*l);
             let holders = self.st().lockdep.locks[l.0].holders.clone();
             for (h, _) in holders {
-                details.push(format!("  {held} is held by {} (wanted by {})", names[h], names[*t]));
+                details.push(format!(
+                    "  {held} is held by {} (wanted by {})",
+                    names[h], names[*t]
+                ));
             }
         }
-        self.report(FindingKind::Deadlock, tid, title, Some(lock.to_string()), details);
+        self.report(
+            FindingKind::Deadlock,
+            tid,
+            title,
+            Some(lock.to_string()),
+            details,
+        );
         self.abort(Abort::Deadlock);
         Err(Abort::Deadlock)
     }
@@ -123,7 +149,11 @@ impl Oracle {
         let mut st = self.st();
         let holders = &mut st.lockdep.locks[id.0].holders;
         let pos = holders.iter().position(|h| *h == (tid, mode));
-        assert!(pos.is_some(), "lock {} released by thread {tid} that does not hold it", id.0);
+        assert!(
+            pos.is_some(),
+            "lock {} released by thread {tid} that does not hold it",
+            id.0
+        );
         holders.remove(pos.unwrap_or_default());
     }
 

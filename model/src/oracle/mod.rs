@@ -42,21 +42,61 @@ pub struct Event {
     pub notes: Vec<String>,
 }
 
-/// The interleaving a replaying scheduler must follow: `(thread, step)` in order.
+/// One run of a replay plan: thread `tid` runs until it completes the `occurrence`-th (1-based,
+/// counted from the start of the execution) execution of `step`; then the next segment's thread
+/// runs. Anchoring runs on named steps, not on step counts, keeps a plan valid across model
+/// changes that keep those step names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Segment {
+    /// Thread.
+    pub tid: usize,
+    /// The step that ends the run.
+    pub step: String,
+    /// Which completion of that step by that thread ends it.
+    pub occurrence: usize,
+}
+
+/// The interleaving a replaying scheduler must follow.
 #[derive(Clone, Debug, Default)]
 pub struct ReplayPlan {
-    /// The steps.
-    pub steps: Vec<(usize, String)>,
+    /// The runs, in order.
+    pub segments: Vec<Segment>,
+    /// Take a snapshot of the object graph after this many steps (`pincheck replay --until`).
+    pub until: Option<usize>,
+}
+
+impl ReplayPlan {
+    /// The plan that replays `events` exactly.
+    pub fn from_events(events: &[Event]) -> ReplayPlan {
+        let mut counts: HashMap<(usize, &str), usize> = HashMap::new();
+        let mut segments: Vec<Segment> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let n = counts.entry((e.tid, e.step)).or_insert(0);
+            *n += 1;
+            let last_of_run = events.get(i + 1).is_none_or(|next| next.tid != e.tid);
+            if last_of_run {
+                segments.push(Segment {
+                    tid: e.tid,
+                    step: e.step.to_string(),
+                    occurrence: *n,
+                });
+            }
+        }
+        ReplayPlan {
+            segments,
+            until: None,
+        }
+    }
 }
 
 /// The first place where a replayed execution left its plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReplayDivergence {
-    /// Index of the token step.
-    pub index: usize,
-    /// What the token said: thread and step.
-    pub expected: (usize, String),
-    /// What the model did instead.
+    /// Index of the segment.
+    pub segment: usize,
+    /// What the plan said.
+    pub expected: Segment,
+    /// What happened instead: the thread that ran and the step it did.
     pub found: (usize, String),
 }
 
@@ -78,7 +118,10 @@ struct State {
     observations: BTreeMap<String, String>,
     aborted: Option<Abort>,
     replay: Option<Arc<ReplayPlan>>,
+    replay_cursor: usize,
+    replay_counts: HashMap<(usize, Step), usize>,
     divergence: Option<ReplayDivergence>,
+    snapshot: Option<Vec<String>>,
     pins: Vec<objects::PinInterval>,
     fds: Vec<objects::FdInterval>,
 }
@@ -93,11 +136,18 @@ impl Oracle {
     /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
     pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
         let state = State {
-            threads: vec![ThreadInfo { name: "setup".into(), pending: None, finished: false }],
+            threads: vec![ThreadInfo {
+                name: "setup".into(),
+                pending: None,
+                finished: false,
+            }],
             replay,
             ..State::default()
         };
-        Oracle { engine, state: Mutex::new(state) }
+        Oracle {
+            engine,
+            state: Mutex::new(state),
+        }
     }
 
     fn st(&self) -> MutexGuard<'_, State> {
@@ -114,7 +164,11 @@ impl Oracle {
     /// Register a thread about to be spawned; returns its dense id.
     pub(crate) fn thread_create(&self, name: &str) -> usize {
         let mut st = self.st();
-        st.threads.push(ThreadInfo { name: name.to_string(), pending: None, finished: false });
+        st.threads.push(ThreadInfo {
+            name: name.to_string(),
+            pending: None,
+            finished: false,
+        });
         st.threads.len() - 1
     }
 
@@ -154,35 +208,113 @@ impl Oracle {
     /// order, and checks it against the replay plan when there is one.
     pub(crate) fn step_end(&self, tid: usize) {
         let mut st = self.st();
-        let (step, lock, began) = st.threads[tid].pending.take().expect("step_end without begin");
+        let (step, lock, began) = st.threads[tid]
+            .pending
+            .take()
+            .expect("step_end without begin");
         let waited = st.log.len() != began;
-        st.log.push(Event { tid, step, lock, waited, notes: Vec::new() });
-        let index = st.log.len() - 1;
-        if let (Some(plan), None) = (st.replay.clone(), &st.divergence) {
-            match plan.steps.get(index) {
-                Some((t, s)) if *t == tid && s == step => {}
-                Some((t, s)) => {
+        st.log.push(Event {
+            tid,
+            step,
+            lock,
+            waited,
+            notes: Vec::new(),
+        });
+        if let Some(plan) = st.replay.clone() {
+            self.replay_advance(&mut st, &plan, tid, step);
+        }
+    }
+
+    fn replay_advance(&self, st: &mut State, plan: &ReplayPlan, tid: usize, step: Step) {
+        let n = {
+            let n = st.replay_counts.entry((tid, step)).or_insert(0);
+            *n += 1;
+            *n
+        };
+        if let Some(seg) = plan.segments.get(st.replay_cursor) {
+            if seg.tid != tid {
+                if st.divergence.is_none() {
                     st.divergence = Some(ReplayDivergence {
-                        index,
-                        expected: (*t, s.clone()),
+                        segment: st.replay_cursor,
+                        expected: seg.clone(),
                         found: (tid, step.to_string()),
-                    })
+                    });
                 }
-                None => {}
+            } else if seg.step == step && seg.occurrence == n {
+                st.replay_cursor += 1;
             }
         }
+        if plan.until == Some(st.log.len()) {
+            st.snapshot = Some(Self::graph_of(st));
+        }
+    }
+
+    /// The object graph now: every object with its state and holders, and the locks held.
+    pub fn graph(&self) -> Vec<String> {
+        Self::graph_of(&self.st())
+    }
+
+    fn graph_of(st: &State) -> Vec<String> {
+        let mut out = Vec::new();
+        for m in &st.objects.meta {
+            let state = match &m.free {
+                None => "live".to_string(),
+                Some(f) => format!("FREED by {} at {}", st.threads[f.tid].name, f.step),
+            };
+            let holders: Vec<String> = m
+                .holders
+                .iter()
+                .map(|(h, n)| {
+                    let t = Self::holder_text(st, h);
+                    if *n > 1 {
+                        format!("{t} (x{n})")
+                    } else {
+                        t
+                    }
+                })
+                .collect();
+            let held = if holders.is_empty() {
+                "nothing".to_string()
+            } else {
+                holders.join(", ")
+            };
+            out.push(format!("{}#{}: {state}; held by {held}", m.kind, m.seq));
+        }
+        for (tid, t) in st.threads.iter().enumerate() {
+            let locks = st.lockdep.held_by(tid);
+            if !locks.is_empty() {
+                out.push(format!("locks held by {}: {}", t.name, locks.join(", ")));
+            }
+        }
+        out
+    }
+
+    /// The snapshot taken at `ReplayPlan::until`, if the execution got that far.
+    pub fn snapshot(&self) -> Option<Vec<String>> {
+        self.st().snapshot.clone()
     }
 
     /// The thread a replay plan wants to run next, if a plan is set and not exhausted.
     pub fn replay_next(&self) -> Option<usize> {
         let st = self.st();
         let plan = st.replay.as_ref()?;
-        plan.steps.get(st.log.len()).map(|(t, _)| *t)
+        plan.segments.get(st.replay_cursor).map(|s| s.tid)
+    }
+
+    /// Whether a replay followed its whole plan.
+    pub fn replay_complete(&self) -> bool {
+        let st = self.st();
+        st.replay
+            .as_ref()
+            .is_some_and(|p| st.replay_cursor >= p.segments.len())
     }
 
     /// The step the thread is about to run (for a replaying scheduler's checks).
     pub fn pending_step(&self, tid: usize) -> Option<Step> {
-        self.st().threads.get(tid).and_then(|t| t.pending.map(|p| p.0))
+        self.st()
+            .threads
+            .get(tid)
+            .and_then(|t| t.pending.map(|p| p.0))
     }
 
     /// Where a replay left its plan, if it did.
@@ -251,7 +383,14 @@ impl Oracle {
             }
         };
         let at = format!("{} {}", st.threads[tid].name, step);
-        let f = Finding { kind, title, object, at, event, details };
+        let f = Finding {
+            kind,
+            title,
+            object,
+            at,
+            event,
+            details,
+        };
         if !st.findings.contains(&f) {
             st.findings.push(f);
         }

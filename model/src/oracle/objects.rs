@@ -74,7 +74,13 @@ impl Oracle {
             *n += 1;
             *n - 1
         };
-        st.objects.meta.push(Meta { kind, seq, alloc, free: None, holders: Vec::new() });
+        st.objects.meta.push(Meta {
+            kind,
+            seq,
+            alloc,
+            free: None,
+            holders: Vec::new(),
+        });
         ObjId(st.objects.meta.len() as u32 - 1)
     }
 
@@ -105,7 +111,11 @@ impl Oracle {
             let m = &st.objects.meta[id.0 as usize];
             let here = self.site(&st);
             let name = format!("{}#{}", m.kind, m.seq);
-            let what = if double { "double-free" } else { "use-after-free" };
+            let what = if double {
+                "double-free"
+            } else {
+                "use-after-free"
+            };
             let title = format!("BUG: KASAN: {what} in {}", here.step);
             let mut details = vec![
                 format!("{access} of {name} by task {}", Self::site_text(&st, &here)),
@@ -124,7 +134,11 @@ impl Oracle {
             }
             (title, details, here.tid, name)
         };
-        let kind = if double { FindingKind::DoubleFree } else { FindingKind::UseAfterFree };
+        let kind = if double {
+            FindingKind::DoubleFree
+        } else {
+            FindingKind::UseAfterFree
+        };
         self.report(kind, tid, title, Some(name), details);
     }
 
@@ -193,14 +207,24 @@ impl Oracle {
     pub fn pin_begin(&self, umem: ObjId, ufile: ObjId, data: &str) {
         let mut st = self.st();
         let begin = st.log.len();
-        st.pins.push(PinInterval { umem, ufile, data: data.to_string(), begin, end: None });
+        st.pins.push(PinInterval {
+            umem,
+            ufile,
+            data: data.to_string(),
+            begin,
+            end: None,
+        });
     }
 
     /// The pins of `umem` are released.
     pub fn pin_end(&self, umem: ObjId) {
         let mut st = self.st();
         let end = st.log.len();
-        for p in st.pins.iter_mut().filter(|p| p.umem == umem && p.end.is_none()) {
+        for p in st
+            .pins
+            .iter_mut()
+            .filter(|p| p.umem == umem && p.end.is_none())
+        {
             p.end = Some(end);
         }
     }
@@ -248,14 +272,24 @@ impl Oracle {
     pub fn fd_install(&self, process: &str, fd: usize, ufile: Option<ObjId>) {
         let mut st = self.st();
         let begin = st.log.len();
-        st.fds.push(FdInterval { process: process.to_string(), fd, ufile, begin, end: None });
+        st.fds.push(FdInterval {
+            process: process.to_string(),
+            fd,
+            ufile,
+            begin,
+            end: None,
+        });
     }
 
     /// The slot `fd` of `process` was cleared.
     pub fn fd_remove(&self, process: &str, fd: usize) {
         let mut st = self.st();
         let end = st.log.len();
-        for i in st.fds.iter_mut().filter(|i| i.process == process && i.fd == fd && i.end.is_none()) {
+        for i in st
+            .fds
+            .iter_mut()
+            .filter(|i| i.process == process && i.fd == fd && i.end.is_none())
+        {
             i.end = Some(end);
         }
     }
@@ -263,9 +297,19 @@ impl Oracle {
     /// The procfs truth for `process` over `[from, to)`: per fd, the data files that must be
     /// listed (pinned throughout by the ufile the fd held throughout) and those that may be
     /// (pinned at some time by a ufile the fd held at some time).
-    pub fn procfs_truth(&self, process: &str, from: usize, to: usize) -> Vec<(usize, Vec<String>, Vec<String>)> {
-        let fds: Vec<FdInterval> =
-            self.st().fds.iter().filter(|i| i.process == process).cloned().collect();
+    pub fn procfs_truth(
+        &self,
+        process: &str,
+        from: usize,
+        to: usize,
+    ) -> Vec<(usize, Vec<String>, Vec<String>)> {
+        let fds: Vec<FdInterval> = self
+            .st()
+            .fds
+            .iter()
+            .filter(|i| i.process == process)
+            .cloned()
+            .collect();
         let mut out: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
         for i in &fds {
             let end = i.end.unwrap_or(usize::MAX);

@@ -26,7 +26,13 @@ impl super::Proposal for Bundle {
         "bundle"
     }
 
-    fn pin(&self, k: &Kernel, _cur: &Task, bundle: &umem::Bundle, umem_h: Handle<Umem>) -> KResult<Result<(), Errno>> {
+    fn pin(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        bundle: &umem::Bundle,
+        umem_h: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
         let umem = k.umems.get(umem_h);
         let data = &k.data_files[umem.data];
         let rec = k.records.alloc("bundle_pin.kzalloc", |id| PinRecord {
@@ -35,33 +41,64 @@ impl super::Proposal for Bundle {
             data_name: data.name.clone(),
             f_owner: None,
         });
-        get_file(k, "bundle_pin.get_file", data.file, Holder::Obj(rec.obj(), "file"));
+        get_file(
+            k,
+            "bundle_pin.get_file",
+            data.file,
+            Holder::Obj(rec.obj(), "file"),
+        );
         let ufile = k.ufiles.get(bundle.ufile);
-        ufile.pin_records.lock("bundle_pin.pin_records_lock")?.push(rec);
+        ufile
+            .pin_records
+            .lock("bundle_pin.pin_records_lock")?
+            .push(rec);
         let _ = umem.record.set(rec);
         Ok(Ok(()))
     }
 
     fn unpin(&self, k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(umem_h);
-        let Some(&rec) = umem.record.get() else { return Ok(()) };
+        let Some(&rec) = umem.record.get() else {
+            return Ok(());
+        };
         let ufile = k.ufiles.get(umem.ufile);
-        ufile.pin_records.lock("bundle_unpin.pin_records_lock")?.retain(|r| *r != rec);
-        let r = k.records.deref("bundle_unpin.record", rec, "Read of record");
-        if r.kref.put("bundle_unpin.kref_put", &Holder::Obj(umem_h.obj(), "record")) {
-            fput(k, cur, "bundle_unpin.fput_data", r.data_file, &Holder::Obj(rec.obj(), "file"))?;
+        ufile
+            .pin_records
+            .lock("bundle_unpin.pin_records_lock")?
+            .retain(|r| *r != rec);
+        let r = k
+            .records
+            .deref("bundle_unpin.record", rec, "Read of record");
+        if r.kref.put(
+            "bundle_unpin.kref_put",
+            &Holder::Obj(umem_h.obj(), "record"),
+        ) {
+            fput(
+                k,
+                cur,
+                "bundle_unpin.fput_data",
+                r.data_file,
+                &Holder::Obj(rec.obj(), "file"),
+            )?;
             k.records.free("bundle_unpin.kfree", rec);
         }
         Ok(())
     }
 
     fn show_fdinfo(&self, k: &Kernel, _cur: &Task, file: Handle<File>) -> KResult<Vec<String>> {
-        let FileKind::Uverbs { ufile } = k.files.get(file).kind else { return Ok(Vec::new()) };
+        let FileKind::Uverbs { ufile } = k.files.get(file).kind else {
+            return Ok(Vec::new());
+        };
         let ufile = k.ufiles.get(ufile);
         let list = ufile.pin_records.lock("bundle_show.pin_records_lock")?;
         let mut out = Vec::new();
         for rec in list.iter() {
-            out.push(k.records.deref("bundle_show.record", *rec, "Read of record").data_name.clone());
+            out.push(
+                k.records
+                    .deref("bundle_show.record", *rec, "Read of record")
+                    .data_name
+                    .clone(),
+            );
         }
         Ok(out)
     }

@@ -49,24 +49,49 @@ impl super::Proposal for Context {
         "context"
     }
 
-    fn open(&self, k: &Kernel, _cur: &Task, file: Handle<File>, ufile: Handle<Ufile>) -> KResult<()> {
+    fn open(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        file: Handle<File>,
+        ufile: Handle<Ufile>,
+    ) -> KResult<()> {
         let ctx = k.contexts.alloc("pin_context.alloc", |id| PinContext {
             kref: Kref::new(id, "kref", Holder::Obj(ufile.obj(), "pin_context")),
             pins: Mutex::new("pin_context.lock", Vec::new()),
         });
-        k.ufiles.get(ufile).pin_context.store("pin_context.publish", ctx.encode());
+        k.ufiles
+            .get(ufile)
+            .pin_context
+            .store("pin_context.publish", ctx.encode());
         // Install the procfs handler in the file that may point to the context.
-        k.contexts.get(ctx).kref.get("install_handler.kref_get", Holder::Obj(file.obj(), "pin_handler"));
-        k.files.get(file).pin_handler.store("install_handler.publish", Some(Arc::new(ctx)));
+        k.contexts.get(ctx).kref.get(
+            "install_handler.kref_get",
+            Holder::Obj(file.obj(), "pin_handler"),
+        );
+        k.files
+            .get(file)
+            .pin_handler
+            .store("install_handler.publish", Some(Arc::new(ctx)));
         Ok(())
     }
 
-    fn pin(&self, k: &Kernel, _cur: &Task, bundle: &Bundle, umem_h: Handle<Umem>) -> KResult<Result<(), Errno>> {
+    fn pin(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        bundle: &Bundle,
+        umem_h: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
         let ufile = k.ufiles.get(bundle.ufile);
-        let Some(ctx) = Handle::<PinContext>::decode(ufile.pin_context.load("gup_callback.context")) else {
+        let Some(ctx) =
+            Handle::<PinContext>::decode(ufile.pin_context.load("gup_callback.context"))
+        else {
             return Ok(Err(Errno::EPERM));
         };
-        let c = k.contexts.deref("gup_callback.record", ctx, "Write of context pins");
+        let c = k
+            .contexts
+            .deref("gup_callback.record", ctx, "Write of context pins");
         let data = k.data_files[k.umems.get(umem_h).data].name.clone();
         c.pins.lock("gup_callback.lock")?.push((umem_h.obj(), data));
         Ok(Ok(()))
@@ -75,11 +100,16 @@ impl super::Proposal for Context {
     fn unpin(&self, k: &Kernel, _cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(umem_h);
         let ufile = k.ufiles.get(umem.ufile);
-        let Some(ctx) = Handle::<PinContext>::decode(ufile.pin_context.load("gup_unpin.context")) else {
+        let Some(ctx) = Handle::<PinContext>::decode(ufile.pin_context.load("gup_unpin.context"))
+        else {
             return Ok(());
         };
-        let c = k.contexts.deref("gup_unpin.record", ctx, "Write of context pins");
-        c.pins.lock("gup_unpin.lock")?.retain(|(u, _)| *u != umem_h.obj());
+        let c = k
+            .contexts
+            .deref("gup_unpin.record", ctx, "Write of context pins");
+        c.pins
+            .lock("gup_unpin.lock")?
+            .retain(|(u, _)| *u != umem_h.obj());
         Ok(())
     }
 
@@ -94,15 +124,21 @@ impl super::Proposal for Context {
 
     fn ufile_release(&self, k: &Kernel, _cur: &Task, ufile: Handle<Ufile>) -> KResult<()> {
         let u = k.ufiles.get(ufile);
-        if let Some(ctx) = Handle::<PinContext>::decode(u.pin_context.swap("ufile_release.pin_context", 0)) {
+        if let Some(ctx) =
+            Handle::<PinContext>::decode(u.pin_context.swap("ufile_release.pin_context", 0))
+        {
             put_context(k, ctx, &Holder::Obj(ufile.obj(), "pin_context"));
         }
         Ok(())
     }
 
     fn show_fdinfo(&self, k: &Kernel, _cur: &Task, file: Handle<File>) -> KResult<Vec<String>> {
-        let Some(ctx) = k.files.get(file).pin_handler.load("show_fdinfo.handler") else { return Ok(Vec::new()) };
-        let c = k.contexts.deref("show_fdinfo.context", *ctx, "Read of context pins");
+        let Some(ctx) = k.files.get(file).pin_handler.load("show_fdinfo.handler") else {
+            return Ok(Vec::new());
+        };
+        let c = k
+            .contexts
+            .deref("show_fdinfo.context", *ctx, "Read of context pins");
         let pins = c.pins.lock("show_fdinfo.lock")?;
         Ok(pins.iter().map(|(_, d)| d.clone()).collect())
     }

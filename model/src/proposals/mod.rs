@@ -10,8 +10,8 @@ pub mod rfc_v2;
 use crate::file::File;
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::procfs::PinLine;
 use crate::process::Process;
+use crate::procfs::PinLine;
 use crate::task::Task;
 use crate::ufile::Ufile;
 use crate::umem::{Bundle, Umem};
@@ -23,18 +23,36 @@ pub trait Proposal: Send + Sync {
     fn name(&self) -> &'static str;
 
     /// End of `ib_uverbs_open`: the new file and its ufile exist.
-    fn open(&self, _k: &Kernel, _cur: &Task, _file: Handle<File>, _ufile: Handle<Ufile>) -> KResult<()> {
+    fn open(
+        &self,
+        _k: &Kernel,
+        _cur: &Task,
+        _file: Handle<File>,
+        _ufile: Handle<Ufile>,
+    ) -> KResult<()> {
         Ok(())
     }
 
     /// In `ib_umem_get`, with the syscall's bundle: record the pin. An error fails the REG_MR.
-    fn pin(&self, k: &Kernel, cur: &Task, bundle: &Bundle, umem: Handle<Umem>) -> KResult<Result<(), Errno>>;
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        bundle: &Bundle,
+        umem: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>>;
 
     /// In `ib_umem_release`, before the pages are unpinned.
     fn unpin(&self, k: &Kernel, cur: &Task, umem: Handle<Umem>) -> KResult<()>;
 
     /// In `ib_uverbs_close`, after `uverbs_destroy_ufile_hw(CLOSE)` returned.
-    fn release(&self, _k: &Kernel, _cur: &Task, _file: Handle<File>, _ufile: Handle<Ufile>) -> KResult<()> {
+    fn release(
+        &self,
+        _k: &Kernel,
+        _cur: &Task,
+        _file: Handle<File>,
+        _ufile: Handle<Ufile>,
+    ) -> KResult<()> {
         Ok(())
     }
 

@@ -20,8 +20,8 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
 use crate::pin_record::PinRecord;
-use crate::procfs::PinLine;
 use crate::process::{Process, FDS_MAX};
+use crate::procfs::PinLine;
 use crate::task::Task;
 use crate::ufile::Ufile;
 use crate::umem::{Bundle, Umem};
@@ -59,7 +59,12 @@ impl RfcV2 {
     }
 
     /// The owner struct file to copy into the umem (`ufile->sys_file`).
-    fn read_sys_file(&self, k: &Kernel, cur: &Task, ufile: &Ufile) -> KResult<Option<Handle<File>>> {
+    fn read_sys_file(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        ufile: &Ufile,
+    ) -> KResult<Option<Handle<File>>> {
         if self.owner != Owner::ClearOnClose {
             return Ok(Handle::decode(ufile.sys_file.load("vaddr_pin.sys_file")));
         }
@@ -68,7 +73,12 @@ impl RfcV2 {
             return Ok(None);
         };
         let holder = Holder::Task(cur.tid, "sys_file");
-        if !k.files.get(f).f_count.get_unless_zero("vaddr_pin.get_file_unless_zero", holder.clone()) {
+        if !k
+            .files
+            .get(f)
+            .f_count
+            .get_unless_zero("vaddr_pin.get_file_unless_zero", holder.clone())
+        {
             return Ok(None);
         }
         drop(_l);
@@ -91,13 +101,28 @@ impl super::Proposal for RfcV2 {
         self.name_of()
     }
 
-    fn open(&self, _k: &Kernel, _cur: &Task, file: Handle<File>, ufile: Handle<Ufile>) -> KResult<()> {
+    fn open(
+        &self,
+        _k: &Kernel,
+        _cur: &Task,
+        file: Handle<File>,
+        ufile: Handle<Ufile>,
+    ) -> KResult<()> {
         // 16/19: ufile->sys_file = filp (uncounted).
-        _k.ufiles.get(ufile).sys_file.store("ib_uverbs_open.sys_file", file.encode());
+        _k.ufiles
+            .get(ufile)
+            .sys_file
+            .store("ib_uverbs_open.sys_file", file.encode());
         Ok(())
     }
 
-    fn pin(&self, k: &Kernel, cur: &Task, bundle: &Bundle, umem_h: Handle<Umem>) -> KResult<Result<(), Errno>> {
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        bundle: &Bundle,
+        umem_h: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
         let ufile = k.ufiles.get(bundle.ufile);
         let umem = k.umems.get(umem_h);
         let Some(owner) = self.read_sys_file(k, cur, &ufile)? else {
@@ -110,10 +135,18 @@ impl super::Proposal for RfcV2 {
         let _ = umem.f_owner.set(Some(owner));
         // 14/19 add_file_pin_to_f_owner: walk the owner's list without fp_lock (H1).
         let data = &k.data_files[umem.data];
-        let f = k.files.deref("add_file_pin.f_owner", owner, "Read of f_owner->file_pins");
-        let list = f.file_pins.load("add_file_pin.walk_file_pins").map(|l| (*l).clone()).unwrap_or_default();
+        let f = k
+            .files
+            .deref("add_file_pin.f_owner", owner, "Read of f_owner->file_pins");
+        let list = f
+            .file_pins
+            .load("add_file_pin.walk_file_pins")
+            .map(|l| (*l).clone())
+            .unwrap_or_default();
         for rec in &list {
-            let r = k.records.deref("add_file_pin.walk", *rec, "Read of file_file_pin");
+            let r = k
+                .records
+                .deref("add_file_pin.walk", *rec, "Read of file_file_pin");
             if r.data_name == data.name {
                 r.kref.get("add_file_pin.kref_get", pin_holder(umem_h));
                 return Ok(Ok(()));
@@ -125,40 +158,85 @@ impl super::Proposal for RfcV2 {
             data_name: data.name.clone(),
             f_owner: Some(owner),
         });
-        get_file(k, "add_file_pin.get_file", data.file, Holder::Obj(rec.obj(), "file"));
+        get_file(
+            k,
+            "add_file_pin.get_file",
+            data.file,
+            Holder::Obj(rec.obj(), "file"),
+        );
         let _fp = f.fp_lock.lock("add_file_pin.fp_lock")?;
-        let mut now = f.file_pins.load("add_file_pin.list_add").map(|l| (*l).clone()).unwrap_or_default();
+        let mut now = f
+            .file_pins
+            .load("add_file_pin.list_add")
+            .map(|l| (*l).clone())
+            .unwrap_or_default();
         now.push(rec);
-        f.file_pins.store("add_file_pin.list_add", Some(Arc::new(now)));
+        f.file_pins
+            .store("add_file_pin.list_add", Some(Arc::new(now)));
         Ok(Ok(()))
     }
 
     fn unpin(&self, k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(umem_h);
-        let Some(owner) = umem.f_owner.get().copied().flatten() else { return Ok(()) };
+        let Some(owner) = umem.f_owner.get().copied().flatten() else {
+            return Ok(());
+        };
         // 14/19 remove_file_file_pin: through the copied f_owner, unlocked walk, put every entry (H2).
-        let f = k.files.deref("remove_file_pin.f_owner", owner, "Read of f_owner->file_pins");
-        let list = f.file_pins.load("remove_file_pin.walk_file_pins").map(|l| (*l).clone()).unwrap_or_default();
+        let f = k.files.deref(
+            "remove_file_pin.f_owner",
+            owner,
+            "Read of f_owner->file_pins",
+        );
+        let list = f
+            .file_pins
+            .load("remove_file_pin.walk_file_pins")
+            .map(|l| (*l).clone())
+            .unwrap_or_default();
         for rec in list {
-            let r = k.records.deref("remove_file_pin.walk", rec, "Read of file_file_pin");
+            let r = k
+                .records
+                .deref("remove_file_pin.walk", rec, "Read of file_file_pin");
             if r.kref.put("remove_file_pin.kref_put", &pin_holder(umem_h)) {
                 {
                     let _fp = f.fp_lock.lock("release_file_pin.fp_lock")?;
-                    let mut now = f.file_pins.load("release_file_pin.list_del").map(|l| (*l).clone()).unwrap_or_default();
+                    let mut now = f
+                        .file_pins
+                        .load("release_file_pin.list_del")
+                        .map(|l| (*l).clone())
+                        .unwrap_or_default();
                     now.retain(|x| *x != rec);
-                    f.file_pins.store("release_file_pin.list_del", Some(Arc::new(now)));
+                    f.file_pins
+                        .store("release_file_pin.list_del", Some(Arc::new(now)));
                 }
-                fput(k, cur, "release_file_pin.fput_data", r.data_file, &Holder::Obj(rec.obj(), "file"))?;
+                fput(
+                    k,
+                    cur,
+                    "release_file_pin.fput_data",
+                    r.data_file,
+                    &Holder::Obj(rec.obj(), "file"),
+                )?;
                 k.records.free("release_file_pin.kfree", rec);
             }
         }
         if self.owner == Owner::Counted {
-            fput(k, cur, "vaddr_unpin.fput_owner", owner, &umem_holder(umem_h))?;
+            fput(
+                k,
+                cur,
+                "vaddr_unpin.fput_owner",
+                owner,
+                &umem_holder(umem_h),
+            )?;
         }
         Ok(())
     }
 
-    fn release(&self, k: &Kernel, _cur: &Task, _file: Handle<File>, ufile: Handle<Ufile>) -> KResult<()> {
+    fn release(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        _file: Handle<File>,
+        ufile: Handle<Ufile>,
+    ) -> KResult<()> {
         if self.owner == Owner::ClearOnClose {
             let u = k.ufiles.get(ufile);
             let _l = u.sys_file_lock.lock("ib_uverbs_close.sys_file_lock")?;
@@ -177,7 +255,11 @@ impl super::Proposal for RfcV2 {
             for fd in 0..FDS_MAX {
                 if let Some(f) = table[fd] {
                     let file = k.files.get(f);
-                    if file.file_pins.load("fp_start.list_empty_careful").is_some_and(|l| !l.is_empty()) {
+                    if file
+                        .file_pins
+                        .load("fp_start.list_empty_careful")
+                        .is_some_and(|l| !l.is_empty())
+                    {
                         fds.push(fd);
                     }
                 }
@@ -186,10 +268,19 @@ impl super::Proposal for RfcV2 {
         let mut out = Vec::new();
         for fd in fds {
             k.rcu.read_lock("show_fp.rcu_read_lock", cur.tid);
-            let f = target.files.lock("show_fp.fcheck_files")?.get(fd).copied().flatten();
+            let f = target
+                .files
+                .lock("show_fp.fcheck_files")?
+                .get(fd)
+                .copied()
+                .flatten();
             if let Some(f) = f {
                 let file = k.files.deref("show_fp.file", f, "Read of file->file_pins");
-                let list = file.file_pins.load("show_fp.walk_file_pins").map(|l| (*l).clone()).unwrap_or_default();
+                let list = file
+                    .file_pins
+                    .load("show_fp.walk_file_pins")
+                    .map(|l| (*l).clone())
+                    .unwrap_or_default();
                 for rec in list {
                     let r = k.records.deref("show_fp.fp_file", rec, "Read of fp->file");
                     out.push((fd, r.data_name.clone()));

@@ -41,7 +41,10 @@ impl Atomic {
             Engine::Shuttle => Inner::Shuttle(shuttle::sync::atomic::AtomicI64::new(value)),
             Engine::Std => Inner::Std(std::sync::atomic::AtomicI64::new(value)),
         };
-        Atomic { inner, shadow: std::sync::atomic::AtomicI64::new(value) }
+        Atomic {
+            inner,
+            shadow: std::sync::atomic::AtomicI64::new(value),
+        }
     }
 
     /// A plain load (`atomic_read`, `smp_load_acquire`).

@@ -37,7 +37,11 @@ pub enum Mode {
     /// loom; `None` = unbounded (exhaustive).
     Loom { preemption_bound: Option<usize> },
     /// shuttle PCT with bug depth `depth`.
-    Pct { seed: u64, depth: usize, iterations: usize },
+    Pct {
+        seed: u64,
+        depth: usize,
+        iterations: usize,
+    },
     /// shuttle uniform random scheduling.
     Random { seed: u64, iterations: usize },
     /// shuttle depth-first search (exhaustive when `iterations` is `None` and time allows).
@@ -70,7 +74,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { time: Duration::from_secs(60), loom_branches_max: 10_000 }
+        Limits {
+            time: Duration::from_secs(60),
+            loom_branches_max: 10_000,
+        }
     }
 }
 
@@ -170,7 +177,12 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
     if cut.is_none() && model_panic.is_none() && elapsed >= limits.time {
         cut = Some(Cut::Time);
     }
-    RunResult { executions, cut, model_panic, elapsed }
+    RunResult {
+        executions,
+        cut,
+        model_panic,
+        elapsed,
+    }
 }
 
 /// Returns true when the engine stopped before covering its mode (time).
@@ -210,7 +222,11 @@ fn explore(
             b.check(counted);
             false
         }
-        Mode::Pct { seed, depth, iterations } => {
+        Mode::Pct {
+            seed,
+            depth,
+            iterations,
+        } => {
             let s = shuttle::scheduler::PctScheduler::new_from_seed(*seed, *depth, *iterations);
             shuttle_run(s, limits, counted) < *iterations
         }
@@ -297,7 +313,10 @@ impl shuttle::scheduler::Scheduler for TokenScheduler {
         current: Option<shuttle::scheduler::TaskId>,
         _is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
-        let oracle = REPLAY_ORACLE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let oracle = REPLAY_ORACLE
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(want) = oracle.and_then(|o| o.replay_next()) {
             if let Some(t) = runnable.iter().find(|t| usize::from(t.id()) == want) {
                 return Some(t.id());
@@ -306,7 +325,10 @@ impl shuttle::scheduler::Scheduler for TokenScheduler {
         if let Some(c) = current.filter(|c| runnable.iter().any(|t| t.id() == *c)) {
             return Some(c);
         }
-        runnable.iter().map(|t| t.id()).min_by_key(|id| usize::from(*id))
+        runnable
+            .iter()
+            .map(|t| t.id())
+            .min_by_key(|id| usize::from(*id))
     }
 
     fn next_u64(&mut self) -> u64 {

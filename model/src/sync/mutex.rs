@@ -50,7 +50,11 @@ impl<T> Mutex<T> {
             Engine::Shuttle => Inner::Shuttle(shuttle::sync::Mutex::new(value)),
             Engine::Std => Inner::Std(std::sync::Mutex::new(value)),
         };
-        Mutex { name, id: oracle.lock_register(name), inner }
+        Mutex {
+            name,
+            id: oracle.lock_register(name),
+            inner,
+        }
     }
 
     /// The lock's kernel name.
@@ -73,7 +77,11 @@ impl<T> Mutex<T> {
         };
         oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
         oracle.step_end(tid);
-        Ok(MutexGuard { lock: self, tid, inner: Some(g) })
+        Ok(MutexGuard {
+            lock: self,
+            tid,
+            inner: Some(g),
+        })
     }
 
     /// `mutex_trylock`: never blocks.
@@ -89,7 +97,11 @@ impl<T> Mutex<T> {
             oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
         }
         oracle.step_end(tid);
-        g.map(|g| MutexGuard { lock: self, tid, inner: Some(g) })
+        g.map(|g| MutexGuard {
+            lock: self,
+            tid,
+            inner: Some(g),
+        })
     }
 }
 
@@ -118,7 +130,11 @@ impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
         let (engine, oracle) = context::current_oracle();
         let tid = oracle.step_begin(engine, "unlock", Some(self.lock.id));
-        debug_assert_eq!(tid, self.tid, "mutex {} unlocked by another thread", self.lock.name);
+        debug_assert_eq!(
+            tid, self.tid,
+            "mutex {} unlocked by another thread",
+            self.lock.name
+        );
         oracle.lock_released(tid, self.lock.id, LockMode::Exclusive);
         drop(self.inner.take());
         oracle.step_end(tid);

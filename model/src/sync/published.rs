@@ -10,7 +10,10 @@ use std::sync::Arc;
 use super::{context, Atomic, Engine, Step};
 
 enum Inner<T> {
-    Engine { cell: Atomic, table: std::sync::Mutex<Vec<Arc<T>>> },
+    Engine {
+        cell: Atomic,
+        table: std::sync::Mutex<Vec<Arc<T>>>,
+    },
     Std(arc_swap::ArcSwapOption<T>),
 }
 
@@ -25,9 +28,10 @@ impl<T> Published<T> {
         let (engine, _) = context::current_oracle();
         let inner = match engine {
             Engine::Std => Inner::Std(arc_swap::ArcSwapOption::empty()),
-            Engine::Loom | Engine::Shuttle => {
-                Inner::Engine { cell: Atomic::new(0), table: std::sync::Mutex::new(Vec::new()) }
-            }
+            Engine::Loom | Engine::Shuttle => Inner::Engine {
+                cell: Atomic::new(0),
+                table: std::sync::Mutex::new(Vec::new()),
+            },
         };
         Published { inner }
     }

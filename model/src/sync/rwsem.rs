@@ -56,7 +56,11 @@ impl<T> RwSem<T> {
             Engine::Shuttle => Inner::Shuttle(shuttle::sync::RwLock::new(value)),
             Engine::Std => Inner::Std(std::sync::RwLock::new(value)),
         };
-        RwSem { name, id: oracle.lock_register(name), inner }
+        RwSem {
+            name,
+            id: oracle.lock_register(name),
+            inner,
+        }
     }
 
     /// The semaphore's kernel name.
@@ -79,7 +83,10 @@ impl<T> RwSem<T> {
         };
         oracle.lock_acquired(tid, self.id, LockMode::Shared);
         oracle.step_end(tid);
-        Ok(RwSemReadGuard { sem: self, inner: Some(g) })
+        Ok(RwSemReadGuard {
+            sem: self,
+            inner: Some(g),
+        })
     }
 
     /// `down_read_trylock`.
@@ -95,7 +102,10 @@ impl<T> RwSem<T> {
             oracle.lock_acquired(tid, self.id, LockMode::Shared);
         }
         oracle.step_end(tid);
-        g.map(|g| RwSemReadGuard { sem: self, inner: Some(g) })
+        g.map(|g| RwSemReadGuard {
+            sem: self,
+            inner: Some(g),
+        })
     }
 
     /// `down_write`: blocks while anyone holds it.
@@ -113,7 +123,10 @@ impl<T> RwSem<T> {
         };
         oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
         oracle.step_end(tid);
-        Ok(RwSemWriteGuard { sem: self, inner: Some(g) })
+        Ok(RwSemWriteGuard {
+            sem: self,
+            inner: Some(g),
+        })
     }
 }
 

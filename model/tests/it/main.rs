@@ -30,7 +30,10 @@ impl Explored {
 }
 
 pub fn explore(program: &Program, kernel: &str, proposal: &'static str, mode: Mode) -> Explored {
-    let target = Target { variant: Variant::by_name(kernel).expect("kernel"), proposal };
+    let target = Target {
+        variant: Variant::by_name(kernel).expect("kernel"),
+        proposal,
+    };
     let found: Arc<Mutex<Vec<Vec<Finding>>>> = Arc::default();
     let (p, f) = (program.clone(), Arc::clone(&found));
     let body = Arc::new(move |oracle: &Arc<pincheck_model::oracle::Oracle>| {
@@ -40,32 +43,61 @@ pub fn explore(program: &Program, kernel: &str, proposal: &'static str, mode: Mo
             f.lock().unwrap().push(fs);
         }
     });
-    let limits = Limits { time: Duration::from_secs(120), ..Limits::default() };
+    let limits = Limits {
+        time: Duration::from_secs(120),
+        ..Limits::default()
+    };
     let run = run(&mode, &limits, program.threads.len(), body);
-    assert!(run.model_panic.is_none(), "model panicked: {:?}", run.model_panic);
+    assert!(
+        run.model_panic.is_none(),
+        "model panicked: {:?}",
+        run.model_panic
+    );
     let findings = std::mem::take(&mut *found.lock().unwrap());
     Explored { run, findings }
 }
 
 pub fn loom(bound: usize) -> Mode {
-    Mode::Loom { preemption_bound: Some(bound) }
+    Mode::Loom {
+        preemption_bound: Some(bound),
+    }
 }
 
 pub fn pct(seed: u64) -> Mode {
-    Mode::Pct { seed, depth: 3, iterations: 2000 }
+    Mode::Pct {
+        seed,
+        depth: 3,
+        iterations: 2000,
+    }
 }
 
 pub fn op_open(p: &str, fd: &str) -> Op {
-    Op::Open { process: p.into(), device: "uverbs0".into(), fd: fd.into() }
+    Op::Open {
+        process: p.into(),
+        device: "uverbs0".into(),
+        fd: fd.into(),
+    }
 }
 pub fn op_ctx(p: &str, fd: &str) -> Op {
-    Op::GetContext { process: p.into(), fd: fd.into() }
+    Op::GetContext {
+        process: p.into(),
+        fd: fd.into(),
+    }
 }
 pub fn op_reg(p: &str, fd: &str, mr: &str) -> Op {
-    Op::RegMr { process: p.into(), fd: fd.into(), file: "dax0".into(), pages: 2, mr: mr.into() }
+    Op::RegMr {
+        process: p.into(),
+        fd: fd.into(),
+        file: "dax0".into(),
+        pages: 2,
+        mr: mr.into(),
+    }
 }
 pub fn op_close(p: &str, fd: &str) -> Op {
-    Op::Close { process: p.into(), fd: fd.into() }
+    Op::Close {
+        process: p.into(),
+        fd: fd.into(),
+    }
 }
 
 pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
@@ -74,7 +106,13 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
         devices: vec!["uverbs0".into()],
         data_files: vec!["dax0".into(), "dax1".into()],
         setup,
-        threads: threads.into_iter().map(|(n, ops)| ThreadProgram { name: n.into(), ops }).collect(),
+        threads: threads
+            .into_iter()
+            .map(|(n, ops)| ThreadProgram {
+                name: n.into(),
+                ops,
+            })
+            .collect(),
         exit_at_quiescence: vec![],
     }
 }
@@ -82,9 +120,18 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
 /// S1: device removal races the last close of the uverbs fd with a live MR.
 pub fn s01() -> Program {
     program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), op_reg("p0", "fd0", "mr0")],
         vec![
-            ("unplug", vec![Op::RemoveDevice { device: "uverbs0".into() }]),
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            (
+                "unplug",
+                vec![Op::RemoveDevice {
+                    device: "uverbs0".into(),
+                }],
+            ),
             ("close", vec![op_close("p0", "fd0")]),
         ],
     )

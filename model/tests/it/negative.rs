@@ -17,21 +17,35 @@ use pincheck_model::{Errno, KResult};
 use crate::*;
 
 fn dereg(p: &str, fd: &str, mr: &str) -> Op {
-    Op::DeregMr { process: p.into(), fd: fd.into(), mr: mr.into() }
+    Op::DeregMr {
+        process: p.into(),
+        fd: fd.into(),
+        mr: mr.into(),
+    }
 }
 
 /// S7: pin-add on the owner's record races the drop of its last reference (H1).
 #[test]
 fn rfc_v2_pin_add_vs_pin_drop_increments_from_zero_and_reads_freed_records() {
     let mut p = program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), op_reg("p0", "fd0", "mr0")],
-        vec![("add", vec![op_reg("p0", "fd0", "mr1")]), ("drop", vec![dereg("p0", "fd0", "mr0")])],
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("add", vec![op_reg("p0", "fd0", "mr1")]),
+            ("drop", vec![dereg("p0", "fd0", "mr0")]),
+        ],
     );
     // p0 exits at quiescence: the resurrected record is put again when mr1 is destroyed.
     p.exit_at_quiescence = vec!["p0".into()];
     let e = explore(&p, "k53", "rfc-v2", loom(2));
     let kinds = e.kinds();
-    assert!(kinds.contains(&FindingKind::RefcountIncFromZero), "{kinds:?}");
+    assert!(
+        kinds.contains(&FindingKind::RefcountIncFromZero),
+        "{kinds:?}"
+    );
     assert!(kinds.contains(&FindingKind::UseAfterFree), "{kinds:?}");
     let ok = explore(&p, "k53", "context", loom(2));
     assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
@@ -41,11 +55,22 @@ fn rfc_v2_pin_add_vs_pin_drop_increments_from_zero_and_reads_freed_records() {
 #[test]
 fn double_destroy_before_the_2020_fix_underflows_the_uobject() {
     let p = program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), op_reg("p0", "fd0", "mr0")],
-        vec![("t1", vec![dereg("p0", "fd0", "mr0")]), ("t2", vec![dereg("p0", "fd0", "mr0")])],
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("t1", vec![dereg("p0", "fd0", "mr0")]),
+            ("t2", vec![dereg("p0", "fd0", "mr0")]),
+        ],
     );
     let bad = explore(&p, "k53-double-destroy", "context", loom(2));
-    assert!(bad.kinds().contains(&FindingKind::RefcountUnderflow), "{:?}", bad.kinds());
+    assert!(
+        bad.kinds().contains(&FindingKind::RefcountUnderflow),
+        "{:?}",
+        bad.kinds()
+    );
     let fixed = explore(&p, "k53", "context", loom(2));
     assert!(fixed.findings.is_empty(), "{:#?}", fixed.findings.first());
 }
@@ -55,19 +80,45 @@ fn double_destroy_before_the_2020_fix_underflows_the_uobject() {
 #[test]
 fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
     let p = program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), Op::Mmap { process: "p0".into(), fd: "fd0".into() }],
         vec![
-            ("exit", vec![Op::Exit { process: "p0".into() }]),
-            ("unplug", vec![Op::RemoveDevice { device: "uverbs0".into() }]),
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            Op::Mmap {
+                process: "p0".into(),
+                fd: "fd0".into(),
+            },
+        ],
+        vec![
+            (
+                "exit",
+                vec![Op::Exit {
+                    process: "p0".into(),
+                }],
+            ),
+            (
+                "unplug",
+                vec![Op::RemoveDevice {
+                    device: "uverbs0".into(),
+                }],
+            ),
         ],
     );
     let bad = explore(&p, "sync-fput", "context", loom(2));
-    let dl = bad.first(FindingKind::Deadlock).expect("the self-deadlock is reachable");
+    let dl = bad
+        .first(FindingKind::Deadlock)
+        .expect("the self-deadlock is reachable");
     assert!(dl.title.contains("recursive locking"), "{dl:#?}");
-    assert!(dl.details.iter().any(|d| d.contains("ucontext_lock")), "{dl:#?}");
+    assert!(
+        dl.details.iter().any(|d| d.contains("ucontext_lock")),
+        "{dl:#?}"
+    );
     for kernel in ["k53", "k56"] {
         let ok = explore(&p, kernel, "context", loom(2));
-        assert!(ok.findings.is_empty(), "{kernel}: {:#?}", ok.findings.first());
+        assert!(
+            ok.findings.is_empty(),
+            "{kernel}: {:#?}",
+            ok.findings.first()
+        );
     }
 }
 
@@ -75,22 +126,46 @@ fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
 /// still held.
 #[test]
 fn rfc_v2_procfs_omits_a_pin_still_held() {
-    let reg1 = Op::RegMr { process: "p0".into(), fd: "fd0".into(), file: "dax1".into(), pages: 1, mr: "mr1".into() };
+    let reg1 = Op::RegMr {
+        process: "p0".into(),
+        fd: "fd0".into(),
+        file: "dax1".into(),
+        pages: 1,
+        mr: "mr1".into(),
+    };
     let p = program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), op_reg("p0", "fd0", "mr0"), reg1, dereg("p0", "fd0", "mr0")],
         vec![
-            ("reader", vec![Op::ProcfsRead {
-                process: "p1".into(),
-                target: "p0".into(),
-                kind: ProcfsKind::FilePins,
-                fd: None,
-                label: "pins".into(),
-            }]),
-            ("truncate", vec![Op::Truncate { process: "p1".into(), file: "dax1".into(), label: "t".into() }]),
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+            reg1,
+            dereg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            (
+                "reader",
+                vec![Op::ProcfsRead {
+                    process: "p1".into(),
+                    target: "p0".into(),
+                    kind: ProcfsKind::FilePins,
+                    fd: None,
+                    label: "pins".into(),
+                }],
+            ),
+            (
+                "truncate",
+                vec![Op::Truncate {
+                    process: "p1".into(),
+                    file: "dax1".into(),
+                    label: "t".into(),
+                }],
+            ),
         ],
     );
     let bad = explore(&p, "k53", "rfc-v2", loom(1));
-    let lie = bad.first(FindingKind::ProcfsLie).expect("the omission is found");
+    let lie = bad
+        .first(FindingKind::ProcfsLie)
+        .expect("the omission is found");
     assert!(lie.title.contains("omits fd0 pinning dax1"), "{lie:#?}");
     let ok = explore(&p, "k53", "context", loom(1));
     assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
@@ -104,15 +179,29 @@ impl Proposal for UnpinInCallback {
     fn name(&self) -> &'static str {
         "unpin-in-callback"
     }
-    fn open(&self, k: &Kernel, cur: &Task, f: Handle<pincheck_model::file::File>, u: Handle<pincheck_model::ufile::Ufile>) -> KResult<()> {
+    fn open(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        f: Handle<pincheck_model::file::File>,
+        u: Handle<pincheck_model::ufile::Ufile>,
+    ) -> KResult<()> {
         self.0.open(k, cur, f, u)
     }
-    fn pin(&self, k: &Kernel, cur: &Task, b: &Bundle, u: Handle<Umem>) -> KResult<Result<(), Errno>> {
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
         self.0.pin(k, cur, b, u)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(u);
-        k.data_files[umem.data].pins.fetch_add("callback.unpin_user_pages", -(umem.npages as i64));
+        k.data_files[umem.data]
+            .pins
+            .fetch_add("callback.unpin_user_pages", -(umem.npages as i64));
         self.0.unpin(k, cur, u)
     }
 }
@@ -120,8 +209,15 @@ impl Proposal for UnpinInCallback {
 #[test]
 fn a_design_that_unpins_in_its_callback_unpins_twice() {
     let p = program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), op_reg("p0", "fd0", "mr0")],
-        vec![("t1", vec![dereg("p0", "fd0", "mr0")]), ("t2", vec![op_close("p0", "fd0")])],
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("t1", vec![dereg("p0", "fd0", "mr0")]),
+            ("t2", vec![op_close("p0", "fd0")]),
+        ],
     );
     let found: Arc<Mutex<Vec<Finding>>> = Arc::default();
     let (pp, f) = (p.clone(), Arc::clone(&found));
@@ -144,7 +240,13 @@ impl Proposal for FreeTwice {
     fn name(&self) -> &'static str {
         "free-twice"
     }
-    fn pin(&self, k: &Kernel, cur: &Task, b: &Bundle, u: Handle<Umem>) -> KResult<Result<(), Errno>> {
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
         pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
     }
     fn unpin(&self, k: &Kernel, _cur: &Task, u: Handle<Umem>) -> KResult<()> {
@@ -153,7 +255,12 @@ impl Proposal for FreeTwice {
         }
         Ok(())
     }
-    fn ufile_release(&self, k: &Kernel, _cur: &Task, u: Handle<pincheck_model::ufile::Ufile>) -> KResult<()> {
+    fn ufile_release(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        u: Handle<pincheck_model::ufile::Ufile>,
+    ) -> KResult<()> {
         let list = k.ufiles.get(u).pin_records.lock("free_twice.lock")?.clone();
         for rec in list {
             k.records.free("free_twice.release_kfree", rec);
@@ -165,8 +272,15 @@ impl Proposal for FreeTwice {
 #[test]
 fn a_design_that_frees_its_records_in_two_places_double_frees() {
     let p = program(
-        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0"), op_reg("p0", "fd0", "mr0")],
-        vec![("t1", vec![dereg("p0", "fd0", "mr0")]), ("t2", vec![op_close("p0", "fd0")])],
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("t1", vec![dereg("p0", "fd0", "mr0")]),
+            ("t2", vec![op_close("p0", "fd0")]),
+        ],
     );
     let found: Arc<Mutex<Vec<Finding>>> = Arc::default();
     let (pp, f) = (p.clone(), Arc::clone(&found));
@@ -177,7 +291,13 @@ fn a_design_that_frees_its_records_in_two_places_double_frees() {
     let r = run(&loom(1), &Limits::default(), 2, body);
     assert!(r.cut.is_none() && r.model_panic.is_none());
     let found = found.lock().unwrap();
-    let df = found.iter().find(|f| f.kind == FindingKind::DoubleFree).expect("double free found");
+    let df = found
+        .iter()
+        .find(|f| f.kind == FindingKind::DoubleFree)
+        .expect("double free found");
     assert!(df.title.contains("double-free"), "{df:#?}");
-    assert!(df.details.iter().any(|d| d.starts_with("Freed by task")), "{df:#?}");
+    assert!(
+        df.details.iter().any(|d| d.starts_with("Freed by task")),
+        "{df:#?}"
+    );
 }
