@@ -114,7 +114,7 @@ impl<T> Heap<T> {
     /// knowing its identity (its krefs name it in the ref tracker).
     pub fn alloc(&self, step: Step, init: impl FnOnce(ObjId) -> T) -> Handle<T> {
         let (_, oracle) = current_oracle();
-        let obj = oracle.obj_alloc(self.kind);
+        let obj = oracle.obj_alloc(self.kind, step);
         let value = Arc::new(init(obj));
         let (slot, word) = {
             let mut slab = self.slab();

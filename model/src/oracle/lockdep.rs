@@ -93,6 +93,7 @@ impl Oracle {
         }
         let Some(cycle) = st.lockdep.cycle(tid, id, mode) else {
             st.lockdep.waiting.push((tid, id, mode));
+            st.threads[tid].blocked = true;
             return Ok(());
         };
         let names: Vec<String> = st.threads.iter().map(|t| t.name.clone()).collect();

@@ -104,6 +104,8 @@ struct ThreadInfo {
     name: String,
     /// The step under way: its name, its lock, and the log length when it began.
     pending: Option<(Step, Option<&'static str>, usize)>,
+    /// The pending step had to wait for a lock or a thread (not merely preempted).
+    blocked: bool,
     finished: bool,
 }
 
@@ -139,6 +141,7 @@ impl Oracle {
             threads: vec![ThreadInfo {
                 name: "setup".into(),
                 pending: None,
+                blocked: false,
                 finished: false,
             }],
             replay,
@@ -167,6 +170,7 @@ impl Oracle {
         st.threads.push(ThreadInfo {
             name: name.to_string(),
             pending: None,
+            blocked: false,
             finished: false,
         });
         st.threads.len() - 1
@@ -212,7 +216,8 @@ impl Oracle {
             .pending
             .take()
             .expect("step_end without begin");
-        let waited = st.log.len() != began;
+        // Waited: blocked on a lock or a join while others ran (a preemption is not a wait).
+        let waited = std::mem::take(&mut st.threads[tid].blocked) && st.log.len() != began;
         st.log.push(Event {
             tid,
             step,
@@ -307,6 +312,11 @@ impl Oracle {
         st.replay
             .as_ref()
             .is_some_and(|p| st.replay_cursor >= p.segments.len())
+    }
+
+    /// The running step of `tid` is about to block (a contended lock, a join).
+    pub(crate) fn mark_blocked(&self, tid: usize) {
+        self.st().threads[tid].blocked = true;
     }
 
     /// The step the thread is about to run (for a replaying scheduler's checks).

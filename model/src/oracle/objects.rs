@@ -66,9 +66,12 @@ impl Oracle {
     }
 
     /// A new object of `kind` allocated at the current step.
-    pub fn obj_alloc(&self, kind: &'static str) -> ObjId {
+    pub fn obj_alloc(&self, kind: &'static str, step: &'static str) -> ObjId {
         let mut st = self.st();
-        let alloc = self.site(&st);
+        let alloc = Site {
+            step,
+            ..self.site(&st)
+        };
         let seq = {
             let n = st.objects.seq.entry(kind).or_insert(0);
             *n += 1;

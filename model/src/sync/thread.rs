@@ -42,6 +42,7 @@ impl<T> JoinHandle<T> {
     pub fn join(self) -> T {
         let (engine, oracle) = context::current_oracle();
         let tid = oracle.step_begin(engine, "join", None);
+        oracle.mark_blocked(tid);
         let r = match self.inner {
             Inner::Loom(h) => h.join(),
             Inner::Shuttle(h) => h.join(),
