@@ -114,6 +114,7 @@ pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Propo
 
 fn quiesce(k: &Kernel, program: &Program, oracle: &Oracle) -> KResult<()> {
     let cur = Task::new("quiesce", 0, None);
+    oracle.set_op(0, None);
     for p in &program.exit_at_quiescence {
         if let Some(proc) = k.process(p) {
             do_exit(k, &cur, &proc)?;
@@ -138,6 +139,7 @@ fn run_ops(
 ) -> KResult<()> {
     for (i, op) in ops.iter().enumerate() {
         oracle.check_progress(op.keyword())?;
+        oracle.set_op(cur.tid, Some(i));
         let result = run_op(k, cur, env, op, oracle)?;
         cur.task_work_run(k)?;
         if let Err(e) = result {

@@ -78,6 +78,9 @@ pub struct Finding {
     pub at: String,
     /// Index in the execution's event log of the step where it happened.
     pub event: usize,
+    /// The thread and the index of the scenario operation it was running (`None` at quiescence),
+    /// so reports can point at the scenario line.
+    pub op: Option<(usize, usize)>,
     /// The rest of the report: allocated by, freed by, the holders chain, the wait-for cycle.
     pub details: Vec<String>,
 }

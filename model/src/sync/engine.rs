@@ -114,9 +114,17 @@ thread_local! {
 
 /// Install (once per process) a panic hook that stays silent while an exploration catches panics
 /// on this thread, and defers to the previous hook otherwise.
+///
+/// shuttle installs its own process-wide hook at its first execution and keeps that run's
+/// settings forever; it prints "Task failed" for every panic in the process, including the ones
+/// loom's coroutines use internally to unwind finished executions. So shuttle runs one empty
+/// execution first, with the settings every later run uses (nothing persisted), and our hook goes
+/// on top of its hook.
 fn quiet_panics() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
+        let limits = Limits { time: Duration::from_secs(1), ..Limits::default() };
+        shuttle_run(shuttle::scheduler::RandomScheduler::new_from_seed(0, 1), &limits, || {});
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !QUIET.with(|q| q.get()) {

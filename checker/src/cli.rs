@@ -1,0 +1,176 @@
+//! The command line: clap definitions and `run`, which turns parsed arguments into the text to
+//! print and an exit status. Nothing here prints or reads the environment; `main` does.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::check::{check, CheckOptions};
+use crate::error::Error;
+use crate::explore::{EngineChoice, Settings};
+use crate::report;
+
+/// pincheck: model-check kernel object-lifetime proposals against scenario files.
+#[derive(Parser, Debug)]
+#[command(name = "pincheck", version, about, long_about = None)]
+pub struct Args {
+    /// What to do (default: `check` with its defaults).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Explore every scenario × proposal × kernel and compare verdicts with expectations.
+    Check(CheckArgs),
+}
+
+/// Engines to run.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineArg {
+    /// loom (iterative preemption bounds) and shuttle PCT, merged.
+    Both,
+    /// loom only.
+    Loom,
+    /// shuttle PCT only.
+    Pct,
+    /// shuttle uniform random.
+    Random,
+    /// shuttle depth-first search.
+    Dfs,
+}
+
+/// Output formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// A matrix, then details of every cell that differs.
+    Text,
+    /// A JSON list of cells.
+    Json,
+}
+
+/// `pincheck check`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CheckArgs {
+    /// Scenario files or folders.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Only these proposals (repeatable).
+    #[arg(long = "proposal", value_name = "NAME")]
+    pub proposals: Vec<String>,
+    /// Only these kernels (repeatable); default: each scenario's own list.
+    #[arg(long = "kernel", value_name = "NAME")]
+    pub kernels: Vec<String>,
+    /// Engines.
+    #[arg(long, value_enum, default_value_t = EngineArg::Both)]
+    pub engine: EngineArg,
+    /// loom's largest preemption bound (bounds 0..=N run in turn; a scenario may raise it).
+    #[arg(long, default_value_t = 2)]
+    pub preemptions: usize,
+    /// shuttle iterations per cell.
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+    /// shuttle seed.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// PCT bug depth.
+    #[arg(long, default_value_t = 3)]
+    pub depth: usize,
+    /// Time budget of one engine on one cell, in seconds (a cut search is bound-reached).
+    #[arg(long, default_value_t = 60)]
+    pub time_per_engine: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Run only shard I of N (1-based), e.g. `--shard 2/3`.
+    #[arg(long, value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 1/3")?;
+    let i: usize = i.trim().parse().map_err(|_| format!("`{i}` is not a number"))?;
+    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("{i}/{n}: expected 1 <= I <= N"));
+    }
+    Ok((i, n))
+}
+
+/// `check`'s arguments alone, to get their defaults.
+#[derive(Parser, Debug)]
+struct CheckOnly {
+    #[command(flatten)]
+    args: CheckArgs,
+}
+
+impl Default for CheckArgs {
+    fn default() -> Self {
+        CheckOnly::parse_from(["pincheck"]).args
+    }
+}
+
+/// What `main` should print and exit with.
+#[derive(Debug)]
+pub struct Output {
+    /// Text for stdout.
+    pub stdout: String,
+    /// 0: every verdict as expected; 1: some differ (or a counterexample reproduced).
+    pub status: i32,
+}
+
+/// What the environment contributes (read by `main`).
+#[derive(Clone, Copy, Debug)]
+pub struct Env {
+    /// stderr is a terminal: draw progress.
+    pub stderr_is_terminal: bool,
+    /// Cores available.
+    pub cores: usize,
+}
+
+/// Run the command.
+pub fn run(args: Args, env: Env) -> Result<Output, Error> {
+    match args.command.unwrap_or(Command::Check(CheckArgs::default())) {
+        Command::Check(a) => run_check(a, env),
+    }
+}
+
+fn settings(a: &CheckArgs) -> Settings {
+    Settings {
+        engine: match a.engine {
+            EngineArg::Both => EngineChoice::Both,
+            EngineArg::Loom => EngineChoice::Loom,
+            EngineArg::Pct => EngineChoice::Pct,
+            EngineArg::Random => EngineChoice::Random,
+            EngineArg::Dfs => EngineChoice::Dfs,
+        },
+        preemptions: a.preemptions,
+        iterations: a.iterations,
+        seed: a.seed,
+        pct_depth: a.depth,
+        time_per_engine: Duration::from_secs(a.time_per_engine),
+    }
+}
+
+fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
+    let opts = CheckOptions {
+        paths: a.paths.clone(),
+        proposals: a.proposals.clone(),
+        kernels: a.kernels.clone(),
+        settings: settings(&a),
+        jobs: a.jobs.unwrap_or(env.cores).max(1),
+        shard: a.shard,
+        progress: env.stderr_is_terminal,
+    };
+    let r = check(&opts)?;
+    let stdout = match a.format {
+        Format::Text => report::matrix::render(&r),
+        Format::Json => report::json::render(&r),
+    };
+    Ok(Output { stdout, status: if r.all_match() { 0 } else { 1 } })
+}

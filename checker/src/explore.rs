@@ -1,0 +1,415 @@
+//! Exploring one cell (scenario × proposal × kernel) under the engines: loom with iterative
+//! preemption bounds (so the first counterexample of each finding has the fewest preemptions, as
+//! CHESS's iterative context bounding gives), shuttle PCT / random / DFS, and the merge of their
+//! outcome sets with engine disagreements flagged.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pincheck_model::kernel::Variant;
+use pincheck_model::oracle::{Event, Finding, Oracle};
+use pincheck_model::run::{execute, Target};
+use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
+
+use crate::scenario::{Goal, Scenario};
+
+/// Which engines `check` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EngineChoice {
+    /// loom (bounded, iterative) and shuttle PCT, merged.
+    Both,
+    /// loom alone.
+    Loom,
+    /// shuttle PCT alone.
+    Pct,
+    /// shuttle uniform random.
+    Random,
+    /// shuttle depth-first search.
+    Dfs,
+}
+
+/// Exploration settings shared by every cell of a run.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Engines.
+    pub engine: EngineChoice,
+    /// loom's largest preemption bound (a scenario may raise it).
+    pub preemptions: usize,
+    /// shuttle iterations.
+    pub iterations: usize,
+    /// shuttle seed.
+    pub seed: u64,
+    /// PCT bug depth.
+    pub pct_depth: usize,
+    /// Time budget of one engine run of one cell.
+    pub time_per_engine: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            engine: EngineChoice::Both,
+            preemptions: 2,
+            iterations: 1000,
+            seed: 0,
+            pct_depth: 3,
+            time_per_engine: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One cell of the matrix.
+#[derive(Clone)]
+pub struct Cell {
+    /// The scenario.
+    pub scenario: Arc<Scenario>,
+    /// Proposal name.
+    pub proposal: &'static str,
+    /// Kernel variant.
+    pub kernel: Variant,
+}
+
+/// One interleaving that reached a finding, kept to be shown and replayed.
+#[derive(Clone, Debug)]
+pub struct Counterexample {
+    /// Which engine found it (`loom`, `pct`).
+    pub engine: &'static str,
+    /// Preemptions in the schedule (switches away from a thread that could go on).
+    pub preemptions: usize,
+    /// Thread names by id (0 is setup / quiescence).
+    pub threads: Vec<String>,
+    /// The steps, in order.
+    pub events: Vec<Event>,
+    /// Every finding of that execution.
+    pub findings: Vec<Finding>,
+    /// Its observations.
+    pub observations: BTreeMap<String, String>,
+}
+
+/// What one engine run of a cell did.
+#[derive(Clone, Debug)]
+pub struct EngineRun {
+    /// `loom`, `pct`, `random`, `dfs`.
+    pub engine: &'static str,
+    /// Human description of the coverage: `preemption bound 2, complete`.
+    pub mode: String,
+    /// Executions of the final run (loom: at the largest bound).
+    pub executions: u64,
+    /// Executions over all iterative bounds.
+    pub executions_total: u64,
+    /// Set when the search was cut.
+    pub cut: Option<Cut>,
+    /// A model panic (a bug in the model, not a finding).
+    pub model_panic: Option<String>,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// Outcome key → executions.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Longest execution in steps (for PCT's guarantee).
+    pub steps_max: usize,
+    /// The seed (shuttle).
+    pub seed: Option<u64>,
+}
+
+/// Everything exploring a cell produced.
+#[derive(Clone, Debug)]
+pub struct Explored {
+    /// Per engine.
+    pub runs: Vec<EngineRun>,
+    /// Merged outcome key → executions.
+    pub outcomes: BTreeMap<String, u64>,
+    /// Finding signature → shortest counterexample found.
+    pub counterexamples: BTreeMap<String, Counterexample>,
+    /// Per `sometimes` goal: reached by some execution.
+    pub goals: Vec<bool>,
+    /// Warnings: engine disagreements, fallbacks, goal steps never executed.
+    pub notes: Vec<String>,
+}
+
+/// A finding's identity across executions: kind, object kind, thread and step.
+pub fn signature(f: &Finding) -> String {
+    f.signature()
+}
+
+/// Preemptions in a schedule.
+pub fn preemptions(events: &[Event]) -> usize {
+    let mut n = 0;
+    for i in 1..events.len() {
+        let prev = events[i - 1].tid;
+        if prev == events[i].tid {
+            continue;
+        }
+        if let Some(next) = events[i..].iter().find(|e| e.tid == prev) {
+            if !next.waited {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+#[derive(Default)]
+struct Collector {
+    outcomes: BTreeMap<String, u64>,
+    counterexamples: BTreeMap<String, Counterexample>,
+    goals: Vec<bool>,
+    steps_seen: BTreeSet<(usize, &'static str)>,
+    steps_max: usize,
+}
+
+fn goal_reached(goal: &Goal, threads: &[String], log: &[Event], obs: &BTreeMap<String, String>) -> bool {
+    match goal {
+        Goal::Observe { label, equals, contains } => match obs.get(label) {
+            None => false,
+            Some(v) => {
+                equals.as_ref().is_none_or(|e| v == e) && contains.as_ref().is_none_or(|c| v.contains(c.as_str()))
+            }
+        },
+        Goal::Between { step, after, before } => {
+            let at = |(t, s): &(String, String), from: usize| {
+                log.iter().enumerate().skip(from).find(|(_, e)| threads[e.tid] == *t && e.step == s).map(|(i, _)| i)
+            };
+            let Some(i) = at(after, 0) else { return false };
+            let Some(j) = at(step, i + 1) else { return false };
+            at(before, j + 1).is_some()
+        }
+    }
+}
+
+/// The outcome key of one execution: observations, then finding signatures.
+fn outcome_key(obs: &BTreeMap<String, String>, findings: &[Finding]) -> String {
+    let mut parts: Vec<String> = obs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let mut sigs: Vec<String> = findings.iter().map(signature).collect();
+    sigs.sort();
+    sigs.dedup();
+    if sigs.is_empty() {
+        parts.push("no findings".into());
+    } else {
+        parts.extend(sigs);
+    }
+    parts.join(" | ")
+}
+
+fn body(cell: &Cell, engine: &'static str, collector: Arc<Mutex<Collector>>) -> pincheck_model::sync::Body {
+    let program = cell.scenario.program.clone();
+    let goals = cell.scenario.expect.sometimes.clone();
+    let target = Target { variant: cell.kernel, proposal: cell.proposal };
+    Arc::new(move |oracle: &Arc<Oracle>| {
+        execute(&program, target);
+        let findings = oracle.findings();
+        let obs = oracle.observations();
+        let threads = oracle.thread_names();
+        let key = outcome_key(&obs, &findings);
+        let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+        if c.goals.len() < goals.len() {
+            c.goals.resize(goals.len(), false);
+        }
+        oracle.with_log(|log| {
+            c.steps_max = c.steps_max.max(log.len());
+            for e in log {
+                c.steps_seen.insert((e.tid, e.step));
+            }
+            for (i, g) in goals.iter().enumerate() {
+                if !c.goals[i] && goal_reached(g, &threads, log, &obs) {
+                    c.goals[i] = true;
+                }
+            }
+            if findings.is_empty() {
+                return;
+            }
+            let p = preemptions(log);
+            for f in &findings {
+                let sig = signature(f);
+                let better = match c.counterexamples.get(&sig) {
+                    None => true,
+                    Some(old) => (p, log.len()) < (old.preemptions, old.events.len()),
+                };
+                if better {
+                    let cx = Counterexample {
+                        engine,
+                        preemptions: p,
+                        threads: threads.clone(),
+                        events: log.to_vec(),
+                        findings: findings.clone(),
+                        observations: obs.clone(),
+                    };
+                    c.counterexamples.insert(sig, cx);
+                }
+            }
+        });
+        *c.outcomes.entry(key).or_insert(0) += 1;
+    })
+}
+
+fn limits(settings: &Settings) -> Limits {
+    Limits { time: settings.time_per_engine, ..Limits::default() }
+}
+
+/// loom with preemption bounds 0..=bound; outcomes are those of the largest bound.
+fn run_loom(cell: &Cell, settings: &Settings, bound: usize, shared: &Arc<Mutex<Collector>>) -> EngineRun {
+    let threads = cell.scenario.program.threads.len();
+    let mut total = 0;
+    let mut elapsed = Duration::ZERO;
+    let mut last = None;
+    for b in 0..=bound {
+        let collector = Arc::new(Mutex::new(Collector::default()));
+        let r = run(&Mode::Loom { preemption_bound: Some(b) }, &limits(settings), threads, body(cell, "loom", Arc::clone(&collector)));
+        total += r.executions;
+        elapsed += r.elapsed;
+        merge_into(shared, &collector);
+        let stop = r.cut.is_some() || r.model_panic.is_some();
+        last = Some((r, collector, b));
+        if stop {
+            break;
+        }
+    }
+    let (r, collector, b) = last.expect("bound 0 always runs");
+    let c = collector.lock().unwrap_or_else(|e| e.into_inner());
+    let state = match &r.cut {
+        None => "complete".to_string(),
+        Some(cut) => format!("cut: {cut:?}"),
+    };
+    EngineRun {
+        engine: "loom",
+        mode: format!("preemption bound {b} (iterative 0..={b}), {state}"),
+        executions: r.executions,
+        executions_total: total,
+        cut: r.cut,
+        model_panic: r.model_panic,
+        elapsed,
+        outcomes: c.outcomes.clone(),
+        steps_max: c.steps_max,
+        seed: None,
+    }
+}
+
+fn run_shuttle(cell: &Cell, settings: &Settings, engine: EngineChoice, shared: &Arc<Mutex<Collector>>) -> EngineRun {
+    let threads = cell.scenario.program.threads.len();
+    let (name, mode) = match engine {
+        EngineChoice::Random => ("random", Mode::Random { seed: settings.seed, iterations: settings.iterations }),
+        EngineChoice::Dfs => ("dfs", Mode::Dfs { iterations: None }),
+        _ => ("pct", Mode::Pct { seed: settings.seed, depth: settings.pct_depth, iterations: settings.iterations }),
+    };
+    let collector = Arc::new(Mutex::new(Collector::default()));
+    let r = run(&mode, &limits(settings), threads, body(cell, name, Arc::clone(&collector)));
+    merge_into(shared, &collector);
+    let c = collector.lock().unwrap_or_else(|e| e.into_inner());
+    let mode_text = match engine {
+        EngineChoice::Dfs => format!("depth-first, {}", if r.cut.is_none() { "complete" } else { "cut" }),
+        EngineChoice::Random => format!("{} iterations, seed {}", settings.iterations, settings.seed),
+        _ => {
+            let (n, k, d) = (threads as f64 + 1.0, c.steps_max.max(1) as f64, settings.pct_depth as i32);
+            let p = 1.0 / (n * k.powi(d - 1));
+            format!(
+                "{} iterations, depth {}, seed {}, per-run bound for a depth-{} bug 1/(n k^(d-1)) = {:.2e}",
+                settings.iterations, settings.pct_depth, settings.seed, settings.pct_depth, p
+            )
+        }
+    };
+    EngineRun {
+        engine: name,
+        mode: mode_text,
+        executions: r.executions,
+        executions_total: r.executions,
+        cut: r.cut,
+        model_panic: r.model_panic,
+        elapsed: r.elapsed,
+        outcomes: c.outcomes.clone(),
+        steps_max: c.steps_max,
+        seed: (engine != EngineChoice::Dfs).then_some(settings.seed),
+    }
+}
+
+fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
+    let from = from.lock().unwrap_or_else(|e| e.into_inner());
+    let mut to = shared.lock().unwrap_or_else(|e| e.into_inner());
+    if to.goals.len() < from.goals.len() {
+        to.goals.resize(from.goals.len(), false);
+    }
+    for (i, g) in from.goals.iter().enumerate() {
+        to.goals[i] |= *g;
+    }
+    to.steps_seen.extend(from.steps_seen.iter().copied());
+    for (sig, cx) in &from.counterexamples {
+        let better = match to.counterexamples.get(sig) {
+            None => true,
+            Some(old) => (cx.preemptions, cx.events.len()) < (old.preemptions, old.events.len()),
+        };
+        if better {
+            to.counterexamples.insert(sig.clone(), cx.clone());
+        }
+    }
+}
+
+/// Explore `cell` with `settings`.
+pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
+    let shared = Arc::new(Mutex::new(Collector::default()));
+    // A scenario file may raise the bound, never lower it below the command line's.
+    let bound = cell.scenario.preemptions.map_or(settings.preemptions, |p| p.max(settings.preemptions));
+    let threads = cell.scenario.program.threads.len();
+    let mut notes = Vec::new();
+    let mut runs = Vec::new();
+    let loom_fits = threads < LOOM_THREADS_MAX;
+    match settings.engine {
+        EngineChoice::Both | EngineChoice::Loom => {
+            if loom_fits {
+                runs.push(run_loom(cell, settings, bound, &shared));
+            } else {
+                notes.push(format!(
+                    "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
+                    LOOM_THREADS_MAX
+                ));
+            }
+            if settings.engine == EngineChoice::Both || !loom_fits {
+                runs.push(run_shuttle(cell, settings, EngineChoice::Pct, &shared));
+            }
+        }
+        other => runs.push(run_shuttle(cell, settings, other, &shared)),
+    }
+    let c = shared.lock().unwrap_or_else(|e| e.into_inner());
+    notes.extend(disagreements(&runs));
+    notes.extend(unknown_goal_steps(cell, &c.steps_seen));
+    let mut outcomes = BTreeMap::new();
+    for r in &runs {
+        for (k, n) in &r.outcomes {
+            *outcomes.entry(k.clone()).or_insert(0) += n;
+        }
+    }
+    let mut goals = c.goals.clone();
+    goals.resize(cell.scenario.expect.sometimes.len(), false);
+    Explored { runs, outcomes, counterexamples: c.counterexamples.clone(), goals, notes }
+}
+
+/// An outcome one engine reached that a complete loom search did not: loom's claim that it is
+/// impossible (within its bound) is contradicted.
+fn disagreements(runs: &[EngineRun]) -> Vec<String> {
+    let Some(loom) = runs.iter().find(|r| r.engine == "loom" && r.cut.is_none()) else { return Vec::new() };
+    let mut out = Vec::new();
+    for r in runs.iter().filter(|r| r.engine != "loom") {
+        for k in r.outcomes.keys().filter(|k| !loom.outcomes.contains_key(*k)) {
+            out.push(format!(
+                "ENGINE DISAGREEMENT: {} reached `{k}`, which loom ({}) never reached; \
+                 loom's search is bounded by preemptions or blind to this race (tokio-rs/loom#166)",
+                r.engine, loom.mode
+            ));
+        }
+    }
+    out
+}
+
+fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<(usize, &'static str)>) -> Vec<String> {
+    let names: BTreeSet<&str> = seen.iter().map(|(_, s)| *s).collect();
+    let mut out = Vec::new();
+    for g in &cell.scenario.expect.sometimes {
+        if let Goal::Between { step, after, before } = g {
+            for (_, s) in [step, after, before] {
+                if !names.contains(s.as_str()) {
+                    let near = names.iter().min_by_key(|n| strsim::levenshtein(n, s)).copied().unwrap_or("-");
+                    out.push(format!("goal step `{s}` was never executed by any thread (did you mean `{near}`?)"));
+                }
+            }
+        }
+    }
+    out
+}

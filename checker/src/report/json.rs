@@ -1,0 +1,74 @@
+//! `--format json`: one object per cell with at least `scenario`, `proposal`, `kernel`, `engine`,
+//! `verdict`, `expected`, `matches`, `findings` (each with `kind`), `outcomes`, `executions`.
+
+use serde_json::{json, Value};
+
+use crate::check::{CellReport, CheckReport};
+
+/// The JSON document (a list of cells).
+pub fn render(report: &CheckReport) -> String {
+    let cells: Vec<Value> = report.cells.iter().map(cell).collect();
+    serde_json::to_string_pretty(&Value::Array(cells)).unwrap_or_else(|_| "[]".into())
+}
+
+/// One cell as JSON.
+pub fn cell(c: &CellReport) -> Value {
+    let engines: Vec<&str> = c.explored.runs.iter().map(|r| r.engine).collect();
+    let findings: Vec<Value> = c
+        .explored
+        .counterexamples
+        .iter()
+        .flat_map(|(sig, cx)| {
+            cx.findings.iter().filter(move |f| &f.signature() == sig).map(move |f| {
+                json!({
+                    "kind": f.kind.name(),
+                    "signature": sig,
+                    "title": f.title,
+                    "object": f.object,
+                    "at": f.at,
+                    "details": f.details,
+                    "counterexample": {
+                        "engine": cx.engine,
+                        "preemptions": cx.preemptions,
+                        "steps": cx.events.len(),
+                    },
+                })
+            })
+        })
+        .collect();
+    let outcomes: Vec<Value> =
+        c.explored.outcomes.iter().map(|(k, n)| json!({ "outcome": k, "executions": n })).collect();
+    let runs: Vec<Value> = c
+        .explored
+        .runs
+        .iter()
+        .map(|r| {
+            json!({
+                "engine": r.engine,
+                "mode": r.mode,
+                "executions": r.executions,
+                "executions_total": r.executions_total,
+                "cut": r.cut.as_ref().map(|c| format!("{c:?}")),
+                "seed": r.seed,
+                "elapsed_ms": r.elapsed.as_millis() as u64,
+            })
+        })
+        .collect();
+    json!({
+        "scenario": c.scenario.name,
+        "file": c.scenario.path.display().to_string(),
+        "scenario_hash": c.scenario.hash,
+        "proposal": c.proposal,
+        "kernel": c.kernel,
+        "engine": engines.join("+"),
+        "verdict": c.verdict.to_string(),
+        "expected": c.expected.to_string(),
+        "matches": c.matches(),
+        "findings": findings,
+        "outcomes": outcomes,
+        "executions": c.explored.runs.iter().map(|r| r.executions).sum::<u64>(),
+        "runs": runs,
+        "goals_reached": c.explored.goals,
+        "notes": c.explored.notes,
+    })
+}

@@ -1,0 +1,6 @@
+//! Renderings of a check run: the terminal matrix and JSON (and, for CI, JUnit and SARIF).
+
+pub mod json;
+pub mod junit;
+pub mod sarif;
+pub mod matrix;

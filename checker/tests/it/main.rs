@@ -1,0 +1,4 @@
+//! The integration test binary of the `pincheck` crate.
+
+mod parse;
+mod render;
