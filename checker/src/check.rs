@@ -98,7 +98,10 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Scenario>>, Error> {
 pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Cell>, Error> {
     for p in &opts.proposals {
         if !KNOWN_PROPOSALS.contains(&p.as_str()) {
-            return Err(Error::Usage(format!("unknown proposal `{p}` (known: {})", KNOWN_PROPOSALS.join(", "))));
+            return Err(Error::Usage(format!(
+                "unknown proposal `{p}` (known: {})",
+                KNOWN_PROPOSALS.join(", ")
+            )));
         }
     }
     for k in &opts.kernels {
@@ -119,16 +122,29 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
                 if !opts.kernels.is_empty() && !opts.kernels.contains(k) {
                     continue;
                 }
-                let Some(variant) = Variant::by_name(k) else { continue };
-                cells.push(Cell { scenario: Arc::clone(s), proposal: p, kernel: variant });
+                let Some(variant) = Variant::by_name(k) else {
+                    continue;
+                };
+                cells.push(Cell {
+                    scenario: Arc::clone(s),
+                    proposal: p,
+                    kernel: variant,
+                });
             }
         }
     }
     if let Some((i, n)) = opts.shard {
         if n == 0 || i == 0 || i > n {
-            return Err(Error::Usage(format!("--shard {i}/{n}: expected I/N with 1 <= I <= N")));
+            return Err(Error::Usage(format!(
+                "--shard {i}/{n}: expected I/N with 1 <= I <= N"
+            )));
         }
-        cells = cells.into_iter().enumerate().filter(|(j, _)| j % n == i - 1).map(|(_, c)| c).collect();
+        cells = cells
+            .into_iter()
+            .enumerate()
+            .filter(|(j, _)| j % n == i - 1)
+            .map(|(_, c)| c)
+            .collect();
     }
     Ok(cells)
 }
@@ -148,13 +164,23 @@ fn judge(cell: &Cell, explored: Explored) -> CellReport {
 }
 
 /// Explore `cells` on `jobs` workers; results come back in matrix order.
-pub fn run_cells(cells: &[Cell], settings: &Settings, jobs: usize, progress: bool) -> Vec<CellReport> {
+pub fn run_cells(
+    cells: &[Cell],
+    settings: &Settings,
+    jobs: usize,
+    progress: bool,
+) -> Vec<CellReport> {
     let start = Instant::now();
-    let bar = indicatif::ProgressBar::with_draw_target(Some(cells.len() as u64), indicatif::ProgressDrawTarget::hidden());
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(cells.len() as u64),
+        indicatif::ProgressDrawTarget::hidden(),
+    );
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} cells {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        indicatif::ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} cells {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
     let (tx, rx) = crossbeam::channel::unbounded::<(usize, Cell)>();
     let (done_tx, done_rx) = crossbeam::channel::unbounded::<(usize, CellReport)>();
@@ -180,14 +206,19 @@ pub fn run_cells(cells: &[Cell], settings: &Settings, jobs: usize, progress: boo
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
                 shown = true;
             }
-            bar.set_message(format!("{} {}@{}", report.scenario.name, report.proposal, report.kernel));
+            bar.set_message(format!(
+                "{} {}@{}",
+                report.scenario.name, report.proposal, report.kernel
+            ));
             bar.inc(1);
             out[i] = Some(report);
         }
     })
     .expect("a checker worker panicked");
     bar.finish_and_clear();
-    out.into_iter().map(|r| r.expect("every cell reports")).collect()
+    out.into_iter()
+        .map(|r| r.expect("every cell reports"))
+        .collect()
 }
 
 /// Load, build the matrix and explore it.
@@ -196,5 +227,9 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport, Error> {
     let scenarios = load_all(&opts.paths)?;
     let cells = matrix(&scenarios, opts)?;
     let cells = run_cells(&cells, &opts.settings, opts.jobs, opts.progress);
-    Ok(CheckReport { cells, scenarios, elapsed: start.elapsed() })
+    Ok(CheckReport {
+        cells,
+        scenarios,
+        elapsed: start.elapsed(),
+    })
 }

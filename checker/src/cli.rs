@@ -94,8 +94,14 @@ pub struct CheckArgs {
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
     let (i, n) = s.split_once('/').ok_or("expected I/N, e.g. 1/3")?;
-    let i: usize = i.trim().parse().map_err(|_| format!("`{i}` is not a number"))?;
-    let n: usize = n.trim().parse().map_err(|_| format!("`{n}` is not a number"))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{i}` is not a number"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{n}` is not a number"))?;
     if n == 0 || i == 0 || i > n {
         return Err(format!("{i}/{n}: expected 1 <= I <= N"));
     }
@@ -172,5 +178,8 @@ fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
         Format::Text => report::matrix::render(&r),
         Format::Json => report::json::render(&r),
     };
-    Ok(Output { stdout, status: if r.all_match() { 0 } else { 1 } })
+    Ok(Output {
+        stdout,
+        status: if r.all_match() { 0 } else { 1 },
+    })
 }

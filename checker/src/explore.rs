@@ -158,20 +158,40 @@ struct Collector {
     steps_max: usize,
 }
 
-fn goal_reached(goal: &Goal, threads: &[String], log: &[Event], obs: &BTreeMap<String, String>) -> bool {
+fn goal_reached(
+    goal: &Goal,
+    threads: &[String],
+    log: &[Event],
+    obs: &BTreeMap<String, String>,
+) -> bool {
     match goal {
-        Goal::Observe { label, equals, contains } => match obs.get(label) {
+        Goal::Observe {
+            label,
+            equals,
+            contains,
+        } => match obs.get(label) {
             None => false,
             Some(v) => {
-                equals.as_ref().is_none_or(|e| v == e) && contains.as_ref().is_none_or(|c| v.contains(c.as_str()))
+                equals.as_ref().is_none_or(|e| v == e)
+                    && contains.as_ref().is_none_or(|c| v.contains(c.as_str()))
             }
         },
-        Goal::Between { step, after, before } => {
+        Goal::Between {
+            step,
+            after,
+            before,
+        } => {
             let at = |(t, s): &(String, String), from: usize| {
-                log.iter().enumerate().skip(from).find(|(_, e)| threads[e.tid] == *t && e.step == s).map(|(i, _)| i)
+                log.iter()
+                    .enumerate()
+                    .skip(from)
+                    .find(|(_, e)| threads[e.tid] == *t && e.step == s)
+                    .map(|(i, _)| i)
             };
             let Some(i) = at(after, 0) else { return false };
-            let Some(j) = at(step, i + 1) else { return false };
+            let Some(j) = at(step, i + 1) else {
+                return false;
+            };
             at(before, j + 1).is_some()
         }
     }
@@ -191,10 +211,17 @@ fn outcome_key(obs: &BTreeMap<String, String>, findings: &[Finding]) -> String {
     parts.join(" | ")
 }
 
-fn body(cell: &Cell, engine: &'static str, collector: Arc<Mutex<Collector>>) -> pincheck_model::sync::Body {
+fn body(
+    cell: &Cell,
+    engine: &'static str,
+    collector: Arc<Mutex<Collector>>,
+) -> pincheck_model::sync::Body {
     let program = cell.scenario.program.clone();
     let goals = cell.scenario.expect.sometimes.clone();
-    let target = Target { variant: cell.kernel, proposal: cell.proposal };
+    let target = Target {
+        variant: cell.kernel,
+        proposal: cell.proposal,
+    };
     Arc::new(move |oracle: &Arc<Oracle>| {
         execute(&program, target);
         let findings = oracle.findings();
@@ -243,18 +270,33 @@ fn body(cell: &Cell, engine: &'static str, collector: Arc<Mutex<Collector>>) -> 
 }
 
 fn limits(settings: &Settings) -> Limits {
-    Limits { time: settings.time_per_engine, ..Limits::default() }
+    Limits {
+        time: settings.time_per_engine,
+        ..Limits::default()
+    }
 }
 
 /// loom with preemption bounds 0..=bound; outcomes are those of the largest bound.
-fn run_loom(cell: &Cell, settings: &Settings, bound: usize, shared: &Arc<Mutex<Collector>>) -> EngineRun {
+fn run_loom(
+    cell: &Cell,
+    settings: &Settings,
+    bound: usize,
+    shared: &Arc<Mutex<Collector>>,
+) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let mut total = 0;
     let mut elapsed = Duration::ZERO;
     let mut last = None;
     for b in 0..=bound {
         let collector = Arc::new(Mutex::new(Collector::default()));
-        let r = run(&Mode::Loom { preemption_bound: Some(b) }, &limits(settings), threads, body(cell, "loom", Arc::clone(&collector)));
+        let r = run(
+            &Mode::Loom {
+                preemption_bound: Some(b),
+            },
+            &limits(settings),
+            threads,
+            body(cell, "loom", Arc::clone(&collector)),
+        );
         total += r.executions;
         elapsed += r.elapsed;
         merge_into(shared, &collector);
@@ -284,22 +326,54 @@ fn run_loom(cell: &Cell, settings: &Settings, bound: usize, shared: &Arc<Mutex<C
     }
 }
 
-fn run_shuttle(cell: &Cell, settings: &Settings, engine: EngineChoice, shared: &Arc<Mutex<Collector>>) -> EngineRun {
+fn run_shuttle(
+    cell: &Cell,
+    settings: &Settings,
+    engine: EngineChoice,
+    shared: &Arc<Mutex<Collector>>,
+) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let (name, mode) = match engine {
-        EngineChoice::Random => ("random", Mode::Random { seed: settings.seed, iterations: settings.iterations }),
+        EngineChoice::Random => (
+            "random",
+            Mode::Random {
+                seed: settings.seed,
+                iterations: settings.iterations,
+            },
+        ),
         EngineChoice::Dfs => ("dfs", Mode::Dfs { iterations: None }),
-        _ => ("pct", Mode::Pct { seed: settings.seed, depth: settings.pct_depth, iterations: settings.iterations }),
+        _ => (
+            "pct",
+            Mode::Pct {
+                seed: settings.seed,
+                depth: settings.pct_depth,
+                iterations: settings.iterations,
+            },
+        ),
     };
     let collector = Arc::new(Mutex::new(Collector::default()));
-    let r = run(&mode, &limits(settings), threads, body(cell, name, Arc::clone(&collector)));
+    let r = run(
+        &mode,
+        &limits(settings),
+        threads,
+        body(cell, name, Arc::clone(&collector)),
+    );
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
     let mode_text = match engine {
-        EngineChoice::Dfs => format!("depth-first, {}", if r.cut.is_none() { "complete" } else { "cut" }),
-        EngineChoice::Random => format!("{} iterations, seed {}", settings.iterations, settings.seed),
+        EngineChoice::Dfs => format!(
+            "depth-first, {}",
+            if r.cut.is_none() { "complete" } else { "cut" }
+        ),
+        EngineChoice::Random => {
+            format!("{} iterations, seed {}", settings.iterations, settings.seed)
+        }
         _ => {
-            let (n, k, d) = (threads as f64 + 1.0, c.steps_max.max(1) as f64, settings.pct_depth as i32);
+            let (n, k, d) = (
+                threads as f64 + 1.0,
+                c.steps_max.max(1) as f64,
+                settings.pct_depth as i32,
+            );
             let p = 1.0 / (n * k.powi(d - 1));
             format!(
                 "{} iterations, depth {}, seed {}, per-run bound for a depth-{} bug 1/(n k^(d-1)) = {:.2e}",
@@ -346,7 +420,10 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
 pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let shared = Arc::new(Mutex::new(Collector::default()));
     // A scenario file may raise the bound, never lower it below the command line's.
-    let bound = cell.scenario.preemptions.map_or(settings.preemptions, |p| p.max(settings.preemptions));
+    let bound = cell
+        .scenario
+        .preemptions
+        .map_or(settings.preemptions, |p| p.max(settings.preemptions));
     let threads = cell.scenario.program.threads.len();
     let mut notes = Vec::new();
     let mut runs = Vec::new();
@@ -378,16 +455,28 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     }
     let mut goals = c.goals.clone();
     goals.resize(cell.scenario.expect.sometimes.len(), false);
-    Explored { runs, outcomes, counterexamples: c.counterexamples.clone(), goals, notes }
+    Explored {
+        runs,
+        outcomes,
+        counterexamples: c.counterexamples.clone(),
+        goals,
+        notes,
+    }
 }
 
 /// An outcome one engine reached that a complete loom search did not: loom's claim that it is
 /// impossible (within its bound) is contradicted.
 fn disagreements(runs: &[EngineRun]) -> Vec<String> {
-    let Some(loom) = runs.iter().find(|r| r.engine == "loom" && r.cut.is_none()) else { return Vec::new() };
+    let Some(loom) = runs.iter().find(|r| r.engine == "loom" && r.cut.is_none()) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
     for r in runs.iter().filter(|r| r.engine != "loom") {
-        for k in r.outcomes.keys().filter(|k| !loom.outcomes.contains_key(*k)) {
+        for k in r
+            .outcomes
+            .keys()
+            .filter(|k| !loom.outcomes.contains_key(*k))
+        {
             out.push(format!(
                 "ENGINE DISAGREEMENT: {} reached `{k}`, which loom ({}) never reached; \
                  loom's search is bounded by preemptions or blind to this race (tokio-rs/loom#166)",
@@ -402,11 +491,22 @@ fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<(usize, &'static str)>) -> Ve
     let names: BTreeSet<&str> = seen.iter().map(|(_, s)| *s).collect();
     let mut out = Vec::new();
     for g in &cell.scenario.expect.sometimes {
-        if let Goal::Between { step, after, before } = g {
+        if let Goal::Between {
+            step,
+            after,
+            before,
+        } = g
+        {
             for (_, s) in [step, after, before] {
                 if !names.contains(s.as_str()) {
-                    let near = names.iter().min_by_key(|n| strsim::levenshtein(n, s)).copied().unwrap_or("-");
-                    out.push(format!("goal step `{s}` was never executed by any thread (did you mean `{near}`?)"));
+                    let near = names
+                        .iter()
+                        .min_by_key(|n| strsim::levenshtein(n, s))
+                        .copied()
+                        .unwrap_or("-");
+                    out.push(format!(
+                        "goal step `{s}` was never executed by any thread (did you mean `{near}`?)"
+                    ));
                 }
             }
         }

@@ -10,7 +10,9 @@ fn main() -> ExitCode {
     let args = pincheck::cli::Args::parse();
     let env = pincheck::cli::Env {
         stderr_is_terminal: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
-        cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+        cores: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
     };
     match pincheck::cli::run(args, env) {
         Ok(out) => {

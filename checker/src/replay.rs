@@ -45,34 +45,61 @@ pub struct Replayed {
 
 /// Thread names of a scenario by id: `setup`, then its threads in order.
 pub fn thread_names(s: &Scenario) -> Vec<String> {
-    std::iter::once("setup".to_string()).chain(s.program.threads.iter().map(|t| t.name.clone())).collect()
+    std::iter::once("setup".to_string())
+        .chain(s.program.threads.iter().map(|t| t.name.clone()))
+        .collect()
 }
 
 /// The token of a counterexample of `scenario` on `proposal@kernel`.
 pub fn token_for(s: &Scenario, proposal: &str, kernel: &str, cx: &Counterexample) -> Token {
-    Token::new(&s.name, proposal, kernel, &s.hash, &cx.threads, &ReplayPlan::from_events(&cx.events))
+    Token::new(
+        &s.name,
+        proposal,
+        kernel,
+        &s.hash,
+        &cx.threads,
+        &ReplayPlan::from_events(&cx.events),
+    )
 }
 
 /// Replay a token.
 pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     let token = Token::decode(&opts.token)?;
     let scenarios = load_all(&opts.scenarios)?;
-    let scenario = scenarios.iter().find(|s| s.name == token.scenario).cloned().ok_or_else(|| {
-        Error::Token(format!("no scenario `{}` under {:?}", token.scenario, opts.scenarios))
-    })?;
-    let variant = Variant::by_name(&token.kernel).ok_or_else(|| Error::Token(format!("unknown kernel `{}`", token.kernel)))?;
+    let scenario = scenarios
+        .iter()
+        .find(|s| s.name == token.scenario)
+        .cloned()
+        .ok_or_else(|| {
+            Error::Token(format!(
+                "no scenario `{}` under {:?}",
+                token.scenario, opts.scenarios
+            ))
+        })?;
+    let variant = Variant::by_name(&token.kernel)
+        .ok_or_else(|| Error::Token(format!("unknown kernel `{}`", token.kernel)))?;
     let proposal = KNOWN_PROPOSALS
         .iter()
         .copied()
         .find(|p| *p == token.proposal)
         .ok_or_else(|| Error::Token(format!("unknown proposal `{}`", token.proposal)))?;
     let hash_note = (scenario.hash != token.hash).then(|| {
-        format!("{} changed since this token was made (hash {} then, {} now)", scenario.path.display(), token.hash, scenario.hash)
+        format!(
+            "{} changed since this token was made (hash {} then, {} now)",
+            scenario.path.display(),
+            token.hash,
+            scenario.hash
+        )
     });
     let names = thread_names(&scenario);
     let plan = Arc::new(token.plan(&names, opts.until)?);
-    let result: Arc<Mutex<Option<(Counterexample, Option<String>, Option<Vec<String>>)>>> = Arc::default();
-    let (program, slot, plan2) = (scenario.program.clone(), Arc::clone(&result), Arc::clone(&plan));
+    let result: Arc<Mutex<Option<(Counterexample, Option<String>, Option<Vec<String>>)>>> =
+        Arc::default();
+    let (program, slot, plan2) = (
+        scenario.program.clone(),
+        Arc::clone(&result),
+        Arc::clone(&plan),
+    );
     let body = Arc::new(move |o: &Arc<Oracle>| {
         execute(&program, Target { variant, proposal });
         let events = o.log();
@@ -90,7 +117,9 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     let threads = scenario.program.threads.len();
     let r = run(&Mode::Replay { plan }, &Limits::default(), threads, body);
     if let Some(p) = r.model_panic {
-        return Err(Error::Token(format!("the model panicked during replay: {p}")));
+        return Err(Error::Token(format!(
+            "the model panicked during replay: {p}"
+        )));
     }
     let (execution, problem, snapshot) = result
         .lock()
@@ -100,7 +129,13 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     if let Some(p) = problem {
         return Err(Error::Token(p));
     }
-    Ok(Replayed { scenario, token, execution, hash_note, snapshot })
+    Ok(Replayed {
+        scenario,
+        token,
+        execution,
+        hash_note,
+        snapshot,
+    })
 }
 
 fn divergence(o: &Oracle, plan: &ReplayPlan, names: &[String]) -> Option<String> {
@@ -128,11 +163,9 @@ fn divergence(o: &Oracle, plan: &ReplayPlan, names: &[String]) -> Option<String>
             }
             m
         });
-        let missing = plan
-            .segments
-            .iter()
-            .enumerate()
-            .find(|(_, s)| done.get(&(s.tid, s.step.as_str())).copied().unwrap_or(0) < s.occurrence);
+        let missing = plan.segments.iter().enumerate().find(|(_, s)| {
+            done.get(&(s.tid, s.step.as_str())).copied().unwrap_or(0) < s.occurrence
+        });
         if let Some((i, s)) = missing {
             return Some(format!(
                 "run {} of the token never happened: `{}` never completed step `{}` #{} (it no longer \

@@ -29,36 +29,83 @@ pub struct Token {
 
 impl Token {
     /// The token of a schedule, given thread names by id.
-    pub fn new(scenario: &str, proposal: &str, kernel: &str, hash: &str, threads: &[String], plan: &ReplayPlan) -> Token {
+    pub fn new(
+        scenario: &str,
+        proposal: &str,
+        kernel: &str,
+        hash: &str,
+        threads: &[String],
+        plan: &ReplayPlan,
+    ) -> Token {
         let runs = plan
             .segments
             .iter()
-            .map(|s| (threads.get(s.tid).cloned().unwrap_or_else(|| format!("t{}", s.tid)), s.step.clone(), s.occurrence))
+            .map(|s| {
+                (
+                    threads
+                        .get(s.tid)
+                        .cloned()
+                        .unwrap_or_else(|| format!("t{}", s.tid)),
+                    s.step.clone(),
+                    s.occurrence,
+                )
+            })
             .collect();
-        Token { scenario: scenario.into(), proposal: proposal.into(), kernel: kernel.into(), hash: hash.into(), runs }
+        Token {
+            scenario: scenario.into(),
+            proposal: proposal.into(),
+            kernel: kernel.into(),
+            hash: hash.into(),
+            runs,
+        }
     }
 
     /// The text form.
     pub fn encode(&self) -> String {
-        let runs: Vec<String> = self.runs.iter().map(|(t, s, n)| format!("{t}>{s}#{n}")).collect();
-        format!("{TOKEN_VERSION}/{}/{}@{}/{}/{}", self.scenario, self.proposal, self.kernel, self.hash, runs.join(","))
+        let runs: Vec<String> = self
+            .runs
+            .iter()
+            .map(|(t, s, n)| format!("{t}>{s}#{n}"))
+            .collect();
+        format!(
+            "{TOKEN_VERSION}/{}/{}@{}/{}/{}",
+            self.scenario,
+            self.proposal,
+            self.kernel,
+            self.hash,
+            runs.join(",")
+        )
     }
 
     /// Parse the text form.
     pub fn decode(text: &str) -> Result<Token, Error> {
-        let bad = |why: &str| Error::Token(format!("{why} (a token looks like `pc1/<scenario>/<proposal>@<kernel>/<hash>/<thread>><step>#<n>,...`)"));
+        let bad = |why: &str| {
+            Error::Token(format!("{why} (a token looks like `pc1/<scenario>/<proposal>@<kernel>/<hash>/<thread>><step>#<n>,...`)"))
+        };
         let text = text.trim();
         let parts: Vec<&str> = text.splitn(5, '/').collect();
-        let [version, scenario, cell, hash, runs] = parts[..] else { return Err(bad("not a pincheck token")) };
+        let [version, scenario, cell, hash, runs] = parts[..] else {
+            return Err(bad("not a pincheck token"));
+        };
         if version != TOKEN_VERSION {
-            return Err(bad(&format!("token version `{version}` is not `{TOKEN_VERSION}`")));
+            return Err(bad(&format!(
+                "token version `{version}` is not `{TOKEN_VERSION}`"
+            )));
         }
-        let (proposal, kernel) = cell.split_once('@').ok_or_else(|| bad("missing `proposal@kernel`"))?;
+        let (proposal, kernel) = cell
+            .split_once('@')
+            .ok_or_else(|| bad("missing `proposal@kernel`"))?;
         let mut out = Vec::new();
         for (i, r) in runs.split(',').enumerate() {
-            let (thread, rest) = r.split_once('>').ok_or_else(|| bad(&format!("run {} `{r}` has no `>`", i + 1)))?;
-            let (step, n) = rest.rsplit_once('#').ok_or_else(|| bad(&format!("run {} `{r}` has no `#n`", i + 1)))?;
-            let n: usize = n.parse().map_err(|_| bad(&format!("run {} `{r}`: `{n}` is not a number", i + 1)))?;
+            let (thread, rest) = r
+                .split_once('>')
+                .ok_or_else(|| bad(&format!("run {} `{r}` has no `>`", i + 1)))?;
+            let (step, n) = rest
+                .rsplit_once('#')
+                .ok_or_else(|| bad(&format!("run {} `{r}` has no `#n`", i + 1)))?;
+            let n: usize = n
+                .parse()
+                .map_err(|_| bad(&format!("run {} `{r}`: `{n}` is not a number", i + 1)))?;
             if thread.is_empty() || step.is_empty() || n == 0 {
                 return Err(bad(&format!("run {} `{r}` is incomplete", i + 1)));
             }
@@ -78,9 +125,17 @@ impl Token {
         let mut segments = Vec::new();
         for (i, (t, step, n)) in self.runs.iter().enumerate() {
             let tid = threads.iter().position(|x| x == t).ok_or_else(|| {
-                Error::Token(format!("run {}: the scenario has no thread `{t}` (threads: {})", i + 1, threads.join(", ")))
+                Error::Token(format!(
+                    "run {}: the scenario has no thread `{t}` (threads: {})",
+                    i + 1,
+                    threads.join(", ")
+                ))
             })?;
-            segments.push(Segment { tid, step: step.clone(), occurrence: *n });
+            segments.push(Segment {
+                tid,
+                step: step.clone(),
+                occurrence: *n,
+            });
         }
         Ok(ReplayPlan { segments, until })
     }

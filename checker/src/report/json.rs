@@ -19,25 +19,32 @@ pub fn cell(c: &CellReport) -> Value {
         .counterexamples
         .iter()
         .flat_map(|(sig, cx)| {
-            cx.findings.iter().filter(move |f| &f.signature() == sig).map(move |f| {
-                json!({
-                    "kind": f.kind.name(),
-                    "signature": sig,
-                    "title": f.title,
-                    "object": f.object,
-                    "at": f.at,
-                    "details": f.details,
-                    "counterexample": {
-                        "engine": cx.engine,
-                        "preemptions": cx.preemptions,
-                        "steps": cx.events.len(),
-                    },
+            cx.findings
+                .iter()
+                .filter(move |f| &f.signature() == sig)
+                .map(move |f| {
+                    json!({
+                        "kind": f.kind.name(),
+                        "signature": sig,
+                        "title": f.title,
+                        "object": f.object,
+                        "at": f.at,
+                        "details": f.details,
+                        "counterexample": {
+                            "engine": cx.engine,
+                            "preemptions": cx.preemptions,
+                            "steps": cx.events.len(),
+                        },
+                    })
                 })
-            })
         })
         .collect();
-    let outcomes: Vec<Value> =
-        c.explored.outcomes.iter().map(|(k, n)| json!({ "outcome": k, "executions": n })).collect();
+    let outcomes: Vec<Value> = c
+        .explored
+        .outcomes
+        .iter()
+        .map(|(k, n)| json!({ "outcome": k, "executions": n }))
+        .collect();
     let runs: Vec<Value> = c
         .explored
         .runs

@@ -28,8 +28,14 @@ pub fn render(report: &CheckReport) -> String {
             case.set_classname(s.name.clone());
             case.set_time(c.explored.runs.iter().map(|r| r.elapsed).sum());
             for run in &c.explored.runs {
-                case.add_property(Property::new(format!("{}.mode", run.engine), run.mode.clone()));
-                case.add_property(Property::new(format!("{}.executions", run.engine), run.executions.to_string()));
+                case.add_property(Property::new(
+                    format!("{}.mode", run.engine),
+                    run.mode.clone(),
+                ));
+                case.add_property(Property::new(
+                    format!("{}.executions", run.engine),
+                    run.executions.to_string(),
+                ));
             }
             case.add_property(Property::new("verdict", c.verdict.to_string()));
             suite.add_test_case(case);

@@ -15,7 +15,11 @@ pub fn short(v: &Verdict) -> String {
         Verdict::Vacuous => "vacuous".into(),
         Verdict::BoundReached => "bound".into(),
         Verdict::ModelPanic(_) => "PANIC".into(),
-        Verdict::Fail(kinds) => kinds.iter().map(|k| abbrev(*k)).collect::<Vec<_>>().join("+"),
+        Verdict::Fail(kinds) => kinds
+            .iter()
+            .map(|k| abbrev(*k))
+            .collect::<Vec<_>>()
+            .join("+"),
     }
 }
 
@@ -42,7 +46,13 @@ pub fn render(report: &CheckReport) -> String {
             columns.push(col);
         }
     }
-    let name_w = report.cells.iter().map(|c| c.scenario.name.len()).max().unwrap_or(8).max(8);
+    let name_w = report
+        .cells
+        .iter()
+        .map(|c| c.scenario.name.len())
+        .max()
+        .unwrap_or(8)
+        .max(8);
     let col_w: Vec<usize> = columns
         .iter()
         .map(|(p, k)| {
@@ -69,7 +79,10 @@ pub fn render(report: &CheckReport) -> String {
     for s in &report.scenarios {
         let _ = write!(out, "{:name_w$}", s.name);
         for ((p, k), w) in columns.iter().zip(&col_w) {
-            let cell = report.cells.iter().find(|c| c.scenario.name == s.name && c.proposal == p && c.kernel == k);
+            let cell = report
+                .cells
+                .iter()
+                .find(|c| c.scenario.name == s.name && c.proposal == p && c.kernel == k);
             let text = match cell {
                 None => "-".to_string(),
                 Some(c) if c.matches() => short(&c.verdict),
@@ -91,7 +104,11 @@ pub fn render(report: &CheckReport) -> String {
         notes,
         report.elapsed.as_secs_f64()
     );
-    for c in report.cells.iter().filter(|c| !c.matches() || !c.explored.notes.is_empty()) {
+    for c in report
+        .cells
+        .iter()
+        .filter(|c| !c.matches() || !c.explored.notes.is_empty())
+    {
         out.push('\n');
         out.push_str(&details(c));
     }
@@ -101,8 +118,21 @@ pub fn render(report: &CheckReport) -> String {
 /// The details of one cell: verdicts, runs, outcome set, notes, findings.
 pub fn details(c: &CellReport) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "== {} {}@{} ({})", c.scenario.name, c.proposal, c.kernel, c.scenario.path.display());
-    let _ = writeln!(out, "   verdict {}, expected {}{}", c.verdict, c.expected, if c.matches() { "" } else { "  <-- DIFFERS" });
+    let _ = writeln!(
+        out,
+        "== {} {}@{} ({})",
+        c.scenario.name,
+        c.proposal,
+        c.kernel,
+        c.scenario.path.display()
+    );
+    let _ = writeln!(
+        out,
+        "   verdict {}, expected {}{}",
+        c.verdict,
+        c.expected,
+        if c.matches() { "" } else { "  <-- DIFFERS" }
+    );
     if let Verdict::ModelPanic(p) = &c.verdict {
         let _ = writeln!(out, "   model panic: {p}");
     }
@@ -130,7 +160,13 @@ pub fn details(c: &CellReport) -> String {
         let _ = writeln!(out, "   note: {n}");
     }
     for (sig, cx) in &c.explored.counterexamples {
-        let _ = writeln!(out, "   finding {sig}: shortest counterexample {} steps, {} preemption(s), by {}", cx.events.len(), cx.preemptions, cx.engine);
+        let _ = writeln!(
+            out,
+            "   finding {sig}: shortest counterexample {} steps, {} preemption(s), by {}",
+            cx.events.len(),
+            cx.preemptions,
+            cx.engine
+        );
         for f in cx.findings.iter().filter(|f| &f.signature() == sig) {
             let _ = writeln!(out, "     {}", f.title);
             for d in &f.details {

@@ -2,5 +2,5 @@
 
 pub mod json;
 pub mod junit;
-pub mod sarif;
 pub mod matrix;
+pub mod sarif;

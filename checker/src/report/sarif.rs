@@ -17,20 +17,34 @@ fn rules() -> Vec<ReportingDescriptor> {
         .map(|k| {
             ReportingDescriptor::builder()
                 .id(k.name().to_string())
-                .short_description(MultiformatMessageString::builder().text(format!("{k} reached by exploration")).build())
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(format!("{k} reached by exploration"))
+                        .build(),
+                )
                 .build()
         })
         .collect();
     for (id, text) in [
-        ("expected-bug-not-found", "a negative control's known bug was not found"),
-        ("vacuous", "a sometimes goal was never reached: the race did not happen"),
+        (
+            "expected-bug-not-found",
+            "a negative control's known bug was not found",
+        ),
+        (
+            "vacuous",
+            "a sometimes goal was never reached: the race did not happen",
+        ),
         ("bound-reached", "a search was cut by a bound"),
         ("model-panic", "the model itself panicked"),
     ] {
         rules.push(
             ReportingDescriptor::builder()
                 .id(id.to_string())
-                .short_description(MultiformatMessageString::builder().text(text.to_string()).build())
+                .short_description(
+                    MultiformatMessageString::builder()
+                        .text(text.to_string())
+                        .build(),
+                )
                 .build(),
         );
     }
@@ -48,18 +62,34 @@ pub fn location(c: &CellReport) -> (usize, String) {
         .and_then(|i| s.spans.verdicts.get(i).copied());
     match &c.verdict {
         Verdict::Fail(kinds) => {
-            let found = c.explored.counterexamples.values().flat_map(|cx| cx.findings.iter()).find(|f| kinds.contains(&f.kind));
+            let found = c
+                .explored
+                .counterexamples
+                .values()
+                .flat_map(|cx| cx.findings.iter())
+                .find(|f| kinds.contains(&f.kind));
             let line = found
                 .and_then(|f| f.op)
                 .and_then(|(tid, op)| s.spans.op_line(tid.checked_sub(1), op))
                 .or(verdict_line)
                 .unwrap_or(s.spans.expect);
-            (line, found.map(|f| f.kind.name().to_string()).unwrap_or_else(|| "expected-bug-not-found".into()))
+            (
+                line,
+                found
+                    .map(|f| f.kind.name().to_string())
+                    .unwrap_or_else(|| "expected-bug-not-found".into()),
+            )
         }
-        Verdict::Pass => (verdict_line.unwrap_or(s.spans.expect), "expected-bug-not-found".into()),
+        Verdict::Pass => (
+            verdict_line.unwrap_or(s.spans.expect),
+            "expected-bug-not-found".into(),
+        ),
         Verdict::Vacuous => {
             let i = c.explored.goals.iter().position(|g| !g).unwrap_or(0);
-            (s.spans.sometimes.get(i).copied().unwrap_or(s.spans.expect), "vacuous".into())
+            (
+                s.spans.sometimes.get(i).copied().unwrap_or(s.spans.expect),
+                "vacuous".into(),
+            )
         }
         Verdict::BoundReached => (s.spans.expect, "bound-reached".into()),
         Verdict::ModelPanic(_) => (s.spans.expect, "model-panic".into()),
@@ -72,7 +102,13 @@ fn result(c: &CellReport) -> SarifResult {
         "{} on {}@{}: verdict {}, expected {}",
         c.scenario.name, c.proposal, c.kernel, c.verdict, c.expected
     );
-    if let Some(f) = c.explored.counterexamples.values().flat_map(|cx| cx.findings.iter()).next() {
+    if let Some(f) = c
+        .explored
+        .counterexamples
+        .values()
+        .flat_map(|cx| cx.findings.iter())
+        .next()
+    {
         text.push_str(&format!(". {} ({})", f.title, f.at));
     }
     SarifResult::builder()
@@ -82,7 +118,11 @@ fn result(c: &CellReport) -> SarifResult {
         .locations(vec![Location::builder()
             .physical_location(
                 PhysicalLocation::builder()
-                    .artifact_location(ArtifactLocation::builder().uri(c.scenario.path.display().to_string()).build())
+                    .artifact_location(
+                        ArtifactLocation::builder()
+                            .uri(c.scenario.path.display().to_string())
+                            .build(),
+                    )
                     .region(Region::builder().start_line(line as i64).build())
                     .build(),
             )
@@ -92,7 +132,12 @@ fn result(c: &CellReport) -> SarifResult {
 
 /// The SARIF log of a run.
 pub fn render(report: &CheckReport) -> String {
-    let results: Vec<SarifResult> = report.cells.iter().filter(|c| !c.matches()).map(result).collect();
+    let results: Vec<SarifResult> = report
+        .cells
+        .iter()
+        .filter(|c| !c.matches())
+        .map(result)
+        .collect();
     let tool = Tool::builder()
         .driver(
             ToolComponent::builder()

@@ -106,13 +106,39 @@ struct ThreadInfo {
     pending: Option<(Step, Option<&'static str>, usize)>,
     /// The pending step had to wait for a lock or a thread (not merely preempted).
     blocked: bool,
+    /// Index of the scenario operation the thread is running.
+    op: Option<usize>,
     finished: bool,
 }
+
+/// The engine's keys of the running threads and their dense ids: at most a handful per execution,
+/// looked up at every step, so a linear scan beats hashing.
+#[derive(Default)]
+struct ThreadKeys(Vec<(u64, usize)>);
+
+impl ThreadKeys {
+    #[inline]
+    fn get(&self, key: &u64) -> Option<&usize> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, t)| t)
+    }
+
+    fn insert(&mut self, key: u64, tid: usize) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = tid,
+            None => self.0.push((key, tid)),
+        }
+    }
+}
+
+/// Initial capacity of the event log: an S1 execution logs about 130 steps.
+const LOG_CAPACITY_INITIAL: usize = 256;
 
 #[derive(Default)]
 struct State {
     threads: Vec<ThreadInfo>,
-    keys: HashMap<u64, usize>,
+    keys: ThreadKeys,
+    /// The model thread that bound itself or ended a step last (see [`Oracle::running_key`]).
+    running: usize,
     log: Vec<Event>,
     findings: Vec<Finding>,
     objects: objects::Objects,
@@ -142,9 +168,11 @@ impl Oracle {
                 name: "setup".into(),
                 pending: None,
                 blocked: false,
+                op: None,
                 finished: false,
             }],
             replay,
+            log: Vec::with_capacity(LOG_CAPACITY_INITIAL),
             ..State::default()
         };
         Oracle {
@@ -171,6 +199,7 @@ impl Oracle {
             name: name.to_string(),
             pending: None,
             blocked: false,
+            op: None,
             finished: false,
         });
         st.threads.len() - 1
@@ -178,7 +207,38 @@ impl Oracle {
 
     /// Map the engine's id of the running thread to `tid`.
     pub(crate) fn thread_bind(&self, key: u64, tid: usize) {
-        self.st().keys.insert(key, tid);
+        let mut st = self.st();
+        st.keys.insert(key, tid);
+        st.running = tid;
+    }
+
+    /// What identifies the running thread, computed before taking the state lock: `None` under
+    /// loom and shuttle, where one model thread runs at a time and switches only inside engine
+    /// accesses, which the facade brackets with `step_begin`/`step_end`; the running thread is then
+    /// the one that last bound itself ([`thread_bind`](Self::thread_bind), at its start) or ended a
+    /// step, and asking the engine (a thread-local lookup and a hash per step) is not needed.
+    /// Under std threads run in parallel: the engine's key of the calling OS thread.
+    #[inline]
+    fn running_key(engine: Engine) -> Option<u64> {
+        (engine == Engine::Std).then(|| crate::sync::engine_key(engine))
+    }
+
+    /// The dense id of the running thread, from what [`running_key`](Self::running_key) gave.
+    #[inline]
+    fn running_tid(st: &State, key: Option<u64>, engine: Engine) -> usize {
+        let tid = match key {
+            Some(key) => st.keys.get(&key).copied().unwrap_or(0),
+            None => st.running,
+        };
+        debug_assert_eq!(
+            tid,
+            st.keys
+                .get(&crate::sync::engine_key(engine))
+                .copied()
+                .unwrap_or(0),
+            "the running thread switched outside an engine access"
+        );
+        tid
     }
 
     /// Mark the running thread finished (for preemption counting).
@@ -188,8 +248,8 @@ impl Oracle {
 
     /// The dense id of the running model thread.
     pub fn current_tid(&self) -> usize {
-        let key = crate::sync::engine_key(self.engine);
-        self.st().keys.get(&key).copied().unwrap_or(0)
+        let key = Self::running_key(self.engine);
+        Self::running_tid(&self.st(), key, self.engine)
     }
 
     /// Names of the threads, by id.
@@ -199,9 +259,9 @@ impl Oracle {
 
     /// Called by the facade before an engine access; returns the running thread's id.
     pub(crate) fn step_begin(&self, engine: Engine, step: Step, lock: Option<LockId>) -> usize {
-        let key = crate::sync::engine_key(engine);
+        let key = Self::running_key(engine);
         let mut st = self.st();
-        let tid = st.keys.get(&key).copied().unwrap_or(0);
+        let tid = Self::running_tid(&st, key, engine);
         let lock_name = lock.map(|l| st.lockdep.name(l));
         let len = st.log.len();
         st.threads[tid].pending = Some((step, lock_name, len));
@@ -218,6 +278,7 @@ impl Oracle {
             .expect("step_end without begin");
         // Waited: blocked on a lock or a join while others ran (a preemption is not a wait).
         let waited = std::mem::take(&mut st.threads[tid].blocked) && st.log.len() != began;
+        st.running = tid;
         st.log.push(Event {
             tid,
             step,
@@ -314,6 +375,11 @@ impl Oracle {
             .is_some_and(|p| st.replay_cursor >= p.segments.len())
     }
 
+    /// The running thread starts scenario operation `index` (`None`: no operation, quiescence).
+    pub fn set_op(&self, tid: usize, index: Option<usize>) {
+        self.st().threads[tid].op = index;
+    }
+
     /// The running step of `tid` is about to block (a contended lock, a join).
     pub(crate) fn mark_blocked(&self, tid: usize) {
         self.st().threads[tid].blocked = true;
@@ -352,9 +418,9 @@ impl Oracle {
 
     /// Add a note (an object state change) to the running thread's current step.
     pub fn note(&self, note: String) {
-        let key = crate::sync::engine_key(self.engine);
+        let key = Self::running_key(self.engine);
         let mut st = self.st();
-        let tid = st.keys.get(&key).copied().unwrap_or(0);
+        let tid = Self::running_tid(&st, key, self.engine);
         if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
             ev.notes.push(note);
         }
@@ -393,12 +459,14 @@ impl Oracle {
             }
         };
         let at = format!("{} {}", st.threads[tid].name, step);
+        let op = st.threads[tid].op.map(|i| (tid, i));
         let f = Finding {
             kind,
             title,
             object,
             at,
             event,
+            op,
             details,
         };
         if !st.findings.contains(&f) {

@@ -35,8 +35,7 @@ macro_rules! dispatch {
 impl Atomic {
     /// A new counter for the current execution's engine. Creating one is not a step.
     pub fn new(value: i64) -> Atomic {
-        let (engine, _) = context::current_oracle();
-        let inner = match engine {
+        let inner = match context::current_engine() {
             Engine::Loom => Inner::Loom(loom::sync::atomic::AtomicI64::new(value)),
             Engine::Shuttle => Inner::Shuttle(shuttle::sync::atomic::AtomicI64::new(value)),
             Engine::Std => Inner::Std(std::sync::atomic::AtomicI64::new(value)),

@@ -35,38 +35,74 @@ pub(crate) fn enter(engine: Engine, oracle: Arc<Oracle>) -> Entered {
 
 /// The current execution's engine and oracle. Panics outside an execution: that is a model bug.
 pub(crate) fn current_oracle() -> (Engine, Arc<Oracle>) {
+    with_oracle(|e, o| (e, Arc::clone(o)))
+}
+
+/// Run `f` with the current execution's engine and oracle, borrowed from the thread-local (no
+/// `Arc` clone: this is the facade's per-access path). `f` must not make an engine access: another
+/// model thread of the same OS thread could then run and enter or leave its context.
+/// Panics outside an execution: that is a model bug.
+#[inline]
+pub(crate) fn with_oracle<R>(f: impl FnOnce(Engine, &Arc<Oracle>) -> R) -> R {
     CURRENT.with(|c| {
-        c.borrow()
+        let current = c.borrow();
+        let (engine, oracle) = current
             .as_ref()
-            .map(|(e, o)| (*e, Arc::clone(o)))
-            .expect("sync facade used outside a pincheck execution")
+            .expect("sync facade used outside a pincheck execution");
+        f(*engine, oracle)
     })
+}
+
+/// The current execution's engine. Panics outside an execution: that is a model bug.
+#[inline]
+pub(crate) fn current_engine() -> Engine {
+    with_oracle(|e, _| e)
+}
+
+/// Folds what a thread id's `Hash` writes into one word, injectively for a single `u64`/`usize`
+/// write (std's `ThreadId`) and for the last word given the others (loom's `ThreadId` writes its
+/// execution id, then its thread index): an odd-multiplier mix, far cheaper than SipHash.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+fn id_key(id: &impl std::hash::Hash) -> u64 {
+    use std::hash::Hasher;
+    let mut h = KeyHasher::default();
+    id.hash(&mut h);
+    h.finish()
 }
 
 /// A key naming the running model thread, unique within one execution.
 pub(crate) fn engine_thread_key(engine: Engine) -> u64 {
-    use std::hash::{Hash, Hasher};
     match engine {
-        Engine::Loom => {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            loom::thread::current().id().hash(&mut h);
-            h.finish()
-        }
+        Engine::Loom => id_key(&loom::thread::current().id()),
         Engine::Shuttle => usize::from(shuttle::current::me()) as u64,
-        Engine::Std => {
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            std::thread::current().id().hash(&mut h);
-            h.finish()
-        }
+        Engine::Std => id_key(&std::thread::current().id()),
     }
 }
 
 /// Run one engine access as the named step of the current model thread: the oracle records the
 /// step as pending before the access (so a replaying scheduler can check it) and logs it after.
 pub(crate) fn step<R>(step: super::Step, access: impl FnOnce() -> R) -> R {
-    let (engine, oracle) = current_oracle();
-    let tid = oracle.step_begin(engine, step, None);
+    let tid = with_oracle(|engine, oracle| oracle.step_begin(engine, step, None));
     let r = access();
-    oracle.step_end(tid);
+    with_oracle(|_, oracle| oracle.step_end(tid));
     r
 }

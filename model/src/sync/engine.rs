@@ -123,8 +123,15 @@ thread_local! {
 fn quiet_panics() {
     static INIT: Once = Once::new();
     INIT.call_once(|| {
-        let limits = Limits { time: Duration::from_secs(1), ..Limits::default() };
-        shuttle_run(shuttle::scheduler::RandomScheduler::new_from_seed(0, 1), &limits, || {});
+        let limits = Limits {
+            time: Duration::from_secs(1),
+            ..Limits::default()
+        };
+        shuttle_run(
+            shuttle::scheduler::RandomScheduler::new_from_seed(0, 1),
+            &limits,
+            || {},
+        );
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if !QUIET.with(|q| q.get()) {

@@ -64,19 +64,23 @@ impl<T> Mutex<T> {
 
     /// `mutex_lock`: blocks; a wait that would deadlock is reported and aborts the execution.
     pub fn lock(&self, step: Step) -> KResult<MutexGuard<'_, T>> {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, step, Some(self.id));
-        if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Exclusive) {
-            oracle.step_end(tid);
-            return Err(abort);
-        }
+        let tid = context::with_oracle(|engine, oracle| {
+            let tid = oracle.step_begin(engine, step, Some(self.id));
+            if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Exclusive) {
+                oracle.step_end(tid);
+                return Err(abort);
+            }
+            Ok(tid)
+        })?;
         let g = match &self.inner {
             Inner::Loom(m) => GuardInner::Loom(ok(m.lock())),
             Inner::Shuttle(m) => GuardInner::Shuttle(ok(m.lock())),
             Inner::Std(m) => GuardInner::Std(ok(m.lock())),
         };
-        oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| {
+            oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
+            oracle.step_end(tid);
+        });
         Ok(MutexGuard {
             lock: self,
             tid,
@@ -86,17 +90,19 @@ impl<T> Mutex<T> {
 
     /// `mutex_trylock`: never blocks.
     pub fn try_lock(&self, step: Step) -> Option<MutexGuard<'_, T>> {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, step, Some(self.id));
+        let tid =
+            context::with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(self.id)));
         let g = match &self.inner {
             Inner::Loom(m) => m.try_lock().ok().map(GuardInner::Loom),
             Inner::Shuttle(m) => m.try_lock().ok().map(GuardInner::Shuttle),
             Inner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
         };
-        if g.is_some() {
-            oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-        }
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| {
+            if g.is_some() {
+                oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
+            }
+            oracle.step_end(tid);
+        });
         g.map(|g| MutexGuard {
             lock: self,
             tid,
@@ -128,15 +134,17 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, "unlock", Some(self.lock.id));
-        debug_assert_eq!(
-            tid, self.tid,
-            "mutex {} unlocked by another thread",
-            self.lock.name
-        );
-        oracle.lock_released(tid, self.lock.id, LockMode::Exclusive);
+        let tid = context::with_oracle(|engine, oracle| {
+            let tid = oracle.step_begin(engine, "unlock", Some(self.lock.id));
+            debug_assert_eq!(
+                tid, self.tid,
+                "mutex {} unlocked by another thread",
+                self.lock.name
+            );
+            oracle.lock_released(tid, self.lock.id, LockMode::Exclusive);
+            tid
+        });
         drop(self.inner.take());
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| oracle.step_end(tid));
     }
 }

@@ -70,19 +70,23 @@ impl<T> RwSem<T> {
 
     /// `down_read`: blocks while a writer holds it.
     pub fn down_read(&self, step: Step) -> KResult<RwSemReadGuard<'_, T>> {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, step, Some(self.id));
-        if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Shared) {
-            oracle.step_end(tid);
-            return Err(abort);
-        }
+        let tid = context::with_oracle(|engine, oracle| {
+            let tid = oracle.step_begin(engine, step, Some(self.id));
+            if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Shared) {
+                oracle.step_end(tid);
+                return Err(abort);
+            }
+            Ok(tid)
+        })?;
         let g = match &self.inner {
             Inner::Loom(l) => ReadInner::Loom(ok(l.read())),
             Inner::Shuttle(l) => ReadInner::Shuttle(ok(l.read())),
             Inner::Std(l) => ReadInner::Std(ok(l.read())),
         };
-        oracle.lock_acquired(tid, self.id, LockMode::Shared);
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| {
+            oracle.lock_acquired(tid, self.id, LockMode::Shared);
+            oracle.step_end(tid);
+        });
         Ok(RwSemReadGuard {
             sem: self,
             inner: Some(g),
@@ -91,17 +95,19 @@ impl<T> RwSem<T> {
 
     /// `down_read_trylock`.
     pub fn down_read_trylock(&self, step: Step) -> Option<RwSemReadGuard<'_, T>> {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, step, Some(self.id));
+        let tid =
+            context::with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(self.id)));
         let g = match &self.inner {
             Inner::Loom(l) => l.try_read().ok().map(ReadInner::Loom),
             Inner::Shuttle(l) => l.try_read().ok().map(ReadInner::Shuttle),
             Inner::Std(l) => l.try_read().ok().map(ReadInner::Std),
         };
-        if g.is_some() {
-            oracle.lock_acquired(tid, self.id, LockMode::Shared);
-        }
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| {
+            if g.is_some() {
+                oracle.lock_acquired(tid, self.id, LockMode::Shared);
+            }
+            oracle.step_end(tid);
+        });
         g.map(|g| RwSemReadGuard {
             sem: self,
             inner: Some(g),
@@ -110,19 +116,23 @@ impl<T> RwSem<T> {
 
     /// `down_write`: blocks while anyone holds it.
     pub fn down_write(&self, step: Step) -> KResult<RwSemWriteGuard<'_, T>> {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, step, Some(self.id));
-        if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Exclusive) {
-            oracle.step_end(tid);
-            return Err(abort);
-        }
+        let tid = context::with_oracle(|engine, oracle| {
+            let tid = oracle.step_begin(engine, step, Some(self.id));
+            if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Exclusive) {
+                oracle.step_end(tid);
+                return Err(abort);
+            }
+            Ok(tid)
+        })?;
         let g = match &self.inner {
             Inner::Loom(l) => WriteInner::Loom(ok(l.write())),
             Inner::Shuttle(l) => WriteInner::Shuttle(ok(l.write())),
             Inner::Std(l) => WriteInner::Std(ok(l.write())),
         };
-        oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| {
+            oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
+            oracle.step_end(tid);
+        });
         Ok(RwSemWriteGuard {
             sem: self,
             inner: Some(g),
@@ -154,20 +164,24 @@ impl<T> Deref for RwSemWriteGuard<'_, T> {
 
 impl<T> Drop for RwSemReadGuard<'_, T> {
     fn drop(&mut self) {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, "up_read", Some(self.sem.id));
-        oracle.lock_released(tid, self.sem.id, LockMode::Shared);
+        let tid = context::with_oracle(|engine, oracle| {
+            let tid = oracle.step_begin(engine, "up_read", Some(self.sem.id));
+            oracle.lock_released(tid, self.sem.id, LockMode::Shared);
+            tid
+        });
         drop(self.inner.take());
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| oracle.step_end(tid));
     }
 }
 
 impl<T> Drop for RwSemWriteGuard<'_, T> {
     fn drop(&mut self) {
-        let (engine, oracle) = context::current_oracle();
-        let tid = oracle.step_begin(engine, "up_write", Some(self.sem.id));
-        oracle.lock_released(tid, self.sem.id, LockMode::Exclusive);
+        let tid = context::with_oracle(|engine, oracle| {
+            let tid = oracle.step_begin(engine, "up_write", Some(self.sem.id));
+            oracle.lock_released(tid, self.sem.id, LockMode::Exclusive);
+            tid
+        });
         drop(self.inner.take());
-        oracle.step_end(tid);
+        context::with_oracle(|_, oracle| oracle.step_end(tid));
     }
 }
