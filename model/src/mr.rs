@@ -88,6 +88,8 @@ pub fn ib_uverbs_reg_mr(
         .store("ib_uverbs_reg_mr.uobj_object", mr.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
     drop(begun);
+    k.truth_tick("truth.reg_mr_committed");
+    oracle.pin_committed(umem.obj());
     Ok(Ok(id))
 }
 
@@ -116,6 +118,10 @@ pub fn ib_uverbs_dereg_mr(
 /// releases the umem; the MR is freed.
 pub fn uverbs_free_mr(k: &Kernel, cur: &Task, mr_h: Handle<Mr>) -> KResult<()> {
     let mr = k.mrs.deref("ib_dereg_mr_user", mr_h, "Read of mr");
+    k.truth_tick("truth.mr_destroy_start");
+    crate::sync::current_oracle()
+        .1
+        .pin_release_start(mr.umem.obj());
     mr.hw_key.store("dereg_mr.destroy_mkey", 0);
     ib_umem_release(k, cur, mr.umem, &mr)?;
     let (_, oracle) = crate::sync::current_oracle();

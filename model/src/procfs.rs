@@ -64,8 +64,10 @@ pub fn walk_fds_with_refs(
 /// its fd throughout, and not listed, is a lie of omission.
 pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<String> {
     let (_, oracle) = crate::sync::current_oracle();
+    k.truth_tick("truth.read_start");
     let from = oracle.now();
     let mut lines = k.proposal.file_pins(k, cur, target)?;
+    k.truth_tick("truth.read_end");
     let to = oracle.now();
     lines.sort();
     lines.dedup();

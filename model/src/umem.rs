@@ -71,6 +71,7 @@ pub fn ib_umem_get(
         .get(umem)
         .pinned
         .store("ib_umem_get.pinned", pages as i64);
+    k.truth_tick("truth.pin_pages");
     oracle.pin_begin(umem.obj(), bundle.ufile.obj(), &df.name);
     Ok(Ok(umem))
 }
@@ -109,6 +110,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
             )],
         );
     }
+    k.truth_tick("truth.unpin_pages");
     oracle.pin_end(umem_h.obj());
     k.umems.free("ib_umem_release.kfree", umem_h);
     Ok(())

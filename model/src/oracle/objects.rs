@@ -45,7 +45,13 @@ pub(super) struct PinInterval {
     pub(super) umem: ObjId,
     pub(super) ufile: ObjId,
     pub(super) data: String,
+    /// Pages pinned (from here procfs may list it).
     pub(super) begin: usize,
+    /// REG_MR committed (from here procfs must list it).
+    pub(super) committed: Option<usize>,
+    /// Destruction of the MR started (from here procfs need no longer list it).
+    pub(super) release_start: Option<usize>,
+    /// Pages unpinned (from here procfs must not list it).
     pub(super) end: Option<usize>,
 }
 
@@ -215,8 +221,36 @@ impl Oracle {
             ufile,
             data: data.to_string(),
             begin,
+            committed: None,
+            release_start: None,
             end: None,
         });
+    }
+
+    /// The REG_MR that pinned `umem` committed: a user can now rely on the pin.
+    pub fn pin_committed(&self, umem: ObjId) {
+        let mut st = self.st();
+        let now = st.log.len();
+        for p in st
+            .pins
+            .iter_mut()
+            .filter(|p| p.umem == umem && p.committed.is_none())
+        {
+            p.committed = Some(now);
+        }
+    }
+
+    /// The MR owning `umem` started to be destroyed.
+    pub fn pin_release_start(&self, umem: ObjId) {
+        let mut st = self.st();
+        let now = st.log.len();
+        for p in st
+            .pins
+            .iter_mut()
+            .filter(|p| p.umem == umem && p.release_start.is_none())
+        {
+            p.release_start = Some(now);
+        }
     }
 
     /// The pins of `umem` are released.
@@ -237,25 +271,26 @@ impl Oracle {
         self.st().log.len()
     }
 
-    /// Data files pinned through `ufile` during all of `[from, to)` and at some time in it.
+    /// For `ufile` over the read `[from, to]`: the data files that must be listed (the REG_MR
+    /// committed before the read began and its destruction had not started when it ended) and the
+    /// ones that may be (pages pinned at some time during the read).
     pub fn pins_of(&self, ufile: ObjId, from: usize, to: usize) -> (Vec<String>, Vec<String>) {
         let st = self.st();
-        let mut throughout = Vec::new();
-        let mut sometime = Vec::new();
+        let mut must = Vec::new();
+        let mut may = Vec::new();
         for p in st.pins.iter().filter(|p| p.ufile == ufile) {
-            let end = p.end.unwrap_or(usize::MAX);
-            if p.begin <= from && end >= to {
-                throughout.push(p.data.clone());
+            if p.committed.is_some_and(|c| c <= from) && p.release_start.is_none_or(|r| r >= to) {
+                must.push(p.data.clone());
             }
-            if p.begin <= to && end >= from {
-                sometime.push(p.data.clone());
+            if p.begin <= to && p.end.is_none_or(|e| e >= from) {
+                may.push(p.data.clone());
             }
         }
-        throughout.sort();
-        throughout.dedup();
-        sometime.sort();
-        sometime.dedup();
-        (throughout, sometime)
+        must.sort();
+        must.dedup();
+        may.sort();
+        may.dedup();
+        (must, may)
     }
 }
 
