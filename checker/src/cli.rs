@@ -25,6 +25,41 @@ pub struct Args {
 pub enum Command {
     /// Explore every scenario × proposal × kernel and compare verdicts with expectations.
     Check(CheckArgs),
+    /// Re-run one counterexample from its token and report it (exit 1 when a finding reproduces).
+    Replay(ReplayArgs),
+}
+
+/// `pincheck replay`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReplayArgs {
+    /// The token (`pc1/...`), as printed by `pincheck check`.
+    #[arg(required_unless_present = "token_file")]
+    pub token: Option<String>,
+    /// Read the token from a file instead.
+    #[arg(long, value_name = "PATH", conflicts_with = "token")]
+    pub token_file: Option<PathBuf>,
+    /// Where the scenario named by the token is.
+    #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
+    pub scenarios: Vec<PathBuf>,
+    /// Stop the report after step N and print the object graph at that point.
+    #[arg(long, value_name = "N")]
+    pub until: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
+    pub format: ReplayFormat,
+}
+
+/// How to render a replayed counterexample.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplayFormat {
+    /// Per-thread trace and kernel-style report.
+    Text,
+    /// Mermaid sequence diagram (GitHub renders it in a PR comment).
+    Mermaid,
+    /// SVG swimlanes.
+    Svg,
+    /// An HTML page with the swimlanes and the text report.
+    Html,
 }
 
 /// Engines to run.
@@ -49,6 +84,10 @@ pub enum Format {
     Text,
     /// A JSON list of cells.
     Json,
+    /// JUnit XML: one test case per scenario × proposal × kernel.
+    Junit,
+    /// SARIF 2.1.0: one result per differing cell, at its scenario line.
+    Sarif,
 }
 
 /// `pincheck check`.
@@ -90,6 +129,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Text format: show the details (outcomes, counterexample reports, replay commands) of every
+    /// cell with findings, not only of the cells that differ from their expectation.
+    #[arg(long)]
+    pub details: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -143,6 +186,7 @@ pub struct Env {
 pub fn run(args: Args, env: Env) -> Result<Output, Error> {
     match args.command.unwrap_or(Command::Check(CheckArgs::default())) {
         Command::Check(a) => run_check(a, env),
+        Command::Replay(a) => run_replay(a),
     }
 }
 
@@ -175,11 +219,68 @@ fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
     };
     let r = check(&opts)?;
     let stdout = match a.format {
-        Format::Text => report::matrix::render(&r),
+        Format::Text => report::matrix::render(&r, a.details),
         Format::Json => report::json::render(&r),
+        Format::Junit => report::junit::render(&r),
+        Format::Sarif => report::sarif::render(&r),
     };
     Ok(Output {
         stdout,
         status: if r.all_match() { 0 } else { 1 },
+    })
+}
+
+fn run_replay(a: ReplayArgs) -> Result<Output, Error> {
+    let token = match (&a.token, &a.token_file) {
+        (Some(t), _) => t.clone(),
+        (None, Some(p)) => std::fs::read_to_string(p).map_err(|source| Error::Io {
+            path: p.clone(),
+            source,
+        })?,
+        (None, None) => return Err(Error::Usage("give a token or --token-file".into())),
+    };
+    let opts = crate::replay::ReplayOptions {
+        token,
+        scenarios: a.scenarios.clone(),
+        until: a.until,
+    };
+    let r = crate::replay::replay(&opts)?;
+    let text = r.token.encode();
+    let ctx = crate::render::RenderContext {
+        scenario: &r.scenario.name,
+        proposal: &r.token.proposal,
+        kernel: &r.token.kernel,
+        token: Some(&text),
+    };
+    let mut cx = r.execution.clone();
+    if let Some(n) = a.until {
+        cx.events.truncate(n);
+        cx.findings.retain(|f| f.event < n);
+    }
+    let mut stdout = match a.format {
+        ReplayFormat::Text => crate::render::text(&cx, &ctx),
+        ReplayFormat::Mermaid => crate::render::mermaid(&cx, &ctx),
+        ReplayFormat::Svg => crate::render::svg(&cx, &ctx),
+        ReplayFormat::Html => crate::render::html(&cx, &ctx),
+    };
+    if a.format == ReplayFormat::Text {
+        if let Some(note) = &r.hash_note {
+            stdout.push_str(&format!("\nnote: {note}\n"));
+        }
+        if let Some(n) = a.until {
+            stdout.push_str(&format!("\nobject graph after step {n}:\n"));
+            for line in r
+                .snapshot
+                .clone()
+                .unwrap_or_else(|| vec!["(the execution ended before that step)".into()])
+            {
+                stdout.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    let reproduced = !r.execution.findings.is_empty();
+    Ok(Output {
+        stdout,
+        status: if reproduced { 1 } else { 0 },
     })
 }

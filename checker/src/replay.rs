@@ -143,7 +143,7 @@ fn divergence(o: &Oracle, plan: &ReplayPlan, names: &[String]) -> Option<String>
     if let Some(d) = o.replay_divergence() {
         let e = &d.expected;
         return Some(format!(
-            "the model no longer follows this token at run {} (`{}>{}#{}`): `{}` could not run \
+            "the model no longer follows this token at run {} (`{}:{}#{}`): `{}` could not run \
              (blocked or finished) and `{}` ran `{}` instead; the step `{}` may have been renamed or moved",
             d.segment + 1,
             name(e.tid),

@@ -1,9 +1,9 @@
 //! Replay tokens: a counterexample's schedule written as named steps, plus what it ran against.
 //!
-//! `pc1/<scenario>/<proposal>@<kernel>/<scenario hash>/<thread>><step>#<n>,...`: each run says
+//! `pc1/<scenario>/<proposal>@<kernel>/<scenario hash>/<thread>:<step>#<n>,...`: each run says
 //! "this thread runs until it completes the n-th execution of this step". Thread names are the
-//! scenario's (`setup` is the setup and quiescence thread). No spaces: a token pastes as one shell
-//! word. A model change that keeps the anchor steps' names keeps old tokens working.
+//! scenario's (`setup` is the setup and quiescence thread). No spaces and no shell
+//! metacharacters: a token pastes as one shell word, quoted or not. A model change that keeps the anchor steps' names keeps old tokens working.
 
 use pincheck_model::oracle::{ReplayPlan, Segment};
 
@@ -65,7 +65,7 @@ impl Token {
         let runs: Vec<String> = self
             .runs
             .iter()
-            .map(|(t, s, n)| format!("{t}>{s}#{n}"))
+            .map(|(t, s, n)| format!("{t}:{s}#{n}"))
             .collect();
         format!(
             "{TOKEN_VERSION}/{}/{}@{}/{}/{}",
@@ -80,7 +80,7 @@ impl Token {
     /// Parse the text form.
     pub fn decode(text: &str) -> Result<Token, Error> {
         let bad = |why: &str| {
-            Error::Token(format!("{why} (a token looks like `pc1/<scenario>/<proposal>@<kernel>/<hash>/<thread>><step>#<n>,...`)"))
+            Error::Token(format!("{why} (a token looks like `pc1/<scenario>/<proposal>@<kernel>/<hash>/<thread>:<step>#<n>,...`)"))
         };
         let text = text.trim();
         let parts: Vec<&str> = text.splitn(5, '/').collect();
@@ -98,8 +98,8 @@ impl Token {
         let mut out = Vec::new();
         for (i, r) in runs.split(',').enumerate() {
             let (thread, rest) = r
-                .split_once('>')
-                .ok_or_else(|| bad(&format!("run {} `{r}` has no `>`", i + 1)))?;
+                .split_once(':')
+                .ok_or_else(|| bad(&format!("run {} `{r}` has no `:`", i + 1)))?;
             let (step, n) = rest
                 .rsplit_once('#')
                 .ok_or_else(|| bad(&format!("run {} `{r}` has no `#n`", i + 1)))?;

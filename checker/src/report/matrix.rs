@@ -36,79 +36,102 @@ fn abbrev(k: FindingKind) -> &'static str {
     }
 }
 
-/// The whole text report.
-pub fn render(report: &CheckReport) -> String {
+/// The whole text report: the matrix, a summary line, then details of every cell that differs
+/// (or, with `all_details`, of every cell with findings or notes).
+pub fn render(report: &CheckReport, all_details: bool) -> String {
     let mut out = String::new();
-    let mut columns: Vec<(String, String)> = Vec::new();
+    let mut proposals: Vec<&str> = Vec::new();
     for c in &report.cells {
-        let col = (c.proposal.to_string(), c.kernel.to_string());
-        if !columns.contains(&col) {
-            columns.push(col);
+        if !proposals.contains(&c.proposal) {
+            proposals.push(c.proposal);
         }
     }
     let name_w = report
-        .cells
+        .scenarios
         .iter()
-        .map(|c| c.scenario.name.len())
+        .map(|s| s.name.len())
         .max()
         .unwrap_or(8)
         .max(8);
-    let col_w: Vec<usize> = columns
+    let kernel_w = report
+        .cells
         .iter()
-        .map(|(p, k)| {
-            let widest = report
+        .map(|c| c.kernel.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    let text = |c: &CellReport| {
+        if c.matches() {
+            short(&c.verdict)
+        } else {
+            format!("{}!", short(&c.verdict))
+        }
+    };
+    let col_w: Vec<usize> = proposals
+        .iter()
+        .map(|p| {
+            report
                 .cells
                 .iter()
-                .filter(|c| c.proposal == p && c.kernel == k)
-                .map(|c| short(&c.verdict).len() + 1)
+                .filter(|c| c.proposal == *p)
+                .map(|c| text(c).len())
                 .max()
-                .unwrap_or(4);
-            widest.max(p.len()).max(k.len())
+                .unwrap_or(4)
+                .max(p.len())
         })
         .collect();
-    let _ = write!(out, "{:name_w$}", "");
-    for ((p, _), w) in columns.iter().zip(&col_w) {
+    let _ = write!(out, "{:name_w$}  {:kernel_w$}", "scenario", "kernel");
+    for (p, w) in proposals.iter().zip(&col_w) {
         let _ = write!(out, "  {p:>w$}");
     }
     out.push('\n');
-    let _ = write!(out, "{:name_w$}", "");
-    for ((_, k), w) in columns.iter().zip(&col_w) {
-        let _ = write!(out, "  {k:>w$}");
-    }
-    out.push('\n');
     for s in &report.scenarios {
-        let _ = write!(out, "{:name_w$}", s.name);
-        for ((p, k), w) in columns.iter().zip(&col_w) {
-            let cell = report
-                .cells
-                .iter()
-                .find(|c| c.scenario.name == s.name && c.proposal == p && c.kernel == k);
-            let text = match cell {
-                None => "-".to_string(),
-                Some(c) if c.matches() => short(&c.verdict),
-                Some(c) => format!("{}!", short(&c.verdict)),
-            };
-            let _ = write!(out, "  {text:>w$}");
+        let mut kernels: Vec<&str> = Vec::new();
+        for c in report.cells.iter().filter(|c| c.scenario.name == s.name) {
+            if !kernels.contains(&c.kernel) {
+                kernels.push(c.kernel);
+            }
         }
-        out.push('\n');
+        for (i, k) in kernels.iter().enumerate() {
+            let name = if i == 0 { s.name.as_str() } else { "" };
+            let _ = write!(out, "{name:name_w$}  {k:kernel_w$}");
+            for (p, w) in proposals.iter().zip(&col_w) {
+                let cell = report
+                    .cells
+                    .iter()
+                    .find(|c| c.scenario.name == s.name && c.proposal == *p && c.kernel == *k);
+                let t = cell.map(text).unwrap_or_else(|| "-".into());
+                let _ = write!(out, "  {t:>w$}");
+            }
+            out.push('\n');
+        }
     }
     let differ: Vec<&CellReport> = report.cells.iter().filter(|c| !c.matches()).collect();
     let notes: usize = report.cells.iter().map(|c| c.explored.notes.len()).sum();
+    let executions: u64 = report
+        .cells
+        .iter()
+        .flat_map(|c| c.explored.runs.iter())
+        .map(|r| r.executions_total)
+        .sum();
     out.push('\n');
     let _ = writeln!(
         out,
-        "{} cells: {} as expected, {} differ (marked !); {} note(s); {:.1}s",
+        "{} cells: {} as expected, {} differ (marked !); {} note(s); {} executions; {:.1}s",
         report.cells.len(),
         report.cells.len() - differ.len(),
         differ.len(),
         notes,
+        executions,
         report.elapsed.as_secs_f64()
     );
-    for c in report
-        .cells
-        .iter()
-        .filter(|c| !c.matches() || !c.explored.notes.is_empty())
-    {
+    let _ = writeln!(out, "verdicts: pass, or the finding kinds reached (uaf use-after-free, dfree double-free, undflow refcount-underflow, inc0 refcount-inc-from-zero, unpin2 unpin-twice, leak, dlock deadlock, lie procfs-lie), vacuous, bound");
+    let shown = |c: &&CellReport| {
+        !c.matches()
+            || !c.explored.notes.is_empty()
+            || (all_details && !c.explored.counterexamples.is_empty())
+    };
+    for c in report.cells.iter().filter(shown) {
         out.push('\n');
         out.push_str(&details(c));
     }
@@ -167,11 +190,15 @@ pub fn details(c: &CellReport) -> String {
             cx.preemptions,
             cx.engine
         );
-        for f in cx.findings.iter().filter(|f| &f.signature() == sig) {
-            let _ = writeln!(out, "     {}", f.title);
-            for d in &f.details {
-                let _ = writeln!(out, "       {d}");
-            }
+        let token = crate::replay::token_for(&c.scenario, c.proposal, c.kernel, cx).encode();
+        let ctx = crate::render::RenderContext {
+            scenario: &c.scenario.name,
+            proposal: c.proposal,
+            kernel: c.kernel,
+            token: Some(&token),
+        };
+        for line in crate::render::text(cx, &ctx).lines() {
+            let _ = writeln!(out, "     {line}");
         }
     }
     out
