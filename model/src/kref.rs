@@ -36,12 +36,7 @@ impl Kref {
     }
 
     fn note(&self, old: i64, new: i64) {
-        let (_, oracle) = current_oracle();
-        oracle.note(format!(
-            "{} {} {old}->{new}",
-            oracle.obj_name(self.obj),
-            self.name
-        ));
+        crate::sync::with_current(|_, oracle| oracle.note_count(self.obj, self.name, old, new));
     }
 
     /// `kref_get` / `get_file`: an increment from 0 is a finding.

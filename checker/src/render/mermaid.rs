@@ -157,7 +157,7 @@ fn step_line(cx: &Counterexample, layout: &Layout, i: usize) -> String {
     let e = &cx.events[i];
     let mut s = format!("{i} {}", escape(&step_text(e)));
     for note in &e.notes {
-        let _ = write!(s, " · {}", escape(note));
+        let _ = write!(s, " · {}", escape(&note.to_string()));
     }
     for m in layout.marks_at(i).iter().filter(|m| !m.fatal) {
         let _ = write!(s, " ⟵ {}", escape(&m.text));

@@ -286,6 +286,7 @@ fn setup_state(events: &[Event]) -> Option<String> {
     let mut order: Vec<(String, String)> = Vec::new();
     let mut last: BTreeMap<(String, String), String> = BTreeMap::new();
     for note in events.iter().flat_map(|e| &e.notes) {
+        let note = note.to_string();
         let parts: Vec<&str> = note.split_whitespace().collect();
         let [obj, field, change] = parts[..] else {
             continue;

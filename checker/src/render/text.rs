@@ -171,7 +171,7 @@ fn row_lines(cx: &Counterexample, layout: &Layout, cols: &Columns, row: &Row) ->
                     let (name, lock) = step_label(e);
                     std::iter::once(name).chain(lock).collect()
                 };
-            items.extend(e.notes.iter().cloned());
+            items.extend(e.notes.iter().map(|n| n.to_string()));
             items.extend(layout.marks_at(*i).iter().map(mark_text));
             cols.lines(Some(*i), lane, &items)
         }

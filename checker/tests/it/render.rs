@@ -262,7 +262,7 @@ fn ev(
         step,
         lock,
         waited,
-        notes: notes.iter().map(|n| n.to_string()).collect(),
+        notes: notes.iter().map(|n| pincheck_model::oracle::Note::Text(n.to_string())).collect(),
     }
 }
 

@@ -39,7 +39,7 @@ pub struct Event {
     /// Whether the thread had to wait (it was blocked before the access completed).
     pub waited: bool,
     /// Object states that changed at this step (`file#1 f_count 2->1`), for traces.
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
 }
 
 /// One run of a replay plan: thread `tid` runs until it completes the `occurrence`-th (1-based,
@@ -54,6 +54,35 @@ pub struct Segment {
     pub step: String,
     /// Which completion of that step by that thread ends it.
     pub occurrence: usize,
+}
+
+/// An object state change attached to a step.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Note {
+    /// A counter moved: `file#1 f_count 2->1`.
+    Count {
+        /// Object kind (`file`).
+        kind: &'static str,
+        /// Its sequence number among objects of that kind.
+        seq: u32,
+        /// The counter (`f_count`, `kref`).
+        field: &'static str,
+        /// Before.
+        old: i64,
+        /// After.
+        new: i64,
+    },
+    /// Anything else (`trylock of ucontext_lock failed`).
+    Text(String),
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Note::Count { kind, seq, field, old, new } => write!(f, "{kind}#{seq} {field} {old}->{new}"),
+            Note::Text(t) => f.write_str(t),
+        }
+    }
 }
 
 /// The interleaving a replaying scheduler must follow.
@@ -417,10 +446,22 @@ impl Oracle {
     }
 
     /// Add a note (an object state change) to the running thread's current step.
-    pub fn note(&self, note: String) {
+    pub fn note(&self, note: Note) {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
         let tid = Self::running_tid(&st, key, self.engine);
+        if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
+            ev.notes.push(note);
+        }
+    }
+
+    /// Note a count change of `obj` (no allocation: formatted only when a trace is rendered).
+    pub fn note_count(&self, obj: ObjId, field: &'static str, old: i64, new: i64) {
+        let key = Self::running_key(self.engine);
+        let mut st = self.st();
+        let tid = Self::running_tid(&st, key, self.engine);
+        let m = &st.objects.meta[obj.0 as usize];
+        let note = Note::Count { kind: m.kind, seq: m.seq, field, old, new };
         if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
             ev.notes.push(note);
         }

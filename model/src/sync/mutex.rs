@@ -102,6 +102,9 @@ impl<T> Mutex<T> {
                 oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
             }
             oracle.step_end(tid);
+            if g.is_none() {
+                oracle.note(crate::oracle::Note::Text(format!("trylock of {} failed (held)", self.name)));
+            }
         });
         g.map(|g| MutexGuard {
             lock: self,

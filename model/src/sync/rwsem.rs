@@ -107,6 +107,9 @@ impl<T> RwSem<T> {
                 oracle.lock_acquired(tid, self.id, LockMode::Shared);
             }
             oracle.step_end(tid);
+            if g.is_none() {
+                oracle.note(crate::oracle::Note::Text(format!("trylock of {} failed (held)", self.name)));
+            }
         });
         g.map(|g| RwSemReadGuard {
             sem: self,
