@@ -87,3 +87,58 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
         assert_eq!(log, &recorded, "the same steps in the same order");
     }
 }
+
+/// tokio-rs/loom#392 / #166: a thread whose first access is a plain load may not be explored
+/// against the other threads. The heap's liveness check is an RMW, so a dereference racing a free
+/// is seen in both orders. The same probe with a plain load is run alongside and its reach is
+/// printed (not asserted: it documents the engine gap this design avoids).
+#[test]
+fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
+    use pincheck_model::heap::Heap;
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{run, spawn, Atomic, Limits};
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    // The heap's own checked dereference against a free.
+    let found: Arc<Mutex<BTreeSet<bool>>> = Arc::default();
+    let f = Arc::clone(&found);
+    let body = Arc::new(move |o: &Arc<Oracle>| {
+        let heap = Arc::new(Heap::<u32>::new("obj"));
+        let h = heap.alloc("probe.alloc", |_| 7);
+        let reader = {
+            let heap = Arc::clone(&heap);
+            spawn("reader", move || {
+                heap.deref("probe.deref", h, "Read");
+            })
+        };
+        heap.free("probe.free", h);
+        reader.join();
+        let uaf = o.findings().iter().any(|x| x.kind == FindingKind::UseAfterFree);
+        f.lock().unwrap().insert(uaf);
+    });
+    let r = run(&Mode::Loom { preemption_bound: None }, &Limits::default(), 1, body);
+    assert!(r.cut.is_none());
+    let seen = found.lock().unwrap().clone();
+    assert_eq!(seen, BTreeSet::from([false, true]), "loom must explore the deref on both sides of the free");
+
+    // The same race with a plain load as the reader's first access.
+    let loads: Arc<Mutex<BTreeSet<i64>>> = Arc::default();
+    let l = Arc::clone(&loads);
+    let body = Arc::new(move |_: &Arc<Oracle>| {
+        let word = Arc::new(Atomic::new(1));
+        let reader = {
+            let word = Arc::clone(&word);
+            spawn("reader", move || word.load("probe.load"))
+        };
+        word.swap("probe.free", -1);
+        let v = reader.join();
+        l.lock().unwrap().insert(v);
+    });
+    let r2 = run(&Mode::Loom { preemption_bound: None }, &Limits::default(), 1, body);
+    println!(
+        "plain-load probe: loom explored {} execution(s) and saw {:?} (both 1 and -1 are possible)",
+        r2.executions,
+        loads.lock().unwrap()
+    );
+}
