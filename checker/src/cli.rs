@@ -27,6 +27,50 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-run one counterexample from its token and report it (exit 1 when a finding reproduces).
     Replay(ReplayArgs),
+    /// What CI runs: check, require every verdict as expected and no cut search, write a
+    /// verdict certificate, compare execution counts with a baseline certificate.
+    Gate(GateArgs),
+    /// Compare two proposals on the scenario set: outcomes new and gone, verdict changes.
+    Diff(DiffArgs),
+}
+
+/// `pincheck gate`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct GateArgs {
+    /// The same options as `check`.
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// Where to write the verdict certificate (JSON).
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "target/pincheck-certificate.json"
+    )]
+    pub certificate: PathBuf,
+    /// A previous certificate: list cells whose execution counts changed while the verdict did not.
+    #[arg(long, value_name = "PATH")]
+    pub baseline: Option<PathBuf>,
+    /// Execution-count changes against the baseline fail the gate.
+    #[arg(long)]
+    pub strict: bool,
+    /// Also write the JUnit XML of the run here.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Also write the SARIF log of the run here.
+    #[arg(long, value_name = "PATH")]
+    pub sarif: Option<PathBuf>,
+}
+
+/// `pincheck diff`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct DiffArgs {
+    /// The proposal before (left column).
+    pub a: String,
+    /// The proposal after (right column).
+    pub b: String,
+    /// The same options as `check` (its `--proposal` and `--format` do not apply).
+    #[command(flatten)]
+    pub check: CheckArgs,
 }
 
 /// `pincheck replay`.
@@ -129,6 +173,9 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Do not shrink counterexamples found by shuttle.
+    #[arg(long)]
+    pub no_shrink: bool,
     /// Text format: show the details (outcomes, counterexample reports, replay commands) of every
     /// cell with findings, not only of the cells that differ from their expectation.
     #[arg(long)]
@@ -187,6 +234,8 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
     match args.command.unwrap_or(Command::Check(CheckArgs::default())) {
         Command::Check(a) => run_check(a, env),
         Command::Replay(a) => run_replay(a),
+        Command::Gate(a) => run_gate(a, env),
+        Command::Diff(a) => run_diff(a, env),
     }
 }
 
@@ -204,6 +253,7 @@ fn settings(a: &CheckArgs) -> Settings {
         seed: a.seed,
         pct_depth: a.depth,
         time_per_engine: Duration::from_secs(a.time_per_engine),
+        shrink: !a.no_shrink,
     }
 }
 
@@ -282,5 +332,58 @@ fn run_replay(a: ReplayArgs) -> Result<Output, Error> {
     Ok(Output {
         stdout,
         status: if reproduced { 1 } else { 0 },
+    })
+}
+
+/// The check options `a` asks for.
+pub fn check_options(a: &CheckArgs, env: Env) -> CheckOptions {
+    CheckOptions {
+        paths: a.paths.clone(),
+        proposals: a.proposals.clone(),
+        kernels: a.kernels.clone(),
+        settings: settings(a),
+        jobs: a.jobs.unwrap_or(env.cores).max(1),
+        shard: a.shard,
+        progress: env.stderr_is_terminal,
+    }
+}
+
+fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
+    let opts = crate::gate::GateOptions {
+        check: check_options(&a.check, env),
+        certificate: a.certificate.clone(),
+        baseline: a.baseline.clone(),
+        strict: a.strict,
+    };
+    let (r, g) = crate::gate::gate(&opts)?;
+    if let Some(p) = &a.junit {
+        crate::gate::write_file(p, &report::junit::render(&r))?;
+    }
+    if let Some(p) = &a.sarif {
+        crate::gate::write_file(p, &report::sarif::render(&r))?;
+    }
+    let stdout = match a.check.format {
+        Format::Text => {
+            let mut s = report::matrix::render(&r, a.check.details);
+            s.push_str(&crate::gate::summary(&g, &a.certificate));
+            s
+        }
+        Format::Json => report::json::render(&r),
+        Format::Junit => report::junit::render(&r),
+        Format::Sarif => report::sarif::render(&r),
+    };
+    Ok(Output {
+        stdout,
+        status: if g.passed() { 0 } else { 1 },
+    })
+}
+
+fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
+    let opts = check_options(&a.check, env);
+    let (rows, stdout) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let changed = rows.iter().any(|r| r.verdict_changed());
+    Ok(Output {
+        stdout,
+        status: if changed { 1 } else { 0 },
     })
 }

@@ -44,6 +44,8 @@ pub struct Settings {
     pub pct_depth: usize,
     /// Time budget of one engine run of one cell.
     pub time_per_engine: Duration,
+    /// Shrink counterexamples found by shuttle (fewer preemptions and steps).
+    pub shrink: bool,
 }
 
 impl Default for Settings {
@@ -55,6 +57,7 @@ impl Default for Settings {
             seed: 0,
             pct_depth: 3,
             time_per_engine: Duration::from_secs(60),
+            shrink: true,
         }
     }
 }
@@ -125,6 +128,8 @@ pub struct Explored {
     pub goals: Vec<bool>,
     /// Warnings: engine disagreements, fallbacks, goal steps never executed.
     pub notes: Vec<String>,
+    /// Finding signature → how its shuttle counterexample was shrunk.
+    pub shrunk: BTreeMap<String, String>,
 }
 
 /// A finding's identity across executions: kind, object kind, thread and step.
@@ -234,8 +239,12 @@ fn body(
         }
         oracle.with_log(|log| {
             c.steps_max = c.steps_max.max(log.len());
-            for e in log {
-                c.steps_seen.insert((e.tid, e.step));
+            // Step names feed the "goal step never executed" hint; once every goal is reached no
+            // goal step can be unknown, so stop paying for them.
+            if c.goals.iter().any(|g| !g) {
+                for e in log {
+                    c.steps_seen.insert((e.tid, e.step));
+                }
             }
             for (i, g) in goals.iter().enumerate() {
                 if !c.goals[i] && goal_reached(g, &threads, log, &obs) {
@@ -455,13 +464,25 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     }
     let mut goals = c.goals.clone();
     goals.resize(cell.scenario.expect.sometimes.len(), false);
-    Explored {
-        runs,
-        outcomes,
-        counterexamples: c.counterexamples.clone(),
-        goals,
-        notes,
+    let mut counterexamples = c.counterexamples.clone();
+    drop(c);
+    let mut shrunk = BTreeMap::new();
+    if settings.shrink {
+        for (sig, cx) in counterexamples.iter_mut().filter(|(_, cx)| cx.engine != "loom") {
+            let s = crate::minimize::shrink(&cell.scenario, cell.proposal, cell.kernel, cx, sig);
+            let after = (s.counterexample.preemptions, s.counterexample.events.len());
+            let mut text = format!(
+                "shrunk from {} preemption(s) / {} steps to {} / {} in {} replays",
+                s.before.0, s.before.1, after.0, after.1, s.replays
+            );
+            if !s.postponed.is_empty() {
+                text.push_str(&format!("; not needed before the finding: {}", s.postponed.join(", ")));
+            }
+            shrunk.insert(sig.clone(), text);
+            *cx = s.counterexample;
+        }
     }
+    Explored { runs, outcomes, counterexamples, goals, notes, shrunk }
 }
 
 /// An outcome one engine reached that a complete loom search did not: loom's claim that it is

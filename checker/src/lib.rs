@@ -9,6 +9,9 @@
 //! - [`check`]: the matrix, shards, the worker pool, the progress bar.
 //! - [`token`], [`replay`]: replay tokens and `pincheck replay`.
 //! - [`report`]: a run as the terminal matrix, JSON, JUnit, SARIF.
+//! - [`gate`]: `pincheck gate`, what CI runs: the rules, the verdict certificate, baselines.
+//! - [`diff`]: `pincheck diff A B`: outcomes new and gone, verdict changes, side by side.
+//! - [`snapshot`]: a cell as reviewable text (the insta snapshots in `snapshots/`).
 //! - [`cli`]: the command line (`main` is a thin wrapper that prints and maps exit codes).
 //! - [`error`]: the crate's error enum.
 //!
@@ -19,11 +22,15 @@
 
 pub mod check;
 pub mod cli;
+pub mod diff;
 pub mod error;
 pub mod explore;
+pub mod gate;
+pub mod minimize;
 pub mod render;
 pub mod replay;
 pub mod report;
 pub mod scenario;
+pub mod snapshot;
 pub mod token;
 pub mod verdict;

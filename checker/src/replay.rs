@@ -92,14 +92,32 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
         )
     });
     let names = thread_names(&scenario);
-    let plan = Arc::new(token.plan(&names, opts.until)?);
-    let result: Arc<Mutex<Option<(Counterexample, Option<String>, Option<Vec<String>>)>>> =
-        Arc::default();
-    let (program, slot, plan2) = (
-        scenario.program.clone(),
-        Arc::clone(&result),
-        Arc::clone(&plan),
-    );
+    let plan = token.plan(&names, opts.until)?;
+    let (execution, problem, snapshot) = run_plan(&scenario, proposal, variant, plan)?;
+    if let Some(p) = problem {
+        return Err(Error::Token(p));
+    }
+    Ok(Replayed {
+        scenario,
+        token,
+        execution,
+        hash_note,
+        snapshot,
+    })
+}
+
+/// Run `scenario` on `proposal@variant` once under a scheduler following `plan`: the execution,
+/// the reason it left the plan (if it did), and the object graph at `plan.until`.
+pub fn run_plan(
+    scenario: &Scenario,
+    proposal: &'static str,
+    variant: Variant,
+    plan: ReplayPlan,
+) -> Result<(Counterexample, Option<String>, Option<Vec<String>>), Error> {
+    let plan = Arc::new(plan);
+    type Slot = Arc<Mutex<Option<(Counterexample, Option<String>, Option<Vec<String>>)>>>;
+    let result: Slot = Arc::default();
+    let (program, slot, plan2) = (scenario.program.clone(), Arc::clone(&result), Arc::clone(&plan));
     let body = Arc::new(move |o: &Arc<Oracle>| {
         execute(&program, Target { variant, proposal });
         let events = o.log();
@@ -117,25 +135,10 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     let threads = scenario.program.threads.len();
     let r = run(&Mode::Replay { plan }, &Limits::default(), threads, body);
     if let Some(p) = r.model_panic {
-        return Err(Error::Token(format!(
-            "the model panicked during replay: {p}"
-        )));
+        return Err(Error::Token(format!("the model panicked during replay: {p}")));
     }
-    let (execution, problem, snapshot) = result
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-        .ok_or_else(|| Error::Token("the replay did not run".into()))?;
-    if let Some(p) = problem {
-        return Err(Error::Token(p));
-    }
-    Ok(Replayed {
-        scenario,
-        token,
-        execution,
-        hash_note,
-        snapshot,
-    })
+    let taken = result.lock().unwrap_or_else(|e| e.into_inner()).take();
+    taken.ok_or_else(|| Error::Token("the replay did not run".into()))
 }
 
 fn divergence(o: &Oracle, plan: &ReplayPlan, names: &[String]) -> Option<String> {

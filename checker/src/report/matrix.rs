@@ -190,6 +190,9 @@ pub fn details(c: &CellReport) -> String {
             cx.preemptions,
             cx.engine
         );
+        if let Some(how) = c.explored.shrunk.get(sig) {
+            let _ = writeln!(out, "     ({how})");
+        }
         let token = crate::replay::token_for(&c.scenario, c.proposal, c.kernel, cx).encode();
         let ctx = crate::render::RenderContext {
             scenario: &c.scenario.name,

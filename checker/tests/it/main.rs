@@ -1,4 +1,6 @@
 //! The integration test binary of the `pincheck` crate.
 
+mod ci;
 mod parse;
 mod render;
+mod snapshots;

@@ -209,6 +209,9 @@ fn explore(
 ) -> bool {
     use std::sync::atomic::Ordering::AcqRel;
     let engine = mode.engine();
+    // The oracle of the execution a token scheduler steers: one slot per exploration, so
+    // replays on several worker threads do not see each other's executions.
+    let replay_slot: ReplaySlot = Arc::default();
     let counted = {
         let count = Arc::clone(count);
         let plan = match mode {
@@ -216,7 +219,7 @@ fn explore(
             _ => None,
         };
         let body = Arc::clone(&body);
-        let slot = Arc::clone(&REPLAY_ORACLE);
+        let slot = Arc::clone(&replay_slot);
         move || {
             let oracle = execution_with_slot(engine, plan.clone(), &body, &slot);
             drop(oracle);
@@ -255,7 +258,7 @@ fn explore(
             iterations.map(|i| n < i).unwrap_or(false)
         }
         Mode::Replay { .. } => {
-            shuttle_run(TokenScheduler { done: false }, limits, counted);
+            shuttle_run(TokenScheduler { done: false, slot: Arc::clone(&replay_slot) }, limits, counted);
             false
         }
         Mode::Stress { iterations } => {
@@ -283,10 +286,8 @@ fn shuttle_run<S: shuttle::scheduler::Scheduler + 'static>(
     shuttle::Runner::new(scheduler, config).run(f)
 }
 
-/// The oracle of the execution a [`TokenScheduler`] is steering (one replay at a time per
-/// process: replays are short and run on the caller's thread).
-static REPLAY_ORACLE: std::sync::LazyLock<Arc<Mutex<Option<Arc<Oracle>>>>> =
-    std::sync::LazyLock::new(|| Arc::new(Mutex::new(None)));
+/// Where a [`TokenScheduler`] finds the oracle of the execution it steers.
+type ReplaySlot = Arc<Mutex<Option<Arc<Oracle>>>>;
 
 fn execution_with_slot(
     engine: Engine,
@@ -311,6 +312,7 @@ fn execution_with_slot(
 /// current thread or takes the lowest runnable one (deterministic either way).
 struct TokenScheduler {
     done: bool,
+    slot: ReplaySlot,
 }
 
 impl shuttle::scheduler::Scheduler for TokenScheduler {
@@ -328,7 +330,8 @@ impl shuttle::scheduler::Scheduler for TokenScheduler {
         current: Option<shuttle::scheduler::TaskId>,
         _is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
-        let oracle = REPLAY_ORACLE
+        let oracle = self
+            .slot
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();

@@ -1,0 +1,447 @@
+//! What CI consumes, validated: JUnit structure (roxmltree), SARIF 2.1.0 required fields and
+//! locations (serde_json), shards that partition the matrix exactly, the gate's rules, its
+//! certificate and baseline comparison, and `pincheck diff`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use pincheck::check::{check, matrix, run_cells, CheckOptions};
+use pincheck::cli::{run, Args, Env, Output};
+use pincheck::explore::Settings;
+use serde_json::Value;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the checker crate sits in the workspace")
+        .to_path_buf()
+}
+
+fn scenario(name: &str) -> PathBuf {
+    workspace().join("scenarios").join(format!("{name}.toml"))
+}
+
+const S01: &str = "s01_unplug_vs_last_close";
+
+/// The CLI as `main` runs it (without printing).
+fn cli(args: &[&str]) -> Output {
+    let mut argv = vec!["pincheck"];
+    argv.extend_from_slice(args);
+    let args = Args::try_parse_from(argv).expect("arguments parse");
+    let env = Env {
+        stderr_is_terminal: false,
+        cores: 2,
+    };
+    run(args, env).expect("the command runs")
+}
+
+/// A copy of scenario `name` in a temp dir (same file name: the stem must equal `name`), with
+/// `edit` applied to its text.
+fn edited(name: &str, edit: impl Fn(&str) -> String) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = std::fs::read_to_string(scenario(name)).expect("scenario reads");
+    let new = edit(&text);
+    assert_ne!(new, text, "the edit changed nothing");
+    let path = dir.path().join(format!("{name}.toml"));
+    std::fs::write(&path, new).expect("write scenario");
+    (dir, path)
+}
+
+/// 1-based line of the first line of `text` that contains `needle`.
+fn line_of(text: &str, needle: &str) -> usize {
+    text.lines()
+        .position(|l| l.contains(needle))
+        .unwrap_or_else(|| panic!("`{needle}` not in the scenario"))
+        + 1
+}
+
+/// s01 claiming that `context` has the use-after-free on k53 (it does not).
+fn s01_wrong_context_claim() -> (tempfile::TempDir, PathBuf) {
+    edited(S01, |t| {
+        t.replace(
+            "[expect.verdicts]\n",
+            "[expect.verdicts]\n\"context@k53\" = \"fail(use-after-free)\"\n",
+        )
+    })
+}
+
+/// s01 claiming that `rfc-v2` passes on k53 (it has the use-after-free).
+fn s01_rfc_passes() -> (tempfile::TempDir, PathBuf) {
+    edited(S01, |t| {
+        t.replace(
+            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
+            "\"rfc-v2@k53\" = \"pass\"",
+        )
+    })
+}
+
+#[test]
+fn junit_has_a_case_per_cell_and_a_failure_exactly_where_verdicts_differ() {
+    let (_dir, path) = s01_wrong_context_claim();
+    let out = cli(&[
+        "check",
+        path.to_str().unwrap(),
+        "--format",
+        "junit",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(out.status, 1);
+    let doc = roxmltree::Document::parse(&out.stdout).expect("JUnit is XML");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    let suites: Vec<_> = root
+        .children()
+        .filter(|n| n.has_tag_name("testsuite"))
+        .collect();
+    assert_eq!(suites.len(), 1, "one suite per scenario");
+    assert_eq!(suites[0].attribute("name"), Some(S01));
+    let cases: Vec<_> = suites[0]
+        .children()
+        .filter(|n| n.has_tag_name("testcase"))
+        .collect();
+    // 5 proposals x 2 kernels.
+    assert_eq!(cases.len(), 10);
+    assert_eq!(suites[0].attribute("tests"), Some("10"));
+    assert_eq!(root.attribute("tests"), Some("10"));
+    let failing: Vec<&str> = cases
+        .iter()
+        .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
+        .map(|c| c.attribute("name").unwrap_or(""))
+        .collect();
+    assert_eq!(failing, vec!["context@k53"]);
+    assert_eq!(suites[0].attribute("failures"), Some("1"));
+    for c in &cases {
+        assert_eq!(c.attribute("classname"), Some(S01));
+        assert_eq!(
+            c.children().filter(|n| n.has_tag_name("failure")).count(),
+            usize::from(c.attribute("name") == Some("context@k53"))
+        );
+    }
+    let failure = cases
+        .iter()
+        .flat_map(|c| c.children())
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    assert!(failure
+        .attribute("message")
+        .unwrap_or("")
+        .contains("verdict pass, expected fail(use-after-free)"));
+
+    // The unedited scenario: as many cases, no failure.
+    let out = cli(&[
+        "check",
+        scenario(S01).to_str().unwrap(),
+        "--format",
+        "junit",
+    ]);
+    assert_eq!(out.status, 0);
+    let doc = roxmltree::Document::parse(&out.stdout).expect("JUnit is XML");
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("testcase"))
+            .count(),
+        10
+    );
+    assert_eq!(
+        doc.descendants()
+            .filter(|n| n.has_tag_name("failure"))
+            .count(),
+        0
+    );
+}
+
+/// SARIF 2.1.0's required fields, and every result's location; returns the results.
+fn sarif_results(text: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(text).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    assert!(v["$schema"]
+        .as_str()
+        .is_some_and(|s| s.contains("sarif") && s.contains("2.1.0")));
+    let run = &v["runs"][0];
+    assert_eq!(run["tool"]["driver"]["name"], "pincheck");
+    let rules: Vec<&str> = run["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .map(|r| r["id"].as_str().expect("rule id"))
+        .collect();
+    let results = run["results"].as_array().expect("results").clone();
+    for r in &results {
+        let rule = r["ruleId"].as_str().expect("ruleId");
+        assert!(rules.contains(&rule), "rule {rule} is declared");
+        assert!(!r["message"]["text"]
+            .as_str()
+            .expect("message.text")
+            .is_empty());
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(loc["artifactLocation"]["uri"].as_str().is_some());
+        assert!(loc["region"]["startLine"].as_i64().expect("startLine") >= 1);
+    }
+    results
+}
+
+#[test]
+fn sarif_points_a_missing_negative_result_at_its_verdict_line() {
+    let (_dir, path) = s01_wrong_context_claim();
+    let out = cli(&["check", path.to_str().unwrap(), "--format", "sarif"]);
+    assert_eq!(out.status, 1);
+    let results = sarif_results(&out.stdout);
+    assert_eq!(results.len(), 1, "one differing cell");
+    let r = &results[0];
+    assert_eq!(r["ruleId"], "expected-bug-not-found");
+    let loc = &r["locations"][0]["physicalLocation"];
+    assert!(loc["artifactLocation"]["uri"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("{S01}.toml")));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let s = pincheck::scenario::load(&path).expect("scenario parses");
+    let i = s
+        .expect
+        .verdicts
+        .iter()
+        .position(|(p, k, _)| p == "context" && k == "k53")
+        .expect("the claim is listed");
+    let line = s.spans.verdicts[i];
+    assert_eq!(line, line_of(&text, "\"context@k53\""));
+    assert_eq!(loc["region"]["startLine"].as_u64(), Some(line as u64));
+}
+
+#[test]
+fn sarif_points_an_unexpected_finding_at_the_operation_whose_step_failed() {
+    let (_dir, path) = s01_rfc_passes();
+    let out = cli(&["check", path.to_str().unwrap(), "--format", "sarif"]);
+    assert_eq!(out.status, 1);
+    let results = sarif_results(&out.stdout);
+    assert_eq!(results.len(), 1, "one differing cell");
+    let r = &results[0];
+    assert_eq!(r["ruleId"], "use-after-free");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let s = pincheck::scenario::load(&path).expect("scenario parses");
+    // The unplug thread (thread 0) has one op, `remove_device`: its step hit the freed file.
+    let line = s.spans.op_line(Some(0), 0).expect("op line");
+    assert_eq!(line, line_of(&text, "{ op = \"remove_device\""));
+    let got = r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64();
+    assert_eq!(got, Some(line as u64));
+}
+
+/// A cell's JSON without its times.
+fn timeless(mut v: Value) -> Value {
+    for r in v["runs"].as_array_mut().into_iter().flatten() {
+        r.as_object_mut().unwrap().remove("elapsed_ms");
+    }
+    v
+}
+
+#[test]
+fn three_shards_give_exactly_the_cells_of_one_run() {
+    let mut opts = CheckOptions {
+        paths: [
+            "s01_unplug_vs_last_close",
+            "s02_close_all_with_live_mr",
+            "s05_double_dereg",
+        ]
+        .iter()
+        .map(|n| scenario(n))
+        .collect(),
+        proposals: Vec::new(),
+        kernels: Vec::new(),
+        settings: Settings {
+            iterations: 200,
+            ..Settings::default()
+        },
+        jobs: 2,
+        shard: None,
+        progress: false,
+    };
+    let scenarios = pincheck::check::load_all(&opts.paths).unwrap();
+    let key = |c: &pincheck::check::CellReport| {
+        (
+            c.scenario.name.clone(),
+            c.proposal.to_string(),
+            c.kernel.to_string(),
+        )
+    };
+    let render = |cells: Vec<pincheck::check::CellReport>| {
+        let mut v: Vec<_> = cells
+            .iter()
+            .map(|c| (key(c), timeless(pincheck::report::json::cell(c))))
+            .collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let all = matrix(&scenarios, &opts).unwrap();
+    let whole = render(run_cells(&all, &opts.settings, 2, false));
+    assert_eq!(
+        whole.len(),
+        35,
+        "3 scenarios: 2 + 2 + 3 kernels, 5 proposals"
+    );
+    let mut parts = Vec::new();
+    for i in 1..=3 {
+        opts.shard = Some((i, 3));
+        let cells = matrix(&scenarios, &opts).unwrap();
+        assert!(!cells.is_empty(), "shard {i}/3 is not empty");
+        parts.extend(render(run_cells(&cells, &opts.settings, 2, false)));
+    }
+    parts.sort_by(|a, b| a.0.cmp(&b.0));
+    let keys: Vec<_> = parts.iter().map(|p| p.0.clone()).collect();
+    let mut dedup = keys.clone();
+    dedup.dedup();
+    assert_eq!(keys, dedup, "no cell in two shards");
+    assert_eq!(parts, whole);
+}
+
+fn options(paths: Vec<PathBuf>) -> CheckOptions {
+    CheckOptions {
+        paths,
+        proposals: Vec::new(),
+        kernels: Vec::new(),
+        settings: Settings::default(),
+        jobs: 2,
+        shard: None,
+        progress: false,
+    }
+}
+
+#[test]
+fn gate_certifies_and_flags_silent_execution_count_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("cert.json");
+    let s01 = scenario(S01).to_str().unwrap().to_string();
+    let cert_s = cert.to_str().unwrap().to_string();
+    let out = cli(&["gate", &s01, "--certificate", &cert_s]);
+    assert_eq!(out.status, 0, "{}", out.stdout);
+    assert!(out.stdout.contains("gate: PASSED"));
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&cert).unwrap()).unwrap();
+    assert_eq!(v["format"], 1);
+    assert_eq!(v["passed"], true);
+    let cells = v["cells"].as_array().unwrap();
+    assert_eq!(cells.len(), 10);
+    for c in cells {
+        for k in ["scenario", "proposal", "kernel", "verdict", "scenario_hash"] {
+            assert!(c[k].as_str().is_some_and(|s| !s.is_empty()), "{k}");
+        }
+        assert_eq!(c["model_hash"].as_str().unwrap().len(), 16);
+        assert_eq!(c["model_hash"], pincheck::gate::MODEL_HASH);
+        assert_eq!(c["seed"], 0);
+        let engines = c["engines"].as_array().unwrap();
+        assert_eq!(engines.len(), 2);
+        assert_eq!(engines[0]["engine"], "loom");
+        assert_eq!(engines[0]["bound"]["preemptions"], 2);
+        assert_eq!(engines[1]["engine"], "pct");
+        assert_eq!(engines[1]["bound"]["iterations"], 1000);
+        assert!(engines[0]["executions"].as_u64().unwrap() > 0);
+    }
+
+    // The same run against its own certificate: nothing moved.
+    let out = cli(&[
+        "gate",
+        &s01,
+        "--certificate",
+        &cert_s,
+        "--baseline",
+        &cert_s,
+    ]);
+    assert_eq!(out.status, 0);
+    assert!(out.stdout.contains("10 cells compared"), "{}", out.stdout);
+    assert!(!out.stdout.contains("warning[executions]"));
+
+    // A baseline in which one cell explored other counts with the same verdict.
+    let mut b = v.clone();
+    b["cells"][0]["engines"][0]["executions"] = 5.into();
+    let baseline = dir.path().join("baseline.json");
+    std::fs::write(&baseline, serde_json::to_string(&b).unwrap()).unwrap();
+    let base_s = baseline.to_str().unwrap().to_string();
+    let out = cli(&[
+        "gate",
+        &s01,
+        "--certificate",
+        &cert_s,
+        "--baseline",
+        &base_s,
+    ]);
+    assert_eq!(out.status, 0, "a warning only");
+    assert!(out
+        .stdout
+        .contains("warning[executions] s01_unplug_vs_last_close rfc-v2@k53"));
+    assert!(out.stdout.contains("loom 5 -> "));
+    let out = cli(&[
+        "gate",
+        &s01,
+        "--certificate",
+        &cert_s,
+        "--baseline",
+        &base_s,
+        "--strict",
+    ]);
+    assert_eq!(out.status, 1, "--strict makes it an error");
+    assert!(out.stdout.contains("error[executions]"));
+    assert!(out.stdout.contains("gate: FAILED"));
+}
+
+#[test]
+fn gate_fails_a_wrong_verdict_a_cut_search_and_an_exhaustive_scenario_without_loom() {
+    let (_dir, path) = s01_wrong_context_claim();
+    let r = check(&options(vec![path])).unwrap();
+    let g = pincheck::gate::evaluate(&r, &Settings::default(), None, false);
+    assert!(!g.passed());
+    assert_eq!(g.errors.len(), 1);
+    assert_eq!(g.errors[0].rule, "verdict");
+    assert!(g.errors[0].cell.ends_with("context@k53"));
+
+    // exhaustive = true, but only shuttle runs.
+    let (_dir, path) = edited(S01, |t| {
+        t.replace("kernels = ", "exhaustive = true\nkernels = ")
+    });
+    let mut opts = options(vec![path]);
+    opts.settings.engine = pincheck::explore::EngineChoice::Pct;
+    opts.proposals = vec!["context".into()];
+    let r = check(&opts).unwrap();
+    assert!(r.all_match());
+    let g = pincheck::gate::evaluate(&r, &opts.settings, None, false);
+    assert_eq!(g.errors.len(), 2, "{:?}", g.errors);
+    assert!(g.errors.iter().all(|p| p.rule == "exhaustive"));
+
+    // No time at all: every search is cut, and a cut search certifies nothing.
+    let mut opts = options(vec![scenario(S01)]);
+    opts.proposals = vec!["context".into()];
+    opts.kernels = vec!["k56".into()];
+    opts.settings.time_per_engine = std::time::Duration::ZERO;
+    let r = check(&opts).unwrap();
+    let g = pincheck::gate::evaluate(&r, &opts.settings, None, false);
+    assert!(r.cells[0].explored.runs.iter().all(|x| x.cut.is_some()));
+    assert_eq!(
+        g.errors.iter().filter(|p| p.rule == "bound").count(),
+        2,
+        "{:?}",
+        g.errors
+    );
+}
+
+#[test]
+fn diff_lists_outcomes_gone_and_new_and_exits_1_on_a_verdict_change() {
+    let s01 = scenario(S01).to_str().unwrap().to_string();
+    let out = cli(&["diff", "rfc-v2", "context", &s01]);
+    assert_eq!(out.status, 1);
+    assert!(out
+        .stdout
+        .contains("== s01_unplug_vs_last_close k53  VERDICT CHANGED"));
+    let uaf = out
+        .stdout
+        .lines()
+        .find(|l| l.contains("use-after-free(file at remove_file_pin.f_owner)"))
+        .expect("the use-after-free outcome is listed");
+    let (left, right) = uaf.split_once(" | ").expect("two columns");
+    assert!(left.contains("use-after-free"), "gone: left column");
+    assert!(right.trim().is_empty());
+    assert!(!out.stdout.contains("== s01_unplug_vs_last_close k56"));
+
+    let opts = options(vec![scenario(S01)]);
+    let (rows, _) = pincheck::diff::diff(&opts, "bundle", "context").unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(rows.iter().all(|r| !r.verdict_changed()));
+    let out = cli(&["diff", "bundle", "context", &s01]);
+    assert_eq!(out.status, 0);
+}

@@ -1,0 +1,82 @@
+//! Snapshot tests: one insta snapshot per scenario × proposal × kernel in the workspace's
+//! `snapshots/` folder (`<scenario>@<proposal>@<kernel>.snap`), rendered by
+//! `pincheck::snapshot::render` (verdicts, engine modes and bounds, executions, outcome set with
+//! counts, the shortest counterexample of a failing verdict; no times, no paths).
+//!
+//! A change to a proposal, the model, a scenario or the checker that moves any of these fails this
+//! test until reviewed:
+//!
+//! ```text
+//! cargo insta test -p pincheck --test it -- snapshots   # or: cargo test -p pincheck --test it snapshots
+//! cargo insta review                                    # accept or reject each .snap.new
+//! cargo insta accept                                    # accept them all
+//! INSTA_UPDATE=always cargo test -p pincheck --test it snapshots   # regenerate without cargo-insta
+//! ```
+//!
+//! Under CI (`CI=true`) insta writes nothing and fails on any difference or missing snapshot. The
+//! test checks every cell before failing, so one run leaves a `.snap.new` for each change, and it
+//! fails on a snapshot file that no cell produces any more (a renamed or removed scenario).
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use pincheck::check::{check, CheckOptions};
+use pincheck::explore::Settings;
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the checker crate sits in the workspace")
+        .to_path_buf()
+}
+
+#[test]
+fn every_cell_matches_its_snapshot() {
+    let opts = CheckOptions {
+        paths: vec![workspace().join("scenarios")],
+        proposals: Vec::new(),
+        kernels: Vec::new(),
+        settings: Settings::default(),
+        jobs: 2,
+        shard: None,
+        progress: false,
+    };
+    let report = check(&opts).expect("the scenario set loads");
+    assert!(!report.cells.is_empty());
+    let mut failed = Vec::new();
+    let mut names = BTreeSet::new();
+    for c in &report.cells {
+        let name = pincheck::snapshot::name(c);
+        let text = pincheck::snapshot::render(c);
+        names.insert(format!("{name}.snap"));
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            insta::with_settings!({
+                snapshot_path => "../../../snapshots",
+                prepend_module_to_snapshot => false,
+                omit_expression => true,
+                description => format!("{} {}@{}", c.scenario.name, c.proposal, c.kernel),
+            }, {
+                insta::assert_snapshot!(name.as_str(), text);
+            });
+        }));
+        if outcome.is_err() {
+            failed.push(name);
+        }
+    }
+    let orphans: Vec<String> = std::fs::read_dir(workspace().join("snapshots"))
+        .expect("snapshots/ exists")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.ends_with(".snap") && !names.contains(f))
+        .collect();
+    assert!(
+        failed.is_empty() && orphans.is_empty(),
+        "{} snapshot(s) differ or are new: {}\n{} snapshot file(s) match no cell: {}\n\
+         review with `cargo insta review` (or `cargo insta accept`); delete orphaned files",
+        failed.len(),
+        failed.join(", "),
+        orphans.len(),
+        orphans.join(", ")
+    );
+}
