@@ -468,7 +468,10 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     drop(c);
     let mut shrunk = BTreeMap::new();
     if settings.shrink {
-        for (sig, cx) in counterexamples.iter_mut().filter(|(_, cx)| cx.engine != "loom") {
+        for (sig, cx) in counterexamples
+            .iter_mut()
+            .filter(|(_, cx)| cx.engine != "loom")
+        {
             let s = crate::minimize::shrink(&cell.scenario, cell.proposal, cell.kernel, cx, sig);
             let after = (s.counterexample.preemptions, s.counterexample.events.len());
             let mut text = format!(
@@ -476,13 +479,23 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
                 s.before.0, s.before.1, after.0, after.1, s.replays
             );
             if !s.postponed.is_empty() {
-                text.push_str(&format!("; not needed before the finding: {}", s.postponed.join(", ")));
+                text.push_str(&format!(
+                    "; not needed before the finding: {}",
+                    s.postponed.join(", ")
+                ));
             }
             shrunk.insert(sig.clone(), text);
             *cx = s.counterexample;
         }
     }
-    Explored { runs, outcomes, counterexamples, goals, notes, shrunk }
+    Explored {
+        runs,
+        outcomes,
+        counterexamples,
+        goals,
+        notes,
+        shrunk,
+    }
 }
 
 /// An outcome one engine reached that a complete loom search did not: loom's claim that it is

@@ -35,23 +35,42 @@ fn size(cx: &Counterexample) -> (usize, usize) {
 fn candidates(plan: &ReplayPlan, threads: usize) -> Vec<(ReplayPlan, Option<usize>)> {
     let mut out = Vec::new();
     for t in 1..threads {
-        let (mine, rest): (Vec<Segment>, Vec<Segment>) = plan.segments.iter().cloned().partition(|s| s.tid == t);
+        let (mine, rest): (Vec<Segment>, Vec<Segment>) =
+            plan.segments.iter().cloned().partition(|s| s.tid == t);
         if mine.is_empty() || plan.segments.ends_with(&mine) {
             continue;
         }
         let segments = rest.into_iter().chain(mine).collect();
-        out.push((ReplayPlan { segments, until: None }, Some(t)));
+        out.push((
+            ReplayPlan {
+                segments,
+                until: None,
+            },
+            Some(t),
+        ));
     }
     for i in 0..plan.segments.len().saturating_sub(1) {
         let mut segments = plan.segments.clone();
         segments.remove(i);
-        out.push((ReplayPlan { segments, until: None }, None));
+        out.push((
+            ReplayPlan {
+                segments,
+                until: None,
+            },
+            None,
+        ));
     }
     out
 }
 
 /// Shrink `cx` while a finding with `signature` still reproduces.
-pub fn shrink(scenario: &Scenario, proposal: &'static str, kernel: Variant, cx: &Counterexample, signature: &str) -> Shrunk {
+pub fn shrink(
+    scenario: &Scenario,
+    proposal: &'static str,
+    kernel: Variant,
+    cx: &Counterexample,
+    signature: &str,
+) -> Shrunk {
     let mut best = cx.clone();
     let mut postponed = Vec::new();
     let mut replays = 0;
@@ -62,13 +81,19 @@ pub fn shrink(scenario: &Scenario, proposal: &'static str, kernel: Variant, cx: 
                 break 'outer;
             }
             replays += 1;
-            let Ok((got, problem, _)) = run_plan(scenario, proposal, kernel, candidate) else { continue };
-            let reproduces = problem.is_none() && got.findings.iter().any(|f| f.signature() == signature);
+            let Ok((got, problem, _)) = run_plan(scenario, proposal, kernel, candidate) else {
+                continue;
+            };
+            let reproduces =
+                problem.is_none() && got.findings.iter().any(|f| f.signature() == signature);
             if reproduces && size(&got) < size(&best) {
                 if let Some(t) = thread {
                     postponed.push(best.threads[t].clone());
                 }
-                best = Counterexample { engine: cx.engine, ..got };
+                best = Counterexample {
+                    engine: cx.engine,
+                    ..got
+                };
                 continue 'outer;
             }
         }
@@ -76,5 +101,10 @@ pub fn shrink(scenario: &Scenario, proposal: &'static str, kernel: Variant, cx: 
     }
     postponed.sort();
     postponed.dedup();
-    Shrunk { counterexample: best, before: size(cx), postponed, replays }
+    Shrunk {
+        counterexample: best,
+        before: size(cx),
+        postponed,
+        replays,
+    }
 }

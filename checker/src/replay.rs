@@ -106,18 +106,24 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     })
 }
 
-/// Run `scenario` on `proposal@variant` once under a scheduler following `plan`: the execution,
-/// the reason it left the plan (if it did), and the object graph at `plan.until`.
+/// One planned execution: what ran, why it left the plan (if it did), and the object graph at
+/// `ReplayPlan::until`.
+pub type PlannedRun = (Counterexample, Option<String>, Option<Vec<String>>);
+
+/// Run `scenario` on `proposal@variant` once under a scheduler following `plan`.
 pub fn run_plan(
     scenario: &Scenario,
     proposal: &'static str,
     variant: Variant,
     plan: ReplayPlan,
-) -> Result<(Counterexample, Option<String>, Option<Vec<String>>), Error> {
+) -> Result<PlannedRun, Error> {
     let plan = Arc::new(plan);
-    type Slot = Arc<Mutex<Option<(Counterexample, Option<String>, Option<Vec<String>>)>>>;
-    let result: Slot = Arc::default();
-    let (program, slot, plan2) = (scenario.program.clone(), Arc::clone(&result), Arc::clone(&plan));
+    let result: Arc<Mutex<Option<PlannedRun>>> = Arc::default();
+    let (program, slot, plan2) = (
+        scenario.program.clone(),
+        Arc::clone(&result),
+        Arc::clone(&plan),
+    );
     let body = Arc::new(move |o: &Arc<Oracle>| {
         execute(&program, Target { variant, proposal });
         let events = o.log();
@@ -135,7 +141,9 @@ pub fn run_plan(
     let threads = scenario.program.threads.len();
     let r = run(&Mode::Replay { plan }, &Limits::default(), threads, body);
     if let Some(p) = r.model_panic {
-        return Err(Error::Token(format!("the model panicked during replay: {p}")));
+        return Err(Error::Token(format!(
+            "the model panicked during replay: {p}"
+        )));
     }
     let taken = result.lock().unwrap_or_else(|e| e.into_inner()).take();
     taken.ok_or_else(|| Error::Token("the replay did not run".into()))
