@@ -79,7 +79,13 @@ pub enum Note {
 impl std::fmt::Display for Note {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Note::Count { kind, seq, field, old, new } => write!(f, "{kind}#{seq} {field} {old}->{new}"),
+            Note::Count {
+                kind,
+                seq,
+                field,
+                old,
+                new,
+            } => write!(f, "{kind}#{seq} {field} {old}->{new}"),
             Note::Text(t) => f.write_str(t),
         }
     }
@@ -461,7 +467,13 @@ impl Oracle {
         let mut st = self.st();
         let tid = Self::running_tid(&st, key, self.engine);
         let m = &st.objects.meta[obj.0 as usize];
-        let note = Note::Count { kind: m.kind, seq: m.seq, field, old, new };
+        let note = Note::Count {
+            kind: m.kind,
+            seq: m.seq,
+            field,
+            old,
+            new,
+        };
         if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
             ev.notes.push(note);
         }

@@ -258,7 +258,14 @@ fn explore(
             iterations.map(|i| n < i).unwrap_or(false)
         }
         Mode::Replay { .. } => {
-            shuttle_run(TokenScheduler { done: false, slot: Arc::clone(&replay_slot) }, limits, counted);
+            shuttle_run(
+                TokenScheduler {
+                    done: false,
+                    slot: Arc::clone(&replay_slot),
+                },
+                limits,
+                counted,
+            );
             false
         }
         Mode::Stress { iterations } => {
@@ -330,11 +337,7 @@ impl shuttle::scheduler::Scheduler for TokenScheduler {
         current: Option<shuttle::scheduler::TaskId>,
         _is_yielding: bool,
     ) -> Option<shuttle::scheduler::TaskId> {
-        let oracle = self
-            .slot
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let oracle = self.slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(want) = oracle.and_then(|o| o.replay_next()) {
             if let Some(t) = runnable.iter().find(|t| usize::from(t.id()) == want) {
                 return Some(t.id());

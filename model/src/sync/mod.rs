@@ -20,7 +20,9 @@ mod rwsem;
 mod thread;
 
 pub use atomic::Atomic;
-pub(crate) use context::{current_oracle, engine_thread_key as engine_key, enter, with_oracle as with_current};
+pub(crate) use context::{
+    current_oracle, engine_thread_key as engine_key, enter, with_oracle as with_current,
+};
 pub use engine::{run, Body, Cut, Engine, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 pub use mutex::{Mutex, MutexGuard};
 pub use published::Published;

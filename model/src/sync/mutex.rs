@@ -103,7 +103,10 @@ impl<T> Mutex<T> {
             }
             oracle.step_end(tid);
             if g.is_none() {
-                oracle.note(crate::oracle::Note::Text(format!("trylock of {} failed (held)", self.name)));
+                oracle.note(crate::oracle::Note::Text(format!(
+                    "trylock of {} failed (held)",
+                    self.name
+                )));
             }
         });
         g.map(|g| MutexGuard {

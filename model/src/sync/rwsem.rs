@@ -108,10 +108,40 @@ impl<T> RwSem<T> {
             }
             oracle.step_end(tid);
             if g.is_none() {
-                oracle.note(crate::oracle::Note::Text(format!("trylock of {} failed (held)", self.name)));
+                oracle.note(crate::oracle::Note::Text(format!(
+                    "trylock of {} failed (held)",
+                    self.name
+                )));
             }
         });
         g.map(|g| RwSemReadGuard {
+            sem: self,
+            inner: Some(g),
+        })
+    }
+
+    /// `down_write_trylock`.
+    pub fn down_write_trylock(&self, step: Step) -> Option<RwSemWriteGuard<'_, T>> {
+        let tid =
+            context::with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(self.id)));
+        let g = match &self.inner {
+            Inner::Loom(l) => l.try_write().ok().map(WriteInner::Loom),
+            Inner::Shuttle(l) => l.try_write().ok().map(WriteInner::Shuttle),
+            Inner::Std(l) => l.try_write().ok().map(WriteInner::Std),
+        };
+        context::with_oracle(|_, oracle| {
+            if g.is_some() {
+                oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
+            }
+            oracle.step_end(tid);
+            if g.is_none() {
+                oracle.note(crate::oracle::Note::Text(format!(
+                    "trylock of {} failed (held)",
+                    self.name
+                )));
+            }
+        });
+        g.map(|g| RwSemWriteGuard {
             sem: self,
             inner: Some(g),
         })

@@ -114,13 +114,27 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         };
         heap.free("probe.free", h);
         reader.join();
-        let uaf = o.findings().iter().any(|x| x.kind == FindingKind::UseAfterFree);
+        let uaf = o
+            .findings()
+            .iter()
+            .any(|x| x.kind == FindingKind::UseAfterFree);
         f.lock().unwrap().insert(uaf);
     });
-    let r = run(&Mode::Loom { preemption_bound: None }, &Limits::default(), 1, body);
+    let r = run(
+        &Mode::Loom {
+            preemption_bound: None,
+        },
+        &Limits::default(),
+        1,
+        body,
+    );
     assert!(r.cut.is_none());
     let seen = found.lock().unwrap().clone();
-    assert_eq!(seen, BTreeSet::from([false, true]), "loom must explore the deref on both sides of the free");
+    assert_eq!(
+        seen,
+        BTreeSet::from([false, true]),
+        "loom must explore the deref on both sides of the free"
+    );
 
     // The same race with a plain load as the reader's first access.
     let loads: Arc<Mutex<BTreeSet<i64>>> = Arc::default();
@@ -135,10 +149,59 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         let v = reader.join();
         l.lock().unwrap().insert(v);
     });
-    let r2 = run(&Mode::Loom { preemption_bound: None }, &Limits::default(), 1, body);
+    let r2 = run(
+        &Mode::Loom {
+            preemption_bound: None,
+        },
+        &Limits::default(),
+        1,
+        body,
+    );
     println!(
         "plain-load probe: loom explored {} execution(s) and saw {:?} (both 1 and -1 are possible)",
         r2.executions,
         loads.lock().unwrap()
     );
+}
+
+/// The facade's try-lock forms never block, under every engine.
+#[test]
+fn trylocks_fail_while_held_and_succeed_after() {
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{run, Limits, Mutex, RwSem};
+    use std::sync::{Arc, Mutex as StdMutex};
+
+    for mode in [
+        loom(0),
+        Mode::Random {
+            seed: 3,
+            iterations: 3,
+        },
+        Mode::Stress { iterations: 3 },
+    ] {
+        let seen: Arc<StdMutex<Vec<[bool; 5]>>> = Arc::default();
+        let s = Arc::clone(&seen);
+        let body = Arc::new(move |_: &Arc<Oracle>| {
+            let m = Mutex::new("m", ());
+            let r = RwSem::new("r", ());
+            let held = m.lock("t.lock").unwrap();
+            let a = m.try_lock("t.try_lock").is_none();
+            drop(held);
+            let b = m.try_lock("t.try_lock").is_some();
+            let read = r.down_read("t.down_read").unwrap();
+            let c = r.down_write_trylock("t.down_write_trylock").is_none();
+            drop(read);
+            let again = r.down_read_trylock("t.down_read_trylock");
+            let d = again.is_some() && r.down_write_trylock("t.down_write_trylock").is_none();
+            drop(again);
+            let e = r.down_write_trylock("t.down_write_trylock").is_some();
+            s.lock().unwrap().push([a, b, c, d, e]);
+        });
+        let res = run(&mode, &Limits::default(), 0, body);
+        assert!(res.model_panic.is_none(), "{mode:?}: {:?}", res.model_panic);
+        assert!(
+            seen.lock().unwrap().iter().all(|v| v.iter().all(|x| *x)),
+            "{mode:?}"
+        );
+    }
 }
