@@ -137,6 +137,22 @@ pub fn signature(f: &Finding) -> String {
     f.signature()
 }
 
+/// Whether a schedule relies on a load that read an older value than the latest (loom's weak
+/// memory): a sequentially consistent replay cannot reproduce it.
+pub fn weak_memory(events: &[Event]) -> bool {
+    events.iter().any(|e| {
+        e.notes
+            .iter()
+            .any(|n| matches!(n, pincheck_model::oracle::Note::StaleRead { .. }))
+    })
+}
+
+/// How to rank counterexamples of one finding: replayable first, then fewest preemptions, then
+/// fewest steps.
+fn rank(events: &[Event], preemptions: usize) -> (bool, usize, usize) {
+    (weak_memory(events), preemptions, events.len())
+}
+
 /// Preemptions in a schedule.
 pub fn preemptions(events: &[Event]) -> usize {
     let mut n = 0;
@@ -259,7 +275,7 @@ fn body(
                 let sig = signature(f);
                 let better = match c.counterexamples.get(&sig) {
                     None => true,
-                    Some(old) => (p, log.len()) < (old.preemptions, old.events.len()),
+                    Some(old) => rank(log, p) < rank(&old.events, old.preemptions),
                 };
                 if better {
                     let cx = Counterexample {
@@ -417,7 +433,7 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
     for (sig, cx) in &from.counterexamples {
         let better = match to.counterexamples.get(sig) {
             None => true,
-            Some(old) => (cx.preemptions, cx.events.len()) < (old.preemptions, old.events.len()),
+            Some(old) => rank(&cx.events, cx.preemptions) < rank(&old.events, old.preemptions),
         };
         if better {
             to.counterexamples.insert(sig.clone(), cx.clone());

@@ -84,6 +84,12 @@ struct Slab<T> {
     slots: Vec<Slot<T>>,
     /// Freed slots, most recently freed last (SLUB hands those out first).
     free: Vec<u32>,
+    /// The memory of objects whose slot was reused, by allocation. A stale handle keeps reaching
+    /// its own object's (freed) memory, not the new occupant: touching the new object's engine
+    /// primitives from a thread with no happens-before edge to their creation is a causality
+    /// violation to loom. The use-after-free itself, and the aliasing, are reported by the checked
+    /// dereference. Nothing here is dropped before the slab, at the end of the execution.
+    graveyard: std::collections::BTreeMap<ObjId, (Arc<Atomic>, Arc<T>)>,
 }
 
 fn live(obj: ObjId) -> i64 {
@@ -102,6 +108,7 @@ impl<T> Heap<T> {
             slots: std::sync::Mutex::new(Slab {
                 slots: Vec::new(),
                 free: Vec::new(),
+                graveyard: std::collections::BTreeMap::new(),
             }),
         }
     }
@@ -110,43 +117,42 @@ impl<T> Heap<T> {
         self.slots.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// `kmalloc` + init: one step (the RMW that claims the slot). `init` builds the object
-    /// knowing its identity (its krefs name it in the ref tracker).
+    /// `kmalloc` + init. Not a scheduling point: the allocation is private to the allocating
+    /// thread until it publishes the object through an engine-visible access. `init` builds the
+    /// object knowing its identity (its krefs name it in the ref tracker).
     pub fn alloc(&self, step: Step, init: impl FnOnce(ObjId) -> T) -> Handle<T> {
         let (_, oracle) = current_oracle();
         let obj = oracle.obj_alloc(self.kind, step);
         let value = Arc::new(init(obj));
-        let (slot, word) = {
-            let mut slab = self.slab();
-            let slot = match slab.free.pop() {
-                Some(s) => {
-                    let entry = &mut slab.slots[s as usize];
-                    entry.value = Arc::clone(&value);
-                    entry.occupant = obj;
-                    s
-                }
-                None => {
-                    assert!(
-                        slab.slots.len() < SLOTS_PER_SLAB_MAX,
-                        "slab {} full",
-                        self.kind
-                    );
-                    slab.slots.push(Slot {
-                        word: Arc::new(Atomic::new(0)),
-                        value,
-                        occupant: obj,
-                    });
-                    slab.slots.len() as u32 - 1
-                }
-            };
-            (slot, Arc::clone(&slab.slots[slot as usize].word))
+        // Each allocation has its own lifecycle word, created by the allocating thread: a word
+        // shared by successive occupants would be reached by threads whose only link to its
+        // creator is the slab's std-side free list, which loom calls a causality violation.
+        let word = Arc::new(Atomic::new(live(obj)));
+        let mut slab = self.slab();
+        let slot = match slab.free.pop() {
+            Some(s) => {
+                let entry = &mut slab.slots[s as usize];
+                let old_word = std::mem::replace(&mut entry.word, word);
+                let old = std::mem::replace(&mut entry.value, value);
+                let previous = std::mem::replace(&mut entry.occupant, obj);
+                slab.graveyard.insert(previous, (old_word, old));
+                s
+            }
+            None => {
+                assert!(
+                    slab.slots.len() < SLOTS_PER_SLAB_MAX,
+                    "slab {} full",
+                    self.kind
+                );
+                slab.slots.push(Slot {
+                    word,
+                    value,
+                    occupant: obj,
+                });
+                slab.slots.len() as u32 - 1
+            }
         };
-        let old = word.swap(step, live(obj));
-        assert!(
-            old <= 0,
-            "slab {} slot {slot} allocated while occupied ({old})",
-            self.kind
-        );
+        drop(slab);
         Handle {
             slot,
             obj,
@@ -155,21 +161,21 @@ impl<T> Heap<T> {
     }
 
     /// A checked dereference: one RMW step. A freed or reused target is a use-after-free
-    /// finding; the memory is returned anyway (what the kernel would read).
+    /// finding; the freed object's memory is returned anyway, as it was when freed.
     pub fn deref(&self, step: Step, h: Handle<T>, access: &str) -> Arc<T> {
         let (word, value, occupant) = self.slot(h);
         let seen = word.fetch_add(step, 0);
         if seen != live(h.obj) {
             let (_, oracle) = current_oracle();
-            let now = (occupant != h.obj && seen > 0).then_some(occupant);
+            let now = (occupant != h.obj).then_some(occupant);
             oracle.report_uaf(h.obj, now, access, false);
         }
         value
     }
 
     /// The object, without a check and without a step: for code that holds a reference the
-    /// kernel's rules already guarantee (the caller's own counted reference). Still returns
-    /// what the slot holds now, so a wrong guarantee shows up at the next checked access.
+    /// kernel's rules already guarantee (the caller's own counted reference). A wrong guarantee
+    /// shows up at the next checked access.
     pub fn get(&self, h: Handle<T>) -> Arc<T> {
         self.slot(h).1
     }
@@ -218,6 +224,11 @@ impl<T> Heap<T> {
     fn slot(&self, h: Handle<T>) -> (Arc<Atomic>, Arc<T>, ObjId) {
         let slab = self.slab();
         let s = &slab.slots[h.slot as usize];
-        (Arc::clone(&s.word), Arc::clone(&s.value), s.occupant)
+        match slab.graveyard.get(&h.obj) {
+            Some((word, old)) if s.occupant != h.obj => {
+                (Arc::clone(word), Arc::clone(old), s.occupant)
+            }
+            _ => (Arc::clone(&s.word), Arc::clone(&s.value), s.occupant),
+        }
     }
 }

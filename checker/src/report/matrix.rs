@@ -190,6 +190,14 @@ pub fn details(c: &CellReport) -> String {
             cx.preemptions,
             cx.engine
         );
+        if crate::explore::weak_memory(&cx.events) {
+            let _ = writeln!(
+                out,
+                "     (this interleaving relies on a load reading an older value, a weak-memory outcome \
+                 only loom explores: `pincheck replay` runs sequentially consistent schedules and \
+                 cannot reproduce it)"
+            );
+        }
         if let Some(how) = c.explored.shrunk.get(sig) {
             let _ = writeln!(out, "     ({how})");
         }

@@ -1,6 +1,8 @@
 //! The integration test binary of the `pincheck` crate.
 
 mod ci;
+mod controls;
 mod parse;
+mod reliability;
 mod render;
 mod snapshots;

@@ -262,7 +262,10 @@ fn ev(
         step,
         lock,
         waited,
-        notes: notes.iter().map(|n| pincheck_model::oracle::Note::Text(n.to_string())).collect(),
+        notes: notes
+            .iter()
+            .map(|n| pincheck_model::oracle::Note::Text(n.to_string()))
+            .collect(),
     }
 }
 

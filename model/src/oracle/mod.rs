@@ -72,6 +72,13 @@ pub enum Note {
         /// After.
         new: i64,
     },
+    /// A load returned a value older than the last one stored (loom's weak memory).
+    StaleRead {
+        /// What the load returned.
+        seen: i64,
+        /// The value last stored.
+        latest: i64,
+    },
     /// Anything else (`trylock of ucontext_lock failed`).
     Text(String),
 }
@@ -86,6 +93,12 @@ impl std::fmt::Display for Note {
                 old,
                 new,
             } => write!(f, "{kind}#{seq} {field} {old}->{new}"),
+            Note::StaleRead { seen, latest } => {
+                write!(
+                    f,
+                    "weak memory: read {seen}, an older value than the latest {latest}"
+                )
+            }
             Note::Text(t) => f.write_str(t),
         }
     }

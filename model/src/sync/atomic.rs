@@ -50,8 +50,21 @@ impl Atomic {
     ///
     /// loom 0.7 can miss a race where a plain load precedes the same thread's store
     /// (tokio-rs/loom#166): never use a load as a liveness check, use an RMW.
+    ///
+    /// Under loom an Acquire load may return a value older than the last one stored (weak
+    /// memory); such a read is noted on its step, because a sequentially consistent replay cannot
+    /// reproduce it.
     pub fn load(&self, step: Step) -> i64 {
-        context::step(step, || dispatch!(self, a => a.load(Acquire)))
+        let v = context::step(step, || dispatch!(self, a => a.load(Acquire)));
+        let latest = self.shadow.load(Acquire);
+        if v != latest {
+            context::with_oracle(|engine, oracle| {
+                if engine == Engine::Loom {
+                    oracle.note(crate::oracle::Note::StaleRead { seen: v, latest })
+                }
+            });
+        }
+        v
     }
 
     /// A plain store (`atomic_set`, `smp_store_release`).

@@ -110,6 +110,32 @@ pub type Body = Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>;
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
+    /// Where the last quiet panic came from: the model's own frames of its backtrace.
+    static LAST_PANIC_AT: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The model's frames of the current backtrace (a model panic's location, for the report).
+fn model_frames() -> Vec<String> {
+    let bt = std::backtrace::Backtrace::force_capture().to_string();
+    let mut out = Vec::new();
+    let mut lines = bt.lines().peekable();
+    while let Some(line) = lines.next() {
+        let name = line
+            .trim_start_matches(|c: char| c.is_whitespace() || c.is_ascii_digit() || c == ':')
+            .trim();
+        if name.starts_with("pincheck_model::") && !name.starts_with("pincheck_model::sync::engine")
+        {
+            let at = lines
+                .peek()
+                .map(|l| l.trim().trim_start_matches("at ").to_string())
+                .unwrap_or_default();
+            out.push(format!("{name} ({at})"));
+            if out.len() == 8 {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Install (once per process) a panic hook that stays silent while an exploration catches panics
@@ -127,15 +153,23 @@ fn quiet_panics() {
             time: Duration::from_secs(1),
             ..Limits::default()
         };
+        // The hook before shuttle's: the one a panic outside an exploration should reach.
+        let original = std::panic::take_hook();
         shuttle_run(
             shuttle::scheduler::RandomScheduler::new_from_seed(0, 1),
             &limits,
             || {},
         );
-        let previous = std::panic::take_hook();
+        // shuttle's hook (it prints "Task failed, serializing schedule" for any panic): dropped,
+        // pincheck reports schedules as replay tokens.
+        drop(std::panic::take_hook());
         std::panic::set_hook(Box::new(move |info| {
             if !QUIET.with(|q| q.get()) {
-                previous(info);
+                original(info);
+            } else if !info.payload().is::<&str>()
+                || !format!("{info}").contains("maximum number of branches")
+            {
+                LAST_PANIC_AT.with(|l| *l.borrow_mut() = model_frames());
             }
         }));
     });
@@ -181,7 +215,12 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
     let (mut cut, model_panic) = match outcome {
         Ok(stopped_early) => (stopped_early.then_some(Cut::Time), None),
         Err(payload) => {
-            let text = panic_text(payload.as_ref());
+            let mut text = panic_text(payload.as_ref());
+            let frames = LAST_PANIC_AT.with(|l| std::mem::take(&mut *l.borrow_mut()));
+            if !frames.is_empty() {
+                text.push_str("\n  in ");
+                text.push_str(&frames.join("\n  in "));
+            }
             if text.contains("maximum number of branches") {
                 (Some(Cut::Branches), None)
             } else {
