@@ -1,12 +1,16 @@
-//! The model heap: typed handles with generations into per-type slabs whose slots are reused, so
-//! a stale pointer aliases a newer object exactly as after slab reuse.
+//! The model heap: typed handles with generations into per-type slabs whose slots are reused, as
+//! SLUB reuses them (the most recently freed slot first).
 //!
-//! Each slot has an engine-visible lifecycle word holding the id of its current occupant (or the
-//! negated id of the last one once freed). Allocation and free are read-modify-writes of that word,
-//! and so is every checked dereference: an RMW, not a plain load, because loom 0.7 can miss the
-//! race between a plain load and a later store (tokio-rs/loom#166); as RMWs the free and the access
-//! are dependent and every engine orders them both ways. The memory itself (`Arc<T>`) stays readable
-//! after free, as freed slab memory does until reused; the oracle is what says it was freed.
+//! Each allocation has an engine-visible lifecycle word, created live by the allocating thread.
+//! Free is a read-modify-write of that word, and so is every checked dereference: an RMW, not a
+//! plain load, because loom can miss the race between a plain load and a later store
+//! (tokio-rs/loom#166, #392); as RMWs the free and the access are dependent and every engine
+//! orders them both ways. A dereference through a stale handle is a use-after-free finding that
+//! names the object now occupying the slot (slab reuse aliasing); the memory the access then
+//! reads is the freed object's own, which stays readable until the end of the execution, as freed
+//! slab memory does until reused. (Following the alias into the new object would touch engine
+//! primitives created by a thread with no happens-before edge to this one, which loom rightly
+//! refuses.)
 
 use std::marker::PhantomData;
 use std::sync::Arc;

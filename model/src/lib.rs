@@ -34,7 +34,11 @@
 //!
 //! What the model leaves out:
 //! - Memory is never really freed: a freed object's memory stays readable (as freed slab memory
-//!   does) and the oracle says it was freed. mm_structs are never freed (mm_count is not modelled).
+//!   does) and the oracle says it was freed. After a use-after-free through a reused slot the model
+//!   goes on reading the freed object, not the new occupant (the finding names the alias). mm_structs
+//!   are never freed (mm_count is not modelled).
+//! - Counterexamples relying on a weak-memory read (loom only) cannot be replayed by the
+//!   sequentially consistent token scheduler; the checker prefers replayable ones and says so.
 //! - Failures are not modelled (GFP_ATOMIC allocation failure, destroy_hw returning busy and the
 //!   retry passes); the completion channel's own HW object is not modelled.
 //! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).
