@@ -5,11 +5,11 @@
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
-use crate::sync::{Atomic, Mutex, RwSem};
+use crate::sync::{Atomic, Mutex, RwSem, RwSemReadGuard};
 use crate::task::Task;
 use crate::ufile::{ib_uverbs_release_file, uverbs_destroy_ufile_hw, Ufile};
 use crate::uobject::Reason;
-use crate::KResult;
+use crate::{Errno, KResult};
 
 /// One uverbs character device.
 pub struct Device {
@@ -32,6 +32,18 @@ impl Device {
             lists_mutex: Mutex::new("lists_mutex", Vec::new()),
             ib_dev: Atomic::new(1),
         }
+    }
+}
+
+impl Device {
+    /// `ib_uverbs_write` / `ib_uverbs_ioctl`'s prelude: `srcu_read_lock(disassociate_srcu)`, then
+    /// -EIO when the device was disassociated. The guard is the SRCU read section.
+    pub fn uverbs_cmd_begin(&self) -> KResult<Result<RwSemReadGuard<'_, ()>, Errno>> {
+        let srcu = self.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
+        if self.ib_dev.load("ib_uverbs_write.ib_dev") == 0 {
+            return Ok(Err(Errno::EIO));
+        }
+        Ok(Ok(srcu))
     }
 }
 

@@ -11,7 +11,8 @@ use crate::task::Task;
 use crate::ufile::{uverbs_private_data, Ufile};
 use crate::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
 use crate::uobject::{
-    alloc_uobj, lookup_get_destroy, rdma_alloc_commit_uobject, uobj_destroy, UobjType, Uobject,
+    alloc_uobj, lookup_get_destroy, rdma_alloc_begin_uobject, rdma_alloc_commit_uobject,
+    uobj_destroy, UobjType, Uobject,
 };
 use crate::{Errno, KResult};
 
@@ -37,21 +38,14 @@ pub fn ib_uverbs_reg_mr(
         return Ok(Err(Errno::EBADF));
     };
     let ufile = k.ufiles.get(ufile_h);
-    let dev = &k.devices[ufile.device];
-    let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
-    if dev.ib_dev.load("ib_uverbs_write.ib_dev") == 0 {
-        return Ok(Err(Errno::EIO));
-    }
-    // rdma_alloc_begin_uobject
-    let Some(begun) = ufile
-        .hw_destroy_rwsem
-        .down_read_trylock("alloc_begin.down_read_trylock")
-    else {
-        return Ok(Err(Errno::EIO));
+    let _srcu = match k.devices[ufile.device].uverbs_cmd_begin()? {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
     };
-    if ufile.ucontext.load("alloc_begin.ucontext") == 0 {
-        return Ok(Err(Errno::EINVAL));
-    }
+    let begun = match rdma_alloc_begin_uobject(&ufile) {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
+    };
     let id = ufile.idr_next.fetch_add("alloc_begin.xa_alloc", 1) as usize;
     if id >= ufile.idr.len() {
         return Ok(Err(Errno::ENOMEM));

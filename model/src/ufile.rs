@@ -113,11 +113,10 @@ pub fn ib_uverbs_get_context(
         return Ok(Err(Errno::EBADF));
     };
     let ufile = k.ufiles.get(ufile_h);
-    let dev = &k.devices[ufile.device];
-    let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
-    if dev.ib_dev.load("ib_uverbs_write.ib_dev") == 0 {
-        return Ok(Err(Errno::EIO));
-    }
+    let _srcu = match k.devices[ufile.device].uverbs_cmd_begin()? {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
+    };
     let _l = if k.variant.destroy_takes_ucontext_lock {
         Some(
             ufile

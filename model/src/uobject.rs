@@ -12,7 +12,7 @@ use crate::kref::Kref;
 use crate::mr::{uverbs_free_mr, Mr};
 use crate::oracle::Holder;
 use crate::rcu::Deferred;
-use crate::sync::Atomic;
+use crate::sync::{Atomic, RwSemReadGuard};
 use crate::task::Task;
 use crate::ufile::Ufile;
 use crate::{Errno, KResult};
@@ -51,6 +51,21 @@ pub struct Uobject {
     pub ufile: Handle<Ufile>,
     /// IDR handle (MRs).
     pub id: usize,
+}
+
+/// `rdma_alloc_begin_uobject`'s locking: `down_read_trylock(hw_destroy_rwsem)` (-EIO while a
+/// destroy-all runs), then a live ucontext (-EINVAL). The guard is held until commit or abort.
+pub fn rdma_alloc_begin_uobject(ufile: &Ufile) -> Result<RwSemReadGuard<'_, ()>, Errno> {
+    let Some(r) = ufile
+        .hw_destroy_rwsem
+        .down_read_trylock("alloc_begin.down_read_trylock")
+    else {
+        return Err(Errno::EIO);
+    };
+    if ufile.ucontext.load("alloc_begin.ucontext") == 0 {
+        return Err(Errno::EINVAL);
+    }
+    Ok(r)
 }
 
 /// `alloc_uobj`: kref 1 held by the allocating task, usecnt -1 (not yet committed).
@@ -216,15 +231,10 @@ pub fn create_comp_channel(
     ufile_h: Handle<Ufile>,
 ) -> KResult<Result<Handle<File>, Errno>> {
     let ufile = k.ufiles.get(ufile_h);
-    let Some(_r) = ufile
-        .hw_destroy_rwsem
-        .down_read_trylock("alloc_begin.down_read_trylock")
-    else {
-        return Ok(Err(Errno::EIO));
+    let _r = match rdma_alloc_begin_uobject(&ufile) {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
     };
-    if ufile.ucontext.load("alloc_begin.ucontext") == 0 {
-        return Ok(Err(Errno::EINVAL));
-    }
     let uobj = alloc_uobj(k, cur, ufile_h, UobjType::CompChannel, usize::MAX);
     let file = crate::file::alloc_file(
         k,

@@ -138,6 +138,20 @@ impl Oracle {
         Err(Abort::Deadlock)
     }
 
+    /// End a trylock step: `tid` holds `id` if `got`, otherwise the trace says the trylock failed.
+    pub(crate) fn trylock_end(&self, tid: usize, id: LockId, mode: LockMode, got: bool) {
+        if got {
+            self.lock_acquired(tid, id, mode);
+        }
+        self.step_end(tid);
+        if !got {
+            let name = self.st().lockdep.name(id);
+            self.note(super::Note::Text(format!(
+                "trylock of {name} failed (held)"
+            )));
+        }
+    }
+
     /// `tid` now holds `id`.
     pub(crate) fn lock_acquired(&self, tid: usize, id: LockId, mode: LockMode) {
         let mut st = self.st();

@@ -98,16 +98,7 @@ impl<T> Mutex<T> {
             Inner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
         };
         context::with_oracle(|_, oracle| {
-            if g.is_some() {
-                oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-            }
-            oracle.step_end(tid);
-            if g.is_none() {
-                oracle.note(crate::oracle::Note::Text(format!(
-                    "trylock of {} failed (held)",
-                    self.name
-                )));
-            }
+            oracle.trylock_end(tid, self.id, LockMode::Exclusive, g.is_some())
         });
         g.map(|g| MutexGuard {
             lock: self,

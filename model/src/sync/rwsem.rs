@@ -103,16 +103,7 @@ impl<T> RwSem<T> {
             Inner::Std(l) => l.try_read().ok().map(ReadInner::Std),
         };
         context::with_oracle(|_, oracle| {
-            if g.is_some() {
-                oracle.lock_acquired(tid, self.id, LockMode::Shared);
-            }
-            oracle.step_end(tid);
-            if g.is_none() {
-                oracle.note(crate::oracle::Note::Text(format!(
-                    "trylock of {} failed (held)",
-                    self.name
-                )));
-            }
+            oracle.trylock_end(tid, self.id, LockMode::Shared, g.is_some())
         });
         g.map(|g| RwSemReadGuard {
             sem: self,
@@ -130,16 +121,7 @@ impl<T> RwSem<T> {
             Inner::Std(l) => l.try_write().ok().map(WriteInner::Std),
         };
         context::with_oracle(|_, oracle| {
-            if g.is_some() {
-                oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-            }
-            oracle.step_end(tid);
-            if g.is_none() {
-                oracle.note(crate::oracle::Note::Text(format!(
-                    "trylock of {} failed (held)",
-                    self.name
-                )));
-            }
+            oracle.trylock_end(tid, self.id, LockMode::Exclusive, g.is_some())
         });
         g.map(|g| RwSemWriteGuard {
             sem: self,
