@@ -98,18 +98,22 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Scenario>>, Error> {
 pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Cell>, Error> {
     for p in &opts.proposals {
         if !KNOWN_PROPOSALS.contains(&p.as_str()) {
+            let hint = scenario::did_you_mean(p, KNOWN_PROPOSALS.iter().copied())
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
             return Err(Error::Usage(format!(
-                "unknown proposal `{p}` (known: {})",
+                "unknown proposal `{p}` (known: {}){hint}",
                 KNOWN_PROPOSALS.join(", ")
             )));
         }
     }
     for k in &opts.kernels {
         if Variant::by_name(k).is_none() {
-            return Err(Error::Usage(format!(
-                "unknown kernel `{k}` (known: {})",
-                pincheck_model::KNOWN_KERNELS.join(", ")
-            )));
+            let known = pincheck_model::KNOWN_KERNELS;
+            let hint = scenario::did_you_mean(k, known.iter().copied())
+                .map(|h| format!("; {h}"))
+                .unwrap_or_default();
+            return Err(Error::Usage(format!("unknown kernel `{k}` (known: {}){hint}", known.join(", "))));
         }
     }
     let mut cells = Vec::new();
