@@ -113,7 +113,10 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
             let hint = scenario::did_you_mean(k, known.iter().copied())
                 .map(|h| format!("; {h}"))
                 .unwrap_or_default();
-            return Err(Error::Usage(format!("unknown kernel `{k}` (known: {}){hint}", known.join(", "))));
+            return Err(Error::Usage(format!(
+                "unknown kernel `{k}` (known: {}){hint}",
+                known.join(", ")
+            )));
         }
     }
     let mut cells = Vec::new();

@@ -391,10 +391,13 @@ fn gate_fails_a_wrong_verdict_a_cut_search_and_an_exhaustive_scenario_without_lo
     assert_eq!(g.errors[0].rule, "verdict");
     assert!(g.errors[0].cell.ends_with("context@k53"));
 
-    // exhaustive = true, but only shuttle runs.
-    let (_dir, path) = edited(S01, |t| {
-        t.replace("kernels = ", "exhaustive = true\nkernels = ")
-    });
+    // exhaustive = true (as s01 says), but only shuttle runs.
+    let s01_text = std::fs::read_to_string(scenario(S01)).expect("s01 reads");
+    assert!(
+        s01_text.contains("exhaustive = true"),
+        "s01 is marked exhaustive"
+    );
+    let (_dir, path) = edited(S01, |t| t.to_string());
     let mut opts = options(vec![path]);
     opts.settings.engine = pincheck::explore::EngineChoice::Pct;
     opts.proposals = vec!["context".into()];
