@@ -397,7 +397,7 @@ fn gate_fails_a_wrong_verdict_a_cut_search_and_an_exhaustive_scenario_without_lo
         s01_text.contains("exhaustive = true"),
         "s01 is marked exhaustive"
     );
-    let (_dir, path) = edited(S01, |t| t.to_string());
+    let (_dir, path) = edited(S01, |t| format!("{t}# a copy\n"));
     let mut opts = options(vec![path]);
     opts.settings.engine = pincheck::explore::EngineChoice::Pct;
     opts.proposals = vec!["context".into()];
