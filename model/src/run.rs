@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::data_file::{truncate, DataFile};
 use crate::device::{ib_uverbs_remove_one, Device};
-use crate::file::{alloc_file, FileKind};
-use crate::heap::Heap;
+use crate::file::{alloc_file, File, FileKind};
+use crate::heap::{Handle, Heap};
 use crate::kernel::{Kernel, Variant};
 use crate::oracle::{Holder, Oracle};
 use crate::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
@@ -187,6 +187,38 @@ fn bind_fd(env: &Mutex<Env>, name: &str, fd: usize) {
 }
 
 /// One operation as the task `cur` (whose process is named in the op).
+/// `?` for an errno: return it to user space.
+macro_rules! tri {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return Ok(Err(e)),
+        }
+    };
+}
+
+/// A syscall on `fd` of `p`: `fdget`, the command, `fdput` (a counted reference: see Limitations).
+fn with_fd<T>(
+    k: &Kernel,
+    cur: &Task,
+    p: &Process,
+    fd: usize,
+    cmd: impl FnOnce(Handle<File>) -> KResult<Result<T, Errno>>,
+) -> KResult<Result<T, Errno>> {
+    let f = tri!(fget(k, cur, p, fd, "fdget")?.ok_or(Errno::EBADF));
+    let r = cmd(f)?;
+    crate::file::fput(k, cur, "fdput", f, &Holder::Task(cur.tid, "fdget"))?;
+    Ok(r)
+}
+
+fn device_index(k: &Kernel, device: &str) -> Result<usize, Errno> {
+    k.devices
+        .iter()
+        .position(|d| d.name == device)
+        .ok_or(Errno::ENODEV)
+}
+
+/// One operation as the task `cur` (whose process is named in the op).
 fn run_op(
     k: &Kernel,
     cur: &Task,
@@ -194,15 +226,58 @@ fn run_op(
     op: &Op,
     oracle: &Oracle,
 ) -> KResult<Result<(), Errno>> {
-    macro_rules! tri {
-        ($e:expr) => {
-            match $e {
-                Ok(v) => v,
-                Err(e) => return Ok(Err(e)),
-            }
-        };
+    match op {
+        Op::ProcfsRead {
+            target,
+            kind,
+            fd,
+            label,
+            ..
+        } => {
+            let t = tri!(process(k, target));
+            let out = match kind {
+                ProcfsKind::Fdinfo => {
+                    let n = tri!(fd_of(env, fd.as_deref().unwrap_or("")));
+                    crate::procfs::seq_show(k, cur, &t, n)?
+                }
+                ProcfsKind::FilePins => crate::procfs::read_file_pins(k, cur, &t)?,
+            };
+            oracle.observe(label.clone(), out);
+            Ok(Ok(()))
+        }
+        Op::Truncate { file, label, .. } => {
+            let df = tri!(k.data_file(file).ok_or(Errno::ENOENT));
+            let pins = truncate(df);
+            let out = if pins > 0 {
+                format!("blocked ({pins} page pins)")
+            } else {
+                "ok".to_string()
+            };
+            oracle.observe(label.clone(), out);
+            Ok(Ok(()))
+        }
+        Op::RemoveDevice { device } => {
+            ib_uverbs_remove_one(k, cur, tri!(device_index(k, device)))?;
+            Ok(Ok(()))
+        }
+        Op::Open { .. }
+        | Op::GetContext { .. }
+        | Op::RegMr { .. }
+        | Op::DeregMr { .. }
+        | Op::Mmap { .. } => run_uverbs_op(k, cur, env, op),
+        Op::CreateCompChannel { .. } | Op::UseCompChannel { .. } => run_uverbs_op(k, cur, env, op),
+        Op::Close { .. }
+        | Op::Dup { .. }
+        | Op::Fork { .. }
+        | Op::SendFd { .. }
+        | Op::RecvFd { .. }
+        | Op::Exit { .. } => run_fd_table_op(k, cur, env, op),
     }
-    let task_holder = |why| Holder::Task(cur.tid, why);
+}
+
+/// Commands on a uverbs fd (and opening one).
+fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<Result<(), Errno>> {
+    let mrs = |env: &Mutex<Env>| env.lock().unwrap_or_else(|e| e.into_inner()).mrs.clone();
     match op {
         Op::Open {
             process: p,
@@ -210,21 +285,19 @@ fn run_op(
             fd,
         } => {
             let p = tri!(process(k, p));
-            let dev = tri!(k
-                .devices
-                .iter()
-                .position(|d| &d.name == device)
-                .ok_or(Errno::ENODEV));
-            let f = tri!(crate::ufile::ib_uverbs_open(k, cur, dev)?);
-            let n = tri!(fd_install(k, &p, f, &task_holder("open"))?);
+            let f = tri!(crate::ufile::ib_uverbs_open(
+                k,
+                cur,
+                tri!(device_index(k, device))
+            )?);
+            let n = tri!(fd_install(k, &p, f, &Holder::Task(cur.tid, "open"))?);
             bind_fd(env, fd, n);
         }
         Op::GetContext { process: p, fd } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
-            let r = crate::ufile::ib_uverbs_get_context(k, cur, f)?;
-            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
-            tri!(r);
+            tri!(with_fd(k, cur, &p, n, |f| {
+                crate::ufile::ib_uverbs_get_context(k, cur, f)
+            })?);
         }
         Op::RegMr {
             process: p,
@@ -239,10 +312,9 @@ fn run_op(
                 .iter()
                 .position(|d| &d.name == file)
                 .ok_or(Errno::ENOENT));
-            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
-            let r = crate::mr::ib_uverbs_reg_mr(k, cur, f, data, *pages)?;
-            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
-            let id = tri!(r);
+            let id = tri!(with_fd(k, cur, &p, n, |f| crate::mr::ib_uverbs_reg_mr(
+                k, cur, f, data, *pages
+            ))?);
             env.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .mrs
@@ -250,18 +322,65 @@ fn run_op(
         }
         Op::DeregMr { process: p, fd, mr } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let id = tri!(env
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .mrs
-                .get(mr)
-                .copied()
-                .ok_or(Errno::ENOENT));
-            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
-            let r = crate::mr::ib_uverbs_dereg_mr(k, cur, f, id)?;
-            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
-            tri!(r);
+            let id = tri!(mrs(env).get(mr).copied().ok_or(Errno::ENOENT));
+            tri!(with_fd(k, cur, &p, n, |f| crate::mr::ib_uverbs_dereg_mr(
+                k, cur, f, id
+            ))?);
         }
+        Op::Mmap { process: p, fd } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            tri!(with_fd(k, cur, &p, n, |f| {
+                if let Some(u) = crate::ufile::uverbs_private_data(k, f) {
+                    crate::mm::uverbs_mmap(k, p.mm, f, &k.ufiles.get(u))?;
+                }
+                Ok(Ok(()))
+            })?);
+        }
+        Op::CreateCompChannel {
+            process: p,
+            fd,
+            new_fd,
+        } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let ch = tri!(with_fd(
+                k,
+                cur,
+                &p,
+                n,
+                |f| match crate::ufile::uverbs_private_data(k, f) {
+                    Some(u) => crate::uobject::create_comp_channel(k, cur, u),
+                    None => Ok(Err(Errno::EINVAL)),
+                }
+            )?);
+            let m = tri!(fd_install(k, &p, ch, &Holder::Task(cur.tid, "create"))?);
+            bind_fd(env, new_fd, m);
+        }
+        Op::UseCompChannel {
+            process: p,
+            channel,
+            ..
+        } => {
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, channel)));
+            let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
+            let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {
+                crate::file::fput(k, cur, "fdput", ch, &Holder::Task(cur.tid, "fget"))?;
+                return Ok(Err(Errno::EINVAL));
+            };
+            tri!(crate::uobject::use_comp_channel(k, cur, ch, uobj)?);
+        }
+        other => unreachable!("not a uverbs operation: {}", other.keyword()),
+    }
+    Ok(Ok(()))
+}
+
+/// Operations on the fd table and the process: close, dup, fork, SCM_RIGHTS, exit.
+fn run_fd_table_op(
+    k: &Kernel,
+    cur: &Task,
+    env: &Mutex<Env>,
+    op: &Op,
+) -> KResult<Result<(), Errno>> {
+    match op {
         Op::Close { process: p, fd } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             tri!(close_fd(k, cur, &p, n)?);
@@ -292,84 +411,7 @@ fn run_op(
             let p = tri!(process(k, p));
             do_exit(k, cur, &p)?;
         }
-        Op::Mmap { process: p, fd } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
-            if let Some(u) = crate::ufile::uverbs_private_data(k, f) {
-                let ufile = k.ufiles.get(u);
-                crate::mm::uverbs_mmap(k, p.mm, f, &ufile)?;
-            }
-            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
-        }
-        Op::RemoveDevice { device } => {
-            let dev = tri!(k
-                .devices
-                .iter()
-                .position(|d| &d.name == device)
-                .ok_or(Errno::ENODEV));
-            ib_uverbs_remove_one(k, cur, dev)?;
-        }
-        Op::ProcfsRead {
-            process: _,
-            target,
-            kind,
-            fd,
-            label,
-        } => {
-            let t = tri!(process(k, target));
-            let out = match kind {
-                ProcfsKind::Fdinfo => {
-                    let n = tri!(fd_of(env, fd.as_deref().unwrap_or("")));
-                    crate::procfs::seq_show(k, cur, &t, n)?
-                }
-                ProcfsKind::FilePins => crate::procfs::read_file_pins(k, cur, &t)?,
-            };
-            oracle.observe(label.clone(), out);
-        }
-        Op::Truncate {
-            process: _,
-            file,
-            label,
-        } => {
-            let df = tri!(k.data_file(file).ok_or(Errno::ENOENT));
-            let pins = truncate(df);
-            let out = if pins > 0 {
-                format!("blocked ({pins} page pins)")
-            } else {
-                "ok".to_string()
-            };
-            oracle.observe(label.clone(), out);
-        }
-        Op::CreateCompChannel {
-            process: p,
-            fd,
-            new_fd,
-        } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let f = tri!(fget(k, cur, &p, n, "fdget")?.ok_or(Errno::EBADF));
-            let u = crate::ufile::uverbs_private_data(k, f);
-            let r = match u {
-                Some(u) => crate::uobject::create_comp_channel(k, cur, u)?,
-                None => Err(Errno::EINVAL),
-            };
-            crate::file::fput(k, cur, "fdput", f, &task_holder("fdget"))?;
-            let ch = tri!(r);
-            let m = tri!(fd_install(k, &p, ch, &task_holder("create"))?);
-            bind_fd(env, new_fd, m);
-        }
-        Op::UseCompChannel {
-            process: p,
-            fd: _,
-            channel,
-        } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, channel)));
-            let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
-            let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {
-                crate::file::fput(k, cur, "fdput", ch, &task_holder("fget"))?;
-                return Ok(Err(Errno::EINVAL));
-            };
-            tri!(crate::uobject::use_comp_channel(k, cur, ch, uobj)?);
-        }
+        other => unreachable!("not an fd-table operation: {}", other.keyword()),
     }
     Ok(Ok(()))
 }
