@@ -1,7 +1,7 @@
 //! `pincheck check`: build the matrix (scenario × proposal × kernel), explore every cell on a pool
 //! of worker threads (crossbeam), and compare each verdict with the scenario's expectation.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,8 @@ pub struct CheckOptions {
     pub shard: Option<(usize, usize)>,
     /// Draw a progress bar on stderr once the run takes longer than a second.
     pub progress: bool,
+    /// The `pincheck` executable, to run `--jobs` as worker processes (`None`: threads).
+    pub worker_exe: Option<PathBuf>,
 }
 
 /// The result of one cell.
@@ -170,12 +172,25 @@ fn judge(cell: &Cell, explored: Explored) -> CellReport {
     }
 }
 
-/// Explore `cells` on `jobs` workers; results come back in matrix order.
+/// Explore `cells` on `jobs` worker threads; results come back in matrix order.
 pub fn run_cells(
     cells: &[Cell],
     settings: &Settings,
     jobs: usize,
     progress: bool,
+) -> Vec<CellReport> {
+    run_cells_on(cells, settings, jobs, progress, None)
+}
+
+/// Explore `cells` on `jobs` workers: processes running `worker_exe` when it is given and there is
+/// more than one job (see [`crate::workers`] for why), threads otherwise. A cell a worker process
+/// could not return is explored on a thread instead. Results come back in matrix order.
+pub fn run_cells_on(
+    cells: &[Cell],
+    settings: &Settings,
+    jobs: usize,
+    progress: bool,
+    worker_exe: Option<&Path>,
 ) -> Vec<CellReport> {
     let start = Instant::now();
     let bar = indicatif::ProgressBar::with_draw_target(
@@ -189,22 +204,36 @@ pub fn run_cells(
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
         .progress_chars("=> "),
     );
-    let (tx, rx) = crossbeam::channel::unbounded::<(usize, Cell)>();
     let (done_tx, done_rx) = crossbeam::channel::unbounded::<(usize, CellReport)>();
-    for (i, c) in cells.iter().enumerate() {
-        let _ = tx.send((i, c.clone()));
-    }
-    drop(tx);
     let mut out: Vec<Option<CellReport>> = vec![None; cells.len()];
     crossbeam::scope(|scope| {
-        for _ in 0..jobs.max(1) {
-            let (rx, done_tx) = (rx.clone(), done_tx.clone());
-            scope.spawn(move |_| {
-                for (i, cell) in rx.iter() {
-                    let explored = explore(&cell, settings);
-                    let _ = done_tx.send((i, judge(&cell, explored)));
+        match worker_exe.filter(|_| jobs > 1) {
+            Some(exe) => {
+                let tx = done_tx.clone();
+                scope.spawn(move |_| {
+                    let send = |i: usize, e: Explored| {
+                        let _ = tx.send((i, judge(&cells[i], e)));
+                    };
+                    // On a worker failure the cells it did not return are redone below.
+                    let _ = crate::workers::explore_in_processes(exe, cells, settings, jobs, &send);
+                });
+            }
+            None => {
+                let (tx, rx) = crossbeam::channel::unbounded::<usize>();
+                for i in 0..cells.len() {
+                    let _ = tx.send(i);
                 }
-            });
+                drop(tx);
+                for _ in 0..jobs.max(1) {
+                    let (rx, done_tx) = (rx.clone(), done_tx.clone());
+                    scope.spawn(move |_| {
+                        for i in rx.iter() {
+                            let _ =
+                                done_tx.send((i, judge(&cells[i], explore(&cells[i], settings))));
+                        }
+                    });
+                }
+            }
         }
         drop(done_tx);
         let mut shown = false;
@@ -224,7 +253,8 @@ pub fn run_cells(
     .expect("a checker worker panicked");
     bar.finish_and_clear();
     out.into_iter()
-        .map(|r| r.expect("every cell reports"))
+        .enumerate()
+        .map(|(i, r)| r.unwrap_or_else(|| judge(&cells[i], explore(&cells[i], settings))))
         .collect()
 }
 
@@ -233,7 +263,13 @@ pub fn check(opts: &CheckOptions) -> Result<CheckReport, Error> {
     let start = Instant::now();
     let scenarios = load_all(&opts.paths)?;
     let cells = matrix(&scenarios, opts)?;
-    let cells = run_cells(&cells, &opts.settings, opts.jobs, opts.progress);
+    let cells = run_cells_on(
+        &cells,
+        &opts.settings,
+        opts.jobs,
+        opts.progress,
+        opts.worker_exe.as_deref(),
+    );
     Ok(CheckReport {
         cells,
         scenarios,

@@ -27,6 +27,13 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-run one counterexample from its token and report it (exit 1 when a finding reproduces).
     Replay(ReplayArgs),
+    /// Internal: a worker process of `--jobs` (cells on stdin, results on stdout, one JSON each
+    /// per line).
+    #[command(name = "__worker", hide = true)]
+    Worker {
+        /// The exploration settings, as JSON.
+        settings: String,
+    },
     /// What CI runs: check, require every verdict as expected and no cut search, write a
     /// verdict certificate, compare execution counts with a baseline certificate.
     Gate(GateArgs),
@@ -221,12 +228,14 @@ pub struct Output {
 }
 
 /// What the environment contributes (read by `main`).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Env {
     /// stderr is a terminal: draw progress.
     pub stderr_is_terminal: bool,
     /// Cores available.
     pub cores: usize,
+    /// This executable, for worker processes (`None`: worker threads).
+    pub exe: Option<PathBuf>,
 }
 
 /// Run the command.
@@ -236,6 +245,9 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Replay(a) => run_replay(a),
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
+        Command::Worker { .. } => Err(Error::Usage(
+            "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
+        )),
     }
 }
 
@@ -266,6 +278,7 @@ fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
         jobs: a.jobs.unwrap_or(env.cores).max(1),
         shard: a.shard,
         progress: env.stderr_is_terminal,
+        worker_exe: env.exe.clone(),
     };
     let r = check(&opts)?;
     let stdout = match a.format {
@@ -345,6 +358,7 @@ pub fn check_options(a: &CheckArgs, env: Env) -> CheckOptions {
         jobs: a.jobs.unwrap_or(env.cores).max(1),
         shard: a.shard,
         progress: env.stderr_is_terminal,
+        worker_exe: env.exe.clone(),
     }
 }
 

@@ -34,3 +34,4 @@ pub mod scenario;
 pub mod snapshot;
 pub mod token;
 pub mod verdict;
+pub mod workers;

@@ -8,11 +8,23 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let args = pincheck::cli::Args::parse();
+    if let Some(pincheck::cli::Command::Worker { settings }) = &args.command {
+        // A worker process of `--jobs N`: its stdin and stdout are the protocol.
+        let (stdin, stdout) = (std::io::stdin(), std::io::stdout());
+        return match pincheck::workers::worker_main(settings, stdin.lock(), stdout.lock()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("{}", e.render());
+                ExitCode::from(2)
+            }
+        };
+    }
     let env = pincheck::cli::Env {
         stderr_is_terminal: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
         cores: std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1),
+        exe: std::env::current_exe().ok(),
     };
     match pincheck::cli::run(args, env) {
         Ok(out) => {

@@ -31,6 +31,7 @@ fn cli(args: &[&str]) -> Output {
     let env = Env {
         stderr_is_terminal: false,
         cores: 2,
+        exe: None,
     };
     run(args, env).expect("the command runs")
 }
@@ -254,6 +255,7 @@ fn three_shards_give_exactly_the_cells_of_one_run() {
         jobs: 2,
         shard: None,
         progress: false,
+        worker_exe: None,
     };
     let scenarios = pincheck::check::load_all(&opts.paths).unwrap();
     let key = |c: &pincheck::check::CellReport| {
@@ -302,6 +304,7 @@ fn options(paths: Vec<PathBuf>) -> CheckOptions {
         jobs: 2,
         shard: None,
         progress: false,
+        worker_exe: None,
     }
 }
 
@@ -447,4 +450,56 @@ fn diff_lists_outcomes_gone_and_new_and_exits_1_on_a_verdict_change() {
     assert!(rows.iter().all(|r| !r.verdict_changed()));
     let out = cli(&["diff", "bundle", "context", &s01]);
     assert_eq!(out.status, 0);
+}
+
+/// `--jobs N` from the binary runs worker processes; their cells are the ones worker threads give,
+/// counterexamples included.
+#[test]
+fn worker_processes_give_the_results_of_worker_threads() {
+    let opts = CheckOptions {
+        paths: ["s01_unplug_vs_last_close", "s05_double_dereg"]
+            .iter()
+            .map(|n| scenario(n))
+            .collect(),
+        proposals: vec!["rfc-v2".into(), "context".into()],
+        kernels: Vec::new(),
+        settings: Settings {
+            iterations: 200,
+            ..Settings::default()
+        },
+        jobs: 2,
+        shard: None,
+        progress: false,
+        worker_exe: None,
+    };
+    let scenarios = pincheck::check::load_all(&opts.paths).unwrap();
+    let cells = matrix(&scenarios, &opts).unwrap();
+    let json = |cells: Vec<pincheck::check::CellReport>| -> Vec<_> {
+        cells
+            .iter()
+            .map(|c| timeless(pincheck::report::json::cell(c)))
+            .collect()
+    };
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_pincheck"));
+    let threads = pincheck::check::run_cells_on(&cells, &opts.settings, 2, false, None);
+    let processes = pincheck::check::run_cells_on(&cells, &opts.settings, 2, false, Some(exe));
+    let texts = |cells: &[pincheck::check::CellReport]| -> Vec<String> {
+        cells
+            .iter()
+            .flat_map(|c| {
+                c.explored.counterexamples.values().map(|cx| {
+                    let ctx = pincheck::render::RenderContext {
+                        scenario: "s",
+                        proposal: c.proposal,
+                        kernel: c.kernel,
+                        token: None,
+                    };
+                    pincheck::render::text(cx, &ctx)
+                })
+            })
+            .collect()
+    };
+    assert_eq!(cells.len(), 10);
+    assert_eq!(texts(&threads), texts(&processes));
+    assert_eq!(json(threads), json(processes));
 }

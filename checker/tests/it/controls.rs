@@ -54,6 +54,7 @@ pub fn run_check(paths: Vec<PathBuf>, proposals: &[&str], kernels: &[&str]) -> C
         jobs: JOBS,
         shard: None,
         progress: false,
+        worker_exe: None,
     };
     check(&opts).unwrap_or_else(|e| panic!("check {:?}: {e}", opts.paths))
 }

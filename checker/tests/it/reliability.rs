@@ -30,6 +30,7 @@ fn check_with(paths: Vec<PathBuf>, proposal: &str, kernel: &str, s: Settings) ->
         jobs: 1,
         shard: None,
         progress: false,
+        worker_exe: None,
     };
     check(&opts).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -275,6 +276,7 @@ fn every_pct_counterexample_replays_identically() {
         jobs: 2,
         shard: None,
         progress: false,
+        worker_exe: None,
     };
     let r = check(&opts).unwrap_or_else(|e| panic!("{e}"));
     assert_all_replay(&r, false, 50);

@@ -41,6 +41,7 @@ fn every_cell_matches_its_snapshot() {
         jobs: 2,
         shard: None,
         progress: false,
+        worker_exe: None,
     };
     let report = check(&opts).expect("the scenario set loads");
     assert!(!report.cells.is_empty());

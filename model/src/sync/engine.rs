@@ -114,6 +114,20 @@ thread_local! {
     static LAST_PANIC_AT: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+/// A panic worth a backtrace: a message (an `assert!` of the model, or loom's own complaint),
+/// not loom's branch cap, and not the non-string payloads the coroutine crates unwind finished
+/// executions with (capturing a backtrace for each of those would cost more than the search).
+fn is_model_panic(info: &std::panic::PanicHookInfo<'_>) -> bool {
+    let text = if let Some(s) = info.payload().downcast_ref::<&str>() {
+        *s
+    } else if let Some(s) = info.payload().downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        return false;
+    };
+    !text.contains("maximum number of branches")
+}
+
 /// The model's frames of the current backtrace (a model panic's location, for the report).
 fn model_frames() -> Vec<String> {
     let bt = std::backtrace::Backtrace::force_capture().to_string();
@@ -166,9 +180,7 @@ fn quiet_panics() {
         std::panic::set_hook(Box::new(move |info| {
             if !QUIET.with(|q| q.get()) {
                 original(info);
-            } else if !info.payload().is::<&str>()
-                || !format!("{info}").contains("maximum number of branches")
-            {
+            } else if is_model_panic(info) {
                 LAST_PANIC_AT.with(|l| *l.borrow_mut() = model_frames());
             }
         }));
