@@ -16,18 +16,11 @@ macro_rules! s1_context {
             /// Per thread, in program order, the pincheck step each access stands for.
             #[allow(dead_code)] // read through the loom instantiation only
             pub const STEPS: &[(&str, &str)] = &[
-                ("setup", "dax_open"),
-                ("setup", "dax_open"),
-                ("setup", "mm_alloc"),
-                ("setup", "mm_alloc"),
                 ("setup", "ib_uverbs_open.srcu_read_lock"),
                 ("setup", "ib_uverbs_open.ib_dev"),
                 ("setup", "ib_uverbs_open.lists_mutex"),
-                ("setup", "ib_uverbs_open.kzalloc_ufile"),
-                ("setup", "ib_uverbs_open.alloc_file"),
                 ("setup", "unlock"),
                 ("setup", "up_read"),
-                ("setup", "pin_context.alloc"),
                 ("setup", "pin_context.publish"),
                 ("setup", "install_handler.kref_get"),
                 ("setup", "install_handler.publish"),
@@ -40,7 +33,6 @@ macro_rules! s1_context {
                 ("setup", "ib_uverbs_write.ib_dev"),
                 ("setup", "ib_uverbs_get_context.ucontext_lock"),
                 ("setup", "ib_uverbs_get_context.ucontext"),
-                ("setup", "ib_uverbs_get_context.alloc_ucontext"),
                 ("setup", "ib_uverbs_get_context.publish"),
                 ("setup", "unlock"),
                 ("setup", "up_read"),
@@ -53,15 +45,12 @@ macro_rules! s1_context {
                 ("setup", "alloc_begin.down_read_trylock"),
                 ("setup", "alloc_begin.ucontext"),
                 ("setup", "alloc_begin.xa_alloc"),
-                ("setup", "alloc_uobj"),
-                ("setup", "ib_umem_get.kzalloc"),
                 ("setup", "gup_callback.context"),
                 ("setup", "gup_callback.record"),
                 ("setup", "gup_callback.lock"),
                 ("setup", "unlock"),
                 ("setup", "ib_umem_get.pin_user_pages"),
                 ("setup", "ib_umem_get.pinned"),
-                ("setup", "reg_user_mr.alloc_mr"),
                 ("setup", "ib_uverbs_reg_mr.uobj_object"),
                 ("setup", "alloc_commit.xa_store"),
                 ("setup", "alloc_commit.uobjects_lock"),
@@ -276,25 +265,21 @@ macro_rules! s1_context {
                 let _a3 = AtomicI64::new(0);
                 let _a4 = AtomicI64::new(0);
                 let a5 = AtomicI64::new(0);
-                a5.swap(1, AcqRel); // dax_open
                 let a6 = AtomicI64::new(0);
                 let _a7 = AtomicI64::new(0);
                 let _fp_lock1 = Mutex::new(()); // fp_lock
                 let _a8 = AtomicI64::new(0);
                 let _a9 = AtomicI64::new(0);
                 let a10 = AtomicI64::new(0);
-                a10.swap(1, AcqRel); // dax_open
                 let _a11 = AtomicI64::new(0);
                 let file_lock0 = Mutex::new(()); // file_lock
                 let _a12 = AtomicI64::new(0);
                 let _mmap_sem0 = RwLock::new(()); // mmap_sem
                 let a13 = AtomicI64::new(0);
-                a13.swap(1, AcqRel); // mm_alloc
                 let _file_lock1 = Mutex::new(()); // file_lock
                 let _a14 = AtomicI64::new(0);
                 let _mmap_sem1 = RwLock::new(()); // mmap_sem
                 let a15 = AtomicI64::new(0);
-                a15.swap(1, AcqRel); // mm_alloc
                 let g0 = disassociate_srcu0.read().unwrap(); // ib_uverbs_open.srcu_read_lock
                 let _ = a0.load(Acquire); // ib_uverbs_open.ib_dev
                 let g1 = lists_mutex0.lock().unwrap(); // ib_uverbs_open.lists_mutex
@@ -318,19 +303,16 @@ macro_rules! s1_context {
                 let _pin_records_lock0 = Mutex::new(()); // pin_records_lock
                 let a28 = AtomicI64::new(0);
                 let a29 = AtomicI64::new(0);
-                a29.swap(1, AcqRel); // ib_uverbs_open.kzalloc_ufile
                 let a30 = AtomicI64::new(0);
                 let _fp_lock2 = Mutex::new(()); // fp_lock
                 let _a31 = AtomicI64::new(0);
                 let a32 = AtomicI64::new(0);
                 let a33 = AtomicI64::new(0);
-                a33.swap(1, AcqRel); // ib_uverbs_open.alloc_file
                 drop(g1); // unlock
                 drop(g0); // up_read
                 let a34 = AtomicI64::new(0);
                 let pin_context_lock0 = Mutex::new(()); // pin_context.lock
                 let a35 = AtomicI64::new(0);
-                a35.swap(1, AcqRel); // pin_context.alloc
                 a28.store(1, Release); // pin_context.publish
                 a34.fetch_add(1, AcqRel); // install_handler.kref_get
                 a32.store(1, Release); // install_handler.publish
@@ -345,7 +327,6 @@ macro_rules! s1_context {
                 let _ = a17.load(Acquire); // ib_uverbs_get_context.ucontext
                 let a36 = AtomicI64::new(0);
                 let a37 = AtomicI64::new(0);
-                a37.swap(1, AcqRel); // ib_uverbs_get_context.alloc_ucontext
                 a17.store(1, Release); // ib_uverbs_get_context.publish
                 drop(g5); // unlock
                 drop(g4); // up_read
@@ -362,10 +343,8 @@ macro_rules! s1_context {
                 let a39 = AtomicI64::new(0);
                 let a40 = AtomicI64::new(0);
                 let a41 = AtomicI64::new(0);
-                a41.swap(1, AcqRel); // alloc_uobj
                 let a42 = AtomicI64::new(0);
                 let a43 = AtomicI64::new(0);
-                a43.swap(1, AcqRel); // ib_umem_get.kzalloc
                 let _ = a28.load(Acquire); // gup_callback.context
                 a35.fetch_add(1, AcqRel); // gup_callback.record
                 let g9 = pin_context_lock0.lock().unwrap(); // gup_callback.lock
@@ -374,7 +353,6 @@ macro_rules! s1_context {
                 a42.store(1, Release); // ib_umem_get.pinned
                 let a44 = AtomicI64::new(0);
                 let a45 = AtomicI64::new(0);
-                a45.swap(1, AcqRel); // reg_user_mr.alloc_mr
                 a40.store(1, Release); // ib_uverbs_reg_mr.uobj_object
                 a18.store(1, Release); // alloc_commit.xa_store
                 let g10 = uobjects_lock0.lock().unwrap(); // alloc_commit.uobjects_lock

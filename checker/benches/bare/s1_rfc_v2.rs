@@ -16,15 +16,9 @@ macro_rules! s1_rfc_v2 {
             /// Per thread, in program order, the pincheck step each access stands for.
             #[allow(dead_code)] // read through the loom instantiation only
             pub const STEPS: &[(&str, &str)] = &[
-                ("setup", "dax_open"),
-                ("setup", "dax_open"),
-                ("setup", "mm_alloc"),
-                ("setup", "mm_alloc"),
                 ("setup", "ib_uverbs_open.srcu_read_lock"),
                 ("setup", "ib_uverbs_open.ib_dev"),
                 ("setup", "ib_uverbs_open.lists_mutex"),
-                ("setup", "ib_uverbs_open.kzalloc_ufile"),
-                ("setup", "ib_uverbs_open.alloc_file"),
                 ("setup", "unlock"),
                 ("setup", "up_read"),
                 ("setup", "ib_uverbs_open.sys_file"),
@@ -37,7 +31,6 @@ macro_rules! s1_rfc_v2 {
                 ("setup", "ib_uverbs_write.ib_dev"),
                 ("setup", "ib_uverbs_get_context.ucontext_lock"),
                 ("setup", "ib_uverbs_get_context.ucontext"),
-                ("setup", "ib_uverbs_get_context.alloc_ucontext"),
                 ("setup", "ib_uverbs_get_context.publish"),
                 ("setup", "unlock"),
                 ("setup", "up_read"),
@@ -50,12 +43,9 @@ macro_rules! s1_rfc_v2 {
                 ("setup", "alloc_begin.down_read_trylock"),
                 ("setup", "alloc_begin.ucontext"),
                 ("setup", "alloc_begin.xa_alloc"),
-                ("setup", "alloc_uobj"),
-                ("setup", "ib_umem_get.kzalloc"),
                 ("setup", "vaddr_pin.sys_file"),
                 ("setup", "add_file_pin.f_owner"),
                 ("setup", "add_file_pin.walk_file_pins"),
-                ("setup", "add_file_pin.kzalloc"),
                 ("setup", "add_file_pin.get_file"),
                 ("setup", "add_file_pin.fp_lock"),
                 ("setup", "add_file_pin.list_add"),
@@ -63,7 +53,6 @@ macro_rules! s1_rfc_v2 {
                 ("setup", "unlock"),
                 ("setup", "ib_umem_get.pin_user_pages"),
                 ("setup", "ib_umem_get.pinned"),
-                ("setup", "reg_user_mr.alloc_mr"),
                 ("setup", "ib_uverbs_reg_mr.uobj_object"),
                 ("setup", "alloc_commit.xa_store"),
                 ("setup", "alloc_commit.uobjects_lock"),
@@ -278,25 +267,21 @@ macro_rules! s1_rfc_v2 {
                 let _a3 = AtomicI64::new(0);
                 let _a4 = AtomicI64::new(0);
                 let a5 = AtomicI64::new(0);
-                a5.swap(1, AcqRel); // dax_open
                 let a6 = AtomicI64::new(0);
                 let _a7 = AtomicI64::new(0);
                 let _fp_lock1 = Mutex::new(()); // fp_lock
                 let _a8 = AtomicI64::new(0);
                 let _a9 = AtomicI64::new(0);
                 let a10 = AtomicI64::new(0);
-                a10.swap(1, AcqRel); // dax_open
                 let _a11 = AtomicI64::new(0);
                 let file_lock0 = Mutex::new(()); // file_lock
                 let _a12 = AtomicI64::new(0);
                 let _mmap_sem0 = RwLock::new(()); // mmap_sem
                 let a13 = AtomicI64::new(0);
-                a13.swap(1, AcqRel); // mm_alloc
                 let _file_lock1 = Mutex::new(()); // file_lock
                 let _a14 = AtomicI64::new(0);
                 let _mmap_sem1 = RwLock::new(()); // mmap_sem
                 let a15 = AtomicI64::new(0);
-                a15.swap(1, AcqRel); // mm_alloc
                 let g0 = disassociate_srcu0.read().unwrap(); // ib_uverbs_open.srcu_read_lock
                 let _ = a0.load(Acquire); // ib_uverbs_open.ib_dev
                 let g1 = lists_mutex0.lock().unwrap(); // ib_uverbs_open.lists_mutex
@@ -320,13 +305,11 @@ macro_rules! s1_rfc_v2 {
                 let _pin_records_lock0 = Mutex::new(()); // pin_records_lock
                 let _a28 = AtomicI64::new(0);
                 let a29 = AtomicI64::new(0);
-                a29.swap(1, AcqRel); // ib_uverbs_open.kzalloc_ufile
                 let a30 = AtomicI64::new(0);
                 let fp_lock2 = Mutex::new(()); // fp_lock
                 let a31 = AtomicI64::new(0);
                 let _a32 = AtomicI64::new(0);
                 let a33 = AtomicI64::new(0);
-                a33.swap(1, AcqRel); // ib_uverbs_open.alloc_file
                 drop(g1); // unlock
                 drop(g0); // up_read
                 a27.store(1, Release); // ib_uverbs_open.sys_file
@@ -341,7 +324,6 @@ macro_rules! s1_rfc_v2 {
                 let _ = a17.load(Acquire); // ib_uverbs_get_context.ucontext
                 let a34 = AtomicI64::new(0);
                 let a35 = AtomicI64::new(0);
-                a35.swap(1, AcqRel); // ib_uverbs_get_context.alloc_ucontext
                 a17.store(1, Release); // ib_uverbs_get_context.publish
                 drop(g5); // unlock
                 drop(g4); // up_read
@@ -358,16 +340,13 @@ macro_rules! s1_rfc_v2 {
                 let a37 = AtomicI64::new(0);
                 let a38 = AtomicI64::new(0);
                 let a39 = AtomicI64::new(0);
-                a39.swap(1, AcqRel); // alloc_uobj
                 let a40 = AtomicI64::new(0);
                 let a41 = AtomicI64::new(0);
-                a41.swap(1, AcqRel); // ib_umem_get.kzalloc
                 let _ = a27.load(Acquire); // vaddr_pin.sys_file
                 a33.fetch_add(1, AcqRel); // add_file_pin.f_owner
                 let _ = a31.load(Acquire); // add_file_pin.walk_file_pins
                 let a42 = AtomicI64::new(0);
                 let a43 = AtomicI64::new(0);
-                a43.swap(1, AcqRel); // add_file_pin.kzalloc
                 a2.fetch_add(1, AcqRel); // add_file_pin.get_file
                 let g9 = fp_lock2.lock().unwrap(); // add_file_pin.fp_lock
                 let _ = a31.load(Acquire); // add_file_pin.list_add
@@ -377,7 +356,6 @@ macro_rules! s1_rfc_v2 {
                 a40.store(1, Release); // ib_umem_get.pinned
                 let a44 = AtomicI64::new(0);
                 let a45 = AtomicI64::new(0);
-                a45.swap(1, AcqRel); // reg_user_mr.alloc_mr
                 a38.store(1, Release); // ib_uverbs_reg_mr.uobj_object
                 a18.store(1, Release); // alloc_commit.xa_store
                 let g10 = uobjects_lock0.lock().unwrap(); // alloc_commit.uobjects_lock
