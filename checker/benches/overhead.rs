@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, ProcfsKind, Program, ThreadProgram};
-use pincheck_model::run::{execute, Target};
+use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Limits, Mode, RunResult};
 
 /// PCT iterations of the overhead measurement (bare and pincheck alike).
@@ -170,10 +170,10 @@ fn pincheck(
     time: Duration,
 ) -> (RunResult, Arc<Tally>) {
     let tally = Arc::new(Tally::default());
-    let (p, t) = (program.clone(), Arc::clone(&tally));
+    let (p, t) = (Arc::new(program.clone()), Arc::clone(&tally));
     let target = target(proposal);
     let body = Arc::new(move |oracle: &Arc<Oracle>| {
-        execute(&p, target);
+        execute_shared(&p, target);
         let steps = oracle.with_log(|l| l.len()) as u64;
         t.steps_total.fetch_add(steps, Relaxed);
         t.steps_max.fetch_max(steps, Relaxed);
@@ -304,10 +304,10 @@ fn transcription_matches(case: &Case) -> Option<u64> {
     );
     let found: Arc<Mutex<Option<u64>>> = Arc::default();
     for seed in 0..50u64 {
-        let (p, f, want) = (s01(), Arc::clone(&found), want.clone());
+        let (p, f, want) = (Arc::new(s01()), Arc::clone(&found), want.clone());
         let target = target(case.proposal);
         let body = Arc::new(move |oracle: &Arc<Oracle>| {
-            execute(&p, target);
+            execute_shared(&p, target);
             let names = oracle.thread_names();
             let got = oracle.with_log(|l| {
                 per_thread(l.iter().map(|e| (names[e.tid].clone(), e.step.to_string())))
@@ -473,10 +473,10 @@ const FOUND: &str = "pincheck-bench: first use-after-free";
 
 /// Run until the first execution with a use-after-free; returns (found, executions incl. it).
 fn until_uaf(mode: Mode) -> (bool, u64, Duration) {
-    let p = s01();
+    let p = Arc::new(s01());
     let target = target("rfc-v2");
     let body = Arc::new(move |oracle: &Arc<Oracle>| {
-        execute(&p, target);
+        execute_shared(&p, target);
         let fs: Vec<Finding> = oracle.findings();
         if fs.iter().any(|f| f.kind == FindingKind::UseAfterFree) {
             panic!("{FOUND}");
@@ -598,9 +598,9 @@ fn scaling_table() {
 
 fn steps() {
     for case in cases() {
-        let (p, target) = (s01(), target(case.proposal));
+        let (p, target) = (Arc::new(s01()), target(case.proposal));
         let body = Arc::new(move |oracle: &Arc<Oracle>| {
-            execute(&p, target);
+            execute_shared(&p, target);
             let names = oracle.thread_names();
             for e in oracle.log() {
                 println!(

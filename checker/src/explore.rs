@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Event, Finding, Oracle};
-use pincheck_model::run::{execute, Target};
+use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
 
 use crate::scenario::{Goal, Scenario};
@@ -237,14 +237,14 @@ fn body(
     engine: &'static str,
     collector: Arc<Mutex<Collector>>,
 ) -> pincheck_model::sync::Body {
-    let program = cell.scenario.program.clone();
+    let program = Arc::new(cell.scenario.program.clone());
     let goals = cell.scenario.expect.sometimes.clone();
     let target = Target {
         variant: cell.kernel,
         proposal: cell.proposal,
     };
     Arc::new(move |oracle: &Arc<Oracle>| {
-        execute(&program, target);
+        execute_shared(&program, target);
         let findings = oracle.findings();
         let obs = oracle.observations();
         let threads = oracle.thread_names();

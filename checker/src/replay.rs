@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Oracle, ReplayPlan};
-use pincheck_model::run::{execute, Target};
+use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Limits, Mode};
 use pincheck_model::KNOWN_PROPOSALS;
 
@@ -120,12 +120,12 @@ pub fn run_plan(
     let plan = Arc::new(plan);
     let result: Arc<Mutex<Option<PlannedRun>>> = Arc::default();
     let (program, slot, plan2) = (
-        scenario.program.clone(),
+        Arc::new(scenario.program.clone()),
         Arc::clone(&result),
         Arc::clone(&plan),
     );
     let body = Arc::new(move |o: &Arc<Oracle>| {
-        execute(&program, Target { variant, proposal });
+        execute_shared(&program, Target { variant, proposal });
         let events = o.log();
         let problem = divergence(o, &plan2, &o.thread_names());
         let cx = Counterexample {

@@ -93,13 +93,23 @@ fn reads_file_pins(program: &Program) -> bool {
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an
 /// engine run; see [`crate::sync::run`]).
 pub fn execute(program: &Program, target: Target) {
+    execute_shared(&Arc::new(program.clone()), target)
+}
+
+/// [`execute`] without copying the program: explorations run thousands of executions of one
+/// program, and each copy of its operations is a string allocation per name.
+pub fn execute_shared(program: &Arc<Program>, target: Target) {
     let proposal =
         proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
-    execute_with(program, target.variant, proposal)
+    run_program(program, target.variant, proposal)
 }
 
 /// [`execute`] with a proposal object (tests use it for deliberately broken proposals).
 pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) {
+    run_program(&Arc::new(program.clone()), variant, proposal)
+}
+
+fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Proposal>) {
     let k = Arc::new(build(program, variant, proposal));
     let env = Arc::new(Mutex::new(Env::default()));
     let (_, oracle) = crate::sync::current_oracle();
@@ -108,18 +118,14 @@ pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Propo
         return;
     }
     let mut handles = Vec::new();
-    for t in &program.threads {
-        let (k, env, ops, name) = (
-            Arc::clone(&k),
-            Arc::clone(&env),
-            t.ops.clone(),
-            t.name.clone(),
-        );
+    for (i, t) in program.threads.iter().enumerate() {
+        let (k, env, program) = (Arc::clone(&k), Arc::clone(&env), Arc::clone(program));
         handles.push(spawn(&t.name, move || {
             let (_, oracle) = crate::sync::current_oracle();
             let tid = oracle.current_tid();
-            let cur = Task::new(&name, tid, None);
-            let _ = run_ops(&k, &cur, &env, &name, &ops, &oracle);
+            let t = &program.threads[i];
+            let cur = Task::new(&t.name, tid, None);
+            let _ = run_ops(&k, &cur, &env, &t.name, &t.ops, &oracle);
             oracle.thread_finish(tid);
         }));
     }
