@@ -106,3 +106,59 @@ pub(crate) fn step<R>(step: super::Step, access: impl FnOnce() -> R) -> R {
     with_oracle(|_, oracle| oracle.step_end(tid));
     r
 }
+
+/// The lock protocol every blocking facade lock follows: begin the step, ask lockdep whether
+/// waiting would deadlock (then end the step and abort), take the engine lock, record the holder,
+/// end the step. Returns the engine guard and the thread id.
+pub(crate) fn acquire<G>(
+    step: super::Step,
+    id: crate::oracle::LockId,
+    mode: crate::oracle::LockMode,
+    take: impl FnOnce() -> G,
+) -> crate::KResult<(G, usize)> {
+    let tid = with_oracle(|engine, oracle| {
+        let tid = oracle.step_begin(engine, step, Some(id));
+        if let Err(abort) = oracle.lock_wait(tid, id, mode) {
+            oracle.step_end(tid);
+            return Err(abort);
+        }
+        Ok(tid)
+    })?;
+    let g = take();
+    with_oracle(|_, oracle| {
+        oracle.lock_acquired(tid, id, mode);
+        oracle.step_end(tid);
+    });
+    Ok((g, tid))
+}
+
+/// A trylock step: never waits; the trace says when it failed.
+pub(crate) fn try_acquire<G>(
+    step: super::Step,
+    id: crate::oracle::LockId,
+    mode: crate::oracle::LockMode,
+    take: impl FnOnce() -> Option<G>,
+) -> Option<(G, usize)> {
+    let tid = with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(id)));
+    let g = take();
+    with_oracle(|_, oracle| oracle.trylock_end(tid, id, mode, g.is_some()));
+    g.map(|g| (g, tid))
+}
+
+/// The unlock step (`unlock`, `up_read`, `up_write`): the holder is released before the engine
+/// lock, so lockdep never sees a waiter blocked on a lock nobody holds. Returns the thread id.
+pub(crate) fn release(
+    step: super::Step,
+    id: crate::oracle::LockId,
+    mode: crate::oracle::LockMode,
+    unlock: impl FnOnce(),
+) -> usize {
+    let tid = with_oracle(|engine, oracle| {
+        let tid = oracle.step_begin(engine, step, Some(id));
+        oracle.lock_released(tid, id, mode);
+        tid
+    });
+    unlock();
+    with_oracle(|_, oracle| oracle.step_end(tid));
+    tid
+}

@@ -64,23 +64,12 @@ impl<T> Mutex<T> {
 
     /// `mutex_lock`: blocks; a wait that would deadlock is reported and aborts the execution.
     pub fn lock(&self, step: Step) -> KResult<MutexGuard<'_, T>> {
-        let tid = context::with_oracle(|engine, oracle| {
-            let tid = oracle.step_begin(engine, step, Some(self.id));
-            if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Exclusive) {
-                oracle.step_end(tid);
-                return Err(abort);
-            }
-            Ok(tid)
-        })?;
-        let g = match &self.inner {
-            Inner::Loom(m) => GuardInner::Loom(ok(m.lock())),
-            Inner::Shuttle(m) => GuardInner::Shuttle(ok(m.lock())),
-            Inner::Std(m) => GuardInner::Std(ok(m.lock())),
-        };
-        context::with_oracle(|_, oracle| {
-            oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-            oracle.step_end(tid);
-        });
+        let (g, tid) =
+            context::acquire(step, self.id, LockMode::Exclusive, || match &self.inner {
+                Inner::Loom(m) => GuardInner::Loom(ok(m.lock())),
+                Inner::Shuttle(m) => GuardInner::Shuttle(ok(m.lock())),
+                Inner::Std(m) => GuardInner::Std(ok(m.lock())),
+            })?;
         Ok(MutexGuard {
             lock: self,
             tid,
@@ -90,17 +79,13 @@ impl<T> Mutex<T> {
 
     /// `mutex_trylock`: never blocks.
     pub fn try_lock(&self, step: Step) -> Option<MutexGuard<'_, T>> {
-        let tid =
-            context::with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(self.id)));
-        let g = match &self.inner {
-            Inner::Loom(m) => m.try_lock().ok().map(GuardInner::Loom),
-            Inner::Shuttle(m) => m.try_lock().ok().map(GuardInner::Shuttle),
-            Inner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
-        };
-        context::with_oracle(|_, oracle| {
-            oracle.trylock_end(tid, self.id, LockMode::Exclusive, g.is_some())
-        });
-        g.map(|g| MutexGuard {
+        let (g, tid) =
+            context::try_acquire(step, self.id, LockMode::Exclusive, || match &self.inner {
+                Inner::Loom(m) => m.try_lock().ok().map(GuardInner::Loom),
+                Inner::Shuttle(m) => m.try_lock().ok().map(GuardInner::Shuttle),
+                Inner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
+            })?;
+        Some(MutexGuard {
             lock: self,
             tid,
             inner: Some(g),
@@ -131,17 +116,14 @@ impl<T> DerefMut for MutexGuard<'_, T> {
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        let tid = context::with_oracle(|engine, oracle| {
-            let tid = oracle.step_begin(engine, "unlock", Some(self.lock.id));
-            debug_assert_eq!(
-                tid, self.tid,
-                "mutex {} unlocked by another thread",
-                self.lock.name
-            );
-            oracle.lock_released(tid, self.lock.id, LockMode::Exclusive);
-            tid
+        let inner = &mut self.inner;
+        let tid = context::release("unlock", self.lock.id, LockMode::Exclusive, || {
+            drop(inner.take())
         });
-        drop(self.inner.take());
-        context::with_oracle(|_, oracle| oracle.step_end(tid));
+        debug_assert_eq!(
+            tid, self.tid,
+            "mutex {} unlocked by another thread",
+            self.lock.name
+        );
     }
 }

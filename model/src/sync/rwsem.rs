@@ -70,23 +70,11 @@ impl<T> RwSem<T> {
 
     /// `down_read`: blocks while a writer holds it.
     pub fn down_read(&self, step: Step) -> KResult<RwSemReadGuard<'_, T>> {
-        let tid = context::with_oracle(|engine, oracle| {
-            let tid = oracle.step_begin(engine, step, Some(self.id));
-            if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Shared) {
-                oracle.step_end(tid);
-                return Err(abort);
-            }
-            Ok(tid)
-        })?;
-        let g = match &self.inner {
+        let (g, _) = context::acquire(step, self.id, LockMode::Shared, || match &self.inner {
             Inner::Loom(l) => ReadInner::Loom(ok(l.read())),
             Inner::Shuttle(l) => ReadInner::Shuttle(ok(l.read())),
             Inner::Std(l) => ReadInner::Std(ok(l.read())),
-        };
-        context::with_oracle(|_, oracle| {
-            oracle.lock_acquired(tid, self.id, LockMode::Shared);
-            oracle.step_end(tid);
-        });
+        })?;
         Ok(RwSemReadGuard {
             sem: self,
             inner: Some(g),
@@ -95,17 +83,12 @@ impl<T> RwSem<T> {
 
     /// `down_read_trylock`.
     pub fn down_read_trylock(&self, step: Step) -> Option<RwSemReadGuard<'_, T>> {
-        let tid =
-            context::with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(self.id)));
-        let g = match &self.inner {
+        let (g, _) = context::try_acquire(step, self.id, LockMode::Shared, || match &self.inner {
             Inner::Loom(l) => l.try_read().ok().map(ReadInner::Loom),
             Inner::Shuttle(l) => l.try_read().ok().map(ReadInner::Shuttle),
             Inner::Std(l) => l.try_read().ok().map(ReadInner::Std),
-        };
-        context::with_oracle(|_, oracle| {
-            oracle.trylock_end(tid, self.id, LockMode::Shared, g.is_some())
-        });
-        g.map(|g| RwSemReadGuard {
+        })?;
+        Some(RwSemReadGuard {
             sem: self,
             inner: Some(g),
         })
@@ -113,17 +96,13 @@ impl<T> RwSem<T> {
 
     /// `down_write_trylock`.
     pub fn down_write_trylock(&self, step: Step) -> Option<RwSemWriteGuard<'_, T>> {
-        let tid =
-            context::with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(self.id)));
-        let g = match &self.inner {
-            Inner::Loom(l) => l.try_write().ok().map(WriteInner::Loom),
-            Inner::Shuttle(l) => l.try_write().ok().map(WriteInner::Shuttle),
-            Inner::Std(l) => l.try_write().ok().map(WriteInner::Std),
-        };
-        context::with_oracle(|_, oracle| {
-            oracle.trylock_end(tid, self.id, LockMode::Exclusive, g.is_some())
-        });
-        g.map(|g| RwSemWriteGuard {
+        let (g, _) =
+            context::try_acquire(step, self.id, LockMode::Exclusive, || match &self.inner {
+                Inner::Loom(l) => l.try_write().ok().map(WriteInner::Loom),
+                Inner::Shuttle(l) => l.try_write().ok().map(WriteInner::Shuttle),
+                Inner::Std(l) => l.try_write().ok().map(WriteInner::Std),
+            })?;
+        Some(RwSemWriteGuard {
             sem: self,
             inner: Some(g),
         })
@@ -131,23 +110,11 @@ impl<T> RwSem<T> {
 
     /// `down_write`: blocks while anyone holds it.
     pub fn down_write(&self, step: Step) -> KResult<RwSemWriteGuard<'_, T>> {
-        let tid = context::with_oracle(|engine, oracle| {
-            let tid = oracle.step_begin(engine, step, Some(self.id));
-            if let Err(abort) = oracle.lock_wait(tid, self.id, LockMode::Exclusive) {
-                oracle.step_end(tid);
-                return Err(abort);
-            }
-            Ok(tid)
-        })?;
-        let g = match &self.inner {
+        let (g, _) = context::acquire(step, self.id, LockMode::Exclusive, || match &self.inner {
             Inner::Loom(l) => WriteInner::Loom(ok(l.write())),
             Inner::Shuttle(l) => WriteInner::Shuttle(ok(l.write())),
             Inner::Std(l) => WriteInner::Std(ok(l.write())),
-        };
-        context::with_oracle(|_, oracle| {
-            oracle.lock_acquired(tid, self.id, LockMode::Exclusive);
-            oracle.step_end(tid);
-        });
+        })?;
         Ok(RwSemWriteGuard {
             sem: self,
             inner: Some(g),
@@ -179,24 +146,18 @@ impl<T> Deref for RwSemWriteGuard<'_, T> {
 
 impl<T> Drop for RwSemReadGuard<'_, T> {
     fn drop(&mut self) {
-        let tid = context::with_oracle(|engine, oracle| {
-            let tid = oracle.step_begin(engine, "up_read", Some(self.sem.id));
-            oracle.lock_released(tid, self.sem.id, LockMode::Shared);
-            tid
+        let inner = &mut self.inner;
+        context::release("up_read", self.sem.id, LockMode::Shared, || {
+            drop(inner.take())
         });
-        drop(self.inner.take());
-        context::with_oracle(|_, oracle| oracle.step_end(tid));
     }
 }
 
 impl<T> Drop for RwSemWriteGuard<'_, T> {
     fn drop(&mut self) {
-        let tid = context::with_oracle(|engine, oracle| {
-            let tid = oracle.step_begin(engine, "up_write", Some(self.sem.id));
-            oracle.lock_released(tid, self.sem.id, LockMode::Exclusive);
-            tid
+        let inner = &mut self.inner;
+        context::release("up_write", self.sem.id, LockMode::Exclusive, || {
+            drop(inner.take())
         });
-        drop(self.inner.take());
-        context::with_oracle(|_, oracle| oracle.step_end(tid));
     }
 }

@@ -208,27 +208,8 @@ impl Proposal for UnpinInCallback {
 
 #[test]
 fn a_design_that_unpins_in_its_callback_unpins_twice() {
-    let p = program(
-        vec![
-            op_open("p0", "fd0"),
-            op_ctx("p0", "fd0"),
-            op_reg("p0", "fd0", "mr0"),
-        ],
-        vec![
-            ("t1", vec![dereg("p0", "fd0", "mr0")]),
-            ("t2", vec![op_close("p0", "fd0")]),
-        ],
-    );
-    let found: Arc<Mutex<Vec<Finding>>> = Arc::default();
-    let (pp, f) = (p.clone(), Arc::clone(&found));
-    let body = Arc::new(move |o: &Arc<Oracle>| {
-        let proposal = Box::new(UnpinInCallback(by_name("context").unwrap()));
-        execute_with(&pp, Variant::by_name("k56").unwrap(), proposal);
-        f.lock().unwrap().extend(o.findings());
-    });
-    let r = run(&loom(1), &Limits::default(), 2, body);
-    assert!(r.cut.is_none() && r.model_panic.is_none());
-    let kinds: Vec<FindingKind> = found.lock().unwrap().iter().map(|f| f.kind).collect();
+    let found = dereg_vs_close_with(|| Box::new(UnpinInCallback(by_name("context").unwrap())));
+    let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
     assert!(kinds.contains(&FindingKind::UnpinTwice), "{kinds:?}");
 }
 
@@ -271,6 +252,23 @@ impl Proposal for FreeTwice {
 
 #[test]
 fn a_design_that_frees_its_records_in_two_places_double_frees() {
+    let found = dereg_vs_close_with(|| Box::new(FreeTwice));
+    let df = found
+        .iter()
+        .find(|f| f.kind == FindingKind::DoubleFree)
+        .expect("double free found");
+    assert!(df.title.contains("double-free"), "{df:#?}");
+    assert!(
+        df.details.iter().any(|d| d.starts_with("Freed by task")),
+        "{df:#?}"
+    );
+}
+
+/// DEREG_MR races the last close on k56 under loom (bound 1), with a proposal built for each
+/// execution: every finding of every execution.
+fn dereg_vs_close_with(
+    proposal: impl Fn() -> Box<dyn Proposal> + Send + Sync + 'static,
+) -> Vec<Finding> {
     let p = program(
         vec![
             op_open("p0", "fd0"),
@@ -283,21 +281,13 @@ fn a_design_that_frees_its_records_in_two_places_double_frees() {
         ],
     );
     let found: Arc<Mutex<Vec<Finding>>> = Arc::default();
-    let (pp, f) = (p.clone(), Arc::clone(&found));
+    let f = Arc::clone(&found);
     let body = Arc::new(move |o: &Arc<Oracle>| {
-        execute_with(&pp, Variant::by_name("k56").unwrap(), Box::new(FreeTwice));
+        execute_with(&p, Variant::by_name("k56").unwrap(), proposal());
         f.lock().unwrap().extend(o.findings());
     });
     let r = run(&loom(1), &Limits::default(), 2, body);
     assert!(r.cut.is_none() && r.model_panic.is_none());
-    let found = found.lock().unwrap();
-    let df = found
-        .iter()
-        .find(|f| f.kind == FindingKind::DoubleFree)
-        .expect("double free found");
-    assert!(df.title.contains("double-free"), "{df:#?}");
-    assert!(
-        df.details.iter().any(|d| d.starts_with("Freed by task")),
-        "{df:#?}"
-    );
+    let found = found.lock().unwrap().clone();
+    found
 }
