@@ -105,6 +105,10 @@ pub struct RunResult {
     pub elapsed: Duration,
 }
 
+/// shuttle's PCT scheduler asserts this when its first execution made no scheduling decision
+/// (`shuttle-schedulers` `pct.rs`, `new_execution`), instead of stopping.
+const PCT_NO_SCHEDULING_POINT: &str = "test closure did not exercise any concurrency";
+
 /// The body of one execution: build the world, run the scenario, record the outcome.
 pub type Body = Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>;
 
@@ -235,6 +239,11 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
             }
             if text.contains("maximum number of branches") {
                 (Some(Cut::Branches), None)
+            } else if matches!(mode, Mode::Pct { .. }) && text.contains(PCT_NO_SCHEDULING_POINT) {
+                // The first execution never had two runnable threads (the setup, which is
+                // sequential, ended the execution: a deadlock of the setup thread with itself).
+                // Every execution is that same one: the search is complete, not broken.
+                (None, None)
             } else {
                 (None, Some(text))
             }

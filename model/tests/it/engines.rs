@@ -205,3 +205,27 @@ fn trylocks_fail_while_held_and_succeed_after() {
         );
     }
 }
+
+/// A model whose executions never have two runnable threads (here: no thread at all, as when the
+/// setup deadlocks with itself before spawning) is one schedule: shuttle's PCT scheduler asserts
+/// on such a model, and the facade must report a complete search, not a model panic or a cut.
+#[test]
+fn pct_on_a_model_without_concurrency_is_complete() {
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{run, Atomic, Limits};
+    use std::sync::Arc;
+
+    let body = Arc::new(|_: &Arc<Oracle>| {
+        let a = Atomic::new(0);
+        a.fetch_add("t.inc", 1);
+    });
+    let mode = Mode::Pct {
+        seed: 0,
+        depth: 3,
+        iterations: 10,
+    };
+    let res = run(&mode, &Limits::default(), 0, body);
+    assert_eq!(res.model_panic, None);
+    assert_eq!(res.cut, None);
+    assert!(res.executions >= 1, "{res:?}");
+}
