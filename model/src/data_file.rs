@@ -8,7 +8,7 @@ use crate::sync::Atomic;
 /// A file on the FS-DAX filesystem.
 pub struct DataFile {
     /// Scenario name (`dax0`).
-    pub name: String,
+    pub name: crate::Name,
     /// Its struct file (held open by the filesystem root in the model).
     pub file: Handle<File>,
     /// Pages of it pinned long-term (sum of page pin counts).

@@ -21,6 +21,9 @@ use crate::sync::{current_oracle, Atomic, Step};
 /// Slots per slab: a scenario allocates a handful of objects of each type.
 pub const SLOTS_PER_SLAB_MAX: usize = 64;
 
+/// Slots reserved at a slab's first allocation (most scenarios stay within it: no regrowth).
+const SLOTS_PER_SLAB_INITIAL: usize = 8;
+
 /// A pointer to an object of type `T` in the model heap. Copying it is free; it may dangle.
 pub struct Handle<T> {
     slot: u32,
@@ -72,9 +75,32 @@ impl<T> Handle<T> {
     }
 }
 
+/// One allocation: its lifecycle word and the object, in one heap block (one `Arc`, so an
+/// allocation and a checked dereference cost one reference count, not two).
+struct Alloc<T> {
+    word: Atomic,
+    value: T,
+}
+
+/// A reference to an object of the model heap, as a dereference returns it: the memory stays
+/// readable after a free (see the module comment), so holding one is always safe for the model.
+pub struct Obj<T>(Arc<Alloc<T>>);
+
+impl<T> std::ops::Deref for Obj<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0.value
+    }
+}
+
+impl<T> Clone for Obj<T> {
+    fn clone(&self) -> Self {
+        Obj(Arc::clone(&self.0))
+    }
+}
+
 struct Slot<T> {
-    word: Arc<Atomic>,
-    value: Arc<T>,
+    alloc: Arc<Alloc<T>>,
     occupant: ObjId,
 }
 
@@ -93,7 +119,7 @@ struct Slab<T> {
     /// primitives from a thread with no happens-before edge to their creation is a causality
     /// violation to loom. The use-after-free itself, and the aliasing, are reported by the checked
     /// dereference. Nothing here is dropped before the slab, at the end of the execution.
-    graveyard: std::collections::BTreeMap<ObjId, (Arc<Atomic>, Arc<T>)>,
+    graveyard: std::collections::BTreeMap<ObjId, Arc<Alloc<T>>>,
 }
 
 fn live(obj: ObjId) -> i64 {
@@ -127,19 +153,21 @@ impl<T> Heap<T> {
     pub fn alloc(&self, step: Step, init: impl FnOnce(ObjId) -> T) -> Handle<T> {
         let (_, oracle) = current_oracle();
         let obj = oracle.obj_alloc(self.kind, step);
-        let value = Arc::new(init(obj));
+        let value = init(obj);
         // Each allocation has its own lifecycle word, created by the allocating thread: a word
         // shared by successive occupants would be reached by threads whose only link to its
         // creator is the slab's std-side free list, which loom calls a causality violation.
-        let word = Arc::new(Atomic::new(live(obj)));
+        let alloc = Arc::new(Alloc {
+            word: Atomic::new(live(obj)),
+            value,
+        });
         let mut slab = self.slab();
         let slot = match slab.free.pop() {
             Some(s) => {
                 let entry = &mut slab.slots[s as usize];
-                let old_word = std::mem::replace(&mut entry.word, word);
-                let old = std::mem::replace(&mut entry.value, value);
+                let old = std::mem::replace(&mut entry.alloc, alloc);
                 let previous = std::mem::replace(&mut entry.occupant, obj);
-                slab.graveyard.insert(previous, (old_word, old));
+                slab.graveyard.insert(previous, old);
                 s
             }
             None => {
@@ -148,9 +176,11 @@ impl<T> Heap<T> {
                     "slab {} full",
                     self.kind
                 );
+                if slab.slots.capacity() == 0 {
+                    slab.slots.reserve_exact(SLOTS_PER_SLAB_INITIAL);
+                }
                 slab.slots.push(Slot {
-                    word,
-                    value,
+                    alloc,
                     occupant: obj,
                 });
                 slab.slots.len() as u32 - 1
@@ -166,28 +196,28 @@ impl<T> Heap<T> {
 
     /// A checked dereference: one RMW step. A freed or reused target is a use-after-free
     /// finding; the freed object's memory is returned anyway, as it was when freed.
-    pub fn deref(&self, step: Step, h: Handle<T>, access: &str) -> Arc<T> {
-        let (word, value, occupant) = self.slot(h);
-        let seen = word.fetch_add(step, 0);
+    pub fn deref(&self, step: Step, h: Handle<T>, access: &str) -> Obj<T> {
+        let (alloc, occupant) = self.slot(h);
+        let seen = alloc.word.fetch_add(step, 0);
         if seen != live(h.obj) {
             let (_, oracle) = current_oracle();
             let now = (occupant != h.obj).then_some(occupant);
             oracle.report_uaf(h.obj, now, access, false);
         }
-        value
+        Obj(alloc)
     }
 
     /// The object, without a check and without a step: for code that holds a reference the
     /// kernel's rules already guarantee (the caller's own counted reference). A wrong guarantee
     /// shows up at the next checked access.
-    pub fn get(&self, h: Handle<T>) -> Arc<T> {
-        self.slot(h).1
+    pub fn get(&self, h: Handle<T>) -> Obj<T> {
+        Obj(self.slot(h).0)
     }
 
     /// `kfree`: one RMW step. Freeing a freed or reused slot is a double-free finding.
     pub fn free(&self, step: Step, h: Handle<T>) {
-        let (word, _, _) = self.slot(h);
-        let seen = word.cmpxchg(step, live(h.obj), dead(h.obj));
+        let (alloc, _) = self.slot(h);
+        let seen = alloc.word.cmpxchg(step, live(h.obj), dead(h.obj));
         let (_, oracle) = current_oracle();
         if seen != live(h.obj) {
             oracle.report_uaf(h.obj, None, "Free", true);
@@ -225,14 +255,16 @@ impl<T> Heap<T> {
             .collect()
     }
 
-    fn slot(&self, h: Handle<T>) -> (Arc<Atomic>, Arc<T>, ObjId) {
+    fn slot(&self, h: Handle<T>) -> (Arc<Alloc<T>>, ObjId) {
         let slab = self.slab();
         let s = &slab.slots[h.slot as usize];
-        match slab.graveyard.get(&h.obj) {
-            Some((word, old)) if s.occupant != h.obj => {
-                (Arc::clone(word), Arc::clone(old), s.occupant)
-            }
-            _ => (Arc::clone(&s.word), Arc::clone(&s.value), s.occupant),
+        if s.occupant == h.obj {
+            return (Arc::clone(&s.alloc), s.occupant);
         }
+        let old = slab
+            .graveyard
+            .get(&h.obj)
+            .expect("a handle's allocation is in its slot or in the graveyard");
+        (Arc::clone(old), s.occupant)
     }
 }

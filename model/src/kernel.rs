@@ -92,7 +92,7 @@ impl Variant {
 /// An SCM_RIGHTS message in flight: the skb holds a reference to the file.
 pub struct InFlight {
     /// Receiving process.
-    pub to: String,
+    pub to: crate::Name,
     /// The file passed.
     pub file: Handle<File>,
 }
@@ -153,7 +153,7 @@ impl Kernel {
     /// The process called `name`.
     pub fn process(&self, name: &str) -> Option<Arc<Process>> {
         let list = self.processes.lock().unwrap_or_else(|e| e.into_inner());
-        list.iter().find(|p| p.name == name).cloned()
+        list.iter().find(|p| &*p.name == name).cloned()
     }
 
     /// The device called `name`.
@@ -163,6 +163,6 @@ impl Kernel {
 
     /// The data file called `name`.
     pub fn data_file(&self, name: &str) -> Option<&DataFile> {
-        self.data_files.iter().find(|d| d.name == name)
+        self.data_files.iter().find(|d| &*d.name == name)
     }
 }

@@ -100,6 +100,10 @@ pub enum Abort {
 /// The result of a model kernel function: `Err` only when the execution is aborted.
 pub type KResult<T> = Result<T, Abort>;
 
+/// A scenario name (`p0`, `dax0`) as the model stores it: shared, so the holders, fd intervals and
+/// pin records that name it cost a reference count, not a string, per execution.
+pub type Name = std::sync::Arc<str>;
+
 /// The errno a model syscall returns to user space (not a finding: the scenario observes it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum Errno {

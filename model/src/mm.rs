@@ -6,11 +6,11 @@ use crate::file::{fput, get_file, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
-use crate::oracle::Holder;
+use crate::oracle::{Holder, Root};
 use crate::sync::RwSem;
 use crate::task::Task;
 use crate::ufile::Ufile;
-use crate::KResult;
+use crate::{KResult, Name};
 
 /// `struct mm_struct` (never freed in the model: mm_count outlives every user here).
 pub struct Mm {
@@ -19,24 +19,24 @@ pub struct Mm {
     /// `mmap_sem` protecting the VMA list (`vm_file` of each VMA).
     pub mmap_sem: RwSem<std::sync::Mutex<Vec<Handle<File>>>>,
     /// Owning process name (for holder labels).
-    pub owner: String,
+    pub owner: Name,
 }
 
 /// A new mm for process `owner`, its mm_users held by the process.
-pub fn mm_alloc(k: &Kernel, owner: &str) -> Handle<Mm> {
+pub fn mm_alloc(k: &Kernel, owner: &Name) -> Handle<Mm> {
     let h = k.mms.alloc("mm_alloc", |id| Mm {
-        mm_users: Kref::new(id, "mm_users", Holder::Root(format!("{owner}.mm"))),
+        mm_users: Kref::new(id, "mm_users", Holder::Root(Root::Mm(Name::clone(owner)))),
         mmap_sem: RwSem::new("mmap_sem", std::sync::Mutex::new(Vec::new())),
-        owner: owner.to_string(),
+        owner: Name::clone(owner),
     });
     // mm_count (mmgrab/mmdrop) keeps the memory; the model never drops it.
     let (_, oracle) = crate::sync::current_oracle();
-    oracle.hold(h.obj(), Holder::Root(format!("{owner}.mm_count")));
+    oracle.hold(h.obj(), Holder::Root(Root::MmCount(Name::clone(owner))));
     h
 }
 
 fn vma_holder(mm: &Mm) -> Holder {
-    Holder::Root(format!("{}.vma", mm.owner))
+    Holder::Root(Root::Vma(Name::clone(&mm.owner)))
 }
 
 /// `mmap` of a uverbs fd: a VMA holding the file, and the mm recorded in the ufile's umaps.

@@ -8,7 +8,7 @@ use crate::kernel::Kernel;
 use crate::oracle::Holder;
 use crate::sync::Atomic;
 use crate::task::Task;
-use crate::ufile::{uverbs_private_data, Ufile};
+use crate::ufile::uverbs_private_data;
 use crate::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
 use crate::uobject::{
     alloc_uobj, lookup_get_destroy, rdma_alloc_begin_uobject, rdma_alloc_commit_uobject,
@@ -97,7 +97,7 @@ pub fn ib_uverbs_dereg_mr(
     let Some(ufile_h) = uverbs_private_data(k, file) else {
         return Ok(Err(Errno::EBADF));
     };
-    let ufile: std::sync::Arc<Ufile> = k.ufiles.get(ufile_h);
+    let ufile = k.ufiles.get(ufile_h);
     let dev = &k.devices[ufile.device];
     // DESTROY commands are allowed after disassociate.
     let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;

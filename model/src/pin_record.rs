@@ -12,7 +12,7 @@ pub struct PinRecord {
     /// The pinned data file (a counted reference: it keeps the lease alive, Jan Kara's point).
     pub data_file: Handle<File>,
     /// Its path, as procfs prints it.
-    pub data_name: String,
+    pub data_name: crate::Name,
     /// RFC: the owner struct file, uncounted (counted under counted-backptr).
     pub f_owner: Option<Handle<File>>,
 }

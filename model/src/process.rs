@@ -8,10 +8,10 @@ use crate::file::{fput, get_file, File, FileKind};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::mm::{mm_alloc, mmput, Mm};
-use crate::oracle::Holder;
+use crate::oracle::{Holder, Root};
 use crate::sync::Mutex;
 use crate::task::Task;
-use crate::{Errno, KResult};
+use crate::{Errno, KResult, Name};
 
 /// Open files per process.
 pub const FDS_MAX: usize = 16;
@@ -19,7 +19,7 @@ pub const FDS_MAX: usize = 16;
 /// A process.
 pub struct Process {
     /// Scenario name (`p0`).
-    pub name: String,
+    pub name: Name,
     /// The fd table under `files->file_lock`.
     pub files: Mutex<Vec<Option<Handle<File>>>>,
     /// Its address space.
@@ -28,13 +28,13 @@ pub struct Process {
 
 /// The root holder naming an fd slot (`p0.fd3`).
 pub fn fd_holder(p: &Process, fd: usize) -> Holder {
-    Holder::Root(format!("{}.fd{fd}", p.name))
+    Holder::Root(Root::Fd(Name::clone(&p.name), fd))
 }
 
 /// A new process with an empty fd table and a fresh mm.
-pub fn new_process(k: &Kernel, name: &str) -> Arc<Process> {
+pub fn new_process(k: &Kernel, name: &Name) -> Arc<Process> {
     let p = Arc::new(Process {
-        name: name.to_string(),
+        name: Name::clone(name),
         files: Mutex::new("file_lock", vec![None; FDS_MAX]),
         mm: mm_alloc(k, name),
     });
@@ -119,7 +119,7 @@ pub fn dup(k: &Kernel, p: &Process, fd: usize) -> KResult<Result<usize, Errno>> 
 
 /// `fork`: `dup_fd` takes a reference on every open file; the child's VMAs hold theirs.
 pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Process>> {
-    let child = new_process(k, child_name);
+    let child = new_process(k, &Name::from(child_name));
     {
         let table = parent.files.lock("dup_fd.file_lock")?;
         let mut ctable = child.files.lock("dup_fd.child_file_lock")?;
@@ -144,7 +144,7 @@ pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Proce
             k,
             "dup_mmap.get_file",
             f,
-            Holder::Root(format!("{child_name}.vma")),
+            Holder::Root(Root::Vma(Name::clone(&child.name))),
         );
         cmm.mmap_sem
             .down_write("dup_mmap.child_mmap_sem")?
@@ -158,7 +158,7 @@ pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Proce
 /// `do_exit`: exit_mm (mmput: the last drops the VMA files), exit_files (close every fd),
 /// exit_task_work (the deferred `__fput`s run here).
 pub fn do_exit(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
-    mmput(k, cur, p.mm, &Holder::Root(format!("{}.mm", p.name)))?;
+    mmput(k, cur, p.mm, &Holder::Root(Root::Mm(Name::clone(&p.name))))?;
     let files: Vec<(usize, Handle<File>)> = {
         let mut table = p.files.lock("close_files.file_lock")?;
         table

@@ -11,14 +11,14 @@ use crate::device::{ib_uverbs_remove_one, Device};
 use crate::file::{alloc_file, File, FileKind};
 use crate::heap::{Handle, Heap};
 use crate::kernel::{Kernel, Variant};
-use crate::oracle::{Holder, Oracle};
+use crate::oracle::{Holder, Oracle, Root};
 use crate::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
 use crate::program::{Op, ProcfsKind, Program};
 use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
 use crate::sync::{spawn, Mutex as KMutex};
 use crate::task::Task;
-use crate::{Errno, KResult};
+use crate::{Errno, KResult, Name};
 
 /// What a scenario runs against.
 #[derive(Clone, Copy, Debug)]
@@ -60,16 +60,17 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
     };
     let mut k = k;
     for (index, name) in program.data_files.iter().enumerate() {
-        let holder = Holder::Root(format!("fs:{name}"));
-        let file = alloc_file(&k, "dax_open", FileKind::Data { index }, name, holder);
+        let name = Name::from(name.as_str());
+        let holder = Holder::Root(Root::Fs(Name::clone(&name)));
+        let file = alloc_file(&k, "dax_open", FileKind::Data { index }, &name, holder);
         k.data_files.push(DataFile {
-            name: name.clone(),
+            name,
             file,
             pins: crate::sync::Atomic::new(0),
         });
     }
     for p in &program.processes {
-        new_process(&k, p);
+        new_process(&k, &Name::from(p.as_str()));
     }
     k
 }
@@ -316,7 +317,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             let data = tri!(k
                 .data_files
                 .iter()
-                .position(|d| &d.name == file)
+                .position(|d| *d.name == **file)
                 .ok_or(Errno::ENOENT));
             let id = tri!(with_fd(k, cur, &p, n, |f| crate::mr::ib_uverbs_reg_mr(
                 k, cur, f, data, *pages

@@ -3,13 +3,13 @@
 
 use crate::file::fput;
 use crate::kernel::{InFlight, Kernel};
-use crate::oracle::Holder;
+use crate::oracle::{Holder, Root};
 use crate::process::{fd_install, fget, Process};
 use crate::task::Task;
-use crate::{Errno, KResult};
+use crate::{Errno, KResult, Name};
 
-fn skb_holder(to: &str) -> Holder {
-    Holder::Root(format!("skb->{to}"))
+fn skb_holder(to: &Name) -> Holder {
+    Holder::Root(Root::Skb(Name::clone(to)))
 }
 
 /// `sendmsg(SCM_RIGHTS)` of `fd` to process `to`.
@@ -23,18 +23,16 @@ pub fn send_fd(
     let Some(f) = fget(k, cur, p, fd, "scm_fp_copy")? else {
         return Ok(Err(Errno::EBADF));
     };
+    let to = Name::from(to);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.rehold(
         f.obj(),
         &Holder::Task(cur.tid, "scm_fp_copy"),
-        skb_holder(to),
+        skb_holder(&to),
     );
     k.scm
         .lock("unix_stream_sendmsg.queue")?
-        .push_back(InFlight {
-            to: to.to_string(),
-            file: f,
-        });
+        .push_back(InFlight { to, file: f });
     Ok(Ok(()))
 }
 

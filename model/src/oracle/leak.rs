@@ -23,7 +23,7 @@ impl Oracle {
                     meta[i]
                         .holders
                         .iter()
-                        .any(|(h, _)| matches!(h, Holder::Root(_)))
+                        .any(|(h, _)| matches!(h, Holder::Root(..)))
                 })
                 .collect();
             for &i in &queue {

@@ -27,9 +27,20 @@ struct Lock {
 pub(super) struct Lockdep {
     locks: Vec<Lock>,
     waiting: Vec<(usize, LockId, LockMode)>,
+    /// Holder lists of an earlier execution's locks, emptied, for reuse.
+    spare: Vec<Vec<(usize, LockMode)>>,
 }
 
 impl Lockdep {
+    /// Forget every lock for the next execution, keeping the allocations.
+    pub(super) fn recycle(&mut self) {
+        for mut l in self.locks.drain(..) {
+            l.holders.clear();
+            self.spare.push(l.holders);
+        }
+        self.waiting.clear();
+    }
+
     pub(super) fn held_by(&self, tid: usize) -> Vec<&'static str> {
         self.locks
             .iter()
@@ -77,10 +88,8 @@ impl Oracle {
     /// Register a lock; not a step.
     pub(crate) fn lock_register(&self, name: &'static str) -> LockId {
         let mut st = self.st();
-        st.lockdep.locks.push(Lock {
-            name,
-            holders: Vec::new(),
-        });
+        let holders = st.lockdep.spare.pop().unwrap_or_default();
+        st.lockdep.locks.push(Lock { name, holders });
         LockId(st.lockdep.locks.len() - 1)
     }
 

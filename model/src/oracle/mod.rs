@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{LockId, LockMode};
-pub use objects::{Holder, ObjId};
+pub use objects::{Holder, ObjId, Root};
 
 use crate::sync::{Engine, Step};
 use crate::Abort;
@@ -200,6 +200,88 @@ struct State {
     snapshot: Option<Vec<String>>,
     pins: Vec<objects::PinInterval>,
     fds: Vec<objects::FdInterval>,
+    /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
+    spare: Spare,
+}
+
+/// Emptied buffers kept for the next execution: their capacity is what is reused. An exploration
+/// runs thousands of short executions of one scenario; allocating every event's note list, every
+/// object's holder list and every thread name afresh was a fifth of pincheck's cost per execution
+/// over a bare engine model (see `checker/benches/FIGURES.md`).
+#[derive(Default)]
+struct Spare {
+    notes: Vec<Vec<Note>>,
+    holders: Vec<Vec<(Holder, u32)>>,
+    names: Vec<String>,
+}
+
+thread_local! {
+    /// The emptied state of the last execution that ended on this OS thread. loom and shuttle run
+    /// all executions of an exploration on the thread that called them, so the next
+    /// [`Oracle::new`] there takes it over.
+    static SPARE_STATE: std::cell::RefCell<Option<State>> = const { std::cell::RefCell::new(None) };
+}
+
+impl State {
+    /// Empty every table for the next execution, keeping the allocations. Destructures `State`
+    /// whole, so a new field cannot be forgotten here.
+    fn recycle(&mut self) {
+        let State {
+            threads,
+            keys,
+            running,
+            log,
+            findings,
+            objects,
+            lockdep,
+            observations,
+            aborted,
+            replay,
+            replay_cursor,
+            replay_counts,
+            divergence,
+            snapshot,
+            pins,
+            fds,
+            spare,
+        } = self;
+        for t in threads.drain(..) {
+            spare.names.push(t.name);
+        }
+        keys.0.clear();
+        *running = 0;
+        for e in log.drain(..) {
+            if e.notes.capacity() > 0 {
+                spare.notes.push(e.notes);
+            }
+        }
+        findings.clear();
+        objects.recycle(&mut spare.holders);
+        lockdep.recycle();
+        observations.clear();
+        *aborted = None;
+        *replay = None;
+        *replay_cursor = 0;
+        replay_counts.clear();
+        *divergence = None;
+        *snapshot = None;
+        pins.clear();
+        fds.clear();
+        for v in &mut spare.notes {
+            v.clear();
+        }
+        for v in &mut spare.holders {
+            v.clear();
+        }
+    }
+
+    /// A thread name in a recycled buffer.
+    fn name(&mut self, name: &str) -> String {
+        let mut s = self.spare.names.pop().unwrap_or_default();
+        s.clear();
+        s.push_str(name);
+        s
+    }
 }
 
 /// The oracle of one execution.
@@ -208,21 +290,33 @@ pub struct Oracle {
     state: Mutex<State>,
 }
 
+impl Drop for Oracle {
+    /// Hand the emptied state to this OS thread's next execution.
+    fn drop(&mut self) {
+        let mut state = std::mem::take(self.state.get_mut().unwrap_or_else(|e| e.into_inner()));
+        state.recycle();
+        // During thread teardown the slot may be gone already: the state is then simply freed.
+        let _ = SPARE_STATE.try_with(|s| *s.borrow_mut() = Some(state));
+    }
+}
+
 impl Oracle {
     /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
     pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
-        let state = State {
-            threads: vec![ThreadInfo {
-                name: "setup".into(),
-                pending: None,
-                blocked: false,
-                op: None,
-                finished: false,
-            }],
-            replay,
+        let spare = SPARE_STATE.try_with(|s| s.borrow_mut().take()).ok().flatten();
+        let mut state = spare.unwrap_or_else(|| State {
             log: Vec::with_capacity(LOG_CAPACITY_INITIAL),
             ..State::default()
-        };
+        });
+        let name = state.name("setup");
+        state.threads.push(ThreadInfo {
+            name,
+            pending: None,
+            blocked: false,
+            op: None,
+            finished: false,
+        });
+        state.replay = replay;
         Oracle {
             engine,
             state: Mutex::new(state),
@@ -243,8 +337,9 @@ impl Oracle {
     /// Register a thread about to be spawned; returns its dense id.
     pub(crate) fn thread_create(&self, name: &str) -> usize {
         let mut st = self.st();
+        let name = st.name(name);
         st.threads.push(ThreadInfo {
-            name: name.to_string(),
+            name,
             pending: None,
             blocked: false,
             op: None,
@@ -469,7 +564,18 @@ impl Oracle {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
         let tid = Self::running_tid(&st, key, self.engine);
-        if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
+        Self::push_note(&mut st, tid, note);
+    }
+
+    /// Attach `note` to the last step of `tid`.
+    fn push_note(st: &mut State, tid: usize, note: Note) {
+        let State { log, spare, .. } = st;
+        if let Some(ev) = log.iter_mut().rev().find(|e| e.tid == tid) {
+            if ev.notes.capacity() == 0 {
+                if let Some(v) = spare.notes.pop() {
+                    ev.notes = v;
+                }
+            }
             ev.notes.push(note);
         }
     }
@@ -487,9 +593,7 @@ impl Oracle {
             old,
             new,
         };
-        if let Some(ev) = st.log.iter_mut().rev().find(|e| e.tid == tid) {
-            ev.notes.push(note);
-        }
+        Self::push_note(&mut st, tid, note);
     }
 
     /// The event log so far.

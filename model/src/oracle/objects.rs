@@ -2,6 +2,7 @@
 //! who holds a reference to it (a ref_tracker, as lib/ref_tracker.c does for net devices).
 
 use super::{FindingKind, Oracle};
+use crate::Name;
 
 /// One allocation: an object's identity for its whole life, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -12,11 +13,41 @@ pub struct ObjId(pub(crate) u32);
 pub enum Holder {
     /// A field of another object (`umem#0`, `vaddr_pin.f_owner`).
     Obj(ObjId, &'static str),
-    /// A user-visible root that legitimately outlives the threads: an fd slot (`p0.fd3`), a VMA,
-    /// an in-flight SCM_RIGHTS message, the device's registry, the filesystem.
-    Root(String),
+    /// A user-visible root that legitimately outlives the threads.
+    Root(Root),
     /// A task's transient reference (a lookup, a syscall's fdget). None may remain at quiescence.
     Task(usize, &'static str),
+}
+
+/// The user-visible roots that legitimately outlive the threads, each with the process or data
+/// file it belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Root {
+    /// An fd slot of a process: `p0.fd3`.
+    Fd(Name, usize),
+    /// A VMA of a process mapping the file: `p0.vma`.
+    Vma(Name),
+    /// A process's use of its mm (`mm_users`): `p0.mm`.
+    Mm(Name),
+    /// `mm_count` (mmgrab): `p0.mm_count`.
+    MmCount(Name),
+    /// An SCM_RIGHTS message in flight to a process: `skb->p1`.
+    Skb(Name),
+    /// The filesystem keeping a data file open: `fs:dax0`.
+    Fs(Name),
+}
+
+impl std::fmt::Display for Root {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Root::Fd(p, fd) => write!(f, "{p}.fd{fd}"),
+            Root::Vma(p) => write!(f, "{p}.vma"),
+            Root::Mm(p) => write!(f, "{p}.mm"),
+            Root::MmCount(p) => write!(f, "{p}.mm_count"),
+            Root::Skb(p) => write!(f, "skb->{p}"),
+            Root::Fs(d) => write!(f, "fs:{d}"),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -36,7 +67,33 @@ pub(super) struct Meta {
 #[derive(Default)]
 pub(super) struct Objects {
     pub(super) meta: Vec<Meta>,
-    seq: std::collections::HashMap<&'static str, u32>,
+    /// Objects allocated so far, per kind (a handful of kinds: a linear scan beats hashing).
+    seq: Vec<(&'static str, u32)>,
+}
+
+impl Objects {
+    /// Empty the table for the next execution; the holder lists go to `spare`.
+    pub(super) fn recycle(&mut self, spare: &mut Vec<Vec<(Holder, u32)>>) {
+        for m in self.meta.drain(..) {
+            if m.holders.capacity() > 0 {
+                spare.push(m.holders);
+            }
+        }
+        self.seq.clear();
+    }
+
+    fn next_seq(&mut self, kind: &'static str) -> u32 {
+        match self.seq.iter_mut().find(|(k, _)| *k == kind) {
+            Some((_, n)) => {
+                *n += 1;
+                *n - 1
+            }
+            None => {
+                self.seq.push((kind, 1));
+                0
+            }
+        }
+    }
 }
 
 /// A pin interval for the procfs truth: pages of `data` pinned by `umem` of `ufile`.
@@ -44,7 +101,7 @@ pub(super) struct Objects {
 pub(super) struct PinInterval {
     pub(super) umem: ObjId,
     pub(super) ufile: ObjId,
-    pub(super) data: String,
+    pub(super) data: Name,
     /// Pages pinned (from here procfs may list it).
     pub(super) begin: usize,
     /// REG_MR committed (from here procfs must list it).
@@ -57,8 +114,7 @@ pub(super) struct PinInterval {
 
 impl Oracle {
     fn site(&self, st: &super::State) -> Site {
-        let key = crate::sync::engine_key(self.engine);
-        let tid = st.keys.get(&key).copied().unwrap_or(0);
+        let tid = Self::running_tid(st, Self::running_key(self.engine), self.engine);
         let step = st.threads[tid]
             .pending
             .map(|p| p.0)
@@ -78,17 +134,14 @@ impl Oracle {
             step,
             ..self.site(&st)
         };
-        let seq = {
-            let n = st.objects.seq.entry(kind).or_insert(0);
-            *n += 1;
-            *n - 1
-        };
+        let seq = st.objects.next_seq(kind);
+        let holders = st.spare.holders.pop().unwrap_or_default();
         st.objects.meta.push(Meta {
             kind,
             seq,
             alloc,
             free: None,
-            holders: Vec::new(),
+            holders,
         });
         ObjId(st.objects.meta.len() as u32 - 1)
     }
@@ -207,19 +260,19 @@ impl Oracle {
                 let m = &st.objects.meta[o.0 as usize];
                 format!("{}#{}.{field}", m.kind, m.seq)
             }
-            Holder::Root(r) => r.clone(),
+            Holder::Root(r) => r.to_string(),
             Holder::Task(t, what) => format!("task {} ({what})", st.threads[*t].name),
         }
     }
 
     /// Pages of `data` are now pinned by `umem` on behalf of `ufile` (procfs truth).
-    pub fn pin_begin(&self, umem: ObjId, ufile: ObjId, data: &str) {
+    pub fn pin_begin(&self, umem: ObjId, ufile: ObjId, data: &Name) {
         let mut st = self.st();
         let begin = st.log.len();
         st.pins.push(PinInterval {
             umem,
             ufile,
-            data: data.to_string(),
+            data: Name::clone(data),
             begin,
             committed: None,
             release_start: None,
@@ -280,10 +333,10 @@ impl Oracle {
         let mut may = Vec::new();
         for p in st.pins.iter().filter(|p| p.ufile == ufile) {
             if p.committed.is_some_and(|c| c <= from) && p.release_start.is_none_or(|r| r >= to) {
-                must.push(p.data.clone());
+                must.push(p.data.to_string());
             }
             if p.begin <= to && p.end.is_none_or(|e| e >= from) {
-                may.push(p.data.clone());
+                may.push(p.data.to_string());
             }
         }
         must.sort();
@@ -298,7 +351,7 @@ impl Oracle {
 /// `ufile`, for uverbs files) during `[begin, end)`.
 #[derive(Clone, Debug)]
 pub(super) struct FdInterval {
-    pub(super) process: String,
+    pub(super) process: Name,
     pub(super) fd: usize,
     pub(super) ufile: Option<ObjId>,
     pub(super) begin: usize,
@@ -307,11 +360,11 @@ pub(super) struct FdInterval {
 
 impl Oracle {
     /// `fd_install`: `fd` of `process` now points at a file of `ufile` (or a non-uverbs file).
-    pub fn fd_install(&self, process: &str, fd: usize, ufile: Option<ObjId>) {
+    pub fn fd_install(&self, process: &Name, fd: usize, ufile: Option<ObjId>) {
         let mut st = self.st();
         let begin = st.log.len();
         st.fds.push(FdInterval {
-            process: process.to_string(),
+            process: Name::clone(process),
             fd,
             ufile,
             begin,
@@ -326,7 +379,7 @@ impl Oracle {
         for i in st
             .fds
             .iter_mut()
-            .filter(|i| i.process == process && i.fd == fd && i.end.is_none())
+            .filter(|i| &*i.process == process && i.fd == fd && i.end.is_none())
         {
             i.end = Some(end);
         }
@@ -345,7 +398,7 @@ impl Oracle {
             .st()
             .fds
             .iter()
-            .filter(|i| i.process == process)
+            .filter(|i| &*i.process == process)
             .cloned()
             .collect();
         let mut out: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();

@@ -97,7 +97,7 @@ impl super::Proposal for Bundle {
                 k.records
                     .deref("bundle_show.record", *rec, "Read of record")
                     .data_name
-                    .clone(),
+                    .to_string(),
             );
         }
         Ok(out)

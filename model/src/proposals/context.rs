@@ -32,7 +32,7 @@ pub struct PinContext {
     /// Held by the ufile and by each file with the handler installed.
     pub kref: Kref,
     /// The pins recorded by the GUP callback: (umem, data file).
-    pub pins: Mutex<Vec<(ObjId, String)>>,
+    pub pins: Mutex<Vec<(ObjId, crate::Name)>>,
 }
 
 /// The proposal.
@@ -140,6 +140,6 @@ impl super::Proposal for Context {
             .contexts
             .deref("show_fdinfo.context", *ctx, "Read of context pins");
         let pins = c.pins.lock("show_fdinfo.lock")?;
-        Ok(pins.iter().map(|(_, d)| d.clone()).collect())
+        Ok(pins.iter().map(|(_, d)| d.to_string()).collect())
     }
 }

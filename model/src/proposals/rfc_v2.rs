@@ -283,7 +283,7 @@ impl super::Proposal for RfcV2 {
                     .unwrap_or_default();
                 for rec in list {
                     let r = k.records.deref("show_fp.fp_file", rec, "Read of fp->file");
-                    out.push((fd, r.data_name.clone()));
+                    out.push((fd, r.data_name.to_string()));
                 }
             }
             k.rcu.read_unlock(k, "show_fp.rcu_read_unlock", cur.tid);
