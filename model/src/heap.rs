@@ -16,7 +16,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::oracle::ObjId;
-use crate::sync::{current_oracle, Atomic, Step};
+use crate::sync::{current_oracle, with_current, Atomic, Step};
 
 /// Slots per slab: a scenario allocates a handful of objects of each type.
 pub const SLOTS_PER_SLAB_MAX: usize = 64;
@@ -151,8 +151,7 @@ impl<T> Heap<T> {
     /// thread until it publishes the object through an engine-visible access. `init` builds the
     /// object knowing its identity (its krefs name it in the ref tracker).
     pub fn alloc(&self, step: Step, init: impl FnOnce(ObjId) -> T) -> Handle<T> {
-        let (_, oracle) = current_oracle();
-        let obj = oracle.obj_alloc(self.kind, step);
+        let obj = with_current(|_, oracle| oracle.obj_alloc(self.kind, step));
         let value = init(obj);
         // Each allocation has its own lifecycle word, created by the allocating thread: a word
         // shared by successive occupants would be reached by threads whose only link to its
@@ -218,12 +217,12 @@ impl<T> Heap<T> {
     pub fn free(&self, step: Step, h: Handle<T>) {
         let (alloc, _) = self.slot(h);
         let seen = alloc.word.cmpxchg(step, live(h.obj), dead(h.obj));
-        let (_, oracle) = current_oracle();
         if seen != live(h.obj) {
+            let (_, oracle) = current_oracle();
             oracle.report_uaf(h.obj, None, "Free", true);
             return;
         }
-        oracle.obj_freed(h.obj);
+        with_current(|_, oracle| oracle.obj_freed(h.obj));
         self.slab().free.push(h.slot);
     }
 

@@ -5,7 +5,7 @@
 //! so a leak report can name the chain of references that keeps an object alive.
 
 use crate::oracle::{FindingKind, Holder, ObjId};
-use crate::sync::{current_oracle, Atomic, Step};
+use crate::sync::{current_oracle, with_current, Atomic, Step};
 
 /// A reference count of one object.
 pub struct Kref {
@@ -17,8 +17,7 @@ pub struct Kref {
 impl Kref {
     /// `kref_init`: the count starts at 1, held by `holder`.
     pub fn new(obj: ObjId, name: &'static str, holder: Holder) -> Kref {
-        let (_, oracle) = current_oracle();
-        oracle.hold(obj, holder);
+        with_current(|_, oracle| oracle.hold(obj, holder));
         Kref {
             count: Atomic::new(1),
             obj,
@@ -35,16 +34,18 @@ impl Kref {
         }
     }
 
-    fn note(&self, old: i64, new: i64) {
-        crate::sync::with_current(|_, oracle| oracle.note_count(self.obj, self.name, old, new));
+    /// The count went `old` -> `new` at the step just taken; `holder` took (`Ok`) or dropped
+    /// (`Err`) the reference.
+    fn moved(&self, old: i64, new: i64, holder: Result<Holder, &Holder>) {
+        with_current(|_, oracle| oracle.kref_moved(self.obj, self.name, old, new, holder));
     }
 
     /// `kref_get` / `get_file`: an increment from 0 is a finding.
     pub fn get(&self, step: Step, holder: Holder) {
         let old = self.count.fetch_add(step, 1);
-        self.note(old, old + 1);
-        let (_, oracle) = current_oracle();
+        self.moved(old, old + 1, Ok(holder));
         if old <= 0 {
+            let (_, oracle) = current_oracle();
             let name = oracle.obj_name(self.obj);
             let tid = oracle.current_tid();
             oracle.report(
@@ -61,7 +62,6 @@ impl Kref {
                 )],
             );
         }
-        oracle.hold(self.obj, holder);
     }
 
     /// `kref_get_unless_zero` / `atomic_long_inc_not_zero`: true when the reference was taken.
@@ -70,19 +70,16 @@ impl Kref {
         if old == 0 {
             return false;
         }
-        self.note(old, old + 1);
-        let (_, oracle) = current_oracle();
-        oracle.hold(self.obj, holder);
+        self.moved(old, old + 1, Ok(holder));
         true
     }
 
     /// `kref_put` / `fput`: true when this put took the count to zero (the caller releases).
     pub fn put(&self, step: Step, holder: &Holder) -> bool {
         let new = self.count.dec_return(step);
-        self.note(new + 1, new);
-        let (_, oracle) = current_oracle();
-        oracle.unhold(self.obj, holder);
+        self.moved(new + 1, new, Err(holder));
         if new < 0 {
+            let (_, oracle) = current_oracle();
             let name = oracle.obj_name(self.obj);
             let tid = oracle.current_tid();
             oracle.report(

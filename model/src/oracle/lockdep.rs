@@ -2,7 +2,10 @@
 //! would close. A wait is only registered when the lock is held in a conflicting mode, as the
 //! engines block exactly then.
 
-use super::{FindingKind, Oracle};
+use std::sync::MutexGuard;
+
+use super::{FindingKind, Oracle, State};
+use crate::sync::{Engine, Step};
 use crate::Abort;
 
 /// A lock registered with the oracle.
@@ -53,6 +56,13 @@ impl Lockdep {
         self.locks[id.0].name
     }
 
+    fn conflicts_any(&self, id: LockId, mode: LockMode) -> bool {
+        self.locks[id.0]
+            .holders
+            .iter()
+            .any(|(_, m)| mode == LockMode::Exclusive || *m == LockMode::Exclusive)
+    }
+
     fn conflicts(&self, id: LockId, mode: LockMode) -> Vec<usize> {
         self.locks[id.0]
             .holders
@@ -93,11 +103,62 @@ impl Oracle {
         LockId(st.lockdep.locks.len() - 1)
     }
 
+    /// Begin the step that takes `id` in `mode` (the running thread may block on it): returns
+    /// the thread. When waiting would close a wait-for cycle the deadlock is reported, the step
+    /// ends, the execution is aborted and the caller must not block.
+    pub(crate) fn lock_begin(
+        &self,
+        engine: Engine,
+        step: Step,
+        id: LockId,
+        mode: LockMode,
+    ) -> Result<usize, Abort> {
+        let key = Self::running_key(engine);
+        let mut st = self.st();
+        let tid = self.begin(&mut st, key, step, Some(id));
+        match self.lock_wait(st, tid, id, mode) {
+            Ok(()) => Ok(tid),
+            Err(abort) => {
+                self.step_end(tid);
+                Err(abort)
+            }
+        }
+    }
+
+    /// End the step of [`lock_begin`](Self::lock_begin): `tid` now holds `id`.
+    pub(crate) fn lock_end(&self, tid: usize, id: LockId, mode: LockMode) {
+        let mut st = self.st();
+        Self::acquired(&mut st, tid, id, mode);
+        self.end(&mut st, tid);
+    }
+
+    /// Begin the unlock step of `id`: the holder is released before the engine lock, so lockdep
+    /// never sees a waiter blocked on a lock nobody holds. Returns the thread.
+    pub(crate) fn unlock_begin(&self, engine: Engine, step: Step, id: LockId, mode: LockMode) -> usize {
+        let key = Self::running_key(engine);
+        let mut st = self.st();
+        let tid = self.begin(&mut st, key, step, Some(id));
+        let holders = &mut st.lockdep.locks[id.0].holders;
+        let pos = holders.iter().position(|h| *h == (tid, mode));
+        assert!(
+            pos.is_some(),
+            "lock {} released by thread {tid} that does not hold it",
+            id.0
+        );
+        holders.remove(pos.unwrap_or_default());
+        tid
+    }
+
     /// `tid` is about to block on `id`. When that wait closes a cycle the deadlock is reported,
     /// the execution is aborted and the caller must not block.
-    pub(crate) fn lock_wait(&self, tid: usize, id: LockId, mode: LockMode) -> Result<(), Abort> {
-        let mut st = self.st();
-        if st.lockdep.conflicts(id, mode).is_empty() {
+    fn lock_wait(
+        &self,
+        mut st: MutexGuard<'_, State>,
+        tid: usize,
+        id: LockId,
+        mode: LockMode,
+    ) -> Result<(), Abort> {
+        if !st.lockdep.conflicts_any(id, mode) {
             return Ok(());
         }
         let Some(cycle) = st.lockdep.cycle(tid, id, mode) else {
@@ -149,36 +210,22 @@ impl Oracle {
 
     /// End a trylock step: `tid` holds `id` if `got`, otherwise the trace says the trylock failed.
     pub(crate) fn trylock_end(&self, tid: usize, id: LockId, mode: LockMode, got: bool) {
+        let mut st = self.st();
         if got {
-            self.lock_acquired(tid, id, mode);
+            Self::acquired(&mut st, tid, id, mode);
         }
-        self.step_end(tid);
+        self.end(&mut st, tid);
         if !got {
-            let name = self.st().lockdep.name(id);
-            self.note(super::Note::Text(format!(
-                "trylock of {name} failed (held)"
-            )));
+            let name = st.lockdep.name(id);
+            let note = super::Note::Text(format!("trylock of {name} failed (held)"));
+            Self::push_note(&mut st, tid, note);
         }
     }
 
     /// `tid` now holds `id`.
-    pub(crate) fn lock_acquired(&self, tid: usize, id: LockId, mode: LockMode) {
-        let mut st = self.st();
+    fn acquired(st: &mut State, tid: usize, id: LockId, mode: LockMode) {
         st.lockdep.waiting.retain(|(t, _, _)| *t != tid);
         st.lockdep.locks[id.0].holders.push((tid, mode));
-    }
-
-    /// `tid` released `id`.
-    pub(crate) fn lock_released(&self, tid: usize, id: LockId, mode: LockMode) {
-        let mut st = self.st();
-        let holders = &mut st.lockdep.locks[id.0].holders;
-        let pos = holders.iter().position(|h| *h == (tid, mode));
-        assert!(
-            pos.is_some(),
-            "lock {} released by thread {tid} that does not hold it",
-            id.0
-        );
-        holders.remove(pos.unwrap_or_default());
     }
 
     /// Locks held by `tid` (lockdep's "locks held by" list), for reports.

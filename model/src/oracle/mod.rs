@@ -14,6 +14,8 @@ mod lockdep;
 mod objects;
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use finding::{Finding, FindingKind};
@@ -185,8 +187,6 @@ const LOG_CAPACITY_INITIAL: usize = 256;
 struct State {
     threads: Vec<ThreadInfo>,
     keys: ThreadKeys,
-    /// The model thread that bound itself or ended a step last (see [`Oracle::running_key`]).
-    running: usize,
     log: Vec<Event>,
     findings: Vec<Finding>,
     objects: objects::Objects,
@@ -229,7 +229,6 @@ impl State {
         let State {
             threads,
             keys,
-            running,
             log,
             findings,
             objects,
@@ -249,7 +248,6 @@ impl State {
             spare.names.push(t.name);
         }
         keys.0.clear();
-        *running = 0;
         for e in log.drain(..) {
             if e.notes.capacity() > 0 {
                 spare.notes.push(e.notes);
@@ -287,6 +285,10 @@ impl State {
 /// The oracle of one execution.
 pub struct Oracle {
     engine: Engine,
+    /// Under loom and shuttle: the model thread that bound itself or ended a step last (see
+    /// [`Oracle::running_key`]). Outside the state lock, so that a step that cannot block learns
+    /// its thread without taking it.
+    running: AtomicUsize,
     state: Mutex<State>,
 }
 
@@ -319,6 +321,7 @@ impl Oracle {
         state.replay = replay;
         Oracle {
             engine,
+            running: AtomicUsize::new(0),
             state: Mutex::new(state),
         }
     }
@@ -352,7 +355,7 @@ impl Oracle {
     pub(crate) fn thread_bind(&self, key: u64, tid: usize) {
         let mut st = self.st();
         st.keys.insert(key, tid);
-        st.running = tid;
+        self.running.store(tid, Relaxed);
     }
 
     /// What identifies the running thread, computed before taking the state lock: `None` under
@@ -368,15 +371,15 @@ impl Oracle {
 
     /// The dense id of the running thread, from what [`running_key`](Self::running_key) gave.
     #[inline]
-    fn running_tid(st: &State, key: Option<u64>, engine: Engine) -> usize {
+    fn running_tid(&self, st: &State, key: Option<u64>) -> usize {
         let tid = match key {
             Some(key) => st.keys.get(&key).copied().unwrap_or(0),
-            None => st.running,
+            None => self.running.load(Relaxed),
         };
         debug_assert_eq!(
             tid,
             st.keys
-                .get(&crate::sync::engine_key(engine))
+                .get(&crate::sync::engine_key(self.engine))
                 .copied()
                 .unwrap_or(0),
             "the running thread switched outside an engine access"
@@ -392,7 +395,7 @@ impl Oracle {
     /// The dense id of the running model thread.
     pub fn current_tid(&self) -> usize {
         let key = Self::running_key(self.engine);
-        Self::running_tid(&self.st(), key, self.engine)
+        self.running_tid(&self.st(), key)
     }
 
     /// Names of the threads, by id.
@@ -400,28 +403,74 @@ impl Oracle {
         self.st().threads.iter().map(|t| t.name.clone()).collect()
     }
 
-    /// Called by the facade before an engine access; returns the running thread's id.
+    /// Called by the facade before an engine access that may block (a lock, a join) or whose
+    /// step findings may name while it is under way; returns the running thread's id.
     pub(crate) fn step_begin(&self, engine: Engine, step: Step, lock: Option<LockId>) -> usize {
         let key = Self::running_key(engine);
         let mut st = self.st();
-        let tid = Self::running_tid(&st, key, engine);
+        self.begin(&mut st, key, step, lock)
+    }
+
+    fn begin(&self, st: &mut State, key: Option<u64>, step: Step, lock: Option<LockId>) -> usize {
+        let tid = self.running_tid(st, key);
         let lock_name = lock.map(|l| st.lockdep.name(l));
         let len = st.log.len();
         st.threads[tid].pending = Some((step, lock_name, len));
         tid
     }
 
-    /// Called by the facade after the engine access completed: logs the step, in completion
-    /// order, and checks it against the replay plan when there is one.
+    /// Called by the facade after the engine access of [`step_begin`](Self::step_begin)
+    /// completed: logs the step, in completion order, and checks it against the replay plan when
+    /// there is one.
     pub(crate) fn step_end(&self, tid: usize) {
         let mut st = self.st();
+        self.end(&mut st, tid);
+    }
+
+    fn end(&self, st: &mut State, tid: usize) {
         let (step, lock, began) = st.threads[tid]
             .pending
             .take()
             .expect("step_end without begin");
         // Waited: blocked on a lock or a join while others ran (a preemption is not a wait).
         let waited = std::mem::take(&mut st.threads[tid].blocked) && st.log.len() != began;
-        st.running = tid;
+        self.log_step(st, tid, step, lock, waited);
+    }
+
+    /// Before an engine access that never blocks (an atomic, a yield): the running thread's id.
+    /// Under loom and shuttle nothing is recorded and no lock is taken: no model code of this
+    /// thread runs until the access returns, so no finding can name the step while it is under
+    /// way. [`step_done`](Self::step_done) logs it.
+    #[inline]
+    pub(crate) fn step_tid(&self, engine: Engine) -> usize {
+        match Self::running_key(engine) {
+            None => {
+                debug_assert_eq!(
+                    self.running.load(Relaxed),
+                    self.current_tid(),
+                    "the running thread switched outside an engine access"
+                );
+                self.running.load(Relaxed)
+            }
+            key => self.running_tid(&self.st(), key),
+        }
+    }
+
+    /// After the access of [`step_tid`](Self::step_tid): log `step` for `tid`.
+    pub(crate) fn step_done(&self, tid: usize, step: Step) {
+        let mut st = self.st();
+        self.log_step(&mut st, tid, step, None, false);
+    }
+
+    fn log_step(
+        &self,
+        st: &mut State,
+        tid: usize,
+        step: Step,
+        lock: Option<&'static str>,
+        waited: bool,
+    ) {
+        self.running.store(tid, Relaxed);
         st.log.push(Event {
             tid,
             step,
@@ -429,8 +478,9 @@ impl Oracle {
             waited,
             notes: Vec::new(),
         });
-        if let Some(plan) = st.replay.clone() {
-            self.replay_advance(&mut st, &plan, tid, step);
+        if let Some(plan) = &st.replay {
+            let plan = Arc::clone(plan);
+            self.replay_advance(st, &plan, tid, step);
         }
     }
 
@@ -563,7 +613,7 @@ impl Oracle {
     pub fn note(&self, note: Note) {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
-        let tid = Self::running_tid(&st, key, self.engine);
+        let tid = self.running_tid(&st, key);
         Self::push_note(&mut st, tid, note);
     }
 
@@ -584,7 +634,42 @@ impl Oracle {
     pub fn note_count(&self, obj: ObjId, field: &'static str, old: i64, new: i64) {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
-        let tid = Self::running_tid(&st, key, self.engine);
+        self.count_moved(&mut st, key, obj, field, old, new);
+    }
+
+    /// A reference count of `obj` moved at the running thread's last step, taken by `holder`
+    /// (`Ok`) or dropped by it (`Err`): the note and the ref tracker in one visit of the state
+    /// (this is every `kref_get` / `kref_put`). Returns false when a dropping holder held none.
+    pub(crate) fn kref_moved(
+        &self,
+        obj: ObjId,
+        field: &'static str,
+        old: i64,
+        new: i64,
+        holder: Result<Holder, &Holder>,
+    ) -> bool {
+        let key = Self::running_key(self.engine);
+        let mut st = self.st();
+        self.count_moved(&mut st, key, obj, field, old, new);
+        match holder {
+            Ok(h) => {
+                st.objects.hold(obj, h);
+                true
+            }
+            Err(h) => st.objects.unhold(obj, h),
+        }
+    }
+
+    fn count_moved(
+        &self,
+        st: &mut State,
+        key: Option<u64>,
+        obj: ObjId,
+        field: &'static str,
+        old: i64,
+        new: i64,
+    ) {
+        let tid = self.running_tid(st, key);
         let m = &st.objects.meta[obj.0 as usize];
         let note = Note::Count {
             kind: m.kind,
@@ -593,7 +678,7 @@ impl Oracle {
             old,
             new,
         };
-        Self::push_note(&mut st, tid, note);
+        Self::push_note(st, tid, note);
     }
 
     /// The event log so far.

@@ -82,6 +82,28 @@ impl Objects {
         self.seq.clear();
     }
 
+    pub(super) fn hold(&mut self, id: ObjId, holder: Holder) {
+        let holders = &mut self.meta[id.0 as usize].holders;
+        match holders.iter_mut().find(|(h, _)| *h == holder) {
+            Some((_, n)) => *n += 1,
+            None => holders.push((holder, 1)),
+        }
+    }
+
+    pub(super) fn unhold(&mut self, id: ObjId, holder: &Holder) -> bool {
+        let holders = &mut self.meta[id.0 as usize].holders;
+        match holders.iter().position(|(h, _)| h == holder) {
+            Some(i) => {
+                holders[i].1 -= 1;
+                if holders[i].1 == 0 {
+                    holders.remove(i);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     fn next_seq(&mut self, kind: &'static str) -> u32 {
         match self.seq.iter_mut().find(|(k, _)| *k == kind) {
             Some((_, n)) => {
@@ -114,7 +136,7 @@ pub(super) struct PinInterval {
 
 impl Oracle {
     fn site(&self, st: &super::State) -> Site {
-        let tid = Self::running_tid(st, Self::running_key(self.engine), self.engine);
+        let tid = self.running_tid(st, Self::running_key(self.engine));
         let step = st.threads[tid]
             .pending
             .map(|p| p.0)
@@ -206,29 +228,13 @@ impl Oracle {
 
     /// `holder` now holds a reference to `id`.
     pub fn hold(&self, id: ObjId, holder: Holder) {
-        let mut st = self.st();
-        let holders = &mut st.objects.meta[id.0 as usize].holders;
-        match holders.iter_mut().find(|(h, _)| *h == holder) {
-            Some((_, n)) => *n += 1,
-            None => holders.push((holder, 1)),
-        }
+        self.st().objects.hold(id, holder);
     }
 
     /// `holder` dropped its reference to `id`; returns false when it held none (a put by the
     /// wrong owner, which the count alone may not show).
     pub fn unhold(&self, id: ObjId, holder: &Holder) -> bool {
-        let mut st = self.st();
-        let holders = &mut st.objects.meta[id.0 as usize].holders;
-        match holders.iter().position(|(h, _)| h == holder) {
-            Some(i) => {
-                holders[i].1 -= 1;
-                if holders[i].1 == 0 {
-                    holders.remove(i);
-                }
-                true
-            }
-            None => false,
-        }
+        self.st().objects.unhold(id, holder)
     }
 
     /// Move a reference from one holder to another (a kref handed over, not taken twice).

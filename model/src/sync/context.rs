@@ -101,9 +101,9 @@ pub(crate) fn engine_thread_key(engine: Engine) -> u64 {
 /// Run one engine access as the named step of the current model thread: the oracle records the
 /// step as pending before the access (so a replaying scheduler can check it) and logs it after.
 pub(crate) fn step<R>(step: super::Step, access: impl FnOnce() -> R) -> R {
-    let tid = with_oracle(|engine, oracle| oracle.step_begin(engine, step, None));
+    let tid = with_oracle(|engine, oracle| oracle.step_tid(engine));
     let r = access();
-    with_oracle(|_, oracle| oracle.step_end(tid));
+    with_oracle(|_, oracle| oracle.step_done(tid, step));
     r
 }
 
@@ -116,19 +116,9 @@ pub(crate) fn acquire<G>(
     mode: crate::oracle::LockMode,
     take: impl FnOnce() -> G,
 ) -> crate::KResult<(G, usize)> {
-    let tid = with_oracle(|engine, oracle| {
-        let tid = oracle.step_begin(engine, step, Some(id));
-        if let Err(abort) = oracle.lock_wait(tid, id, mode) {
-            oracle.step_end(tid);
-            return Err(abort);
-        }
-        Ok(tid)
-    })?;
+    let tid = with_oracle(|engine, oracle| oracle.lock_begin(engine, step, id, mode))?;
     let g = take();
-    with_oracle(|_, oracle| {
-        oracle.lock_acquired(tid, id, mode);
-        oracle.step_end(tid);
-    });
+    with_oracle(|_, oracle| oracle.lock_end(tid, id, mode));
     Ok((g, tid))
 }
 
@@ -153,11 +143,7 @@ pub(crate) fn release(
     mode: crate::oracle::LockMode,
     unlock: impl FnOnce(),
 ) -> usize {
-    let tid = with_oracle(|engine, oracle| {
-        let tid = oracle.step_begin(engine, step, Some(id));
-        oracle.lock_released(tid, id, mode);
-        tid
-    });
+    let tid = with_oracle(|engine, oracle| oracle.unlock_begin(engine, step, id, mode));
     unlock();
     with_oracle(|_, oracle| oracle.step_end(tid));
     tid
