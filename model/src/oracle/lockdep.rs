@@ -134,7 +134,13 @@ impl Oracle {
 
     /// Begin the unlock step of `id`: the holder is released before the engine lock, so lockdep
     /// never sees a waiter blocked on a lock nobody holds. Returns the thread.
-    pub(crate) fn unlock_begin(&self, engine: Engine, step: Step, id: LockId, mode: LockMode) -> usize {
+    pub(crate) fn unlock_begin(
+        &self,
+        engine: Engine,
+        step: Step,
+        id: LockId,
+        mode: LockMode,
+    ) -> usize {
         let key = Self::running_key(engine);
         let mut st = self.st();
         let tid = self.begin(&mut st, key, step, Some(id));

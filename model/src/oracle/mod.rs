@@ -305,7 +305,10 @@ impl Drop for Oracle {
 impl Oracle {
     /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
     pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
-        let spare = SPARE_STATE.try_with(|s| s.borrow_mut().take()).ok().flatten();
+        let spare = SPARE_STATE
+            .try_with(|s| s.borrow_mut().take())
+            .ok()
+            .flatten();
         let mut state = spare.unwrap_or_else(|| State {
             log: Vec::with_capacity(LOG_CAPACITY_INITIAL),
             ..State::default()
@@ -360,7 +363,7 @@ impl Oracle {
 
     /// What identifies the running thread, computed before taking the state lock: `None` under
     /// loom and shuttle, where one model thread runs at a time and switches only inside engine
-    /// accesses, which the facade brackets with `step_begin`/`step_end`; the running thread is then
+    /// accesses, which the facade brackets (`step_begin`/`step_end`, `step_tid`/`step_done`); the running thread is then
     /// the one that last bound itself ([`thread_bind`](Self::thread_bind), at its start) or ended a
     /// step, and asking the engine (a thread-local lookup and a hash per step) is not needed.
     /// Under std threads run in parallel: the engine's key of the calling OS thread.

@@ -55,7 +55,9 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     let recorded = first.lock().unwrap().clone().expect("loom finds the UAF");
 
     let plan = Arc::new(ReplayPlan::from_events(&recorded));
-    let replayed: Arc<Mutex<Vec<(Vec<Event>, bool, bool)>>> = Arc::default();
+    // Per replay: its log, whether it reached the use-after-free, whether it followed the plan.
+    type Replays = Vec<(Vec<Event>, bool, bool)>;
+    let replayed: Arc<Mutex<Replays>> = Arc::default();
     for _ in 0..2 {
         let (p, r) = (s01(), Arc::clone(&replayed));
         let body = Arc::new(move |o: &Arc<Oracle>| {
