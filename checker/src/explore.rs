@@ -390,6 +390,9 @@ fn run_shuttle(
             "depth-first, {}",
             if r.cut.is_none() { "complete" } else { "cut" }
         ),
+        _ if r.single_schedule => {
+            "one schedule (no execution had two runnable threads), complete".to_string()
+        }
         EngineChoice::Random => {
             format!("{} iterations, seed {}", settings.iterations, settings.seed)
         }

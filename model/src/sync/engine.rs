@@ -101,6 +101,10 @@ pub struct RunResult {
     pub cut: Option<Cut>,
     /// A panic of the model itself (a failed `assert!`): a model bug, not a finding.
     pub model_panic: Option<String>,
+    /// A randomized search that stopped early because its model has one schedule: no execution
+    /// ever had two runnable threads (the setup ends every execution before the threads start).
+    /// The search is complete; the iterations it did not run were not needed.
+    pub single_schedule: bool,
     /// Wall time.
     pub elapsed: Duration,
 }
@@ -218,6 +222,7 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
             executions: 0,
             cut: Some(Cut::Threads { threads }),
             model_panic: None,
+            single_schedule: false,
             elapsed: start.elapsed(),
         };
     }
@@ -228,6 +233,7 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
     QUIET.with(|q| q.set(false));
     let executions = count.load(std::sync::atomic::Ordering::Acquire);
     let elapsed = start.elapsed();
+    let mut single_schedule = false;
     let (mut cut, model_panic) = match outcome {
         Ok(stopped_early) => (stopped_early.then_some(Cut::Time), None),
         Err(payload) => {
@@ -243,6 +249,7 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
                 // The first execution never had two runnable threads (the setup, which is
                 // sequential, ended the execution: a deadlock of the setup thread with itself).
                 // Every execution is that same one: the search is complete, not broken.
+                single_schedule = true;
                 (None, None)
             } else {
                 (None, Some(text))
@@ -256,6 +263,7 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
         executions,
         cut,
         model_panic,
+        single_schedule,
         elapsed,
     }
 }

@@ -229,5 +229,6 @@ fn pct_on_a_model_without_concurrency_is_complete() {
     let res = run(&mode, &Limits::default(), 0, body);
     assert_eq!(res.model_panic, None);
     assert_eq!(res.cut, None);
+    assert!(res.single_schedule, "{res:?}");
     assert!(res.executions >= 1, "{res:?}");
 }
