@@ -553,11 +553,13 @@ fn parse_checked(path: &Path, src: &str) -> Option<Scenario> {
     }
 }
 
-/// Explore `s` on `proposals` with a tiny PCT budget; the model must neither panic nor hang.
+/// Explore `s` on `proposals` with tiny budgets under both engines (loom up to preemption bound
+/// 1, then PCT); the model must neither panic nor hang.
 fn explore_tiny(s: Scenario, proposals: &[&'static str], seed: u64) {
     let s = Arc::new(s);
     let settings = Settings {
-        engine: EngineChoice::Pct,
+        engine: EngineChoice::Both,
+        preemptions: 1,
         iterations: 20,
         seed,
         time_per_engine: Duration::from_secs(2),
