@@ -4,21 +4,21 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::data_file::DataFile;
-use crate::device::Device;
-use crate::file::File;
 use crate::heap::{Handle, Heap};
 use crate::mm::Mm;
-use crate::mr::Mr;
-use crate::pin_record::PinRecord;
-use crate::process::Process;
+use crate::proposals::pin_record::PinRecord;
 use crate::proposals::{context::PinContext, Proposal};
 use crate::rcu::Rcu;
+use crate::rdma::uverbs::device::Device;
+use crate::rdma::uverbs::mr::Mr;
+use crate::rdma::uverbs::ucontext::Ucontext;
+use crate::rdma::uverbs::ufile::Ufile;
+use crate::rdma::uverbs::umem::Umem;
+use crate::rdma::uverbs::uobject::Uobject;
 use crate::sync::Mutex;
-use crate::ucontext::Ucontext;
-use crate::ufile::Ufile;
-use crate::umem::Umem;
-use crate::uobject::Uobject;
+use crate::vfs::data_file::DataFile;
+use crate::vfs::file::File;
+use crate::vfs::process::Process;
 
 /// How one kernel version behaves where the thread's argument depends on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

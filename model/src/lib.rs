@@ -3,23 +3,32 @@
 //!
 //! # How to read it
 //!
-//! One file per kernel object, named as in the kernel: [`file`](mod@file) (`struct file`, `fput`,
-//! `__fput`), [`ufile`] (`struct ib_uverbs_file`, `ib_uverbs_close`, `uverbs_destroy_ufile_hw`),
-//! [`ucontext`], [`uobject`] (kref + usecnt, lookups, destroy), [`mr`], [`umem`] (the pins),
-//! [`data_file`], [`pin_record`], [`device`] (`ib_uverbs_remove_one`), [`mm`], [`process`]
-//! (fd table, `close`, `dup`, `fork`, `do_exit`), [`task`] (task_work), [`rcu`], [`scm`],
-//! [`procfs`]. The call paths follow DOMAIN.md §2 step for step; every engine-visible access is
-//! a named step (`destroy_ufile_hw.trylock_ucontext`, `filp_close.fput`, ...).
+//! The folders follow the kernel tree, one file per kernel object, named as in the kernel:
+//! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::process`] (fd table,
+//!   `close`, `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
+//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned);
+//! - [`mm`]: `struct mm_struct`, its VMAs, `mmput`;
+//! - [`rdma::uverbs`] (`drivers/infiniband/core/`): [`rdma::uverbs::device`]
+//!   (`ib_uverbs_remove_one`), [`rdma::uverbs::ufile`] (`struct ib_uverbs_file`,
+//!   `ib_uverbs_close`, `uverbs_destroy_ufile_hw`), [`rdma::uverbs::ucontext`],
+//!   [`rdma::uverbs::uobject`] (kref + usecnt, lookups, destroy), [`rdma::uverbs::mr`],
+//!   [`rdma::uverbs::umem`] (the pins);
+//! - [`task`] (`current` and its task_work), [`rcu`].
 //!
-//! [`kernel`] holds the variants (`k53`: close trylocks `ucontext_lock`; `k56`: close is a fence;
-//! and the pre-fix regressions) and the slabs. [`proposals`] holds the five lifetime designs
-//! behind one trait. [`run`] executes a [`program::Program`] (what a scenario file says).
+//! The call paths follow the kernel's order step for step; every engine-visible access is a named
+//! step (`destroy_ufile_hw.trylock_ucontext`, `filp_close.fput`, ...).
 //!
-//! Underneath: [`sync`] is the facade over loom, shuttle and std threads, chosen at run time;
-//! [`heap`] is the slab with typed, generation-checked handles and slot reuse; [`kref`] counts
-//! with the kernel's rules and a ref_tracker; [`oracle`] is the std-side bookkeeping that finds
-//! use-after-free, double free, refcount errors, unpin-twice, leaks (with the cycle), deadlocks
-//! (lockdep's wait-for cycle) and procfs lies, without adding a scheduling point.
+//! [`kernel`] holds the variants (`k53`: close trylocks `ucontext_lock`; `k56`: close waits for a
+//! running destroy; and the pre-fix regressions) and the slabs. [`proposals`] holds the lifetime
+//! designs behind one trait, with the objects only they add ([`proposals::pin_record`]). [`run`]
+//! executes a [`program::Program`] (what a scenario file says).
+//!
+//! Underneath, naming no RDMA type: [`sync`] is the facade over loom, shuttle and std threads,
+//! chosen at run time; [`heap`] is the slab with typed, generation-checked handles and slot reuse;
+//! [`kref`] counts with the kernel's rules and a ref_tracker; [`oracle`] is the std-side
+//! bookkeeping that finds use-after-free, double free, refcount errors, unpin-twice, leaks (with
+//! the cycle), deadlocks (lockdep's wait-for cycle) and procfs lies, without adding a scheduling
+//! point.
 //!
 //! # Limitations
 //!
@@ -46,29 +55,19 @@
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
 
-pub mod data_file;
-pub mod device;
-pub mod file;
 pub mod heap;
 pub mod kernel;
 pub mod kref;
 pub mod mm;
-pub mod mr;
 pub mod oracle;
-pub mod pin_record;
-pub mod process;
-pub mod procfs;
 pub mod program;
 pub mod proposals;
 pub mod rcu;
+pub mod rdma;
 pub mod run;
-pub mod scm;
 pub mod sync;
 pub mod task;
-pub mod ucontext;
-pub mod ufile;
-pub mod umem;
-pub mod uobject;
+pub mod vfs;
 
 /// The kernel variants, by the name scenario files and the CLI use.
 pub const KNOWN_KERNELS: &[&str] = &[

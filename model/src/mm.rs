@@ -2,14 +2,14 @@
 //! `exit_mmap` → `fput(vm_file)`, and `uverbs_user_mmap_disassociate` (whose `mmput` can be the last
 //! one: Jason's trigger for the S1 window, §3.3).
 
-use crate::file::{fput, get_file, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, Root};
+use crate::rdma::uverbs::ufile::Ufile;
 use crate::sync::RwSem;
 use crate::task::Task;
-use crate::ufile::Ufile;
+use crate::vfs::file::{fput, get_file, File};
 use crate::{KResult, Name};
 
 /// `struct mm_struct` (never freed in the model: mm_count outlives every user here).

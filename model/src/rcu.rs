@@ -3,11 +3,11 @@
 //! can end, which is the most adversarial choice for a use-after-free hunt. Entering, leaving and
 //! queueing are RMWs of one engine-visible counter, so engines order them against each other.
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::kernel::Kernel;
+use crate::rdma::uverbs::uobject::Uobject;
 use crate::sync::{Atomic, Step};
-use crate::uobject::Uobject;
+use crate::vfs::file::File;
 
 /// What a callback frees.
 #[derive(Clone, Copy, Debug)]

@@ -6,18 +6,18 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::data_file::{truncate, DataFile};
-use crate::device::{ib_uverbs_remove_one, Device};
-use crate::file::{alloc_file, File, FileKind};
 use crate::heap::{Handle, Heap};
 use crate::kernel::{Kernel, Variant};
 use crate::oracle::{Holder, Oracle, Root};
-use crate::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
 use crate::program::{Op, ProcfsKind, Program};
 use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
+use crate::rdma::uverbs::device::{ib_uverbs_remove_one, Device};
 use crate::sync::{spawn, Mutex as KMutex};
 use crate::task::Task;
+use crate::vfs::data_file::{truncate, DataFile};
+use crate::vfs::file::{alloc_file, File, FileKind};
+use crate::vfs::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
 use crate::{Errno, KResult, Name};
 
 /// What a scenario runs against.
@@ -144,7 +144,7 @@ fn quiesce(k: &Kernel, program: &Program, oracle: &Oracle) -> KResult<()> {
             do_exit(k, &cur, &proc)?;
         }
     }
-    crate::scm::scm_destroy(k, &cur)?;
+    crate::vfs::scm::scm_destroy(k, &cur)?;
     cur.task_work_run(k)?;
     k.rcu.barrier(k);
     if oracle.aborted().is_none() {
@@ -214,7 +214,7 @@ fn with_fd<T>(
 ) -> KResult<Result<T, Errno>> {
     let f = tri!(fget(k, cur, p, fd, "fdget")?.ok_or(Errno::EBADF));
     let r = cmd(f)?;
-    crate::file::fput(k, cur, "fdput", f, &Holder::Task(cur.tid, "fdget"))?;
+    crate::vfs::file::fput(k, cur, "fdput", f, &Holder::Task(cur.tid, "fdget"))?;
     Ok(r)
 }
 
@@ -245,9 +245,9 @@ fn run_op(
             let out = match kind {
                 ProcfsKind::Fdinfo => {
                     let n = tri!(fd_of(env, fd.as_deref().unwrap_or("")));
-                    crate::procfs::seq_show(k, cur, &t, n)?
+                    crate::vfs::procfs::seq_show(k, cur, &t, n)?
                 }
-                ProcfsKind::FilePins => crate::procfs::read_file_pins(k, cur, &t)?,
+                ProcfsKind::FilePins => crate::vfs::procfs::read_file_pins(k, cur, &t)?,
             };
             oracle.observe(label.clone(), out);
             Ok(Ok(()))
@@ -292,7 +292,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             fd,
         } => {
             let p = tri!(process(k, p));
-            let f = tri!(crate::ufile::ib_uverbs_open(
+            let f = tri!(crate::rdma::uverbs::ufile::ib_uverbs_open(
                 k,
                 cur,
                 tri!(device_index(k, device))
@@ -303,7 +303,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
         Op::GetContext { process: p, fd } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             tri!(with_fd(k, cur, &p, n, |f| {
-                crate::ufile::ib_uverbs_get_context(k, cur, f)
+                crate::rdma::uverbs::ufile::ib_uverbs_get_context(k, cur, f)
             })?);
         }
         Op::RegMr {
@@ -319,9 +319,9 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
                 .iter()
                 .position(|d| *d.name == **file)
                 .ok_or(Errno::ENOENT));
-            let id = tri!(with_fd(k, cur, &p, n, |f| crate::mr::ib_uverbs_reg_mr(
-                k, cur, f, data, *pages
-            ))?);
+            let id = tri!(with_fd(k, cur, &p, n, |f| {
+                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, f, data, *pages)
+            })?);
             env.lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .mrs
@@ -330,14 +330,14 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
         Op::DeregMr { process: p, fd, mr } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             let id = tri!(mrs(env).get(mr).copied().ok_or(Errno::ENOENT));
-            tri!(with_fd(k, cur, &p, n, |f| crate::mr::ib_uverbs_dereg_mr(
-                k, cur, f, id
-            ))?);
+            tri!(with_fd(k, cur, &p, n, |f| {
+                crate::rdma::uverbs::mr::ib_uverbs_dereg_mr(k, cur, f, id)
+            })?);
         }
         Op::Mmap { process: p, fd } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
             tri!(with_fd(k, cur, &p, n, |f| {
-                if let Some(u) = crate::ufile::uverbs_private_data(k, f) {
+                if let Some(u) = crate::rdma::uverbs::ufile::uverbs_private_data(k, f) {
                     crate::mm::uverbs_mmap(k, p.mm, f, &k.ufiles.get(u))?;
                 }
                 Ok(Ok(()))
@@ -349,16 +349,12 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             new_fd,
         } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let ch = tri!(with_fd(
-                k,
-                cur,
-                &p,
-                n,
-                |f| match crate::ufile::uverbs_private_data(k, f) {
-                    Some(u) => crate::uobject::create_comp_channel(k, cur, u),
+            let ch = tri!(with_fd(k, cur, &p, n, |f| {
+                match crate::rdma::uverbs::ufile::uverbs_private_data(k, f) {
+                    Some(u) => crate::rdma::uverbs::uobject::create_comp_channel(k, cur, u),
                     None => Ok(Err(Errno::EINVAL)),
                 }
-            )?);
+            })?);
             let m = tri!(fd_install(k, &p, ch, &Holder::Task(cur.tid, "create"))?);
             bind_fd(env, new_fd, m);
         }
@@ -370,10 +366,12 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, channel)));
             let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
             let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {
-                crate::file::fput(k, cur, "fdput", ch, &Holder::Task(cur.tid, "fget"))?;
+                crate::vfs::file::fput(k, cur, "fdput", ch, &Holder::Task(cur.tid, "fget"))?;
                 return Ok(Err(Errno::EINVAL));
             };
-            tri!(crate::uobject::use_comp_channel(k, cur, ch, uobj)?);
+            tri!(crate::rdma::uverbs::uobject::use_comp_channel(
+                k, cur, ch, uobj
+            )?);
         }
         other => unreachable!("not a uverbs operation: {}", other.keyword()),
     }
@@ -407,11 +405,11 @@ fn run_fd_table_op(
         }
         Op::SendFd { process: p, fd, to } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            tri!(crate::scm::send_fd(k, cur, &p, n, to)?);
+            tri!(crate::vfs::scm::send_fd(k, cur, &p, n, to)?);
         }
         Op::RecvFd { process: p, fd } => {
             let p = tri!(process(k, p));
-            let n = tri!(crate::scm::recv_fd(k, &p)?);
+            let n = tri!(crate::vfs::scm::recv_fd(k, &p)?);
             bind_fd(env, fd, n);
         }
         Op::Exit { process: p } => {

@@ -4,10 +4,10 @@
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use crate::file::{__fput, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::process::Process;
+use crate::vfs::file::{__fput, File};
+use crate::vfs::process::Process;
 use crate::KResult;
 
 /// One task. Not shared: each scenario thread owns its own.

@@ -8,14 +8,14 @@
 //! The records of a ufile sit on its own list under its lock; procfs walks fds with counted
 //! references (as fdinfo does) and lists the records of each uverbs file's ufile.
 
-use crate::file::{fput, get_file, File, FileKind};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::Holder;
-use crate::pin_record::PinRecord;
+use crate::proposals::pin_record::PinRecord;
+use crate::rdma::uverbs::umem::{self, Umem};
 use crate::task::Task;
-use crate::umem::{self, Umem};
+use crate::vfs::file::{fput, get_file, File, FileKind};
 use crate::{Errno, KResult};
 
 /// The proposal.

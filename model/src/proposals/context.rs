@@ -16,15 +16,15 @@
 
 use std::sync::Arc;
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, ObjId};
+use crate::rdma::uverbs::ufile::Ufile;
+use crate::rdma::uverbs::umem::{Bundle, Umem};
 use crate::sync::Mutex;
 use crate::task::Task;
-use crate::ufile::Ufile;
-use crate::umem::{Bundle, Umem};
+use crate::vfs::file::File;
 use crate::{Errno, KResult};
 
 /// The driver's pin context.

@@ -5,16 +5,17 @@ pub mod bundle;
 pub mod clear_on_close;
 pub mod context;
 pub mod counted_backptr;
+pub mod pin_record;
 pub mod rfc_v2;
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::process::Process;
-use crate::procfs::PinLine;
+use crate::rdma::uverbs::ufile::Ufile;
+use crate::rdma::uverbs::umem::{Bundle, Umem};
 use crate::task::Task;
-use crate::ufile::Ufile;
-use crate::umem::{Bundle, Umem};
+use crate::vfs::file::File;
+use crate::vfs::process::Process;
+use crate::vfs::procfs::PinLine;
 use crate::{Errno, KResult};
 
 /// The hooks a proposal implements. Defaults do nothing.
@@ -78,7 +79,9 @@ pub trait Proposal: Send + Sync {
 
     /// The listing of who pins what through `target`'s fds.
     fn file_pins(&self, k: &Kernel, cur: &Task, target: &Process) -> KResult<Vec<PinLine>> {
-        crate::procfs::walk_fds_with_refs(k, cur, target, |k, cur, f| self.show_fdinfo(k, cur, f))
+        crate::vfs::procfs::walk_fds_with_refs(k, cur, target, |k, cur, f| {
+            self.show_fdinfo(k, cur, f)
+        })
     }
 }
 

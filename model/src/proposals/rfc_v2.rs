@@ -15,16 +15,16 @@
 
 use std::sync::Arc;
 
-use crate::file::{fput, get_file, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
-use crate::pin_record::PinRecord;
-use crate::process::{Process, FDS_MAX};
-use crate::procfs::PinLine;
+use crate::proposals::pin_record::PinRecord;
+use crate::rdma::uverbs::ufile::Ufile;
+use crate::rdma::uverbs::umem::{Bundle, Umem};
 use crate::task::Task;
-use crate::ufile::Ufile;
-use crate::umem::{Bundle, Umem};
+use crate::vfs::file::{fput, get_file, File};
+use crate::vfs::process::{Process, FDS_MAX};
+use crate::vfs::procfs::PinLine;
 use crate::{Errno, KResult};
 
 /// How the owner pointer is held.

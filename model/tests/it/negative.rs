@@ -8,10 +8,10 @@ use pincheck_model::kernel::{Kernel, Variant};
 use pincheck_model::oracle::{Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, ProcfsKind};
 use pincheck_model::proposals::{by_name, Proposal};
+use pincheck_model::rdma::uverbs::umem::{Bundle, Umem};
 use pincheck_model::run::execute_with;
 use pincheck_model::sync::{run, Limits};
 use pincheck_model::task::Task;
-use pincheck_model::umem::{Bundle, Umem};
 use pincheck_model::{Errno, KResult};
 
 use crate::*;
@@ -183,8 +183,8 @@ impl Proposal for UnpinInCallback {
         &self,
         k: &Kernel,
         cur: &Task,
-        f: Handle<pincheck_model::file::File>,
-        u: Handle<pincheck_model::ufile::Ufile>,
+        f: Handle<pincheck_model::vfs::file::File>,
+        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
     ) -> KResult<()> {
         self.0.open(k, cur, f, u)
     }
@@ -240,7 +240,7 @@ impl Proposal for FreeTwice {
         &self,
         k: &Kernel,
         _cur: &Task,
-        u: Handle<pincheck_model::ufile::Ufile>,
+        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
     ) -> KResult<()> {
         let list = k.ufiles.get(u).pin_records.lock("free_twice.lock")?.clone();
         for rec in list {

@@ -2,12 +2,12 @@
 //! the reader may drop the last reference) and the pin listing (RFC 18/19's `file_pins`, or the
 //! proposal's per-file handler walked over every fd), checked against the oracle's truth.
 
-use crate::file::{fput, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::{FindingKind, Holder};
-use crate::process::{fget, Process, FDS_MAX};
 use crate::task::Task;
+use crate::vfs::file::{fput, File};
+use crate::vfs::process::{fget, Process, FDS_MAX};
 use crate::KResult;
 
 /// One listed pin: the fd it is attributed to and the data file printed.

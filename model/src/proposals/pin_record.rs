@@ -1,9 +1,9 @@
 //! A pin record: which data file is pinned, on whose behalf. RFC 13/19's `file_file_pin` (kref'd,
 //! on the owner file's `file_pins` list, uncounted `f_owner`) and D2's MR-owned record share it.
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::kref::Kref;
+use crate::vfs::file::File;
 
 /// `struct file_file_pin` / D2's record.
 pub struct PinRecord {

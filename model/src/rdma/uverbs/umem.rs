@@ -3,15 +3,15 @@
 
 use std::sync::OnceLock;
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::mr::Mr;
 use crate::oracle::{FindingKind, Holder};
-use crate::pin_record::PinRecord;
+use crate::proposals::pin_record::PinRecord;
+use crate::rdma::uverbs::mr::Mr;
+use crate::rdma::uverbs::ufile::Ufile;
 use crate::sync::Atomic;
 use crate::task::Task;
-use crate::ufile::Ufile;
+use crate::vfs::file::File;
 use crate::{Errno, KResult};
 
 /// What the syscall knows when it pins (the `uverbs_attr_bundle`, plus the struct file D2 adds).

@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
-use crate::file::{fput, get_file, File, FileKind};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::mm::{mm_alloc, mmput, Mm};
 use crate::oracle::{Holder, Root};
 use crate::sync::Mutex;
 use crate::task::Task;
+use crate::vfs::file::{fput, get_file, File, FileKind};
 use crate::{Errno, KResult, Name};
 
 /// Open files per process.

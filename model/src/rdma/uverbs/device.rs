@@ -5,10 +5,10 @@
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
+use crate::rdma::uverbs::ufile::{ib_uverbs_release_file, uverbs_destroy_ufile_hw, Ufile};
+use crate::rdma::uverbs::uobject::Reason;
 use crate::sync::{Atomic, Mutex, RwSem, RwSemReadGuard};
 use crate::task::Task;
-use crate::ufile::{ib_uverbs_release_file, uverbs_destroy_ufile_hw, Ufile};
-use crate::uobject::Reason;
 use crate::{Errno, KResult};
 
 /// One uverbs character device.

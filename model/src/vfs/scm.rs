@@ -1,11 +1,11 @@
 //! SCM_RIGHTS: `scm_fp_copy` takes a reference per file for the skb; the receiver installs it;
 //! an unreceived message drops its references when the socket is destroyed (quiescence here).
 
-use crate::file::fput;
 use crate::kernel::{InFlight, Kernel};
 use crate::oracle::{Holder, Root};
-use crate::process::{fd_install, fget, Process};
 use crate::task::Task;
+use crate::vfs::file::fput;
+use crate::vfs::process::{fd_install, fget, Process};
 use crate::{Errno, KResult, Name};
 
 fn skb_holder(to: &Name) -> Holder {

@@ -5,16 +5,16 @@
 //! kref holders (DOMAIN.md §1.6): the allocation's stack ref (moved into the IDR at commit), the
 //! `uobjects` list membership, lookups, and for FD types the file's private_data.
 
-use crate::file::{fput, File};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
-use crate::mr::{uverbs_free_mr, Mr};
 use crate::oracle::Holder;
 use crate::rcu::Deferred;
+use crate::rdma::uverbs::mr::{uverbs_free_mr, Mr};
+use crate::rdma::uverbs::ufile::Ufile;
 use crate::sync::{Atomic, RwSemReadGuard};
 use crate::task::Task;
-use crate::ufile::Ufile;
+use crate::vfs::file::{fput, File};
 use crate::{Errno, KResult};
 
 /// `enum rdma_remove_reason`.
@@ -236,10 +236,10 @@ pub fn create_comp_channel(
         Err(e) => return Ok(Err(e)),
     };
     let uobj = alloc_uobj(k, cur, ufile_h, UobjType::CompChannel, usize::MAX);
-    let file = crate::file::alloc_file(
+    let file = crate::vfs::file::alloc_file(
         k,
         "alloc_begin_fd_uobject.alloc_file",
-        crate::file::FileKind::CompChannel {
+        crate::vfs::file::FileKind::CompChannel {
             ufile: ufile_h,
             uobj,
         },
@@ -251,11 +251,11 @@ pub fn create_comp_channel(
     oracle.rehold(
         uobj.obj(),
         &Holder::Task(cur.tid, "alloc_uobj"),
-        crate::file::field(file, "private_data"),
+        crate::vfs::file::field(file, "private_data"),
     );
     ufile.kref.get(
         "alloc_commit_fd_uobject.kref_get_ufile",
-        crate::file::field(file, "ufile"),
+        crate::vfs::file::field(file, "ufile"),
     );
     k.uobjects
         .get(uobj)
@@ -288,11 +288,11 @@ pub fn uverbs_close_fd(
     }
     if ufile.kref.put(
         "uverbs_close_fd.kref_put_ufile",
-        &crate::file::field(file, "ufile"),
+        &crate::vfs::file::field(file, "ufile"),
     ) {
-        crate::ufile::ib_uverbs_release_file(k, cur, ufile_h)?;
+        crate::rdma::uverbs::ufile::ib_uverbs_release_file(k, cur, ufile_h)?;
     }
-    uverbs_uobject_put(k, h, &crate::file::field(file, "private_data"));
+    uverbs_uobject_put(k, h, &crate::vfs::file::field(file, "private_data"));
     Ok(())
 }
 

@@ -8,13 +8,13 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, ObjId};
-use crate::pin_record::PinRecord;
 use crate::proposals::context::PinContext;
+use crate::proposals::pin_record::PinRecord;
 use crate::rcu::Deferred;
+use crate::rdma::uverbs::ufile::{ib_uverbs_close, Ufile};
+use crate::rdma::uverbs::uobject::{uverbs_close_fd, Uobject};
 use crate::sync::{Mutex, Published};
 use crate::task::Task;
-use crate::ufile::{ib_uverbs_close, Ufile};
-use crate::uobject::{uverbs_close_fd, Uobject};
 use crate::KResult;
 
 /// What a file is: its `f_op` and `private_data`.

@@ -4,8 +4,8 @@
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
+use crate::rdma::uverbs::ufile::Ufile;
 use crate::sync::Atomic;
-use crate::ufile::Ufile;
 
 /// The driver context of one ufile.
 pub struct Ucontext {

@@ -5,18 +5,18 @@
 //! child fds and device removal take more). G5 on k53: close may return while a device removal is
 //! still destroying the MRs. G6 on k56: close waits (it takes `hw_destroy_rwsem` for write).
 
-use crate::device::Device;
-use crate::file::{alloc_file, field, File, FileKind};
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::mm::Mm;
 use crate::oracle::Holder;
-use crate::pin_record::PinRecord;
+use crate::proposals::pin_record::PinRecord;
+use crate::rdma::uverbs::device::Device;
+use crate::rdma::uverbs::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
+use crate::rdma::uverbs::uobject::{uverbs_destroy_uobject, Reason, Uobject};
 use crate::sync::{Atomic, Mutex, RwSem};
 use crate::task::Task;
-use crate::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
-use crate::uobject::{uverbs_destroy_uobject, Reason, Uobject};
+use crate::vfs::file::{alloc_file, field, File, FileKind};
 use crate::{Errno, KResult};
 
 /// IDR handles per ufile.
@@ -261,7 +261,11 @@ pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) ->
         if let Some(uobj) =
             Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0))
         {
-            crate::uobject::uverbs_uobject_put(k, uobj, &Holder::Obj(ufile_h.obj(), "idr"));
+            crate::rdma::uverbs::uobject::uverbs_uobject_put(
+                k,
+                uobj,
+                &Holder::Obj(ufile_h.obj(), "idr"),
+            );
         }
     }
     k.proposal.ufile_release(k, cur, ufile_h)?;

@@ -2,18 +2,18 @@
 //! and commit) and DEREG_MR (`uobj_perform_destroy`), and `ib_dereg_mr_user` (HW key first, then
 //! the umem: G7).
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
-use crate::sync::Atomic;
-use crate::task::Task;
-use crate::ufile::uverbs_private_data;
-use crate::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
-use crate::uobject::{
+use crate::rdma::uverbs::ufile::uverbs_private_data;
+use crate::rdma::uverbs::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
+use crate::rdma::uverbs::uobject::{
     alloc_uobj, lookup_get_destroy, rdma_alloc_begin_uobject, rdma_alloc_commit_uobject,
     uobj_destroy, UobjType, Uobject,
 };
+use crate::sync::Atomic;
+use crate::task::Task;
+use crate::vfs::file::File;
 use crate::{Errno, KResult};
 
 /// `struct ib_mr` (with the driver's container fields the model needs).
@@ -59,7 +59,11 @@ pub fn ib_uverbs_reg_mr(
     let umem = match ib_umem_get(k, cur, &bundle, data, pages)? {
         Ok(u) => u,
         Err(e) => {
-            crate::uobject::uverbs_uobject_put(k, uobj, &Holder::Task(cur.tid, "alloc_uobj"));
+            crate::rdma::uverbs::uobject::uverbs_uobject_put(
+                k,
+                uobj,
+                &Holder::Task(cur.tid, "alloc_uobj"),
+            );
             ufile.idr[id].store("alloc_abort.xa_erase", 0);
             return Ok(Err(e));
         }

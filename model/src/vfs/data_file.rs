@@ -1,9 +1,9 @@
 //! An FS-DAX data file: its struct file (pin records hold it, keeping its layout lease alive),
 //! its page pin count, and `truncate`, which reports who blocks it.
 
-use crate::file::File;
 use crate::heap::Handle;
 use crate::sync::Atomic;
+use crate::vfs::file::File;
 
 /// A file on the FS-DAX filesystem.
 pub struct DataFile {
