@@ -384,6 +384,63 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
     assert!(out.stdout.contains("gate: FAILED"));
 }
 
+/// 64-bit FNV-1a, written here from its definition (offset basis 0xcbf29ce484222325, prime
+/// 0x100000001b3), not taken from the crate.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("readable folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The model hash a certificate carries is the hash of the model source in this checkout,
+/// recomputed here: every file of `model/src` sorted by its `/`-separated relative path, each
+/// fed as path, NUL, bytes, NUL (so a rename changes it too).
+#[test]
+fn the_certified_model_hash_is_that_of_the_model_source() {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    // The published FNV-1a 64 vectors first: the helper is right.
+    assert_eq!(fnv1a(OFFSET, b""), 0xcbf2_9ce4_8422_2325);
+    assert_eq!(fnv1a(OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
+    assert_eq!(fnv1a(OFFSET, b"foobar"), 0x8594_4171_f739_67e8);
+    let root = workspace().join("model/src");
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    let mut named: Vec<(String, PathBuf)> = files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, p)
+        })
+        .collect();
+    named.sort();
+    assert!(named.len() > 20, "{named:?}");
+    let mut h = OFFSET;
+    for (rel, path) in &named {
+        h = fnv1a(h, rel.as_bytes());
+        h = fnv1a(h, &[0]);
+        h = fnv1a(h, &std::fs::read(path).unwrap());
+        h = fnv1a(h, &[0]);
+    }
+    assert_eq!(format!("{h:016x}"), pincheck::gate::MODEL_HASH);
+}
+
 #[test]
 fn gate_fails_a_wrong_verdict_a_cut_search_and_an_exhaustive_scenario_without_loom() {
     let (_dir, path) = s01_wrong_context_claim();
