@@ -1003,6 +1003,20 @@ fn every_shipped_scenario_and_fixture_says_never_any_or_why_not_and_has_a_goal()
     assert_eq!(exempt_seen.len(), NO_GOAL_NEEDED.len(), "{exempt_seen:?}");
 }
 
+/// The fuzz target's kept corpus (`fuzz/corpus-kept/`: past crashes and hostile inputs), replayed
+/// here too so that `cargo test` covers it without building the fuzz crate (`.ci/run fuzz` does).
+#[test]
+fn the_kept_fuzz_corpus_never_panics_the_parser() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus-kept");
+    let mut n = 0;
+    for e in std::fs::read_dir(&dir).expect("fuzz/corpus-kept").flatten() {
+        let bytes = std::fs::read(e.path()).expect("readable");
+        check_no_panic(&String::from_utf8_lossy(&bytes));
+        n += 1;
+    }
+    assert!(n >= 5, "only {n} kept inputs");
+}
+
 #[test]
 fn readme_documents_every_operation() {
     let readme = std::fs::read_to_string(
