@@ -560,3 +560,51 @@ fn worker_processes_give_the_results_of_worker_threads() {
     assert_eq!(texts(&threads), texts(&processes));
     assert_eq!(json(threads), json(processes));
 }
+
+/// The workflow runs the tests through `.ci/run` (so it runs the same command as a local
+/// `.ci/run`), and that command is every test of the workspace, with no name filter that could
+/// match nothing; both pin `INSTA_UPDATE=no`; the fuzz target is built and replays its corpus.
+#[test]
+fn ci_runs_every_test_and_the_fuzz_replay_the_same_way_as_ci_run() {
+    let run = std::fs::read_to_string(workspace().join(".ci/run")).expect(".ci/run");
+    let workflow =
+        std::fs::read_to_string(workspace().join("ci/github-workflow.yml")).expect("workflow");
+    let commands = |text: &str, what: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && l.contains(what))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        commands(&run, "cargo test"),
+        ["cargo test --workspace --locked"],
+        "the only test command of .ci/run"
+    );
+    assert!(
+        run.contains("\nexport INSTA_UPDATE=no\n"),
+        ".ci/run pins INSTA_UPDATE=no"
+    );
+    assert!(
+        commands(&workflow, "cargo test").is_empty(),
+        "the workflow runs tests through .ci/run only: {:?}",
+        commands(&workflow, "cargo test")
+    );
+    assert!(
+        workflow.contains("INSTA_UPDATE: \"no\""),
+        "the workflow pins INSTA_UPDATE=no"
+    );
+    for step in ["tests", "fuzz"] {
+        assert_eq!(
+            commands(&workflow, &format!(".ci/run {step}")),
+            [format!("run: bash .ci/run {step}")],
+            "the workflow runs `.ci/run {step}`"
+        );
+    }
+    let fuzz = commands(&run, "fuzz/target/debug/scenario");
+    assert_eq!(fuzz.len(), 1, "{fuzz:?}");
+    assert!(
+        fuzz[0].contains("fuzz/corpus-kept") && fuzz[0].contains("scenarios"),
+        "{fuzz:?}"
+    );
+}
