@@ -278,14 +278,11 @@ fn explore_body(
             }
             for f in &fs {
                 let key = format!("{}|{}|{}", f.signature(), f.at, f.title);
-                if !c.kept.contains_key(&key) {
-                    let kept = Kept {
-                        threads: threads.clone(),
-                        log: log.to_vec(),
-                        findings: fs.clone(),
-                    };
-                    c.kept.insert(key, kept);
-                }
+                c.kept.entry(key).or_insert_with(|| Kept {
+                    threads: threads.clone(),
+                    log: log.to_vec(),
+                    findings: fs.clone(),
+                });
             }
         });
         if !fs.is_empty() {
