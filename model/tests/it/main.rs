@@ -4,7 +4,7 @@ mod engines;
 mod negative;
 mod scenarios;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -88,10 +88,6 @@ pub struct Want {
 }
 
 impl Explored {
-    pub fn kinds(&self) -> BTreeSet<FindingKind> {
-        self.findings.iter().flatten().map(|f| f.kind).collect()
-    }
-
     /// Every distinct finding as `kind(object kind at thread step): title`, for messages.
     pub fn distinct(&self) -> Vec<String> {
         let mut v: Vec<String> = self
