@@ -36,6 +36,12 @@ pub struct Variant {
     pub double_destroy_bug: bool,
     /// Pre-f0abc761bbb9: `rdma_lookup_put_uobject` does fput before dropping usecnt.
     pub fput_before_unlock_bug: bool,
+    /// "RDMA/core: Prevent mixed use of FDs between shared ufiles" (0fb00941dc63, 5.7-rc4,
+    /// backported to stable): `lookup_get_fd_uobject` refuses an FD object (a completion
+    /// channel) of another ufile than the command's. On for every variant modelled here; off, a
+    /// channel of one ufile used through another's command fd reaches `fput(NULL)` once its own
+    /// ufile destroyed it (the syzkaller report of that commit).
+    pub fd_uobject_ufile_check: bool,
 }
 
 /// Every kernel variant.
@@ -47,6 +53,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: false,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "k56",
@@ -55,6 +62,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: false,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "k53-double-destroy",
@@ -63,6 +71,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: true,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "k53-fput-before-unlock",
@@ -71,6 +80,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: false,
         fput_before_unlock_bug: true,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "sync-fput",
@@ -79,6 +89,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: false,
         double_destroy_bug: false,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
 ];
 

@@ -11,11 +11,11 @@
 //! counterexample of both runs.
 //!
 //! Coverage by kind: use-after-free s01, double-free fixture c01, refcount-underflow s05,
-//! refcount-inc-from-zero s07, leak s02, deadlock s03, procfs-lie fixture c02. unpin-twice has no
-//! scenario-file control: no shipped proposal and kernel reach it (the MR's uobject `object` is
-//! swapped to 0 before `ib_dereg_mr_user`, so no path releases a umem twice, and the HW key is
-//! always destroyed first). The Rust-driven controls in `model/tests/it/negative.rs` produce it,
-//! one per trigger: the page pin count going below zero
+//! refcount-inc-from-zero s07, leak s02, deadlock s03, procfs-lie fixture c02, warn s06; the kinds
+//! without a scenario-file control are listed with their reason in [`WITHOUT_SCENARIO_CONTROL`].
+//! unpin-twice: no shipped proposal and kernel reach it (no path releases a umem twice, and the HW
+//! key is always destroyed first); the Rust-driven controls in `model/tests/it/negative.rs`
+//! produce it, one per trigger: the page pin count going below zero
 //! (`a_design_that_unpins_in_its_callback_unpins_twice`) and pages released while the HW key is
 //! live (`a_design_that_unpins_at_close_releases_pages_the_device_can_still_write`).
 
@@ -371,10 +371,29 @@ fn control_procfs_lie_fixture_c02_rfc_v2() {
     }
 }
 
-/// The table above covers every kind but unpin-twice (see the module doc); a new kind must get a
-/// control here or a stated reason.
+/// Finding kinds no scenario file reaches, each with where its control is instead (or why there
+/// is none yet). The list must shrink, never grow: a new kind needs a scenario control here or an
+/// entry, and an entry whose kind a scenario now reaches fails until it is removed.
+const WITHOUT_SCENARIO_CONTROL: &[(FindingKind, &str)] = &[
+    (
+        FindingKind::UnpinTwice,
+        "no shipped proposal and kernel reach it; model/tests/it/negative.rs has one control per \
+         trigger",
+    ),
+    (
+        FindingKind::NullDeref,
+        "needs a kernel without 0fb00941dc63, which no shipped variant is; model/tests/it/\
+         negative.rs builds one (null_deref_of_a_channel_used_through_another_ufile_...)",
+    ),
+    (
+        FindingKind::RefTracker,
+        "no check reports it yet: the ref_tracker findings are being built (issue 10)",
+    ),
+];
+
+/// The table above covers every kind but those of WITHOUT_SCENARIO_CONTROL.
 #[test]
-fn every_finding_kind_but_unpin_twice_has_a_scenario_control() {
+fn every_finding_kind_has_a_scenario_control_or_a_stated_reason() {
     let mut found: BTreeSet<FindingKind> = BTreeSet::new();
     for r in [shipped(), fixtures()] {
         for c in r.cells.iter().filter(|c| c.listed) {
@@ -387,7 +406,8 @@ fn every_finding_kind_but_unpin_twice_has_a_scenario_control() {
         .into_iter()
         .filter(|k| !found.contains(k))
         .collect();
-    assert_eq!(missing, vec![FindingKind::UnpinTwice]);
+    let excused: Vec<FindingKind> = WITHOUT_SCENARIO_CONTROL.iter().map(|(k, _)| *k).collect();
+    assert_eq!(missing, excused, "{WITHOUT_SCENARIO_CONTROL:#?}");
 }
 
 /// The fixtures' own expectations hold in every cell (the good designs pass them).

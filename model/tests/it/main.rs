@@ -4,7 +4,7 @@ mod engines;
 mod negative;
 mod scenarios;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -88,6 +88,10 @@ pub struct Want {
 }
 
 impl Explored {
+    pub fn kinds(&self) -> BTreeSet<FindingKind> {
+        self.findings.iter().flatten().map(|f| f.kind).collect()
+    }
+
     /// Every distinct finding as `kind(object kind at thread step): title`, for messages.
     pub fn distinct(&self) -> Vec<String> {
         let mut v: Vec<String> = self
@@ -178,6 +182,14 @@ impl Explored {
         assert_at_its_step(f, &k.threads, &k.log);
         (f, k)
     }
+    /// The first finding reported by the check `id`.
+    pub fn by_check(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().flatten().find(|f| f.check == id)
+    }
+    /// Every finding, flattened.
+    pub fn all(&self) -> Vec<Finding> {
+        self.findings.iter().flatten().cloned().collect()
+    }
 }
 
 /// The finding's `event` is the index of the step `at` names, run by the thread `at` names.
@@ -220,16 +232,14 @@ pub fn explore_goals(
     explore_body(program, mode, goals, Arc::new(move || execute(&p, target)))
 }
 
-/// Explore `program` on `kernel` with a proposal object built for each execution (the
-/// deliberately broken designs of `negative.rs`).
-pub fn explore_broken(
+/// [`explore_with`], checking `goals` in every execution.
+pub fn explore_with_goals(
     program: &Program,
-    kernel: &str,
+    variant: Variant,
     proposal: impl Fn() -> Box<dyn Proposal> + Send + Sync + 'static,
     mode: Mode,
     goals: &[Goal],
 ) -> Explored {
-    let variant = Variant::by_name(kernel).expect("kernel");
     let p = program.clone();
     explore_body(
         program,
@@ -303,6 +313,22 @@ fn explore_body(
         kept: c.kept.into_values().collect(),
         goals: c.goals,
     }
+}
+
+/// [`explore`] on a kernel variant built by the test (a deliberately broken patch) and a proposal
+/// built for each execution (a deliberately broken design); no goals.
+pub fn explore_with(
+    program: &Program,
+    variant: Variant,
+    proposal: impl Fn() -> Box<dyn Proposal> + Send + Sync + 'static,
+    mode: Mode,
+) -> Explored {
+    explore_with_goals(program, variant, proposal, mode, &[])
+}
+
+/// The kernel variant called `name`.
+pub fn kernel(name: &str) -> Variant {
+    Variant::by_name(name).expect("kernel")
 }
 
 pub fn loom(bound: usize) -> Mode {

@@ -342,9 +342,9 @@ impl Proposal for Broken {
 /// unpin-twice, first trigger: the page pin count of the data file goes below zero.
 #[test]
 fn a_design_that_unpins_in_its_callback_unpins_twice() {
-    let e = explore_broken(
+    let e = explore_with_goals(
         &dereg_vs_close(),
-        "k56",
+        kernel("k56"),
         || Broken::context(Break::UnpinInCallback),
         loom(1),
         &[DEREG_VS_CLOSE_WINDOW],
@@ -367,10 +367,10 @@ fn a_design_that_unpins_in_its_callback_unpins_twice() {
 /// unpin-twice, second trigger (G7): pages released while the HW key is live. Found on v5.3 only.
 #[test]
 fn a_design_that_unpins_at_close_releases_pages_the_device_can_still_write() {
-    let on = |kernel| {
-        explore_broken(
+    let on = |name| {
+        explore_with_goals(
             &s01(),
-            kernel,
+            kernel(name),
             || Broken::context(Break::UnpinAtClose),
             loom(2),
             &[crate::scenarios::S01_RACE],
@@ -421,9 +421,9 @@ impl Proposal for FreeTwice {
 
 #[test]
 fn a_design_that_frees_its_records_in_two_places_double_frees() {
-    let e = explore_broken(
+    let e = explore_with_goals(
         &dereg_vs_close(),
-        "k56",
+        kernel("k56"),
         || Box::new(FreeTwice),
         loom(1),
         &[DEREG_VS_CLOSE_WINDOW],
@@ -442,4 +442,179 @@ fn a_design_that_frees_its_records_in_two_places_double_frees() {
             .any(|d| d.starts_with("Freed by task t1") && d.contains("free_twice.unpin_kfree")),
         "{df:#?}"
     );
+}
+
+fn create_ch(p: &str, fd: &str, ch: &str) -> Op {
+    Op::CreateCompChannel {
+        process: p.into(),
+        fd: fd.into(),
+        new_fd: ch.into(),
+    }
+}
+
+fn use_ch(p: &str, fd: &str, ch: &str) -> Op {
+    Op::UseCompChannel {
+        process: p.into(),
+        fd: fd.into(),
+        channel: ch.into(),
+    }
+}
+
+/// S6 before f0abc761bbb9 ("RDMA/core: Fix race between destroy and release FD object"): the
+/// command's fput comes before its usecnt unlock, the close's fput is the last, and the release
+/// finds the uobject locked for READ. The lookup holds a uobject reference, so the symptom is the
+/// WARN the fix commit quotes, not a use-after-free.
+pub fn control_warn_release_of_a_locked_fd_object() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            create_ch("p0", "fd0", "ch0"),
+        ],
+        vec![
+            ("user", vec![use_ch("p0", "fd0", "ch0")]),
+            ("close", vec![op_close("p0", "ch0")]),
+        ],
+    );
+    // The close's fput lands between the command's usecnt lock and its fput (the window of s06).
+    let window = [Goal::Between {
+        step: "close:filp_close.fput",
+        after: "user:lookup_get.usecnt_read",
+        before: "user:lookup_put.fput",
+    }];
+    let bad = explore_goals(&p, "k53-fput-before-unlock", "context", loom(2), &window);
+    let (w, _) = bad.assert_found(&Want {
+        kind: FindingKind::Warn,
+        object: "uobject#",
+        title: "WARNING: at drivers/infiniband/core/rdma_core.c uverbs_close_fd: \
+                WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))",
+        at: "close uverbs_close_fd.usecnt_write",
+    });
+    assert_eq!(w.check, "warn.uverbs_close_fd.usecnt", "{w:#?}");
+    assert!(
+        bad.by_check("warn.assert_uverbs_usecnt").is_some(),
+        "{:?}",
+        bad.kinds()
+    );
+    assert!(
+        !bad.kinds().contains(&FindingKind::UseAfterFree),
+        "the lookup's reference holds the memory: {:?}",
+        bad.kinds()
+    );
+    let fixed = explore_goals(&p, "k53", "context", loom(2), &window);
+    fixed.assert_clean("context@k53 fd object lookup vs release");
+    bad.all()
+}
+
+#[test]
+fn warn_release_of_a_locked_fd_object_before_f0abc761bbb9() {
+    control_warn_release_of_a_locked_fd_object();
+}
+
+/// k53 without "RDMA/core: Prevent mixed use of FDs between shared ufiles" (0fb00941dc63).
+fn k53_without_the_ufile_check() -> Variant {
+    Variant {
+        name: "k53-mixed-fd-ufiles",
+        fd_uobject_ufile_check: false,
+        ..Variant::by_name("k53").expect("k53")
+    }
+}
+
+/// Two ufiles: a completion channel of the first used through the second's command fd.
+fn mixed_use(
+    setup_tail: Vec<Op>,
+    threads: Vec<(&str, Vec<Op>)>,
+) -> pincheck_model::program::Program {
+    let mut setup = vec![
+        op_open("p0", "fd0"),
+        op_ctx("p0", "fd0"),
+        create_ch("p0", "fd0", "ch0"),
+        op_open("p0", "fd1"),
+        op_ctx("p0", "fd1"),
+    ];
+    setup.extend(setup_tail);
+    program(setup, threads)
+}
+
+/// The syzkaller report of 0fb00941dc63: once the channel's own ufile destroyed its uobject
+/// (`object = NULL`), a lookup through another ufile's command fd puts `fput(NULL)`.
+pub fn control_null_deref_of_a_channel_used_through_another_ufile() -> Vec<Finding> {
+    let p = mixed_use(
+        vec![op_close("p0", "fd0")],
+        vec![
+            ("user", vec![use_ch("p0", "fd1", "ch0")]),
+            (
+                "idle",
+                vec![Op::Truncate {
+                    process: "p0".into(),
+                    file: "dax0".into(),
+                    label: "t".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        k53_without_the_ufile_check(),
+        || by_name("context").unwrap(),
+        loom(1),
+    );
+    let (n, _) = bad.assert_found(&Want {
+        kind: FindingKind::NullDeref,
+        object: "uobject#",
+        title: "BUG: KASAN: null-ptr-deref in fput_many",
+        at: "user lookup_put.object",
+    });
+    assert_eq!(n.check, "kasan.null_ptr_deref", "{n:#?}");
+    // With the check, the lookup through the other ufile's command fd is refused.
+    let refused = [Goal::Observe {
+        label: "user.0.use_comp_channel",
+        equals: "EBADF",
+    }];
+    let checked = explore_goals(&p, "k53", "context", loom(1), &refused);
+    checked.assert_clean("context@k53 mixed ufiles after close");
+    bad.all()
+}
+
+#[test]
+fn null_deref_of_a_channel_used_through_another_ufile_without_0fb00941dc63() {
+    control_null_deref_of_a_channel_used_through_another_ufile();
+}
+
+/// Mixed use racing the close of the channel's own ufile: destroy-all finds the channel's uobject
+/// locked for READ by a lookup it cannot see ("racing with a lookup_get").
+pub fn control_warn_destroy_all_races_a_lookup() -> Vec<Finding> {
+    let p = mixed_use(
+        vec![],
+        vec![
+            ("user", vec![use_ch("p0", "fd1", "ch0")]),
+            ("close", vec![op_close("p0", "fd0")]),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        k53_without_the_ufile_check(),
+        || by_name("context").unwrap(),
+        loom(2),
+    );
+    let (w, _) = bad.assert_found(&Want {
+        kind: FindingKind::Warn,
+        object: "uobject#",
+        title: "WARNING: at drivers/infiniband/core/rdma_core.c __uverbs_cleanup_ufile: \
+                WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))",
+        at: "close __uverbs_cleanup_ufile.usecnt_write",
+    });
+    assert_eq!(w.check, "warn.__uverbs_cleanup_ufile.usecnt", "{w:#?}");
+    let refused = [Goal::Observe {
+        label: "user.0.use_comp_channel",
+        equals: "EBADF",
+    }];
+    let checked = explore_goals(&p, "k53", "context", loom(2), &refused);
+    checked.assert_clean("context@k53 mixed ufiles vs close");
+    bad.all()
+}
+
+#[test]
+fn warn_destroy_all_races_a_lookup_through_another_ufile() {
+    control_warn_destroy_all_races_a_lookup();
 }
