@@ -608,3 +608,74 @@ fn ci_runs_every_test_and_the_fuzz_replay_the_same_way_as_ci_run() {
         "{fuzz:?}"
     );
 }
+
+/// The fuzz crate has its own lock file (it is its own workspace, for `cargo fuzz`), which goes
+/// stale when the checker or the model gains a dependency: `.ci/run fuzz` then fails on
+/// `--locked`. Caught here first: the fuzz lock lists the same dependencies of `pincheck` and
+/// `pincheck-model` as the workspace lock, and every package both locks hold at the same version.
+#[test]
+fn the_fuzz_lock_file_follows_the_workspace_lock_file() {
+    let lock = |path: &str| -> Vec<toml::Value> {
+        let text = std::fs::read_to_string(workspace().join(path)).expect("lock file");
+        let v: toml::Table = toml::from_str(&text).expect("TOML");
+        v["package"].as_array().expect("packages").clone()
+    };
+    let (root, fuzz) = (lock("Cargo.lock"), lock("fuzz/Cargo.lock"));
+    let find = |pkgs: &[toml::Value], name: &str| -> Vec<toml::Value> {
+        pkgs.iter()
+            .filter(|p| p["name"].as_str() == Some(name))
+            .cloned()
+            .collect()
+    };
+    let refresh =
+        "refresh it: cargo build --manifest-path fuzz/Cargo.toml (then commit fuzz/Cargo.lock)";
+    // Dev-dependencies are in the workspace lock only.
+    let dev = |manifest: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(workspace().join(manifest)).expect("manifest");
+        let v: toml::Table = toml::from_str(&text).expect("TOML");
+        v.get("dev-dependencies")
+            .and_then(|d| d.as_table())
+            .map(|d| d.keys().cloned().collect())
+            .unwrap_or_default()
+    };
+    let deps = |p: &toml::Value| -> Vec<String> {
+        p.get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+            .map(str::to_string)
+            .collect()
+    };
+    for (krate, manifest) in [
+        ("pincheck", "checker/Cargo.toml"),
+        ("pincheck-model", "model/Cargo.toml"),
+    ] {
+        let (r, f) = (find(&root, krate), find(&fuzz, krate));
+        assert_eq!(r.len(), 1, "{krate} in Cargo.lock");
+        assert_eq!(f.len(), 1, "{krate} in fuzz/Cargo.lock; {refresh}");
+        let dev = dev(manifest);
+        let want: Vec<String> = deps(&r[0])
+            .into_iter()
+            .filter(|d| !dev.iter().any(|x| d.split(' ').next() == Some(x.as_str())))
+            .collect();
+        assert_eq!(
+            deps(&f[0]),
+            want,
+            "the dependencies of {krate} differ between the lock files; {refresh}"
+        );
+    }
+    for p in &fuzz {
+        let name = p["name"].as_str().expect("name");
+        let versions: Vec<&str> = root
+            .iter()
+            .filter(|r| r["name"].as_str() == Some(name))
+            .filter_map(|r| r["version"].as_str())
+            .collect();
+        let v = p["version"].as_str().expect("version");
+        assert!(
+            versions.is_empty() || versions.contains(&v),
+            "{name} {v} in fuzz/Cargo.lock, {versions:?} in Cargo.lock; {refresh}"
+        );
+    }
+}
