@@ -646,7 +646,8 @@ impl Oracle {
 
     /// A reference count of `obj` moved at the running thread's last step, taken by `holder`
     /// (`Ok`) or dropped by it (`Err`): the note and the ref tracker in one visit of the state
-    /// (this is every `kref_get` / `kref_put`). Returns false when a dropping holder held none.
+    /// (this is every `kref_get` / `kref_put`). A put by a holder without a reference is a
+    /// ref_tracker finding.
     pub(crate) fn kref_moved(
         &self,
         obj: ObjId,
@@ -654,16 +655,20 @@ impl Oracle {
         old: i64,
         new: i64,
         holder: Result<Holder, &Holder>,
-    ) -> bool {
+    ) {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
         self.count_moved(&mut st, key, obj, field, old, new);
         match holder {
-            Ok(h) => {
-                st.objects.hold(obj, h);
-                true
+            Ok(h) => st.objects.hold(obj, h),
+            Err(h) => {
+                let site = self.site(&st);
+                let r = st.objects.unhold(obj, h, || site);
+                drop(st);
+                if let Err(why) = r {
+                    self.report_untracked(obj, h, why, "put", Some((field, new)));
+                }
             }
-            Err(h) => st.objects.unhold(obj, h),
         }
     }
 

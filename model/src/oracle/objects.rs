@@ -62,6 +62,18 @@ pub(super) struct Meta {
     pub(super) alloc: Site,
     pub(super) free: Option<Site>,
     pub(super) holders: Vec<(Holder, u32)>,
+    /// Holders whose last reference was dropped, and where (ref_tracker's dead trackers): a
+    /// second put by one of them is "reference already released", not a put by a stranger.
+    pub(super) released: Vec<(Holder, Site)>,
+}
+
+/// Why the ref tracker refused a put or a move.
+#[derive(Clone, Debug)]
+pub(super) enum Untracked {
+    /// The holder had a reference and dropped it already, at this site.
+    AlreadyReleased(Site),
+    /// The holder never had one.
+    NotHeld,
 }
 
 #[derive(Default)]
@@ -69,6 +81,8 @@ pub(super) struct Objects {
     pub(super) meta: Vec<Meta>,
     /// Objects allocated so far, per kind (a handful of kinds: a linear scan beats hashing).
     seq: Vec<(&'static str, u32)>,
+    /// Emptied `released` lists of earlier executions, handed out again.
+    spare_released: Vec<Vec<(Holder, Site)>>,
 }
 
 impl Objects {
@@ -78,29 +92,52 @@ impl Objects {
             if m.holders.capacity() > 0 {
                 spare.push(m.holders);
             }
+            if m.released.capacity() > 0 {
+                let mut r = m.released;
+                r.clear();
+                self.spare_released.push(r);
+            }
         }
         self.seq.clear();
     }
 
     pub(super) fn hold(&mut self, id: ObjId, holder: Holder) {
-        let holders = &mut self.meta[id.0 as usize].holders;
-        match holders.iter_mut().find(|(h, _)| *h == holder) {
+        let m = &mut self.meta[id.0 as usize];
+        if !m.released.is_empty() {
+            m.released.retain(|(h, _)| *h != holder);
+        }
+        match m.holders.iter_mut().find(|(h, _)| *h == holder) {
             Some((_, n)) => *n += 1,
-            None => holders.push((holder, 1)),
+            None => m.holders.push((holder, 1)),
         }
     }
 
-    pub(super) fn unhold(&mut self, id: ObjId, holder: &Holder) -> bool {
-        let holders = &mut self.meta[id.0 as usize].holders;
-        match holders.iter().position(|(h, _)| h == holder) {
+    /// `holder` drops one reference to `id` at `site`.
+    pub(super) fn unhold(
+        &mut self,
+        id: ObjId,
+        holder: &Holder,
+        site: impl FnOnce() -> Site,
+    ) -> Result<(), Untracked> {
+        let m = &mut self.meta[id.0 as usize];
+        match m.holders.iter().position(|(h, _)| h == holder) {
             Some(i) => {
-                holders[i].1 -= 1;
-                if holders[i].1 == 0 {
-                    holders.remove(i);
+                m.holders[i].1 -= 1;
+                if m.holders[i].1 == 0 {
+                    let (h, _) = m.holders.remove(i);
+                    if m.released.capacity() == 0 {
+                        if let Some(v) = self.spare_released.pop() {
+                            m.released = v;
+                        }
+                    }
+                    m.released.push((h, site()));
                 }
-                true
+                Ok(())
             }
-            None => false,
+            None => match m.released.iter().find(|(h, _)| h == holder) {
+                Some((_, s)) => Err(Untracked::AlreadyReleased(s.clone())),
+                None => Err(Untracked::NotHeld),
+            },
         }
     }
 
@@ -135,7 +172,7 @@ pub(super) struct PinInterval {
 }
 
 impl Oracle {
-    fn site(&self, st: &super::State) -> Site {
+    pub(super) fn site(&self, st: &super::State) -> Site {
         let tid = self.running_tid(st, Self::running_key(self.engine));
         let step = st.threads[tid]
             .pending
@@ -145,7 +182,7 @@ impl Oracle {
         Site { tid, step }
     }
 
-    fn site_text(st: &super::State, s: &Site) -> String {
+    pub(super) fn site_text(st: &super::State, s: &Site) -> String {
         format!("{} at {}", st.threads[s.tid].name, s.step)
     }
 
@@ -164,6 +201,7 @@ impl Oracle {
             alloc,
             free: None,
             holders,
+            released: Vec::new(),
         });
         ObjId(st.objects.meta.len() as u32 - 1)
     }
@@ -231,16 +269,82 @@ impl Oracle {
         self.st().objects.hold(id, holder);
     }
 
-    /// `holder` dropped its reference to `id`; returns false when it held none (a put by the
-    /// wrong owner, which the count alone may not show).
-    pub fn unhold(&self, id: ObjId, holder: &Holder) -> bool {
-        self.st().objects.unhold(id, holder)
+    /// `holder` dropped its reference to `id` (a pointer cleared: no count moved). A holder with
+    /// no reference is a ref_tracker finding.
+    pub fn unhold(&self, id: ObjId, holder: &Holder) {
+        let r = {
+            let mut st = self.st();
+            let site = self.site(&st);
+            st.objects.unhold(id, holder, || site)
+        };
+        if let Err(why) = r {
+            self.report_untracked(id, holder, why, "put", None);
+        }
     }
 
-    /// Move a reference from one holder to another (a kref handed over, not taken twice).
+    /// Move a reference from one holder to another (a kref handed over, not taken twice). A move
+    /// from a holder that has none is a ref_tracker finding.
     pub fn rehold(&self, id: ObjId, from: &Holder, to: Holder) {
-        self.unhold(id, from);
-        self.hold(id, to);
+        let r = {
+            let mut st = self.st();
+            let site = self.site(&st);
+            let r = st.objects.unhold(id, from, || site);
+            st.objects.hold(id, to);
+            r
+        };
+        if let Err(why) = r {
+            self.report_untracked(id, from, why, "moved", None);
+        }
+    }
+
+    /// ref_tracker's report of a put (or move) of `id` by `holder`, which had no reference.
+    pub(super) fn report_untracked(
+        &self,
+        id: ObjId,
+        holder: &Holder,
+        why: Untracked,
+        verb: &str,
+        counter: Option<(&'static str, i64)>,
+    ) {
+        let (name, who, here, tid) = {
+            let st = self.st();
+            let m = &st.objects.meta[id.0 as usize];
+            let here = self.site(&st);
+            (
+                format!("{}#{}", m.kind, m.seq),
+                Self::holder_text(&st, holder),
+                Self::site_text(&st, &here),
+                here.tid,
+            )
+        };
+        let count = counter
+            .map(|(field, new)| format!(" ({field} now {new})"))
+            .unwrap_or_default();
+        let (check, title, mut details) = match &why {
+            Untracked::AlreadyReleased(at) => {
+                let freed = Self::site_text(&self.st(), at);
+                (
+                    &super::check::REF_ALREADY_RELEASED,
+                    format!("ref_tracker: reference already released ({name} by {who})"),
+                    vec![
+                        format!("{who} {verb} its reference to {name} again{count}: task {here}"),
+                        format!("freed in: task {freed}"),
+                    ],
+                )
+            }
+            Untracked::NotHeld if verb == "moved" => (
+                &super::check::REF_MOVE_NOT_HELD,
+                format!("ref_tracker: reference to {name} moved from {who}, which holds none"),
+                vec![format!("moved by task {here}")],
+            ),
+            Untracked::NotHeld => (
+                &super::check::REF_NOT_HELD,
+                format!("ref_tracker: {name} put by {who}, which holds no reference"),
+                vec![format!("put{count} by task {here}")],
+            ),
+        };
+        details.push(format!("holders now: {}", self.holders_text(id).join(", ")));
+        self.report(check, tid, title, Some(name), details);
     }
 
     /// The holders of `id`, for reports: `umem#0.vaddr_pin.f_owner`, `p0.fd3`.

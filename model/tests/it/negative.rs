@@ -51,9 +51,10 @@ fn rfc_v2_pin_add_vs_pin_drop_increments_from_zero_and_reads_freed_records() {
     assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
 }
 
-/// S5 on the kernel before "RDMA/core: Fix double destruction of uobject" (2020).
-#[test]
-fn double_destroy_before_the_2020_fix_underflows_the_uobject() {
+/// S5 on the kernel before "RDMA/core: Fix double destruction of uobject" (2020): the second
+/// DESTROY's remove_handle puts the IDR's reference again (ref_tracker: "reference already
+/// released"), and the count goes below zero.
+pub fn control_double_destroy_before_the_2020_fix() -> Vec<Finding> {
     let p = program(
         vec![
             op_open("p0", "fd0"),
@@ -66,13 +67,31 @@ fn double_destroy_before_the_2020_fix_underflows_the_uobject() {
         ],
     );
     let bad = explore(&p, "k53-double-destroy", "context", loom(2));
+    let u = bad
+        .by_check("refcount.underflow")
+        .expect("the underflow is reached");
+    assert!(u.title.starts_with("refcount_t: underflow"), "{u:#?}");
+    let r = bad
+        .by_check("ref_tracker.already_released")
+        .expect("the IDR reference is put twice");
+    assert_eq!(r.kind, FindingKind::RefTracker);
     assert!(
-        bad.kinds().contains(&FindingKind::RefcountUnderflow),
-        "{:?}",
-        bad.kinds()
+        r.title
+            .starts_with("ref_tracker: reference already released (uobject#0 by ufile#0.idr)"),
+        "{r:#?}"
+    );
+    assert!(
+        r.details.iter().any(|d| d.starts_with("freed in: task")),
+        "{r:#?}"
     );
     let fixed = explore(&p, "k53", "context", loom(2));
     assert!(fixed.findings.is_empty(), "{:#?}", fixed.findings.first());
+    bad.all()
+}
+
+#[test]
+fn double_destroy_before_the_2020_fix_puts_the_idr_reference_twice() {
+    control_double_destroy_before_the_2020_fix();
 }
 
 /// S3 with a synchronous final fput and a blocking ucontext_lock in close (Jason's
@@ -126,49 +145,7 @@ fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
 /// still held.
 #[test]
 fn rfc_v2_procfs_omits_a_pin_still_held() {
-    let reg1 = Op::RegMr {
-        process: "p0".into(),
-        fd: "fd0".into(),
-        file: "dax1".into(),
-        pages: 1,
-        mr: "mr1".into(),
-    };
-    let p = program(
-        vec![
-            op_open("p0", "fd0"),
-            op_ctx("p0", "fd0"),
-            op_reg("p0", "fd0", "mr0"),
-            reg1,
-            dereg("p0", "fd0", "mr0"),
-        ],
-        vec![
-            (
-                "reader",
-                vec![Op::ProcfsRead {
-                    process: "p1".into(),
-                    target: "p0".into(),
-                    kind: ProcfsKind::FilePins,
-                    fd: None,
-                    label: "pins".into(),
-                }],
-            ),
-            (
-                "truncate",
-                vec![Op::Truncate {
-                    process: "p1".into(),
-                    file: "dax1".into(),
-                    label: "t".into(),
-                }],
-            ),
-        ],
-    );
-    let bad = explore(&p, "k53", "rfc-v2", loom(1));
-    let lie = bad
-        .first(FindingKind::ProcfsLie)
-        .expect("the omission is found");
-    assert!(lie.title.contains("omits fd0 pinning dax1"), "{lie:#?}");
-    let ok = explore(&p, "k53", "context", loom(1));
-    assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
+    control_rfc_v2_puts_every_record();
 }
 
 /// A deliberately broken design whose GUP callback unpins the pages itself, so the core's
@@ -466,4 +443,179 @@ pub fn control_warn_destroy_all_races_a_lookup() -> Vec<Finding> {
 #[test]
 fn warn_destroy_all_races_a_lookup_through_another_ufile() {
     control_warn_destroy_all_races_a_lookup();
+}
+
+/// A deliberately broken design that gives the process an fd on the pinned data file (so an
+/// administrator can find it) without `get_file`: the fd slot is handed a reference the pinning
+/// task never had.
+struct FdForPinWithoutGetFile;
+
+impl Proposal for FdForPinWithoutGetFile {
+    fn name(&self) -> &'static str {
+        "fd-for-pin-without-get-file"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
+        let data = k.data_files[k.umems.get(u).data].file;
+        let p = k.process("p0").expect("p0");
+        let from = pincheck_model::oracle::Holder::Task(cur.tid, "pin");
+        if let Err(e) = pincheck_model::vfs::process::fd_install(k, &p, data, &from)? {
+            return Ok(Err(e));
+        }
+        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+    }
+    fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
+        pincheck_model::proposals::bundle::Bundle.unpin(k, cur, u)
+    }
+}
+
+/// ref_tracker: a reference moved from a holder that has none.
+pub fn control_ref_moved_from_a_holder_without_one() -> Vec<Finding> {
+    let p = program(
+        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0")],
+        vec![
+            ("reg", vec![op_reg("p0", "fd0", "mr0")]),
+            ("close", vec![op_close("p0", "fd0")]),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        Variant::by_name("k56").unwrap(),
+        || Box::new(FdForPinWithoutGetFile),
+        loom(1),
+    );
+    let r = bad
+        .by_check("ref_tracker.move_not_held")
+        .expect("the move is refused");
+    assert_eq!(r.kind, FindingKind::RefTracker);
+    assert!(
+        r.title.starts_with(
+            "ref_tracker: reference to file#0 moved from task reg (pin), which holds none"
+        ),
+        "{r:#?}"
+    );
+    bad.all()
+}
+
+#[test]
+fn a_design_that_installs_an_fd_without_get_file_moves_a_reference_it_lacks() {
+    control_ref_moved_from_a_holder_without_one();
+}
+
+/// H2 of the RFC as posted: releasing one pin puts every record on the owner's list, so a record
+/// is put by a umem that never took it (ref_tracker), and the listing omits a pin still held.
+pub fn control_rfc_v2_puts_every_record() -> Vec<Finding> {
+    let reg1 = Op::RegMr {
+        process: "p0".into(),
+        fd: "fd0".into(),
+        file: "dax1".into(),
+        pages: 1,
+        mr: "mr1".into(),
+    };
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+            reg1,
+            dereg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            (
+                "reader",
+                vec![Op::ProcfsRead {
+                    process: "p1".into(),
+                    target: "p0".into(),
+                    kind: ProcfsKind::FilePins,
+                    fd: None,
+                    label: "pins".into(),
+                }],
+            ),
+            (
+                "truncate",
+                vec![Op::Truncate {
+                    process: "p1".into(),
+                    file: "dax1".into(),
+                    label: "t".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore(&p, "k53", "rfc-v2", loom(1));
+    let lie = bad
+        .by_check("procfs.omits_pinned")
+        .expect("the omission is found");
+    assert!(lie.title.contains("omits fd0 pinning dax1"), "{lie:#?}");
+    let r = bad
+        .by_check("ref_tracker.not_held")
+        .expect("the put by a stranger is found");
+    assert!(
+        r.title.starts_with(
+            "ref_tracker: pin_record#1 put by umem#0.file_pin, which holds no reference"
+        ),
+        "{r:#?}"
+    );
+    let ok = explore(&p, "k53", "context", loom(1));
+    assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
+    bad.all()
+}
+
+/// A deliberately broken design whose records are freed without the `fput` of the data file
+/// they hold: the file stays open for ever, reachable only because its filesystem holds it too.
+struct FreeRecordWithoutFput;
+
+impl Proposal for FreeRecordWithoutFput {
+    fn name(&self) -> &'static str {
+        "free-record-without-fput"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
+        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+    }
+    fn unpin(&self, k: &Kernel, _cur: &Task, u: Handle<Umem>) -> KResult<()> {
+        let umem = k.umems.get(u);
+        if let Some(&rec) = umem.record.get() {
+            k.ufiles
+                .get(umem.ufile)
+                .pin_records
+                .lock("leaky_unpin.pin_records_lock")?
+                .retain(|r| *r != rec);
+            k.records.free("leaky_unpin.kfree", rec);
+        }
+        Ok(())
+    }
+}
+
+/// ref_tracker at quiescence: a data file still counted by a freed pin record.
+pub fn control_leaked_data_file_reference() -> Vec<Finding> {
+    let found = dereg_vs_close_with(|| Box::new(FreeRecordWithoutFput));
+    let l = found
+        .iter()
+        .find(|f| f.check == "ref_tracker.leaked")
+        .expect("the leaked data-file reference is found");
+    assert_eq!(l.kind, FindingKind::Leak);
+    assert!(l.title.starts_with("ref_tracker: "), "{l:#?}");
+    assert_eq!(l.object.as_deref(), Some("file#0"), "{l:#?}");
+    assert!(
+        l.details
+            .iter()
+            .any(|d| d.starts_with("file#0 is held by pin_record#0.file: freed by task")),
+        "{l:#?}"
+    );
+    found
+}
+
+#[test]
+fn a_design_that_frees_its_record_without_fput_leaks_the_data_file() {
+    control_leaked_data_file_reference();
 }
