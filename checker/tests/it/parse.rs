@@ -46,7 +46,7 @@ ops = [
 ]
 
 [expect]
-never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "leak", "deadlock", "procfs-lie"]
+never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "leak", "deadlock", "procfs-lie", "warn", "null-ptr-deref", "ref-tracker"]
 sometimes = [
   { between = "close:fput.last", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin" },
   { observe = "probe", equals = "fd3: dax0" },

@@ -13,6 +13,7 @@ mod finding;
 mod leak;
 mod lockdep;
 mod objects;
+mod truth;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
@@ -23,6 +24,7 @@ pub use check::Check;
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{LockId, LockMode};
 pub use objects::{Holder, ObjId, Root};
+pub use truth::{Listed, Untrue};
 
 use crate::sync::{Engine, Step};
 use crate::Abort;
@@ -200,8 +202,10 @@ struct State {
     replay_counts: HashMap<(usize, Step), usize>,
     divergence: Option<ReplayDivergence>,
     snapshot: Option<Vec<String>>,
-    pins: Vec<objects::PinInterval>,
-    fds: Vec<objects::FdInterval>,
+    pins: Vec<truth::PinLife>,
+    fds: Vec<truth::FdLife>,
+    /// Which owner's pins each file shows (procfs truth).
+    speaks_for: Vec<(ObjId, ObjId)>,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -244,6 +248,7 @@ impl State {
             snapshot,
             pins,
             fds,
+            speaks_for,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -267,6 +272,7 @@ impl State {
         *snapshot = None;
         pins.clear();
         fds.clear();
+        speaks_for.clear();
         for v in &mut spare.notes {
             v.clear();
         }

@@ -35,6 +35,11 @@ pub trait Proposal: Send + Sync {
     }
 
     /// In `ib_umem_get`, with the syscall's bundle: record the pin. An error fails the REG_MR.
+    ///
+    /// Right after the step that makes the record visible to a procfs reader (the store, or the
+    /// unlock of the lock readers take), call the oracle's `pin_visible(umem)`: the truth of a
+    /// listing counts the pin's visible life from there (from the page pin otherwise, which comes
+    /// later).
     fn pin(
         &self,
         k: &Kernel,

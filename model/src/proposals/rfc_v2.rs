@@ -149,6 +149,7 @@ impl super::Proposal for RfcV2 {
                 .deref("add_file_pin.walk", *rec, "Read of file_file_pin");
             if r.data_name == data.name {
                 r.kref.get("add_file_pin.kref_get", pin_holder(umem_h));
+                crate::sync::current_oracle().1.pin_visible(umem_h.obj());
                 return Ok(Ok(()));
             }
         }
@@ -173,6 +174,8 @@ impl super::Proposal for RfcV2 {
         now.push(rec);
         f.file_pins
             .store("add_file_pin.list_add", Some(Arc::new(now)));
+        // Readers walk file_pins without fp_lock: the record is visible from this store.
+        crate::sync::current_oracle().1.pin_visible(umem_h.obj());
         Ok(Ok(()))
     }
 
@@ -266,6 +269,7 @@ impl super::Proposal for RfcV2 {
             }
         }
         let mut out = Vec::new();
+        let (_, oracle) = crate::sync::current_oracle();
         for fd in fds {
             k.rcu.read_lock("show_fp.rcu_read_lock", cur.tid);
             let f = target
@@ -274,6 +278,7 @@ impl super::Proposal for RfcV2 {
                 .get(fd)
                 .copied()
                 .flatten();
+            let looked_up = oracle.now();
             if let Some(f) = f {
                 let file = k.files.deref("show_fp.file", f, "Read of file->file_pins");
                 let list = file
@@ -283,7 +288,12 @@ impl super::Proposal for RfcV2 {
                     .unwrap_or_default();
                 for rec in list {
                     let r = k.records.deref("show_fp.fp_file", rec, "Read of fp->file");
-                    out.push((fd, r.data_name.to_string()));
+                    out.push(PinLine {
+                        fd,
+                        file: f,
+                        looked_up,
+                        data: r.data_name.to_string(),
+                    });
                 }
             }
             k.rcu.read_unlock(k, "show_fp.rcu_read_unlock", cur.tid);

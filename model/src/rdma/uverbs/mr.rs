@@ -85,8 +85,8 @@ pub fn ib_uverbs_reg_mr(
         .object
         .store("ib_uverbs_reg_mr.uobj_object", mr.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
+    // rdma_alloc_commit_uobject ends with up_read(hw_destroy_rwsem): REG_MR is committed.
     drop(begun);
-    k.truth_tick("truth.reg_mr_committed");
     oracle.pin_committed(umem.obj());
     Ok(Ok(id))
 }
@@ -116,10 +116,9 @@ pub fn ib_uverbs_dereg_mr(
 /// releases the umem; the MR is freed.
 pub fn uverbs_free_mr(k: &Kernel, cur: &Task, mr_h: Handle<Mr>) -> KResult<()> {
     let mr = k.mrs.deref("ib_dereg_mr_user", mr_h, "Read of mr");
-    k.truth_tick("truth.mr_destroy_start");
     crate::sync::current_oracle()
         .1
-        .pin_release_start(mr.umem.obj());
+        .pin_destroy_begun(mr.umem.obj());
     mr.hw_key.store("dereg_mr.destroy_mkey", 0);
     ib_umem_release(k, cur, mr.umem, &mr)?;
     let (_, oracle) = crate::sync::current_oracle();

@@ -71,6 +71,7 @@ pub fn ib_umem_get(
     });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
+    oracle.pin_new(umem.obj(), bundle.ufile.obj(), &df.name);
     if let Err(e) = k.proposal.pin(k, cur, bundle, umem)? {
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
         k.umems.free("ib_umem_get.kfree", umem);
@@ -78,12 +79,12 @@ pub fn ib_umem_get(
     }
     df.pins
         .fetch_add("ib_umem_get.pin_user_pages", pages as i64);
+    // The page pin is visible to a reader (truncate sees it), if the proposal's record was not.
+    oracle.pin_visible(umem.obj());
     k.umems
         .get(umem)
         .pinned
         .store("ib_umem_get.pinned", pages as i64);
-    k.truth_tick("truth.pin_pages");
-    oracle.pin_begin(umem.obj(), bundle.ufile.obj(), &df.name);
     Ok(Ok(umem))
 }
 
@@ -121,8 +122,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
             )],
         );
     }
-    k.truth_tick("truth.unpin_pages");
-    oracle.pin_end(umem_h.obj());
+    oracle.pin_unpinned(umem_h.obj());
     k.umems.free("ib_umem_release.kfree", umem_h);
     Ok(())
 }
