@@ -67,6 +67,9 @@ pub trait Proposal: Send + Sync {
         Ok(())
     }
 
+    /// In `file_free_rcu`, the RCU callback that frees a struct file's memory.
+    fn file_free(&self, _k: &Kernel, _file: Handle<File>) {}
+
     /// At the end of `uverbs_destroy_ufile_hw`.
     fn destroy_ufile_hw(&self, _k: &Kernel, _cur: &Task, _ufile: Handle<Ufile>) -> KResult<()> {
         Ok(())

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::oracle::Holder;
+use crate::oracle::{FindingKind, Holder};
 use crate::proposals::pin_record::PinRecord;
 use crate::rdma::uverbs::ufile::Ufile;
 use crate::rdma::uverbs::umem::{Bundle, Umem};
@@ -87,6 +87,13 @@ impl RfcV2 {
         Ok(Some(f))
     }
 }
+
+crate::declare_check!(
+    /// RFC 13/19's `WARN_ON(!list_empty(&f->file_pins))` in `file_free_rcu`: a struct file is
+    /// freed while pin records still hang on it.
+    pub static WARN_FILE_FREE_PINS = ("warn.file_free_rcu.file_pins", FindingKind::Warn,
+        "a struct file is freed with pin records on its file_pins list");
+);
 
 fn umem_holder(umem: Handle<Umem>) -> Holder {
     Holder::Obj(umem.obj(), "vaddr_pin.f_owner")
@@ -231,6 +238,27 @@ impl super::Proposal for RfcV2 {
             )?;
         }
         Ok(())
+    }
+
+    /// 13/19 `file_free_rcu`: WARN when the freed file still has pin records (read without a
+    /// step: the callback owns the file, and a racing access is a use-after-free of its own).
+    fn file_free(&self, k: &Kernel, file: Handle<File>) {
+        let pins = k.files.get(file).file_pins.peek();
+        let n = pins.map_or(0, |l| l.len());
+        if n > 0 {
+            let (_, oracle) = crate::sync::current_oracle();
+            let name = k.files.name(file);
+            oracle.warn(
+                &WARN_FILE_FREE_PINS,
+                "fs/file_table.c",
+                "file_free_rcu",
+                "WARN_ON(!list_empty(&f->file_pins))",
+                Some(name.clone()),
+                vec![format!(
+                    "{name} is freed with {n} pin record(s) on its file_pins list"
+                )],
+            );
+        }
     }
 
     fn release(

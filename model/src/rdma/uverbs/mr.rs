@@ -73,6 +73,7 @@ pub fn ib_uverbs_reg_mr(
         hw_key: Atomic::new(1),
         uobject: uobj,
     });
+    let _ = k.umems.get(umem).mapped_by.set(mr);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(mr.obj(), Holder::Obj(uobj.obj(), "object"));
     oracle.rehold(
@@ -120,7 +121,7 @@ pub fn uverbs_free_mr(k: &Kernel, cur: &Task, mr_h: Handle<Mr>) -> KResult<()> {
         .1
         .pin_destroy_begun(mr.umem.obj());
     mr.hw_key.store("dereg_mr.destroy_mkey", 0);
-    ib_umem_release(k, cur, mr.umem, &mr)?;
+    ib_umem_release(k, cur, mr.umem)?;
     let (_, oracle) = crate::sync::current_oracle();
     oracle.unhold(mr.umem.obj(), &Holder::Obj(mr_h.obj(), "umem"));
     oracle.unhold(mr_h.obj(), &Holder::Obj(mr.uobject.obj(), "object"));

@@ -99,7 +99,18 @@ pub fn rdma_alloc_commit_uobject(
     let uobj = k.uobjects.get(h);
     let (_, oracle) = crate::sync::current_oracle();
     if uobj.ty == UobjType::Mr {
-        ufile.idr[uobj.id].store("alloc_commit.xa_store", h.encode());
+        // "We already allocated this IDR with a NULL object, so this shouldn't fail."
+        let old = ufile.idr[uobj.id].swap("alloc_commit.xa_store", h.encode());
+        if old != 0 {
+            oracle.warn(
+                &WARN_XA_STORE_OLD,
+                "drivers/infiniband/core/rdma_core.c",
+                "alloc_commit_idr_uobject",
+                "WARN_ON(old != NULL)",
+                Some(k.uobjects.name(h)),
+                vec![format!("IDR handle {} was not empty at commit", uobj.id)],
+            );
+        }
         oracle.rehold(
             h.obj(),
             &Holder::Task(cur.tid, "alloc_uobj"),
@@ -315,6 +326,12 @@ pub enum LookupMode {
     Write,
 }
 
+crate::declare_check!(
+    /// `WARN_ON(old != NULL)` in `alloc_commit_idr_uobject`: the handle reserved at
+    /// `alloc_begin` was taken by something else before the commit.
+    pub static WARN_XA_STORE_OLD = ("warn.alloc_commit_idr_uobject.xa_store", FindingKind::Warn,
+        "the IDR handle reserved for a new uobject is not empty at commit");
+);
 crate::declare_check!(
     /// `WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))` in `uverbs_close_fd`
     /// (`uverbs_uobject_fd_release` from v5.6).
