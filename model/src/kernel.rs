@@ -101,6 +101,7 @@ impl Variant {
 }
 
 /// An SCM_RIGHTS message in flight: the skb holds a reference to the file.
+#[derive(Clone)]
 pub struct InFlight {
     /// Receiving process.
     pub to: crate::Name,

@@ -12,6 +12,7 @@ pub mod check;
 mod finding;
 mod leak;
 mod lockdep;
+pub mod mutation;
 mod objects;
 mod truth;
 
@@ -23,6 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 pub use check::Check;
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{LockId, LockMode};
+pub use mutation::{HolderLabel, Mutation};
 pub use objects::{Holder, ObjId, Root};
 pub use truth::{Listed, Untrue};
 
@@ -206,6 +208,8 @@ struct State {
     fds: Vec<truth::FdLife>,
     /// Which owner's pins each file shows (procfs truth).
     speaks_for: Vec<(ObjId, ObjId)>,
+    /// Mutation points this execution ran, when collecting.
+    points: BTreeMap<Mutation, bool>,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -249,6 +253,7 @@ impl State {
             pins,
             fds,
             speaks_for,
+            points,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -273,6 +278,7 @@ impl State {
         pins.clear();
         fds.clear();
         speaks_for.clear();
+        points.clear();
         for v in &mut spare.notes {
             v.clear();
         }
@@ -297,6 +303,11 @@ pub struct Oracle {
     /// [`Oracle::running_key`]). Outside the state lock, so that a step that cannot block learns
     /// its thread without taking it.
     running: AtomicUsize,
+    /// The mutation plan of this execution (see [`mutation`]), outside the state lock: lock,
+    /// kref and `_unless_zero` sites consult it before their engine access.
+    mutation: Option<Mutation>,
+    /// Record the mutation points the execution runs.
+    collect_points: bool,
     state: Mutex<State>,
 }
 
@@ -313,6 +324,17 @@ impl Drop for Oracle {
 impl Oracle {
     /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
     pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
+        Self::with_plans(engine, replay, None, false)
+    }
+
+    /// A fresh oracle that runs the model under `mutation` and, with `collect_points`, records
+    /// the mutation points the execution runs.
+    pub fn with_plans(
+        engine: Engine,
+        replay: Option<Arc<ReplayPlan>>,
+        mutation: Option<Mutation>,
+        collect_points: bool,
+    ) -> Oracle {
         let spare = SPARE_STATE
             .try_with(|s| s.borrow_mut().take())
             .ok()
@@ -333,6 +355,8 @@ impl Oracle {
         Oracle {
             engine,
             running: AtomicUsize::new(0),
+            mutation,
+            collect_points,
             state: Mutex::new(state),
         }
     }

@@ -37,6 +37,20 @@ pub enum Root {
     Fs(Name),
 }
 
+impl Root {
+    /// The kind of root, without the process or file it belongs to (`fd`, `vma`, `fs`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Root::Fd(..) => "fd",
+            Root::Vma(_) => "vma",
+            Root::Mm(_) => "mm",
+            Root::MmCount(_) => "mm_count",
+            Root::Skb(_) => "skb",
+            Root::Fs(_) => "fs",
+        }
+    }
+}
+
 impl std::fmt::Display for Root {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

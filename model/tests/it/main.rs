@@ -73,6 +73,18 @@ pub fn explore_with(
     proposal: impl Fn() -> Box<dyn pincheck_model::proposals::Proposal> + Send + Sync + 'static,
     mode: Mode,
 ) -> Explored {
+    explore_mutated(program, variant, proposal, None, mode)
+}
+
+/// [`explore_with`] under a mutation plan (a lock acquisition, a holder's references or a zero
+/// check removed: a deliberately broken kernel patch).
+pub fn explore_mutated(
+    program: &Program,
+    variant: Variant,
+    proposal: impl Fn() -> Box<dyn pincheck_model::proposals::Proposal> + Send + Sync + 'static,
+    mutation: Option<pincheck_model::oracle::Mutation>,
+    mode: Mode,
+) -> Explored {
     let found: Arc<Mutex<Vec<Vec<Finding>>>> = Arc::default();
     let (p, f) = (program.clone(), Arc::clone(&found));
     let body = Arc::new(move |oracle: &Arc<pincheck_model::oracle::Oracle>| {
@@ -84,6 +96,7 @@ pub fn explore_with(
     });
     let limits = Limits {
         time: Duration::from_secs(120),
+        mutation,
         ..Limits::default()
     };
     let run = run(&mode, &limits, program.threads.len(), body);

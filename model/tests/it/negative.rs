@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use pincheck_model::heap::Handle;
 use pincheck_model::kernel::{Kernel, Variant};
-use pincheck_model::oracle::{Finding, FindingKind, Oracle};
+use pincheck_model::oracle::{Finding, FindingKind, HolderLabel, Mutation, Oracle};
 use pincheck_model::program::{Op, ProcfsKind};
 use pincheck_model::proposals::{by_name, Proposal};
 use pincheck_model::rdma::uverbs::umem::{Bundle, Umem};
@@ -27,6 +27,12 @@ fn dereg(p: &str, fd: &str, mr: &str) -> Op {
 /// S7: pin-add on the owner's record races the drop of its last reference (H1).
 #[test]
 fn rfc_v2_pin_add_vs_pin_drop_increments_from_zero_and_reads_freed_records() {
+    control_rfc_v2_pin_add_vs_pin_drop();
+}
+
+/// H1: the add walks the owner's list without fp_lock and gets a record whose last reference is
+/// being dropped.
+pub fn control_rfc_v2_pin_add_vs_pin_drop() -> Vec<Finding> {
     let mut p = program(
         vec![
             op_open("p0", "fd0"),
@@ -47,8 +53,14 @@ fn rfc_v2_pin_add_vs_pin_drop_increments_from_zero_and_reads_freed_records() {
         "{kinds:?}"
     );
     assert!(kinds.contains(&FindingKind::UseAfterFree), "{kinds:?}");
+    let u = e.by_check("kasan.use_after_free").expect("checked above");
+    assert!(
+        u.title.starts_with("BUG: KASAN: use-after-free in"),
+        "{u:#?}"
+    );
     let ok = explore(&p, "k53", "context", loom(2));
     assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
+    e.all()
 }
 
 /// S5 on the kernel before "RDMA/core: Fix double destruction of uobject" (2020): the second
@@ -98,6 +110,11 @@ fn double_destroy_before_the_2020_fix_puts_the_idr_reference_twice() {
 /// `20190819123841`: destroy_ufile_hw → mutex → mmput → exit_mmap → fput → release → mutex).
 #[test]
 fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
+    control_synchronous_fput_deadlock();
+}
+
+/// S3 with a synchronous final fput: the recursive ucontext_lock.
+pub fn control_synchronous_fput_deadlock() -> Vec<Finding> {
     let p = program(
         vec![
             op_open("p0", "fd0"),
@@ -139,6 +156,7 @@ fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
             ok.findings.first()
         );
     }
+    bad.all()
 }
 
 /// H2: releasing one pin puts every record on the owner list, so the listing omits a pin that is
@@ -185,9 +203,18 @@ impl Proposal for UnpinInCallback {
 
 #[test]
 fn a_design_that_unpins_in_its_callback_unpins_twice() {
+    control_unpin_in_callback();
+}
+
+pub fn control_unpin_in_callback() -> Vec<Finding> {
     let found = dereg_vs_close_with(|| Box::new(UnpinInCallback(by_name("context").unwrap())));
-    let kinds: Vec<FindingKind> = found.iter().map(|f| f.kind).collect();
-    assert!(kinds.contains(&FindingKind::UnpinTwice), "{kinds:?}");
+    let u = found
+        .iter()
+        .find(|f| f.check == "unpin.twice")
+        .expect("the second unpin is found");
+    assert_eq!(u.kind, FindingKind::UnpinTwice);
+    assert!(u.title.contains("unpinned twice"), "{u:#?}");
+    found
 }
 
 /// A deliberately broken design that frees each record both at unpin and, from the ufile's list,
@@ -229,6 +256,10 @@ impl Proposal for FreeTwice {
 
 #[test]
 fn a_design_that_frees_its_records_in_two_places_double_frees() {
+    control_free_twice();
+}
+
+pub fn control_free_twice() -> Vec<Finding> {
     let found = dereg_vs_close_with(|| Box::new(FreeTwice));
     let df = found
         .iter()
@@ -239,6 +270,7 @@ fn a_design_that_frees_its_records_in_two_places_double_frees() {
         df.details.iter().any(|d| d.starts_with("Freed by task")),
         "{df:#?}"
     );
+    found
 }
 
 /// DEREG_MR races the last close on k56 under loom (bound 1), with a proposal built for each
@@ -618,4 +650,475 @@ pub fn control_leaked_data_file_reference() -> Vec<Finding> {
 #[test]
 fn a_design_that_frees_its_record_without_fput_leaks_the_data_file() {
     control_leaked_data_file_reference();
+}
+
+/// A deliberately broken design whose GUP callback waits, spinning with `cond_resched`, for the
+/// data file's pages to be unpinned before it records the pin: they never are.
+struct SpinUntilUnpinned;
+
+impl Proposal for SpinUntilUnpinned {
+    fn name(&self) -> &'static str {
+        "spin-until-unpinned"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        _b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
+        let df = &k.data_files[k.umems.get(u).data];
+        while df.pins.load("spin.page_pins") != 0 {
+            pincheck_model::sync::yield_now("spin.cond_resched")?;
+        }
+        Ok(Ok(()))
+    }
+    fn unpin(&self, _k: &Kernel, _cur: &Task, _u: Handle<Umem>) -> KResult<()> {
+        Ok(())
+    }
+}
+
+/// The step budget ends a spin that never makes progress: a livelock finding, not a hung checker.
+pub fn control_livelock() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("reg", vec![op_reg("p0", "fd0", "mr1")]),
+            ("close", vec![op_close("p0", "fd0")]),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        Variant::by_name("k56").unwrap(),
+        || Box::new(SpinUntilUnpinned),
+        pct(3),
+    );
+    let l = bad.by_check("livelock").expect("the spin is cut");
+    assert_eq!(l.kind, FindingKind::Deadlock);
+    assert!(l.title.starts_with("livelock: no progress after"), "{l:#?}");
+    bad.all()
+}
+
+#[test]
+fn a_design_that_spins_for_ever_is_a_livelock() {
+    control_livelock();
+}
+
+/// S2 on counted-backptr: the counted back pointer is a reference cycle (Jason, `20190813114842`).
+pub fn control_kmemleak_cycle() -> Vec<Finding> {
+    let p = program(
+        vec![op_open("p0", "fd0"), op_ctx("p0", "fd0")],
+        vec![
+            (
+                "reg",
+                vec![op_reg("p0", "fd0", "mr0"), op_close("p0", "fd0")],
+            ),
+            (
+                "idle",
+                vec![Op::Truncate {
+                    process: "p1".into(),
+                    file: "dax1".into(),
+                    label: "t".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore(&p, "k56", "counted-backptr", loom(1));
+    let l = bad
+        .by_check("kmemleak.unreferenced")
+        .expect("the cycle leaks");
+    assert!(l.title.contains("(reference cycle)"), "{l:#?}");
+    let ok = explore(&p, "k56", "context", loom(1));
+    assert!(ok.findings.is_empty(), "{:#?}", ok.findings.first());
+    bad.all()
+}
+
+#[test]
+fn the_counted_back_pointer_leaks_a_cycle() {
+    control_kmemleak_cycle();
+}
+
+/// A deliberately broken design that assumes close destroyed the MRs (G5 says it may not have on
+/// v5.3) and releases the pages of every MR still listed, "so that a closed file keeps no pins".
+struct ReleasePinsAtClose;
+
+impl Proposal for ReleasePinsAtClose {
+    fn name(&self) -> &'static str {
+        "release-pins-at-close"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
+        pincheck_model::proposals::context::Context.pin(k, cur, b, u)
+    }
+    fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
+        pincheck_model::proposals::context::Context.unpin(k, cur, u)
+    }
+    fn open(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        f: Handle<pincheck_model::vfs::file::File>,
+        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
+    ) -> KResult<()> {
+        pincheck_model::proposals::context::Context.open(k, cur, f, u)
+    }
+    fn release(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        _f: Handle<pincheck_model::vfs::file::File>,
+        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
+    ) -> KResult<()> {
+        let listed = k
+            .ufiles
+            .get(u)
+            .uobjects
+            .lock("release_pins.uobjects_lock")?
+            .clone();
+        for uobj in listed {
+            let object = k.uobjects.get(uobj).object.load("release_pins.object");
+            if let Some(mr) = Handle::<pincheck_model::rdma::uverbs::mr::Mr>::decode(object) {
+                let umem = k.mrs.get(mr).umem;
+                pincheck_model::rdma::uverbs::umem::ib_umem_release(k, cur, umem)?;
+            }
+        }
+        Ok(())
+    }
+    fn ufile_release(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
+    ) -> KResult<()> {
+        pincheck_model::proposals::context::Context.ufile_release(k, cur, u)
+    }
+    fn file_release(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        f: Handle<pincheck_model::vfs::file::File>,
+    ) -> KResult<()> {
+        pincheck_model::proposals::context::Context.file_release(k, cur, f)
+    }
+}
+
+/// G7 through the kernel's own order: pages released while the MR's HW key still maps them (S1
+/// on v5.3, where close may return before device removal destroyed the MR).
+pub fn control_hw_key_live_at_unpin() -> Vec<Finding> {
+    let bad = explore_with(
+        &s01(),
+        Variant::by_name("k53").unwrap(),
+        || Box::new(ReleasePinsAtClose),
+        loom(2),
+    );
+    let g = bad
+        .by_check("unpin.hw_key_live")
+        .expect("the live HW key is seen");
+    assert!(
+        g.title
+            .starts_with("BUG: pages released while the HW key can still DMA into them"),
+        "{g:#?}"
+    );
+    assert!(g.details.iter().any(|d| d.contains("mr#0")), "{g:#?}");
+    bad.all()
+}
+
+#[test]
+fn a_design_that_releases_pins_at_close_frees_pages_under_a_live_hw_key() {
+    control_hw_key_live_at_unpin();
+}
+
+/// A deliberately broken design whose records stay on the ufile's list after the unpin (the
+/// removal was forgotten): the listing shows pins no one holds any more.
+struct RecordOutlivesUnpin;
+
+impl Proposal for RecordOutlivesUnpin {
+    fn name(&self) -> &'static str {
+        "record-outlives-unpin"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
+        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+    }
+    fn unpin(&self, _k: &Kernel, _cur: &Task, _u: Handle<Umem>) -> KResult<()> {
+        Ok(())
+    }
+    fn show_fdinfo(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        f: Handle<pincheck_model::vfs::file::File>,
+    ) -> KResult<Vec<String>> {
+        pincheck_model::proposals::bundle::Bundle.show_fdinfo(k, cur, f)
+    }
+}
+
+/// I-PROCFS: a listed pin its file did not hold at any time from the lookup to the read's end.
+pub fn control_procfs_lists_a_released_pin() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+            dereg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            (
+                "reader",
+                vec![Op::ProcfsRead {
+                    process: "p1".into(),
+                    target: "p0".into(),
+                    kind: ProcfsKind::FilePins,
+                    fd: None,
+                    label: "pins".into(),
+                }],
+            ),
+            ("close", vec![op_close("p0", "fd0")]),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        Variant::by_name("k56").unwrap(),
+        || Box::new(RecordOutlivesUnpin),
+        loom(1),
+    );
+    let l = bad
+        .by_check("procfs.lists_unpinned")
+        .expect("the stale line is found");
+    assert!(
+        l.title
+            .starts_with("procfs lie: /proc/p0/file_pins lists fd0 pinning dax0"),
+        "{l:#?}"
+    );
+    bad.all()
+}
+
+#[test]
+fn a_design_whose_record_outlives_the_unpin_lists_a_released_pin() {
+    control_procfs_lists_a_released_pin();
+}
+
+/// RFC 13/19's own check: S1 on v5.3 frees the owner file with the MR's record still on it.
+pub fn control_warn_file_freed_with_pins() -> Vec<Finding> {
+    let bad = explore(&s01(), "k53", "rfc-v2", loom(2));
+    let w = bad
+        .by_check("warn.file_free_rcu.file_pins")
+        .expect("file_free_rcu's WARN is reached");
+    assert_eq!(
+        w.title,
+        "WARNING: at fs/file_table.c file_free_rcu: WARN_ON(!list_empty(&f->file_pins))"
+    );
+    assert!(
+        w.object.as_deref().unwrap_or("").starts_with("file#"),
+        "{w:#?}"
+    );
+    bad.all()
+}
+
+#[test]
+fn the_rfc_frees_an_owner_file_with_pins_on_v53() {
+    control_warn_file_freed_with_pins();
+}
+
+/// A deliberately broken kernel patch: device removal does not hold the ufile while it destroys
+/// its objects (`kref_get` in `ib_uverbs_free_hw_resources` removed), so the last close releases
+/// the ufile with the MR's HW object still live.
+pub fn control_warn_ufile_released_with_a_live_object() -> Vec<Finding> {
+    let m = Mutation::Ref {
+        kind: "ufile",
+        counter: "kref",
+        holder: HolderLabel::Task("free_hw_resources"),
+    };
+    let bad = explore_mutated(
+        &s01(),
+        Variant::by_name("k53").unwrap(),
+        || by_name("context").unwrap(),
+        Some(m),
+        loom(2),
+    );
+    let w = bad
+        .by_check("warn.release_ufile_idr_uobject.object")
+        .expect("release_ufile_idr_uobject's WARN is reached");
+    assert!(
+        w.title
+            .ends_with("release_ufile_idr_uobject: WARN_ON(entry->object)"),
+        "{w:#?}"
+    );
+    bad.all()
+}
+
+#[test]
+fn without_free_hw_resources_reference_a_ufile_is_released_with_live_objects() {
+    control_warn_ufile_released_with_a_live_object();
+}
+
+/// A deliberately broken design that files the pin under the MR handle being created: the IDR
+/// slot `alloc_begin` reserved is no longer empty at commit.
+struct ScribbleOnTheIdr;
+
+impl Proposal for ScribbleOnTheIdr {
+    fn name(&self) -> &'static str {
+        "scribble-on-the-idr"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        cur: &Task,
+        b: &Bundle,
+        u: Handle<Umem>,
+    ) -> KResult<Result<(), Errno>> {
+        let ufile = k.ufiles.get(b.ufile);
+        let reserved = ufile.idr_next.peek() as usize - 1;
+        ufile.idr[reserved].store("scribble.xa_store", 1);
+        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+    }
+    fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
+        pincheck_model::proposals::bundle::Bundle.unpin(k, cur, u)
+    }
+}
+
+pub fn control_warn_idr_slot_taken() -> Vec<Finding> {
+    let found = dereg_vs_close_with(|| Box::new(ScribbleOnTheIdr));
+    let w = found
+        .iter()
+        .find(|f| f.check == "warn.alloc_commit_idr_uobject.xa_store")
+        .expect("alloc_commit's WARN is reached");
+    assert!(
+        w.title
+            .ends_with("alloc_commit_idr_uobject: WARN_ON(old != NULL)"),
+        "{w:#?}"
+    );
+    found
+}
+
+#[test]
+fn a_design_that_scribbles_on_the_reserved_idr_slot_warns_at_commit() {
+    control_warn_idr_slot_taken();
+}
+
+/// The kernel's guard for unpin-once is the usecnt WRITE lock (under hw_destroy_rwsem) around
+/// `object` NULLing: a patch without `uobj_destroy`'s WRITE lock lets two DESTROYs of one handle
+/// both destroy the MR.
+pub fn control_unpin_twice_without_the_usecnt_lock() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("t1", vec![dereg("p0", "fd0", "mr0")]),
+            ("t2", vec![dereg("p0", "fd0", "mr0")]),
+        ],
+    );
+    let m = Mutation::Lock {
+        step: "uobj_destroy.usecnt_write",
+        lock: "usecnt",
+    };
+    let bad = explore_mutated(
+        &p,
+        Variant::by_name("k53").unwrap(),
+        || by_name("context").unwrap(),
+        Some(m),
+        loom(2),
+    );
+    assert!(
+        bad.findings
+            .iter()
+            .flatten()
+            .any(|f| f.kind == FindingKind::UnpinTwice || f.kind == FindingKind::UseAfterFree),
+        "{:?}",
+        bad.kinds()
+    );
+    bad.all()
+}
+
+#[test]
+fn without_the_usecnt_write_lock_a_double_dereg_destroys_twice() {
+    control_unpin_twice_without_the_usecnt_lock();
+}
+
+/// A negative control: runs its exploration, asserts what it must find, returns every finding.
+type Control = fn() -> Vec<Finding>;
+
+/// No oracle check is unreachable: every registered check (`declare_check!`) is reported by at
+/// least one of the negative controls above.
+#[test]
+fn every_check_is_reached_by_a_negative_control() {
+    let controls: &[(&str, Control)] = &[
+        (
+            "rfc_v2_pin_add_vs_pin_drop",
+            control_rfc_v2_pin_add_vs_pin_drop,
+        ),
+        ("double_destroy", control_double_destroy_before_the_2020_fix),
+        ("synchronous_fput", control_synchronous_fput_deadlock),
+        ("rfc_v2_puts_every_record", control_rfc_v2_puts_every_record),
+        ("unpin_in_callback", control_unpin_in_callback),
+        ("free_twice", control_free_twice),
+        (
+            "release_of_a_locked_fd_object",
+            control_warn_release_of_a_locked_fd_object,
+        ),
+        (
+            "null_deref",
+            control_null_deref_of_a_channel_used_through_another_ufile,
+        ),
+        (
+            "destroy_all_races_a_lookup",
+            control_warn_destroy_all_races_a_lookup,
+        ),
+        ("ref_moved", control_ref_moved_from_a_holder_without_one),
+        (
+            "leaked_data_file_reference",
+            control_leaked_data_file_reference,
+        ),
+        ("livelock", control_livelock),
+        ("kmemleak", control_kmemleak_cycle),
+        ("hw_key_live", control_hw_key_live_at_unpin),
+        ("lists_a_released_pin", control_procfs_lists_a_released_pin),
+        ("file_freed_with_pins", control_warn_file_freed_with_pins),
+        (
+            "ufile_released_with_live_object",
+            control_warn_ufile_released_with_a_live_object,
+        ),
+        ("idr_slot_taken", control_warn_idr_slot_taken),
+        (
+            "usecnt_lock_removed",
+            control_unpin_twice_without_the_usecnt_lock,
+        ),
+    ];
+    let mut hits: std::collections::BTreeMap<&'static str, std::collections::BTreeSet<&str>> =
+        Default::default();
+    for (name, control) in controls {
+        for f in control() {
+            hits.entry(f.check).or_default().insert(name);
+        }
+    }
+    let all = pincheck_model::oracle::check::all();
+    let unreached: Vec<&str> = all
+        .iter()
+        .map(|c| c.id)
+        .filter(|id| !hits.contains_key(id))
+        .collect();
+    assert!(
+        unreached.is_empty(),
+        "checks no control reaches: {unreached:?}"
+    );
+    for c in &all {
+        println!("{:45} reached by {:?}", c.id, hits[c.id]);
+    }
 }

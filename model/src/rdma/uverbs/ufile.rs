@@ -229,9 +229,11 @@ pub fn uverbs_destroy_ufile_hw(
         let Some(&uobj) = list.first() else { break };
         let uo = k.uobjects.get(uobj);
         // "if we hit this WARN_ON, that means we are racing with a lookup_get": destroyed anyway.
-        let found = uo
-            .usecnt
-            .cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1);
+        let (found, _) = crate::rdma::uverbs::uobject::uverbs_try_lock_object(
+            &uo,
+            crate::rdma::uverbs::uobject::LookupMode::Write,
+            "__uverbs_cleanup_ufile.usecnt_write",
+        );
         if found != 0 {
             crate::rdma::uverbs::uobject::warn_cleanup_usecnt(k, uobj, found);
         }
