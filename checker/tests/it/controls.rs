@@ -191,6 +191,41 @@ fn control_refcount_underflow_s05_on_k53_double_destroy() {
 }
 
 #[test]
+fn control_ref_tracker_s05_on_k53_double_destroy() {
+    for proposal in KNOWN_PROPOSALS {
+        assert_control(
+            shipped(),
+            &Control {
+                scenario: "s05_double_dereg",
+                proposal,
+                kernel: "k53-double-destroy",
+                kind: FindingKind::RefTracker,
+                title: "ref_tracker: reference already released (uobject#0 by ufile#0.idr)",
+                object: "uobject#",
+            },
+        );
+    }
+}
+
+#[test]
+fn control_warn_s06_on_k53_fput_before_unlock() {
+    for proposal in KNOWN_PROPOSALS {
+        assert_control(
+            shipped(),
+            &Control {
+                scenario: "s06_fd_uobject_lookup_put_vs_release",
+                proposal,
+                kernel: "k53-fput-before-unlock",
+                kind: FindingKind::Warn,
+                title: "WARNING: at drivers/infiniband/core/rdma_core.c uverbs_close_fd: \
+                        WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))",
+                object: "uobject#",
+            },
+        );
+    }
+}
+
+#[test]
 fn control_refcount_inc_from_zero_s07_rfc_v2() {
     for kernel in ["k53", "k56"] {
         assert_control(
