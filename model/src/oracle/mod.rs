@@ -5,8 +5,10 @@
 //!
 //! It keeps the execution's event log (one entry per engine access, named by its step), the
 //! threads, lockdep's view of who holds and waits for which lock, the objects of the model heap
-//! (allocated by, freed by, who holds a reference: a ref_tracker), pin intervals for the procfs
-//! truth, observations, and the findings.
+//! (allocated by, freed by, who holds a reference: a ref_tracker), pins' visible lives and fd
+//! slots for the procfs truth ([`truth`]), observations, and the findings, each from a registered
+//! check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
+//! mutation points it runs.
 
 pub mod check;
 mod finding;
@@ -14,7 +16,7 @@ mod leak;
 mod lockdep;
 pub mod mutation;
 mod objects;
-mod truth;
+pub mod truth;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
