@@ -48,7 +48,7 @@ pub enum Command {
 /// `pincheck why`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct WhyArgs {
-    /// The scenario's name (`s04_dereg_vs_destroy_all`).
+    /// The scenario's name (`s04_dereg_vs_destroy_all`), or its file.
     pub scenario: String,
     /// The passing cell: `PROPOSAL@KERNEL` (`context@k53`).
     pub cell: String,

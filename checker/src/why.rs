@@ -90,12 +90,17 @@ impl Analysis {
     }
 }
 
-/// The cell named by `opts`.
+/// The cell named by `opts` (the scenario by name under `paths`, or a scenario file's path).
 fn cell_of(opts: &WhyOptions) -> Result<Cell, Error> {
-    let scenarios = load_all(&opts.paths)?;
+    let file = std::path::Path::new(&opts.scenario);
+    let scenarios = if file.is_file() {
+        load_all(&[file.to_path_buf()])?
+    } else {
+        load_all(&opts.paths)?
+    };
     let scenario = scenarios
         .iter()
-        .find(|s| s.name == opts.scenario)
+        .find(|s| s.name == opts.scenario || file.is_file())
         .cloned()
         .ok_or_else(|| {
             let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
