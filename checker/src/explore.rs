@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, Oracle};
+use pincheck_model::oracle::{Event, Finding, Mutation, Oracle};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
 
@@ -46,6 +46,10 @@ pub struct Settings {
     pub time_per_engine: Duration,
     /// Shrink counterexamples found by shuttle (fewer preemptions and steps).
     pub shrink: bool,
+    /// Run every execution under this mutation plan (`pincheck why`, the kill analysis).
+    pub mutation: Option<Mutation>,
+    /// Record the mutation points the executions run ([`Explored::points`]).
+    pub collect_points: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +62,8 @@ impl Default for Settings {
             pct_depth: 3,
             time_per_engine: Duration::from_secs(60),
             shrink: true,
+            mutation: None,
+            collect_points: false,
         }
     }
 }
@@ -130,6 +136,9 @@ pub struct Explored {
     pub notes: Vec<String>,
     /// Finding signature → how its shuttle counterexample was shrunk.
     pub shrunk: BTreeMap<String, String>,
+    /// The mutation points the executions ran (when [`Settings::collect_points`]), each with
+    /// whether a scenario thread ran it (`false`: only the sequential setup or quiescence did).
+    pub points: BTreeMap<Mutation, bool>,
 }
 
 /// A finding's identity across executions: kind, object kind, thread and step.
@@ -177,6 +186,7 @@ struct Collector {
     goals: Vec<bool>,
     steps_seen: BTreeSet<(usize, &'static str)>,
     steps_max: usize,
+    points: BTreeMap<Mutation, bool>,
 }
 
 fn goal_reached(
@@ -249,7 +259,11 @@ fn body(
         let obs = oracle.observations();
         let threads = oracle.thread_names();
         let key = outcome_key(&obs, &findings);
+        let points = oracle.mutation_points();
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+        for (m, concurrent) in points {
+            *c.points.entry(m).or_insert(false) |= concurrent;
+        }
         if c.goals.len() < goals.len() {
             c.goals.resize(goals.len(), false);
         }
@@ -297,6 +311,8 @@ fn body(
 fn limits(settings: &Settings) -> Limits {
     Limits {
         time: settings.time_per_engine,
+        mutation: settings.mutation,
+        collect_points: settings.collect_points,
         ..Limits::default()
     }
 }
@@ -433,6 +449,9 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
         to.goals[i] |= *g;
     }
     to.steps_seen.extend(from.steps_seen.iter().copied());
+    for (m, concurrent) in &from.points {
+        *to.points.entry(*m).or_insert(false) |= *concurrent;
+    }
     for (sig, cx) in &from.counterexamples {
         let better = match to.counterexamples.get(sig) {
             None => true,
@@ -497,6 +516,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         }
     }
     let mut counterexamples = c.counterexamples.clone();
+    let points = c.points.clone();
     drop(c);
     let mut shrunk = BTreeMap::new();
     if settings.shrink {
@@ -504,7 +524,14 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
             .iter_mut()
             .filter(|(_, cx)| cx.engine != "loom")
         {
-            let s = crate::minimize::shrink(&cell.scenario, cell.proposal, cell.kernel, cx, sig);
+            let s = crate::minimize::shrink(
+                &cell.scenario,
+                cell.proposal,
+                cell.kernel,
+                settings.mutation,
+                cx,
+                sig,
+            );
             let after = (s.counterexample.preemptions, s.counterexample.events.len());
             let mut text = format!(
                 "shrunk from {} preemption(s) / {} steps to {} / {} in {} replays",
@@ -527,6 +554,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         goals,
         notes,
         shrunk,
+        points,
     }
 }
 

@@ -11,6 +11,8 @@
 //! - [`report`]: a run as the terminal matrix, JSON, JUnit, SARIF.
 //! - [`gate`]: `pincheck gate`, what CI runs: the rules, the verdict certificate, baselines.
 //! - [`diff`]: `pincheck diff A B`: outcomes new and gone, verdict changes, side by side.
+//! - [`why`]: `pincheck why SCENARIO PROPOSAL@KERNEL`: the locks and references a passing verdict
+//!   relies on, found by removing each one the model runs (mutation plans) and exploring again.
 //! - [`snapshot`]: a cell as reviewable text (the insta snapshots in `snapshots/`).
 //! - [`cli`]: the command line (`main` is a thin wrapper that prints and maps exit codes).
 //! - [`error`]: the crate's error enum.
@@ -34,4 +36,5 @@ pub mod scenario;
 pub mod snapshot;
 pub mod token;
 pub mod verdict;
+pub mod why;
 pub mod workers;

@@ -52,6 +52,8 @@ struct WireSettings {
     pct_depth: usize,
     time_per_engine_ms: u64,
     shrink: bool,
+    mutation: Option<String>,
+    collect_points: bool,
 }
 
 fn engine_name(e: EngineChoice) -> &'static str {
@@ -74,6 +76,8 @@ impl WireSettings {
             pct_depth: s.pct_depth,
             time_per_engine_ms: s.time_per_engine.as_millis() as u64,
             shrink: s.shrink,
+            mutation: s.mutation.map(|m| m.to_string()),
+            collect_points: s.collect_points,
         }
     }
 
@@ -96,6 +100,11 @@ impl WireSettings {
             pct_depth: self.pct_depth,
             time_per_engine: Duration::from_millis(self.time_per_engine_ms),
             shrink: self.shrink,
+            mutation: self
+                .mutation
+                .as_deref()
+                .and_then(|m| pincheck_model::oracle::Mutation::parse(m).ok()),
+            collect_points: self.collect_points,
         }
     }
 }
@@ -178,6 +187,7 @@ struct WireExplored {
     goals: Vec<bool>,
     notes: Vec<String>,
     shrunk: BTreeMap<String, String>,
+    points: Vec<(String, bool)>,
 }
 
 fn note_out(n: &Note) -> WireNote {
@@ -334,6 +344,7 @@ fn explored_out(e: &Explored) -> WireExplored {
         goals: e.goals.clone(),
         notes: e.notes.clone(),
         shrunk: e.shrunk.clone(),
+        points: e.points.iter().map(|(m, c)| (m.to_string(), *c)).collect(),
     }
 }
 
@@ -364,6 +375,11 @@ fn explored_in(w: WireExplored) -> Explored {
         goals: w.goals,
         notes: w.notes,
         shrunk: w.shrunk,
+        points: w
+            .points
+            .iter()
+            .filter_map(|(m, c)| Some((pincheck_model::oracle::Mutation::parse(m).ok()?, *c)))
+            .collect(),
     }
 }
 

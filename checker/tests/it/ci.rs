@@ -70,7 +70,7 @@ fn s01_wrong_context_claim() -> (tempfile::TempDir, PathBuf) {
 fn s01_rfc_passes() -> (tempfile::TempDir, PathBuf) {
     edited(S01, |t| {
         t.replace(
-            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
+            "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
             "\"rfc-v2@k53\" = \"pass\"",
         )
     })

@@ -11,7 +11,8 @@
 //! counterexample of both runs.
 //!
 //! Coverage by kind: use-after-free s01, double-free fixture c01, refcount-underflow s05,
-//! refcount-inc-from-zero s07, leak s02, deadlock s03, procfs-lie fixture c02, warn s06; the kinds
+//! refcount-inc-from-zero s07, leak s02, deadlock s03, procfs-lie fixture c02, warn s06 on
+//! k53-fput-before-unlock, ref-tracker s05 on k53-double-destroy and the fixtures; the kinds
 //! without a scenario-file control are listed with their reason in [`WITHOUT_SCENARIO_CONTROL`].
 //! unpin-twice: no shipped proposal and kernel reach it (no path releases a umem twice, and the HW
 //! key is always destroyed first); the Rust-driven controls in `model/tests/it/negative.rs`
@@ -290,6 +291,43 @@ fn control_refcount_underflow_s05_on_k53_double_destroy() {
 }
 
 #[test]
+fn control_ref_tracker_s05_on_k53_double_destroy() {
+    for proposal in KNOWN_PROPOSALS {
+        assert_control(
+            shipped(),
+            &Control {
+                scenario: "s05_double_dereg",
+                proposal,
+                kernel: "k53-double-destroy",
+                kind: FindingKind::RefTracker,
+                title: "ref_tracker: reference already released (uobject#0 by ufile#0.idr)",
+                object: "uobject#",
+                at: "t1 uverbs_uobject_put",
+            },
+        );
+    }
+}
+
+#[test]
+fn control_warn_s06_on_k53_fput_before_unlock() {
+    for proposal in KNOWN_PROPOSALS {
+        assert_control(
+            shipped(),
+            &Control {
+                scenario: "s06_fd_uobject_lookup_put_vs_release",
+                proposal,
+                kernel: "k53-fput-before-unlock",
+                kind: FindingKind::Warn,
+                title: "WARNING: at drivers/infiniband/core/rdma_core.c uverbs_close_fd: \
+                        WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))",
+                object: "uobject#",
+                at: "close uverbs_close_fd.usecnt_write",
+            },
+        );
+    }
+}
+
+#[test]
 fn control_refcount_inc_from_zero_s07_rfc_v2() {
     for kernel in ["k53", "k56"] {
         assert_control(
@@ -365,7 +403,7 @@ fn control_procfs_lie_fixture_c02_rfc_v2() {
                 kind: FindingKind::ProcfsLie,
                 title: "procfs lie: /proc/p0/file_pins omits fd0 pinning dax1",
                 object: "fd0",
-                at: "reader truth.read_end",
+                at: "reader unlock",
             },
         );
     }
@@ -384,10 +422,6 @@ const WITHOUT_SCENARIO_CONTROL: &[(FindingKind, &str)] = &[
         FindingKind::NullDeref,
         "needs a kernel without 0fb00941dc63, which no shipped variant is; model/tests/it/\
          negative.rs builds one (null_deref_of_a_channel_used_through_another_ufile_...)",
-    ),
-    (
-        FindingKind::RefTracker,
-        "no check reports it yet: the ref_tracker findings are being built (issue 10)",
     ),
 ];
 

@@ -2,6 +2,7 @@
 
 mod ci;
 mod controls;
+mod kills;
 mod parse;
 mod reliability;
 mod render;

@@ -46,7 +46,7 @@ ops = [
 ]
 
 [expect]
-never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "deadlock", "procfs-lie"]
+never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "deadlock", "procfs-lie", "warn", "null-ptr-deref", "ref-tracker"]
 never_reason = "counted-backptr leaks by design (the S2 cycle) and is judged by its verdicts"
 sometimes = [
   { between = "close:fput.last", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin" },
@@ -134,7 +134,7 @@ fn happy_path_builds_the_program_and_expectations() {
     assert_eq!((s.preemptions, s.exhaustive), (Some(2), true));
     // 64-bit FNV-1a of VALID's bytes, computed outside pincheck (Python, the FNV reference
     // offset basis and prime); recompute it when VALID changes.
-    assert_eq!(s.hash, "5aac41ebc2270459");
+    assert_eq!(s.hash, "802025066665c118");
     let p = &s.program;
     assert_eq!(p.processes, ["p0", "admin"]);
     assert_eq!(
@@ -209,7 +209,10 @@ fn happy_path_builds_the_program_and_expectations() {
             RefcountIncFromZero,
             UnpinTwice,
             Deadlock,
-            ProcfsLie
+            ProcfsLie,
+            Warn,
+            NullDeref,
+            RefTracker
         ]
     );
     assert_eq!(
@@ -779,7 +782,7 @@ fn scenario_hashes_are_fnv1a_64() {
 #[test]
 fn a_scenario_must_declare_never() {
     let src = edit(
-        "never = [\"use-after-free\", \"double-free\", \"refcount-underflow\", \"refcount-inc-from-zero\", \"unpin-twice\", \"deadlock\", \"procfs-lie\"]\n",
+        "never = [\"use-after-free\", \"double-free\", \"refcount-underflow\", \"refcount-inc-from-zero\", \"unpin-twice\", \"deadlock\", \"procfs-lie\", \"warn\", \"null-ptr-deref\", \"ref-tracker\"]\n",
         "",
     );
     let src = src.replacen("never_reason = ", "# never_reason = ", 1);
@@ -796,7 +799,7 @@ fn a_scenario_must_declare_never() {
 #[test]
 fn never_leaving_kinds_out_must_say_why() {
     let src = edit("never_reason = ", "# never_reason = ");
-    // VALID lists seven kinds; every other kind is left out, leak first.
+    // VALID lists ten kinds; every other kind is left out, leak first.
     let listed = parse(VALID).expect("VALID parses").expect.never;
     let left_out: Vec<&str> = FindingKind::ALL
         .iter()
@@ -825,7 +828,7 @@ fn never_leaving_kinds_out_must_say_why() {
     );
     // Every kind, by name or by "any": a reason would explain nothing.
     for never in ["[\"any\"]", "[\"any\", \"leak\"]"] {
-        let src = edit("[\"use-after-free\", \"double-free\", \"refcount-underflow\", \"refcount-inc-from-zero\", \"unpin-twice\", \"deadlock\", \"procfs-lie\"]", never);
+        let src = edit("[\"use-after-free\", \"double-free\", \"refcount-underflow\", \"refcount-inc-from-zero\", \"unpin-twice\", \"deadlock\", \"procfs-lie\", \"warn\", \"null-ptr-deref\", \"ref-tracker\"]", never);
         assert_at(
             &src,
             "never_reason",

@@ -229,7 +229,13 @@ pub fn explore_goals(
         proposal,
     };
     let p = program.clone();
-    explore_body(program, mode, goals, Arc::new(move || execute(&p, target)))
+    explore_body(
+        program,
+        mode,
+        goals,
+        None,
+        Arc::new(move || execute(&p, target)),
+    )
 }
 
 /// [`explore_with`], checking `goals` in every execution.
@@ -245,6 +251,7 @@ pub fn explore_with_goals(
         program,
         mode,
         goals,
+        None,
         Arc::new(move || execute_with(&p, variant, proposal())),
     )
 }
@@ -262,6 +269,7 @@ fn explore_body(
     program: &Program,
     mode: Mode,
     goals: &[Goal],
+    mutation: Option<pincheck_model::oracle::Mutation>,
     one: Arc<dyn Fn() + Send + Sync>,
 ) -> Explored {
     let collected = Arc::new(Mutex::new(Collected {
@@ -297,6 +305,7 @@ fn explore_body(
     });
     let limits = Limits {
         time: Duration::from_secs(120),
+        mutation,
         ..Limits::default()
     };
     let run = run(&mode, &limits, program.threads.len(), body);
@@ -324,6 +333,25 @@ pub fn explore_with(
     mode: Mode,
 ) -> Explored {
     explore_with_goals(program, variant, proposal, mode, &[])
+}
+
+/// [`explore_with`] under a mutation plan (a lock acquisition, a holder's references or a zero
+/// check removed: a deliberately broken kernel patch); no goals.
+pub fn explore_mutated(
+    program: &Program,
+    variant: Variant,
+    proposal: impl Fn() -> Box<dyn Proposal> + Send + Sync + 'static,
+    mutation: Option<pincheck_model::oracle::Mutation>,
+    mode: Mode,
+) -> Explored {
+    let p = program.clone();
+    explore_body(
+        program,
+        mode,
+        &[],
+        mutation,
+        Arc::new(move || execute_with(&p, variant, proposal())),
+    )
 }
 
 /// The kernel variant called `name`.
