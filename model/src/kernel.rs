@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use crate::heap::{Handle, Heap};
 use crate::mm::Mm;
-use crate::proposals::pin_record::PinRecord;
-use crate::proposals::{context::PinContext, Proposal};
+use crate::proposals::Proposal;
 use crate::rcu::Rcu;
 use crate::rdma::uverbs::device::Device;
 use crate::rdma::uverbs::mr::Mr;
@@ -18,6 +17,7 @@ use crate::rdma::uverbs::uobject::Uobject;
 use crate::sync::Mutex;
 use crate::vfs::data_file::DataFile;
 use crate::vfs::file::File;
+use crate::vfs::locks::FileLock;
 use crate::vfs::process::Process;
 
 /// How one kernel version behaves where the thread's argument depends on it.
@@ -127,15 +127,13 @@ pub struct Kernel {
     pub mrs: Heap<Mr>,
     /// `struct ib_umem` slab.
     pub umems: Heap<Umem>,
-    /// Pin records of the proposals that keep them (RFC `file_file_pin`, D2's MR-owned record).
-    pub records: Heap<PinRecord>,
-    /// D3's driver pin contexts.
-    pub contexts: Heap<PinContext>,
+    /// Layout leases (`struct file_lock`), on their inodes' lists.
+    pub leases: Heap<FileLock>,
     /// `struct mm_struct` slab.
     pub mms: Heap<Mm>,
     /// uverbs devices, by scenario name.
     pub devices: Vec<Device>,
-    /// FS-DAX data files, by scenario name.
+    /// FS-DAX data files (their inodes), by scenario name.
     pub data_files: Vec<DataFile>,
     /// Processes (std-side registry: processes are never freed in the model).
     pub processes: std::sync::Mutex<Vec<Arc<Process>>>,
@@ -157,8 +155,8 @@ impl Kernel {
         self.devices.iter().find(|d| d.name == name)
     }
 
-    /// The data file called `name`.
-    pub fn data_file(&self, name: &str) -> Option<&DataFile> {
-        self.data_files.iter().find(|d| &*d.name == name)
+    /// The index of the data file called `name`.
+    pub fn data_file(&self, name: &str) -> Option<usize> {
+        self.data_files.iter().position(|d| &*d.name == name)
     }
 }

@@ -97,6 +97,11 @@ pub const KNOWN_PROPOSALS: &[&str] = &[
     "clear-on-close",
     "bundle",
     "context",
+    "no-dax-pins",
+    "mm",
+    "global-table",
+    "zombie-lease",
+    "block-close",
 ];
 
 /// Why an execution stopped early. Model code propagates it with `?` so that guards drop.
@@ -148,7 +153,19 @@ pub enum Errno {
     /// Operation not permitted (no owner to record the pin against).
     #[error("EPERM")]
     EPERM,
-    /// Nothing to receive.
+    /// Nothing to receive; no lease to unlock.
     #[error("EAGAIN")]
     EAGAIN,
+    /// Operation not supported (v5.3 refuses long-term pins of FS-DAX pages).
+    #[error("EOPNOTSUPP")]
+    EOPNOTSUPP,
+    /// Bad address (the pages to pin are gone: the file was truncated).
+    #[error("EFAULT")]
+    EFAULT,
+    /// Text file busy (an exclusive layout lease refuses a truncate).
+    #[error("ETXTBSY")]
+    ETXTBSY,
+    /// Resource deadlock would occur (a lease holder breaking its own exclusive lease, 02/19).
+    #[error("EDEADLK")]
+    EDEADLK,
 }

@@ -6,6 +6,7 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, Root};
+use crate::proposals::Ext;
 use crate::rdma::uverbs::ufile::Ufile;
 use crate::sync::RwSem;
 use crate::task::Task;
@@ -20,6 +21,8 @@ pub struct Mm {
     pub mmap_sem: RwSem<std::sync::Mutex<Vec<Handle<File>>>>,
     /// Owning process name (for holder labels).
     pub owner: Name,
+    /// What the lifetime proposal adds to `struct mm_struct` (RFC 13/19's `file_pins` for D4).
+    pub ext: Ext,
 }
 
 /// A new mm for process `owner`, its mm_users held by the process.
@@ -28,6 +31,7 @@ pub fn mm_alloc(k: &Kernel, owner: &Name) -> Handle<Mm> {
         mm_users: Kref::new(id, "mm_users", Holder::Root(Root::Mm(Name::clone(owner)))),
         mmap_sem: RwSem::new("mmap_sem", std::sync::Mutex::new(Vec::new())),
         owner: Name::clone(owner),
+        ext: k.proposal.mm_ext(),
     });
     // mm_count (mmgrab/mmdrop) keeps the memory; the model never drops it.
     let (_, oracle) = crate::sync::current_oracle();

@@ -36,6 +36,7 @@ fn abbrev(k: FindingKind) -> &'static str {
         FindingKind::Warn => "warn",
         FindingKind::NullDeref => "null",
         FindingKind::RefTracker => "reftrk",
+        FindingKind::DaxCorruption => "dax",
     }
 }
 

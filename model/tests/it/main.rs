@@ -403,7 +403,7 @@ pub fn op_close(p: &str, fd: &str) -> Op {
 }
 
 pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
-    Program {
+    let mut p = Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
         data_files: vec!["dax0".into(), "dax1".into()],
@@ -416,7 +416,41 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
             })
             .collect(),
         exit_at_quiescence: vec![],
+    };
+    lease_what_is_pinned(&mut p);
+    p
+}
+
+/// RFC 04/19: a long-term pin of an FS-DAX page needs a layout lease of the caller's process. For
+/// each process and data file the program registers MRs on, open the file and take the lease in
+/// setup, right before setup's first REG_MR (at its end when only threads register): the fd
+/// numbers of what setup opened before stay as they were.
+fn lease_what_is_pinned(p: &mut Program) {
+    let all = p.setup.iter().chain(p.threads.iter().flat_map(|t| &t.ops));
+    let mut pinned: Vec<(String, String)> = Vec::new();
+    for op in all {
+        if let Op::RegMr { process, file, .. } = op {
+            if !pinned.contains(&(process.clone(), file.clone())) {
+                pinned.push((process.clone(), file.clone()));
+            }
+        }
     }
+    let at = p
+        .setup
+        .iter()
+        .position(|op| matches!(op, Op::RegMr { .. }))
+        .unwrap_or(p.setup.len());
+    let mut lease = Vec::new();
+    for (process, file) in pinned {
+        let fd = format!("lease_{process}_{file}");
+        lease.push(Op::OpenData {
+            process: process.clone(),
+            file,
+            fd: fd.clone(),
+        });
+        lease.push(Op::SetLease { process, fd });
+    }
+    p.setup.splice(at..at, lease);
 }
 
 /// S1: device removal races the last close of the uverbs fd with a live MR.

@@ -10,7 +10,7 @@ use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::mm::Mm;
 use crate::oracle::{FindingKind, Holder};
-use crate::proposals::pin_record::PinRecord;
+use crate::proposals::Ext;
 use crate::rdma::uverbs::device::Device;
 use crate::rdma::uverbs::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
 use crate::rdma::uverbs::uobject::{uverbs_destroy_uobject, Reason, Uobject};
@@ -49,14 +49,8 @@ pub struct Ufile {
     pub idr_next: Atomic,
     /// `umaps` under `umap_lock`: the mms that mapped this ufile.
     pub umaps: Mutex<Vec<Handle<Mm>>>,
-    /// RFC 16/19 `sys_file`: the main struct file, uncounted (counted under counted-backptr).
-    pub sys_file: Atomic,
-    /// clear-on-close: the lock that makes reading and clearing `sys_file` safe.
-    pub sys_file_lock: Mutex<()>,
-    /// D2: the pin records of this ufile's MRs, under its lock.
-    pub pin_records: Mutex<Vec<Handle<PinRecord>>>,
-    /// D3: the driver pin context, encoded handle.
-    pub pin_context: Atomic,
+    /// What the lifetime proposal adds to `struct ib_uverbs_file` (RFC 16/19's `sys_file`, ...).
+    pub ext: Ext,
 }
 
 /// `ib_uverbs_open`: a new ufile and its struct file, added to the device's file list. The file's
@@ -83,10 +77,7 @@ pub fn ib_uverbs_open(
         idr: (0..IDR_SLOTS_MAX).map(|_| Atomic::new(0)).collect(),
         idr_next: Atomic::new(0),
         umaps: Mutex::new("umap_lock", Vec::new()),
-        sys_file: Atomic::new(0),
-        sys_file_lock: Mutex::new("sys_file_lock", ()),
-        pin_records: Mutex::new("pin_records_lock", Vec::new()),
-        pin_context: Atomic::new(0),
+        ext: k.proposal.ufile_ext(),
     });
     let path = format!("/dev/infiniband/{}", dev.name);
     let file = alloc_file(
