@@ -122,8 +122,7 @@ impl Oracle {
                 &DAX_FREE_MAPPED,
                 self.current_tid(),
                 format!(
-                    "BUG: truncate of {} freed {} while {who} can still DMA into them",
-                    b.file,
+                    "BUG: truncate freed {} while {who} can still DMA into them",
                     m.text()
                 ),
                 Some(who.clone()),

@@ -1,6 +1,7 @@
 //! Integration tests of the model: the thread's arguments as reachable states, under every engine.
 
 mod engines;
+mod leases;
 mod negative;
 mod scenarios;
 
@@ -422,16 +423,26 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
 }
 
 /// RFC 04/19: a long-term pin of an FS-DAX page needs a layout lease of the caller's process. For
-/// each process and data file the program registers MRs on, open the file and take the lease in
-/// setup, right before setup's first REG_MR (at its end when only threads register): the fd
-/// numbers of what setup opened before stay as they were.
+/// each process and data file the program registers MRs on and does not open itself, open the
+/// file and take the lease in setup, right before setup's first REG_MR (at its end when only
+/// threads register): the fd numbers of what setup opened before stay as they were.
 fn lease_what_is_pinned(p: &mut Program) {
-    let all = p.setup.iter().chain(p.threads.iter().flat_map(|t| &t.ops));
+    let all: Vec<&Op> = p
+        .setup
+        .iter()
+        .chain(p.threads.iter().flat_map(|t| &t.ops))
+        .collect();
+    let opened = |process: &str, file: &str| {
+        all.iter().any(|op| {
+            matches!(op, Op::OpenData { process: q, file: f, .. } if q == process && f == file)
+        })
+    };
     let mut pinned: Vec<(String, String)> = Vec::new();
-    for op in all {
+    for op in &all {
         if let Op::RegMr { process, file, .. } = op {
-            if !pinned.contains(&(process.clone(), file.clone())) {
-                pinned.push((process.clone(), file.clone()));
+            let key = (process.clone(), file.clone());
+            if !opened(process, file) && !pinned.contains(&key) {
+                pinned.push(key);
             }
         }
     }

@@ -1263,6 +1263,15 @@ fn every_check_is_reached_by_a_negative_control() {
             "usecnt_lock_removed",
             control_unpin_twice_without_the_usecnt_lock,
         ),
+        (
+            "dax_free_while_mapped",
+            crate::leases::control_dax_free_while_mapped,
+        ),
+        (
+            "dax_map_of_freed_blocks",
+            crate::leases::control_dax_map_of_freed_blocks,
+        ),
+        ("hung_close", crate::leases::control_hung_close),
     ];
     let mut hits: std::collections::BTreeMap<&'static str, std::collections::BTreeSet<&str>> =
         Default::default();
