@@ -8,6 +8,7 @@ use clap::Parser;
 use pincheck::check::{check, matrix, run_cells, CheckOptions};
 use pincheck::cli::{run, Args, Env, Output};
 use pincheck::explore::Settings;
+use pincheck_model::KNOWN_PROPOSALS;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
@@ -101,10 +102,11 @@ fn junit_has_a_case_per_cell_and_a_failure_exactly_where_verdicts_differ() {
         .children()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    // 5 proposals x 2 kernels.
-    assert_eq!(cases.len(), 10);
-    assert_eq!(suites[0].attribute("tests"), Some("10"));
-    assert_eq!(root.attribute("tests"), Some("10"));
+    // Every proposal on 2 kernels.
+    let n = (2 * KNOWN_PROPOSALS.len()).to_string();
+    assert_eq!(cases.len().to_string(), n);
+    assert_eq!(suites[0].attribute("tests"), Some(n.as_str()));
+    assert_eq!(root.attribute("tests"), Some(n.as_str()));
     let failing: Vec<&str> = cases
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))
@@ -142,7 +144,7 @@ fn junit_has_a_case_per_cell_and_a_failure_exactly_where_verdicts_differ() {
         doc.descendants()
             .filter(|n| n.has_tag_name("testcase"))
             .count(),
-        10
+        2 * KNOWN_PROPOSALS.len()
     );
     assert_eq!(
         doc.descendants()
@@ -277,8 +279,8 @@ fn three_shards_give_exactly_the_cells_of_one_run() {
     let whole = render(run_cells(&all, &opts.settings, 2, false));
     assert_eq!(
         whole.len(),
-        35,
-        "3 scenarios: 2 + 2 + 3 kernels, 5 proposals"
+        7 * KNOWN_PROPOSALS.len(),
+        "3 scenarios: 2 + 2 + 3 kernels, every proposal"
     );
     let mut parts = Vec::new();
     for i in 1..=3 {
@@ -321,7 +323,7 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
     assert_eq!(v["format"], 1);
     assert_eq!(v["passed"], true);
     let cells = v["cells"].as_array().unwrap();
-    assert_eq!(cells.len(), 10);
+    assert_eq!(cells.len(), 2 * KNOWN_PROPOSALS.len());
     for c in cells {
         for k in ["scenario", "proposal", "kernel", "verdict", "scenario_hash"] {
             assert!(c[k].as_str().is_some_and(|s| !s.is_empty()), "{k}");
@@ -348,7 +350,8 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
         &cert_s,
     ]);
     assert_eq!(out.status, 0);
-    assert!(out.stdout.contains("10 cells compared"), "{}", out.stdout);
+    let compared = format!("{} cells compared", 2 * KNOWN_PROPOSALS.len());
+    assert!(out.stdout.contains(&compared), "{}", out.stdout);
     assert!(!out.stdout.contains("warning[executions]"));
 
     // A baseline in which one cell explored other counts with the same verdict.
@@ -556,6 +559,7 @@ fn worker_processes_give_the_results_of_worker_threads() {
             })
             .collect()
     };
+    // rfc-v2 and context on s01's 2 kernels and s05's 3.
     assert_eq!(cells.len(), 10);
     assert_eq!(texts(&threads), texts(&processes));
     assert_eq!(json(threads), json(processes));

@@ -11,9 +11,10 @@
 //! counterexample of both runs.
 //!
 //! Coverage by kind: use-after-free s01, double-free fixture c01, refcount-underflow s05,
-//! refcount-inc-from-zero s07, leak s02, deadlock s03, procfs-lie fixture c02, warn s06 on
-//! k53-fput-before-unlock, ref-tracker s05 on k53-double-destroy and the fixtures; the kinds
-//! without a scenario-file control are listed with their reason in [`WITHOUT_SCENARIO_CONTROL`].
+//! refcount-inc-from-zero s07, leak s02, deadlock s03 (and the hung-task check s18), procfs-lie
+//! fixture c02 (and D4's attribution s19), warn s06 on k53-fput-before-unlock, ref-tracker s05 on
+//! k53-double-destroy and the fixtures; the kinds without a scenario-file control are listed with
+//! their reason in [`WITHOUT_SCENARIO_CONTROL`].
 //! unpin-twice: no shipped proposal and kernel reach it (no path releases a umem twice, and the HW
 //! key is always destroyed first); the Rust-driven controls in `model/tests/it/negative.rs`
 //! produce it, one per trigger: the page pin count going below zero
@@ -272,9 +273,31 @@ fn control_double_free_fixture_c01_rfc_v2_on_k53() {
     );
 }
 
+/// The proposals `scenario` lists as failing on `kernel` (the double destroy is the kernel's bug:
+/// every design that registers the MR fails; no-dax-pins never pins).
+fn listed_failing(scenario: &str, kernel: &str) -> Vec<&'static str> {
+    let s = shipped()
+        .scenarios
+        .iter()
+        .find(|s| s.name == scenario)
+        .expect("shipped scenario");
+    let failing: Vec<&'static str> = KNOWN_PROPOSALS
+        .iter()
+        .copied()
+        .filter(|p| {
+            matches!(
+                s.expect.verdict_for(p, kernel),
+                Some(ExpectedVerdict::Fail(_))
+            )
+        })
+        .collect();
+    assert!(failing.len() >= 5, "{scenario}: {failing:?}");
+    failing
+}
+
 #[test]
 fn control_refcount_underflow_s05_on_k53_double_destroy() {
-    for proposal in KNOWN_PROPOSALS {
+    for proposal in listed_failing("s05_double_dereg", "k53-double-destroy") {
         assert_control(
             shipped(),
             &Control {
@@ -292,7 +315,7 @@ fn control_refcount_underflow_s05_on_k53_double_destroy() {
 
 #[test]
 fn control_ref_tracker_s05_on_k53_double_destroy() {
-    for proposal in KNOWN_PROPOSALS {
+    for proposal in listed_failing("s05_double_dereg", "k53-double-destroy") {
         assert_control(
             shipped(),
             &Control {
@@ -391,6 +414,47 @@ fn control_deadlock_s03_on_sync_fput() {
     }
 }
 
+/// The hung-task detector through a shipped scenario: block-close's last close of the leased
+/// file waits for a pin only its own task would release.
+#[test]
+fn control_deadlock_s18_block_close_hangs_the_close() {
+    for kernel in ["k53", "k56"] {
+        let (_, f) = assert_control(
+            shipped(),
+            &Control {
+                scenario: "s18_data_file_close_while_pinned",
+                proposal: "block-close",
+                kernel,
+                kind: FindingKind::Deadlock,
+                title: "INFO: task app blocked for more than 120 seconds.",
+                object: "file_lock#",
+                at: "app locks_remove_file.wait_lease_pins",
+            },
+        );
+        assert_eq!(f.check, "hung_task.wait_var_event");
+    }
+}
+
+/// D4 loses the attribution after SCM_RIGHTS: the receiver holds the pin's fd for its whole read
+/// and does not list it.
+#[test]
+fn control_procfs_lie_s19_mm_after_scm_rights() {
+    for kernel in ["k53", "k56"] {
+        assert_control(
+            shipped(),
+            &Control {
+                scenario: "s19_scm_rights_receiver_without_lease",
+                proposal: "mm",
+                kernel,
+                kind: FindingKind::ProcfsLie,
+                title: "procfs lie: /proc/b/file_pins omits fd0 pinning dax0",
+                object: "fd0",
+                at: "b mmput",
+            },
+        );
+    }
+}
+
 #[test]
 fn control_procfs_lie_fixture_c02_rfc_v2() {
     for kernel in ["k53", "k56"] {
@@ -422,6 +486,12 @@ const WITHOUT_SCENARIO_CONTROL: &[(FindingKind, &str)] = &[
         FindingKind::NullDeref,
         "needs a kernel without 0fb00941dc63, which no shipped variant is; model/tests/it/\
          negative.rs builds one (null_deref_of_a_channel_used_through_another_ufile_...)",
+    ),
+    (
+        FindingKind::DaxCorruption,
+        "the invariant the series exists for: no shipped proposal and kernel may reach it (every \
+         scenario's `never` covers it); model/tests/it/leases.rs has one control per trigger, a \
+         broken design and a patch without the fault's i_mmap_sem",
     ),
 ];
 
