@@ -6,7 +6,8 @@
 //! The folders follow the kernel tree, one file per kernel object, named as in the kernel:
 //! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::process`] (fd table,
 //!   `close`, `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
-//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned);
+//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned: the inode, its block map,
+//!   truncate), [`vfs::locks`] (`fs/locks.c`: the series' layout leases and the pin-time search);
 //! - [`mm`]: `struct mm_struct`, its VMAs, `mmput`;
 //! - [`rdma::uverbs`] (`drivers/infiniband/core/`): [`rdma::uverbs::device`]
 //!   (`ib_uverbs_remove_one`), [`rdma::uverbs::ufile`] (`struct ib_uverbs_file`,
@@ -20,16 +21,18 @@
 //!
 //! [`kernel`] holds the variants (`k53`: close trylocks `ucontext_lock`; `k56`: close waits for a
 //! running destroy; and the pre-fix regressions) and the slabs. [`proposals`] holds the lifetime
-//! designs behind one trait, with the objects only they add ([`proposals::pin_record`]). [`run`]
-//! executes a [`program::Program`] (what a scenario file says).
+//! designs behind one trait, one file each; what a design adds to a kernel struct is its own
+//! patch ([`proposals::Ext`]), built when the kernel allocates the object. [`run`] executes a
+//! [`program::Program`] (what a scenario file says).
 //!
 //! Underneath, naming no RDMA type: [`sync`] is the facade over loom, shuttle and std threads,
 //! chosen at run time; [`heap`] is the slab with typed, generation-checked handles and slot reuse;
 //! [`kref`] counts with the kernel's rules and a ref_tracker; [`oracle`] is the std-side
 //! bookkeeping that finds use-after-free, double free, NULL dereferences, refcount and
 //! ref_tracker errors, unpin-twice and pages released under a live HW key, leaks (with the cycle,
-//! and references left to freed holders), deadlocks (lockdep's wait-for cycle), livelocks, procfs
-//! lies and the modelled kernel's own `WARN_ON`s, without adding a scheduling point. Every check
+//! and references left to freed holders), deadlocks (lockdep's wait-for cycle, and a killable sleep
+//! nobody can end), livelocks, procfs lies, the modelled kernel's own `WARN_ON`s, and FS-DAX blocks
+//! freed while a pin can still DMA into them (dax-corruption), without adding a scheduling point. Every check
 //! is registered with a stable id ([`oracle::check`]). A mutation plan ([`oracle::mutation`])
 //! removes one lock acquisition, one holder's references or one `_unless_zero` check at run time,
 //! to find what a passing verdict relies on.
@@ -63,6 +66,13 @@
 //! - `fdget` always takes a reference (as on a shared files_struct).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
+//! - Layout leases are the series' exclusive kind only (F_LAYOUT | F_EXCLUSIVE): no breakable
+//!   lease, no SIGIO to a lease holder, no `lease_break_time`. GUP always faults its pages in
+//!   under `i_mmap_sem` (no GUP-fast), pins from a file's first page, and a file's pages' pin
+//!   counts are summed. A truncate is to zero; its wait for pinned pages is interrupted when no
+//!   thread of the scenario can end it (observed as `blocked by ...`), never after a time.
+//! - Sleeps (`wait_var_event`) are spin loops with yields: a sleep ends only when the condition
+//!   holds or no other thread can run, so a timeout is not modelled.
 
 #[doc(hidden)]
 pub use inventory;

@@ -40,6 +40,19 @@ fn abbrev(k: FindingKind) -> &'static str {
     }
 }
 
+/// Each finding kind's abbreviation and name (`uaf use-after-free`), or the name alone when it is
+/// its own abbreviation (`leak`).
+fn legend() -> String {
+    FindingKind::ALL
+        .iter()
+        .map(|k| match (abbrev(*k), k.name()) {
+            (a, n) if a == n => n.to_string(),
+            (a, n) => format!("{a} {n}"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The whole text report: the matrix, a summary line, then details of every cell that differs
 /// (or, with `all_details`, of every cell with findings or notes).
 pub fn render(report: &CheckReport, all_details: bool) -> String {
@@ -129,7 +142,11 @@ pub fn render(report: &CheckReport, all_details: bool) -> String {
         executions,
         report.elapsed.as_secs_f64()
     );
-    let _ = writeln!(out, "verdicts: pass, or the finding kinds reached (uaf use-after-free, dfree double-free, undflow refcount-underflow, inc0 refcount-inc-from-zero, unpin2 unpin-twice, leak, dlock deadlock, lie procfs-lie, warn, null null-ptr-deref, reftrk ref-tracker), vacuous, bound");
+    let _ = writeln!(
+        out,
+        "verdicts: pass, or the finding kinds reached ({}), vacuous, bound",
+        legend()
+    );
     let shown = |c: &&CellReport| {
         !c.matches()
             || !c.explored.notes.is_empty()
