@@ -11,8 +11,8 @@
 //! counterexample of both runs.
 //!
 //! Coverage by kind: use-after-free s01, double-free fixture c01, refcount-underflow s05,
-//! refcount-inc-from-zero s07, leak s02, deadlock s03 (and the hung-task check s18), procfs-lie
-//! fixture c02 (and D4's attribution s19), warn s06 on k53-fput-before-unlock, ref-tracker s05 on
+//! refcount-inc-from-zero s07, leak s02, deadlock s03 (and the hung-task check s25), procfs-lie
+//! fixture c02 (and D4's attribution s26), warn s06 on k53-fput-before-unlock, ref-tracker s05 on
 //! k53-double-destroy and the fixtures; the kinds without a scenario-file control are listed with
 //! their reason in [`WITHOUT_SCENARIO_CONTROL`].
 //! unpin-twice: no shipped proposal and kernel reach it (no path releases a umem twice, and the HW
@@ -417,12 +417,12 @@ fn control_deadlock_s03_on_sync_fput() {
 /// The hung-task detector through a shipped scenario: block-close's last close of the leased
 /// file waits for a pin only its own task would release.
 #[test]
-fn control_deadlock_s18_block_close_hangs_the_close() {
+fn control_deadlock_s25_block_close_hangs_the_close() {
     for kernel in ["k53", "k56"] {
         let (_, f) = assert_control(
             shipped(),
             &Control {
-                scenario: "s18_data_file_close_while_pinned",
+                scenario: "s25_data_file_close_while_pinned",
                 proposal: "block-close",
                 kernel,
                 kind: FindingKind::Deadlock,
@@ -438,12 +438,12 @@ fn control_deadlock_s18_block_close_hangs_the_close() {
 /// D4 loses the attribution after SCM_RIGHTS: the receiver holds the pin's fd for its whole read
 /// and does not list it.
 #[test]
-fn control_procfs_lie_s19_mm_after_scm_rights() {
+fn control_procfs_lie_s26_mm_after_scm_rights() {
     for kernel in ["k53", "k56"] {
         assert_control(
             shipped(),
             &Control {
-                scenario: "s19_scm_rights_receiver_without_lease",
+                scenario: "s26_scm_rights_receiver_without_lease",
                 proposal: "mm",
                 kernel,
                 kind: FindingKind::ProcfsLie,
