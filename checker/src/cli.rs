@@ -150,8 +150,10 @@ pub struct CheckArgs {
     /// Only these proposals (repeatable).
     #[arg(long = "proposal", value_name = "NAME")]
     pub proposals: Vec<String>,
-    /// Only these kernels (repeatable); default: each scenario's own list.
-    #[arg(long = "kernel", value_name = "NAME")]
+    /// Exactly these kernels (repeatable): a release with patches (`v5.3`, `v5.3+f0abc761bbb9`,
+    /// `v5.6-remove_ucontext_lock`) or a short name (`k53`, `k56`, `sync-fput`); default: each
+    /// scenario's own list.
+    #[arg(long = "kernel", value_name = "SPEC")]
     pub kernels: Vec<String>,
     /// Engines.
     #[arg(long, value_enum, default_value_t = EngineArg::Both)]

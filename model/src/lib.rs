@@ -69,14 +69,9 @@ pub mod sync;
 pub mod task;
 pub mod vfs;
 
-/// The kernel variants, by the name scenario files and the CLI use.
-pub const KNOWN_KERNELS: &[&str] = &[
-    "k53",
-    "k56",
-    "k53-double-destroy",
-    "k53-fput-before-unlock",
-    "sync-fput",
-];
+/// The kernels to list in hints and help: the releases and the short names. Any spec
+/// [`kernel::Variant::resolve`] accepts may be used.
+pub use kernel::KNOWN_KERNELS;
 
 /// The lifetime proposals, by the name scenario files and the CLI use.
 pub const KNOWN_PROPOSALS: &[&str] = &[

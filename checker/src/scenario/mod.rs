@@ -8,6 +8,7 @@
 
 mod diag;
 mod expect;
+pub mod kernels;
 mod names;
 mod ops;
 mod parse;
@@ -56,7 +57,7 @@ pub struct Scenario {
     pub summary: String,
     /// Links to the mail, commits or code the race comes from.
     pub sources: Vec<String>,
-    /// Kernel variants to run, names from `KNOWN_KERNELS`.
+    /// Kernels to run: short names or canonical specs (`k53`, `v5.3+f0abc761bbb9`).
     pub kernels: Vec<String>,
     /// Loom preemption bound for this scenario, when it sets one.
     pub preemptions: Option<usize>,

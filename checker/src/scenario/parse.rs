@@ -4,11 +4,12 @@
 use std::ops::Range;
 use std::path::Path;
 
+use pincheck_model::kernel::Variant;
 use pincheck_model::program::{Program, ThreadProgram};
-use pincheck_model::KNOWN_KERNELS;
 use toml::de::DeTable;
 
 use super::diag::{did_you_mean, ScenarioErrors};
+use super::kernels;
 use super::names::{At, Names, Scope};
 use super::ops::{is_name, read_op, DefaultProcess, Kind, RawOp};
 use super::value::{get, key_span, Ctx, Value};
@@ -237,19 +238,23 @@ fn kernels(ctx: &mut Ctx<'_>, top: &DeTable<'_>) -> Vec<String> {
             Some(format!("omit it to run on {}", KERNELS_DEFAULT.join(", "))),
         );
     }
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<Variant> = Vec::new();
     for (k, span) in list {
-        if !KNOWN_KERNELS.contains(&k.as_str()) {
-            let hint = did_you_mean(&k, KNOWN_KERNELS.iter().copied())
-                .or_else(|| Some(format!("kernels are: {}", KNOWN_KERNELS.join(", "))));
-            ctx.error(span, format!("unknown kernel `{k}`"), hint);
-        } else if out.contains(&k) {
-            ctx.error(span, format!("kernel `{k}` is listed twice"), None);
+        let Some(variant) = kernels::resolve(ctx, &k, &span) else {
+            continue;
+        };
+        if let Some(twin) = out.iter().find(|x| kernels::same(x, &variant)) {
+            let msg = if twin.name == variant.name {
+                format!("kernel `{k}` is listed twice")
+            } else {
+                format!("kernel `{k}` is `{}` again", twin.name)
+            };
+            ctx.error(span, msg, None);
         } else {
-            out.push(k);
+            out.push(variant);
         }
     }
-    out
+    out.iter().map(|v| v.name.to_string()).collect()
 }
 
 /// A list of declared names (`processes`, `devices`, `data_files`); absent means empty.

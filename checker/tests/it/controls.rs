@@ -171,14 +171,14 @@ fn control_double_free_fixture_c01_rfc_v2_on_k53() {
 }
 
 #[test]
-fn control_refcount_underflow_s05_on_k53_double_destroy() {
+fn control_refcount_underflow_s05_on_v53() {
     for proposal in KNOWN_PROPOSALS {
         assert_control(
             shipped(),
             &Control {
                 scenario: "s05_double_dereg",
                 proposal,
-                kernel: "k53-double-destroy",
+                kernel: "v5.3",
                 kind: FindingKind::RefcountUnderflow,
                 title: "refcount_t: underflow",
                 object: "uobject#",

@@ -1,7 +1,7 @@
 //! `struct file`: f_count, the deferred final fput, `__fput` and `file_free` through RCU.
 //!
 //! G1 (DOMAIN.md §3.2): ->release runs once, after f_count reaches zero, in the context of
-//! whoever dropped the last reference, later (task_work) unless the kernel variant is the old
+//! whoever dropped the last reference, later (task_work) unless the kernel is the hypothetical
 //! synchronous one. The memory is freed after an RCU grace period.
 
 use crate::heap::Handle;
@@ -81,7 +81,7 @@ pub fn get_file(k: &Kernel, step: &'static str, f: Handle<File>, holder: Holder)
 }
 
 /// `fput`: drop `holder`'s reference; the last one queues `____fput` on the dropping task (or runs
-/// `__fput` inline on the synchronous variant).
+/// `__fput` inline on the hypothetical `sync-fput` kernel).
 pub fn fput(
     k: &Kernel,
     cur: &Task,
@@ -92,7 +92,7 @@ pub fn fput(
     if !k.files.get(f).f_count.put(step, holder) {
         return Ok(());
     }
-    if k.variant.fput_deferred {
+    if k.variant.fput_deferred() {
         cur.task_work_add(f);
         Ok(())
     } else {

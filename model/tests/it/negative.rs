@@ -65,7 +65,7 @@ fn double_destroy_before_the_2020_fix_underflows_the_uobject() {
             ("t2", vec![dereg("p0", "fd0", "mr0")]),
         ],
     );
-    let bad = explore(&p, "k53-double-destroy", "context", loom(2));
+    let bad = explore(&p, "v5.3", "context", loom(2));
     assert!(
         bad.kinds().contains(&FindingKind::RefcountUnderflow),
         "{:?}",

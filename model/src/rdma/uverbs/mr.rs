@@ -8,8 +8,8 @@ use crate::oracle::Holder;
 use crate::rdma::uverbs::ufile::uverbs_private_data;
 use crate::rdma::uverbs::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
 use crate::rdma::uverbs::uobject::{
-    alloc_uobj, lookup_get_destroy, rdma_alloc_begin_uobject, rdma_alloc_commit_uobject,
-    uobj_destroy, UobjType, Uobject,
+    alloc_uobj, rdma_alloc_begin_uobject, rdma_alloc_commit_uobject, uobj_perform_destroy,
+    UobjType, Uobject,
 };
 use crate::sync::Atomic;
 use crate::task::Task;
@@ -105,11 +105,7 @@ pub fn ib_uverbs_dereg_mr(
     let dev = &k.devices[ufile.device];
     // DESTROY commands are allowed after disassociate.
     let _srcu = dev.srcu.down_read("ib_uverbs_write.srcu_read_lock")?;
-    let uobj = match lookup_get_destroy(k, cur, &ufile, id) {
-        Ok(u) => u,
-        Err(e) => return Ok(Err(e)),
-    };
-    uobj_destroy(k, cur, &ufile, uobj)
+    uobj_perform_destroy(k, cur, &ufile, id)
 }
 
 /// `uverbs_free_mr` → `ib_dereg_mr_user`: the driver destroys the HW key (DMA stops), then

@@ -2,11 +2,12 @@
 //! `uverbs_destroy_ufile_hw` (CLOSE and DRIVER_REMOVE) and the final `ib_uverbs_release_file`.
 //!
 //! G2: the ufile outlives its main struct file (the file's private_data is a counted reference;
-//! child fds and device removal take more). G5 on k53: close may return while a device removal is
-//! still destroying the MRs. G6 on k56: close waits (it takes `hw_destroy_rwsem` for write).
+//! child fds and device removal take more). G5 on v5.3: close may return while a device removal
+//! is still destroying the MRs. G6 from v5.6 (remove_ucontext_lock): close waits (it takes
+//! `hw_destroy_rwsem` for write).
 
 use crate::heap::Handle;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, Patch};
 use crate::kref::Kref;
 use crate::mm::Mm;
 use crate::oracle::Holder;
@@ -102,8 +103,9 @@ pub fn ib_uverbs_open(
     Ok(Ok(file))
 }
 
-/// GET_CONTEXT (`ib_uverbs_get_context`): k53 serializes it with destroy by `ucontext_lock`,
-/// k56 by `hw_destroy_rwsem` read.
+/// GET_CONTEXT (`ib_uverbs_get_context`): `ucontext_lock` serializes creation; since
+/// remove_ucontext_lock (v5.6) creation also holds `hw_destroy_rwsem` for read (a trylock: -EIO
+/// while a destroy-all runs), the standard pattern that lets destroy drop `ucontext_lock`.
 pub fn ib_uverbs_get_context(
     k: &Kernel,
     _cur: &Task,
@@ -117,18 +119,7 @@ pub fn ib_uverbs_get_context(
         Ok(g) => g,
         Err(e) => return Ok(Err(e)),
     };
-    let _l = if k.variant.destroy_takes_ucontext_lock {
-        Some(
-            ufile
-                .ucontext_lock
-                .lock("ib_uverbs_get_context.ucontext_lock")?,
-        )
-    } else {
-        None
-    };
-    let _r = if k.variant.destroy_takes_ucontext_lock {
-        None
-    } else {
+    let _r = if k.variant.has(Patch::RemoveUcontextLock) {
         match ufile
             .hw_destroy_rwsem
             .down_read_trylock("ib_uverbs_get_context.down_read")
@@ -136,7 +127,12 @@ pub fn ib_uverbs_get_context(
             Some(r) => Some(r),
             None => return Ok(Err(Errno::EIO)),
         }
+    } else {
+        None
     };
+    let _l = ufile
+        .ucontext_lock
+        .lock("ib_uverbs_get_context.ucontext_lock")?;
     if ufile.ucontext.load("ib_uverbs_get_context.ucontext") != 0 {
         return Ok(Err(Errno::EINVAL));
     }
@@ -189,9 +185,9 @@ pub fn uverbs_destroy_ufile_hw(
     let ufile = k
         .ufiles
         .deref("destroy_ufile_hw.ufile", ufile_h, "Read of ucontext_lock");
-    let _ucontext_lock = if !k.variant.destroy_takes_ucontext_lock {
+    let _ucontext_lock = if !k.variant.destroy_takes_ucontext_lock() {
         None
-    } else if reason == Reason::Close && k.variant.close_trylock {
+    } else if reason == Reason::Close && k.variant.close_trylock() {
         match ufile
             .ucontext_lock
             .try_lock("destroy_ufile_hw.trylock_ucontext")

@@ -6,7 +6,7 @@
 //! `uobjects` list membership, lookups, and for FD types the file's private_data.
 
 use crate::heap::Handle;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, Patch};
 use crate::kref::Kref;
 use crate::oracle::Holder;
 use crate::rcu::Deferred;
@@ -150,30 +150,79 @@ pub fn lookup_get_destroy(
     got.ok_or(Errno::ENOENT)
 }
 
-/// `uobj_destroy` + `uobj_put_destroy`: DESTROY of an IDR uobject the task looked up.
+/// `enum rdma_lookup_mode`: how a lookup locked usecnt, and so how its put unlocks it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupMode {
+    /// Shared: usecnt was incremented.
+    Read,
+    /// Exclusive: usecnt was -1; the put sets it back to 0.
+    Write,
+    /// DESTROY: the put leaves usecnt alone (-1 after a successful destroy).
+    Destroy,
+}
+
+/// `rdma_lookup_put_uobject` for an IDR uobject: unlock usecnt as `mode` says, then drop the
+/// lookup's reference (the memory is still the lookup's to touch until that put).
+pub fn rdma_lookup_put_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>, mode: LookupMode) {
+    let uobj = k.uobjects.get(h);
+    match mode {
+        LookupMode::Read => {
+            uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
+        }
+        LookupMode::Write => uobj.usecnt.store("lookup_put.usecnt_unlock", 0),
+        LookupMode::Destroy => {}
+    }
+    uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
+}
+
+/// `uobj_perform_destroy` of IDR handle `id`: `__uobj_get_destroy` (the LOOKUP_DESTROY lookup,
+/// then [`uobj_destroy`]) and the put. Since c85f4abe66be the put is LOOKUP_DESTROY and a
+/// destroyed uobject stays write locked; before it the put was LOOKUP_WRITE, usecnt went back
+/// to 0, and a second DESTROY that found the uobject within the RCU window could lock it and run
+/// `remove_handle` again.
+pub fn uobj_perform_destroy(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    id: usize,
+) -> KResult<Result<(), Errno>> {
+    let h = match lookup_get_destroy(k, cur, ufile, id) {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Err(e) = uobj_destroy(k, cur, ufile, h)? {
+        rdma_lookup_put_uobject(k, cur, h, LookupMode::Destroy);
+        return Ok(Err(e));
+    }
+    let mode = if k.variant.has(Patch::DestroyKeepsWriteLock) {
+        LookupMode::Destroy
+    } else {
+        LookupMode::Write
+    };
+    rdma_lookup_put_uobject(k, cur, h, mode);
+    Ok(Ok(()))
+}
+
+/// `uobj_destroy`: under `hw_destroy_rwsem` for read (waiting for a running destroy-all: G3),
+/// lock usecnt for write (-EBUSY when a lookup holds it) and destroy with reason DESTROY.
 pub fn uobj_destroy(
     k: &Kernel,
     cur: &Task,
     ufile: &Ufile,
     h: Handle<Uobject>,
 ) -> KResult<Result<(), Errno>> {
-    let result = {
-        let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
-        let uobj = k.uobjects.get(h);
-        if uobj.usecnt.cmpxchg("uobj_destroy.usecnt_write", 0, -1) != 0 {
-            Err(Errno::EBUSY)
-        } else {
-            uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?;
-            Ok(())
-        }
-    };
-    uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
-    Ok(result)
+    let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
+    let uobj = k.uobjects.get(h);
+    if uobj.usecnt.cmpxchg("uobj_destroy.usecnt_write", 0, -1) != 0 {
+        return Ok(Err(Errno::EBUSY));
+    }
+    uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?;
+    Ok(Ok(()))
 }
 
 /// `uverbs_destroy_uobject`: destroy the HW object, drop the IDR handle (DESTROY) and the list
-/// membership. After a successful DESTROY usecnt stays -1 so stale lookups get -EBUSY (the 2020
-/// "Fix double destruction of uobject"); the pre-fix variant resets it to 0.
+/// membership. For DESTROY usecnt stays write locked: the caller's put decides (see
+/// [`uobj_perform_destroy`]); other reasons unlock it here.
 pub fn uverbs_destroy_uobject(
     k: &Kernel,
     cur: &Task,
@@ -201,9 +250,6 @@ pub fn uverbs_destroy_uobject(
         // remove_handle: xa_erase, then put the IDR's reference.
         ufile.idr[uobj.id].swap("remove_handle.xa_erase", 0);
         uverbs_uobject_put(k, h, &Holder::Obj(ufile_h.obj(), "idr"));
-        if k.variant.double_destroy_bug {
-            uobj.usecnt.store("uobj_destroy.usecnt_unlock", 0);
-        }
     } else {
         uobj.usecnt.store("__uverbs_cleanup_ufile.usecnt", 0);
     }
@@ -297,8 +343,8 @@ pub fn uverbs_close_fd(
 }
 
 /// A command using the completion channel `channel` as a READ attribute: `fget`, usecnt READ,
-/// the handler, then `rdma_lookup_put_uobject`: usecnt dropped before the fput (after
-/// f0abc761bbb9) or after it (the pre-fix order).
+/// the handler, then `rdma_lookup_put_uobject`: usecnt dropped before the fput (since
+/// f0abc761bbb9) or after it (v5.3 and v5.6 as released).
 pub fn use_comp_channel(
     k: &Kernel,
     cur: &Task,
@@ -311,7 +357,7 @@ pub fn use_comp_channel(
         fput(k, cur, "lookup_get.fput", channel, &holder)?;
         return Ok(Err(Errno::EBUSY));
     }
-    if k.variant.fput_before_unlock_bug {
+    if !k.variant.has(Patch::LookupPutLast) {
         fput(k, cur, "lookup_put.fput", channel, &holder)?;
         let uobj = k
             .uobjects

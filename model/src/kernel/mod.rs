@@ -1,5 +1,15 @@
-//! The kernel under test: its variant (k53, k56 and the pre-fix regressions), the slabs of every
-//! object type, the devices, data files, processes and the lifetime proposal plugged in.
+//! The kernel under test. Which kernel: a release as it shipped plus or minus named upstream
+//! patches ([`release`], [`patch`], resolved by [`spec`] into a [`Variant`]). And the model kernel
+//! of one execution: the slabs of every object type, the devices, data files, processes and the
+//! lifetime proposal plugged in.
+
+pub mod patch;
+pub mod release;
+pub mod spec;
+
+pub use patch::{Patch, PatchInfo, PatchSet, Role, PATCHES};
+pub use release::{Release, RELEASES};
+pub use spec::{Hypothetical, SpecError, Variant, KNOWN_KERNELS, SHORT_NAMES};
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -19,75 +29,6 @@ use crate::sync::Mutex;
 use crate::vfs::data_file::DataFile;
 use crate::vfs::file::File;
 use crate::vfs::process::Process;
-
-/// How one kernel version behaves where the thread's argument depends on it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Variant {
-    /// The name used by scenario files and the CLI.
-    pub name: &'static str,
-    /// v5.3: `uverbs_destroy_ufile_hw(CLOSE)` does `mutex_trylock(ucontext_lock)` and returns at
-    /// once when a device removal holds it (DOMAIN.md §2.4, G5). false on k56: close is a fence.
-    pub close_trylock: bool,
-    /// Whether the destroy path takes `ucontext_lock` at all (removed in v5.6).
-    pub destroy_takes_ucontext_lock: bool,
-    /// Final fput deferred through task_work (since 4a9d4b024a31); false runs `__fput` inline.
-    pub fput_deferred: bool,
-    /// Pre-2020 "Fix double destruction of uobject": usecnt reset to 0 after DESTROY.
-    pub double_destroy_bug: bool,
-    /// Pre-f0abc761bbb9: `rdma_lookup_put_uobject` does fput before dropping usecnt.
-    pub fput_before_unlock_bug: bool,
-}
-
-/// Every kernel variant.
-pub const VARIANTS: &[Variant] = &[
-    Variant {
-        name: "k53",
-        close_trylock: true,
-        destroy_takes_ucontext_lock: true,
-        fput_deferred: true,
-        double_destroy_bug: false,
-        fput_before_unlock_bug: false,
-    },
-    Variant {
-        name: "k56",
-        close_trylock: false,
-        destroy_takes_ucontext_lock: false,
-        fput_deferred: true,
-        double_destroy_bug: false,
-        fput_before_unlock_bug: false,
-    },
-    Variant {
-        name: "k53-double-destroy",
-        close_trylock: true,
-        destroy_takes_ucontext_lock: true,
-        fput_deferred: true,
-        double_destroy_bug: true,
-        fput_before_unlock_bug: false,
-    },
-    Variant {
-        name: "k53-fput-before-unlock",
-        close_trylock: true,
-        destroy_takes_ucontext_lock: true,
-        fput_deferred: true,
-        double_destroy_bug: false,
-        fput_before_unlock_bug: true,
-    },
-    Variant {
-        name: "sync-fput",
-        close_trylock: false,
-        destroy_takes_ucontext_lock: true,
-        fput_deferred: false,
-        double_destroy_bug: false,
-        fput_before_unlock_bug: false,
-    },
-];
-
-impl Variant {
-    /// The variant called `name`.
-    pub fn by_name(name: &str) -> Option<Variant> {
-        VARIANTS.iter().copied().find(|v| v.name == name)
-    }
-}
 
 /// An SCM_RIGHTS message in flight: the skb holds a reference to the file.
 pub struct InFlight {
