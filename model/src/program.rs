@@ -49,8 +49,14 @@ pub enum Op {
     RecvFd { process: String, fd: String },
     /// `do_exit`: exit_mm, exit_files, exit_task_work.
     Exit { process: String },
-    /// `mmap` of the uverbs fd (a doorbell page): the VMA holds the file.
-    Mmap { process: String, fd: String },
+    /// `mmap` of the uverbs fd (a doorbell page): the VMA holds the file; binds `map` if named.
+    Mmap {
+        process: String,
+        fd: String,
+        map: Option<String>,
+    },
+    /// `munmap` of the mapping `map`: `vm_ops->close`, then the VMA's file put.
+    Munmap { process: String, map: String },
     /// Hot-unplug of the device: `ib_uverbs_remove_one`.
     RemoveDevice { device: String },
     /// A read of `/proc/<target>/fdinfo/<fd>` or `/proc/<target>/file_pins`; the output is
@@ -135,6 +141,7 @@ impl Op {
             Op::RecvFd { .. } => "recv_fd",
             Op::Exit { .. } => "exit",
             Op::Mmap { .. } => "mmap",
+            Op::Munmap { .. } => "munmap",
             Op::RemoveDevice { .. } => "remove_device",
             Op::ProcfsRead { .. } => "procfs_read",
             Op::Truncate { .. } => "truncate",

@@ -36,6 +36,8 @@ pub struct Target {
 struct Env {
     fds: HashMap<String, usize>,
     mrs: HashMap<String, usize>,
+    /// Mappings: the mm and the VMA's number.
+    maps: HashMap<String, (Handle<crate::mm::Mm>, u32)>,
 }
 
 fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Kernel {
@@ -51,6 +53,8 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         records: Heap::new("pin_record"),
         contexts: Heap::new("pin_context"),
         mms: Heap::new("mm"),
+        umap_privs: Heap::new("umap_priv"),
+        mmap_entries: Heap::new("mmap_entry"),
         devices: program.devices.iter().map(|d| Device::new(d)).collect(),
         data_files: Vec::new(),
         processes: std::sync::Mutex::new(Vec::new()),
@@ -271,7 +275,8 @@ fn run_op(
         | Op::GetContext { .. }
         | Op::RegMr { .. }
         | Op::DeregMr { .. }
-        | Op::Mmap { .. } => run_uverbs_op(k, cur, env, op),
+        | Op::Mmap { .. }
+        | Op::Munmap { .. } => run_uverbs_op(k, cur, env, op),
         Op::CreateCompChannel { .. } | Op::UseCompChannel { .. } => run_uverbs_op(k, cur, env, op),
         Op::Close { .. }
         | Op::Dup { .. }
@@ -320,7 +325,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
                 .position(|d| *d.name == **file)
                 .ok_or(Errno::ENOENT));
             let id = tri!(with_fd(k, cur, &p, n, |f| {
-                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, f, data, *pages)
+                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, p.mm, f, data, *pages)
             })?);
             env.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -334,14 +339,29 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
                 crate::rdma::uverbs::mr::ib_uverbs_dereg_mr(k, cur, f, id)
             })?);
         }
-        Op::Mmap { process: p, fd } => {
+        Op::Mmap {
+            process: p,
+            fd,
+            map,
+        } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            tri!(with_fd(k, cur, &p, n, |f| {
-                if let Some(u) = crate::rdma::uverbs::ufile::uverbs_private_data(k, f) {
-                    crate::mm::uverbs_mmap(k, p.mm, f, &k.ufiles.get(u))?;
-                }
-                Ok(Ok(()))
+            let id = tri!(with_fd(k, cur, &p, n, |f| {
+                crate::mm::vma::mmap_region(k, cur, p.mm, f)
             })?);
+            if let Some(map) = map {
+                let mut env = env.lock().unwrap_or_else(|e| e.into_inner());
+                env.maps.insert(map.clone(), (p.mm, id));
+            }
+        }
+        Op::Munmap { map, .. } => {
+            let found = env
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .maps
+                .get(map)
+                .copied();
+            let (mm, id) = tri!(found.ok_or(Errno::EINVAL));
+            tri!(crate::mm::vma::do_munmap(k, cur, mm, id)?);
         }
         Op::CreateCompChannel {
             process: p,
@@ -401,7 +421,7 @@ fn run_fd_table_op(
         }
         Op::Fork { process: p, child } => {
             let p = tri!(process(k, p));
-            fork(k, &p, child)?;
+            fork(k, cur, &p, child)?;
         }
         Op::SendFd { process: p, fd, to } => {
             let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));

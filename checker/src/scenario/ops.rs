@@ -18,6 +18,7 @@ pub enum Kind {
     Fd,
     Mr,
     Label,
+    Mapping,
 }
 
 impl Kind {
@@ -36,6 +37,7 @@ impl Kind {
             Kind::Fd => "fd",
             Kind::Mr => "MR",
             Kind::Label => "observation label",
+            Kind::Mapping => "mapping",
         }
     }
 }
@@ -152,8 +154,13 @@ pub const OP_SPECS: &[OpSpec] = &[
     },
     OpSpec {
         keyword: "mmap",
-        args: &[PROCESS, FD],
-        models: "mmap of the uverbs fd: the VMA holds the file",
+        args: &[PROCESS, FD, opt("as", Arg::Bind(Kind::Mapping))],
+        models: "mmap of the uverbs fd → ib_uverbs_mmap: the VMA holds the file, its rdma_umap_priv joins the ufile's umaps",
+    },
+    OpSpec {
+        keyword: "munmap",
+        args: &[PROCESS, req("map", Arg::Use(Kind::Mapping))],
+        models: "munmap → remove_vma: rdma_umap_close (under umap_lock), then the VMA's fput",
     },
     OpSpec {
         keyword: "remove_device",
@@ -462,6 +469,11 @@ impl RawOp {
             "mmap" => Op::Mmap {
                 process: p(),
                 fd: t("fd"),
+                map: self.opt_text("as"),
+            },
+            "munmap" => Op::Munmap {
+                process: p(),
+                map: t("map"),
             },
             "remove_device" => Op::RemoveDevice {
                 device: t("device"),

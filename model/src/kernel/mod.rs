@@ -20,6 +20,7 @@ use crate::proposals::pin_record::PinRecord;
 use crate::proposals::{context::PinContext, Proposal};
 use crate::rcu::Rcu;
 use crate::rdma::uverbs::device::Device;
+use crate::rdma::uverbs::mmap::{MmapEntry, UmapPriv};
 use crate::rdma::uverbs::mr::Mr;
 use crate::rdma::uverbs::ucontext::Ucontext;
 use crate::rdma::uverbs::ufile::Ufile;
@@ -62,6 +63,10 @@ pub struct Kernel {
     pub contexts: Heap<PinContext>,
     /// `struct mm_struct` slab.
     pub mms: Heap<Mm>,
+    /// `struct rdma_umap_priv` slab (one per uverbs VMA).
+    pub umap_privs: Heap<UmapPriv>,
+    /// `struct rdma_user_mmap_entry` slab (v5.5 on).
+    pub mmap_entries: Heap<MmapEntry>,
     /// uverbs devices, by scenario name.
     pub devices: Vec<Device>,
     /// FS-DAX data files, by scenario name.

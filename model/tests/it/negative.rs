@@ -86,6 +86,7 @@ fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
             Op::Mmap {
                 process: "p0".into(),
                 fd: "fd0".into(),
+                map: None,
             },
         ],
         vec![

@@ -4,6 +4,7 @@
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
+use crate::mm::Mm;
 use crate::oracle::Holder;
 use crate::rdma::uverbs::ufile::uverbs_private_data;
 use crate::rdma::uverbs::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
@@ -26,10 +27,12 @@ pub struct Mr {
     pub uobject: Handle<Uobject>,
 }
 
-/// REG_MR on `file` over `pages` pages of data file `data`: returns the MR handle.
+/// REG_MR on `file` over `pages` pages of data file `data` by a task of the process whose mm is
+/// `mm`: returns the MR handle.
 pub fn ib_uverbs_reg_mr(
     k: &Kernel,
     cur: &Task,
+    mm: Handle<Mm>,
     file: Handle<File>,
     data: usize,
     pages: u32,
@@ -55,6 +58,7 @@ pub fn ib_uverbs_reg_mr(
     let bundle = Bundle {
         file,
         ufile: ufile_h,
+        mm,
     };
     let umem = match ib_umem_get(k, cur, &bundle, data, pages)? {
         Ok(u) => u,

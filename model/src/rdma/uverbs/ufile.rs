@@ -9,10 +9,10 @@
 use crate::heap::Handle;
 use crate::kernel::{Kernel, Patch};
 use crate::kref::Kref;
-use crate::mm::Mm;
 use crate::oracle::Holder;
 use crate::proposals::pin_record::PinRecord;
 use crate::rdma::uverbs::device::Device;
+use crate::rdma::uverbs::mmap::UmapPriv;
 use crate::rdma::uverbs::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
 use crate::rdma::uverbs::uobject::{uverbs_destroy_uobject, Reason, Uobject};
 use crate::sync::{Atomic, Mutex, RwSem};
@@ -41,8 +41,8 @@ pub struct Ufile {
     pub idr: Vec<Atomic>,
     /// Next free IDR handle (`xa_alloc`).
     pub idr_next: Atomic,
-    /// `umaps` under `umap_lock`: the mms that mapped this ufile.
-    pub umaps: Mutex<Vec<Handle<Mm>>>,
+    /// `umaps` under `umap_lock`: the uverbs VMAs of this ufile, in every mm.
+    pub umaps: Mutex<Vec<Handle<UmapPriv>>>,
     /// RFC 16/19 `sys_file`: the main struct file, uncounted (counted under counted-backptr).
     pub sys_file: Atomic,
     /// clear-on-close: the lock that makes reading and clearing `sys_file` safe.
@@ -136,7 +136,7 @@ pub fn ib_uverbs_get_context(
     if ufile.ucontext.load("ib_uverbs_get_context.ucontext") != 0 {
         return Ok(Err(Errno::EINVAL));
     }
-    let uctx = alloc_ucontext(k, ufile_h);
+    let uctx = alloc_ucontext(k, ufile_h)?;
     ufile
         .ucontext
         .store("ib_uverbs_get_context.publish", uctx.encode());
@@ -240,11 +240,10 @@ fn ufile_destroy_ucontext(
     reason: Reason,
 ) -> KResult<()> {
     if reason == Reason::DriverRemove {
-        crate::mm::uverbs_user_mmap_disassociate(k, cur, ufile)?;
+        crate::rdma::uverbs::mmap::uverbs_user_mmap_disassociate(k, cur, ufile)?;
     }
     ufile.ucontext.store("ufile_destroy_ucontext.clear", 0);
-    free_ucontext(k, ufile_h, uctx);
-    Ok(())
+    free_ucontext(k, ufile_h, uctx)
 }
 
 /// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, free.
