@@ -16,6 +16,9 @@
 //!   [`rdma::uverbs::mmap`] (`rdma_umap_priv`, the mmap entries, `uverbs_user_mmap_disassociate`),
 //!   [`rdma::uverbs::uobject`] (kref + usecnt, lookups, destroy), [`rdma::uverbs::mr`],
 //!   [`rdma::uverbs::umem`] (the pins);
+//! - [`rdma::ucma`] (`drivers/infiniband/core/ucma.c`): [`rdma::ucma::file`] (`ucma_open`,
+//!   `ucma_close`), [`rdma::ucma::context`] (create, destroy and migrate of a CM id),
+//!   [`rdma::ucma::multicast`] (join and leave);
 //! - [`task`] (`current` and its task_work), [`rcu`].
 //!
 //! The call paths follow the kernel's order step for step; every engine-visible access is a named
@@ -109,6 +112,12 @@ pub enum Errno {
     /// Bad file descriptor.
     #[error("EBADF")]
     EBADF,
+    /// Bad address (a user buffer the kernel cannot write).
+    #[error("EFAULT")]
+    EFAULT,
+    /// No such device or address (the object is going away).
+    #[error("ENXIO")]
+    ENXIO,
     /// Device or resource busy (usecnt held).
     #[error("EBUSY")]
     EBUSY,

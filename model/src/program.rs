@@ -87,6 +87,43 @@ pub enum Op {
         fd: String,
         channel: String,
     },
+    /// `open("/dev/infiniband/rdma_cm")` → `ucma_open`; binds `fd`.
+    UcmaOpen { process: String, fd: String },
+    /// RDMA_USER_CM_CMD_CREATE_ID on the ucma `fd`; binds the CM id `id`. `bad_response`: the
+    /// user's response buffer is not writable (the copy_to_user fails with -EFAULT).
+    CreateId {
+        process: String,
+        fd: String,
+        id: String,
+        bad_response: bool,
+    },
+    /// RDMA_USER_CM_CMD_DESTROY_ID of `id` on `fd`.
+    DestroyId {
+        process: String,
+        fd: String,
+        id: String,
+    },
+    /// RDMA_USER_CM_CMD_MIGRATE_ID on `fd` (the new file) of `id`, owned by the file of `from`.
+    MigrateId {
+        process: String,
+        fd: String,
+        from: String,
+        id: String,
+    },
+    /// RDMA_USER_CM_CMD_JOIN_MCAST of `id` on `fd` (`bad_response` as for `CreateId`).
+    JoinMulticast {
+        process: String,
+        fd: String,
+        id: String,
+        bad_response: bool,
+    },
+    /// RDMA_USER_CM_CMD_LEAVE_MCAST of multicast number `mc` on `fd` (ids are handed out from 0,
+    /// so another thread can name one it did not create, as syzkaller's programs do).
+    LeaveMulticast {
+        process: String,
+        fd: String,
+        mc: u32,
+    },
 }
 
 /// Which procfs file a read looks at.
@@ -147,6 +184,12 @@ impl Op {
             Op::Truncate { .. } => "truncate",
             Op::CreateCompChannel { .. } => "create_comp_channel",
             Op::UseCompChannel { .. } => "use_comp_channel",
+            Op::UcmaOpen { .. } => "ucma_open",
+            Op::CreateId { .. } => "create_id",
+            Op::DestroyId { .. } => "destroy_id",
+            Op::MigrateId { .. } => "migrate_id",
+            Op::JoinMulticast { .. } => "join_multicast",
+            Op::LeaveMulticast { .. } => "leave_multicast",
         }
     }
 }

@@ -19,6 +19,10 @@ use crate::mm::Mm;
 use crate::proposals::pin_record::PinRecord;
 use crate::proposals::{context::PinContext, Proposal};
 use crate::rcu::Rcu;
+use crate::rdma::ucma::context::UcmaContext;
+use crate::rdma::ucma::file::UcmaFile;
+use crate::rdma::ucma::multicast::UcmaMulticast;
+use crate::rdma::ucma::UcmaTables;
 use crate::rdma::uverbs::device::Device;
 use crate::rdma::uverbs::mmap::{MmapEntry, UmapPriv};
 use crate::rdma::uverbs::mr::Mr;
@@ -63,6 +67,14 @@ pub struct Kernel {
     pub contexts: Heap<PinContext>,
     /// `struct mm_struct` slab.
     pub mms: Heap<Mm>,
+    /// ucma's global tables (`ctx_idr`, `multicast_table`).
+    pub ucma: UcmaTables,
+    /// `struct ucma_file` slab.
+    pub ucma_files: Heap<UcmaFile>,
+    /// `struct ucma_context` slab.
+    pub ucma_contexts: Heap<UcmaContext>,
+    /// `struct ucma_multicast` slab.
+    pub ucma_multicasts: Heap<UcmaMulticast>,
     /// `struct rdma_umap_priv` slab (one per uverbs VMA).
     pub umap_privs: Heap<UmapPriv>,
     /// `struct rdma_user_mmap_entry` slab (v5.5 on).

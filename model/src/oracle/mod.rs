@@ -19,7 +19,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use finding::{Finding, FindingKind};
-pub use lockdep::{LockId, LockMode};
+pub use lockdep::{CompletionId, LockId, LockMode};
 pub use objects::{Holder, ObjId, Root};
 
 use crate::sync::{Engine, Step};

@@ -11,6 +11,7 @@ use crate::oracle::{Holder, ObjId};
 use crate::proposals::context::PinContext;
 use crate::proposals::pin_record::PinRecord;
 use crate::rcu::Deferred;
+use crate::rdma::ucma::file::{ucma_close, UcmaFile};
 use crate::rdma::uverbs::ufile::{ib_uverbs_close, Ufile};
 use crate::rdma::uverbs::uobject::{uverbs_close_fd, Uobject};
 use crate::sync::{Mutex, Published};
@@ -31,6 +32,11 @@ pub enum FileKind {
         ufile: Handle<Ufile>,
         /// The uobject (`private_data`, counted).
         uobj: Handle<Uobject>,
+    },
+    /// `/dev/infiniband/rdma_cm`: `private_data` is the ucma file.
+    Ucma {
+        /// The ucma file.
+        file: Handle<UcmaFile>,
     },
     /// A file of the FS-DAX filesystem.
     Data {
@@ -106,6 +112,7 @@ pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
     match file.kind {
         FileKind::Uverbs { ufile } => ib_uverbs_close(k, cur, f, ufile)?,
         FileKind::CompChannel { ufile, uobj } => uverbs_close_fd(k, cur, f, ufile, uobj)?,
+        FileKind::Ucma { file: uf } => ucma_close(k, cur, f, uf)?,
         FileKind::Data { .. } => {}
     }
     k.proposal.file_release(k, cur, f)?;
