@@ -152,6 +152,9 @@ pub struct Program {
     pub processes: Vec<String>,
     /// uverbs devices.
     pub devices: Vec<String>,
+    /// The devices (of `devices`) whose driver does not implement `disassociate_ucontext`: their
+    /// removal waits until every fd on them is closed.
+    pub devices_without_disassociate: Vec<String>,
     /// FS-DAX data files.
     pub data_files: Vec<String>,
     /// Run first, by one thread, before any scenario thread starts.

@@ -62,7 +62,11 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         ucma_multicasts: Heap::new("ucma_multicast"),
         umap_privs: Heap::new("umap_priv"),
         mmap_entries: Heap::new("mmap_entry"),
-        devices: program.devices.iter().map(|d| Device::new(d)).collect(),
+        devices: program
+            .devices
+            .iter()
+            .map(|d| Device::new(d, !program.devices_without_disassociate.contains(d)))
+            .collect(),
         data_files: Vec::new(),
         processes: std::sync::Mutex::new(Vec::new()),
         rcu: Rcu::new(),

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use pincheck_model::kernel::Variant;
 use pincheck_model::program::{Program, ThreadProgram};
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 
 use super::diag::{did_you_mean, ScenarioErrors};
 use super::kernels;
@@ -91,7 +91,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
     let header = header(&mut ctx, top);
     let mut names = Names::default();
     let processes = declare(&mut ctx, top, "processes", Kind::Process, &mut names);
-    let devices = declare(&mut ctx, top, "devices", Kind::Device, &mut names);
+    let (devices, devices_without_disassociate) = devices(&mut ctx, top, &mut names);
     let data_files = declare(&mut ctx, top, "data_files", Kind::DataFile, &mut names);
     let (setup, setup_lines) = read_setup(&mut ctx, top);
     let threads = read_threads(&mut ctx, top, &mut names);
@@ -110,6 +110,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
     let program = Program {
         processes,
         devices,
+        devices_without_disassociate,
         data_files,
         setup: setup.iter().flatten().map(RawOp::to_op).collect(),
         threads: threads
@@ -285,6 +286,61 @@ fn declare(
         out.push(name);
     }
     out
+}
+
+/// Keys of a device given as a table.
+const DEVICE_KEYS: &[&str] = &["name", "disassociate_ucontext"];
+
+/// `devices`: each a name (its driver implements `disassociate_ucontext`), or a table
+/// `{ name = "uverbs0", disassociate_ucontext = false }`. Returns every device, and those
+/// whose driver does not disassociate.
+fn devices(ctx: &mut Ctx<'_>, top: &DeTable<'_>, names: &mut Names) -> (Vec<String>, Vec<String>) {
+    let mut all = Vec::new();
+    let mut without = Vec::new();
+    let Some(v) = get(top, "devices") else {
+        return (all, without);
+    };
+    let items = ctx.array(v, "`devices`").unwrap_or_default();
+    for item in items {
+        let (name, span, disassociate) = match item.get_ref() {
+            DeValue::Table(t) => {
+                ctx.unknown_keys(t, DEVICE_KEYS, "a device");
+                let Some(n) = ctx.require(t, "name", item.span(), "a device") else {
+                    continue;
+                };
+                let Some(name) = ctx.string(n, "`name` of a device") else {
+                    continue;
+                };
+                let d = get(t, "disassociate_ucontext")
+                    .and_then(|b| ctx.boolean(b, "`disassociate_ucontext`"))
+                    .unwrap_or(true);
+                (name, n.span(), d)
+            }
+            _ => {
+                let Some(name) = ctx.string(item, "each element of `devices`") else {
+                    continue;
+                };
+                (name, item.span(), true)
+            }
+        };
+        if !is_name(&name) {
+            let hint = Some(
+                "names are letters, digits, `_` and `-`, starting with a letter or `_`".to_string(),
+            );
+            ctx.error(
+                span,
+                format!("`{}` is not a valid name", name.escape_debug()),
+                hint,
+            );
+            continue;
+        }
+        names.declare(ctx, &name, Kind::Device, span);
+        if !disassociate {
+            without.push(name.clone());
+        }
+        all.push(name);
+    }
+    (all, without)
 }
 
 /// An `ops`/`setup` array: at most OPS_PER_THREAD_MAX, each read with `default` for `process`.

@@ -321,10 +321,19 @@ fn context_passes_every_shipped_scenario_wherever_it_is_not_listed() {
     let listed: usize = r
         .scenarios
         .iter()
-        .map(|s| s.kernels.iter().filter(|k| ["k53", "k56"].contains(&k.as_str())).count())
+        .map(|s| {
+            s.kernels
+                .iter()
+                .filter(|k| ["k53", "k56"].contains(&k.as_str()))
+                .count()
+        })
         .sum();
     assert_eq!(on_fixed_kernels, listed, "{:?}", r.scenarios);
-    let uverbs = r.scenarios.iter().filter(|s| !s.name.contains("ucma")).count();
+    let uverbs = r
+        .scenarios
+        .iter()
+        .filter(|s| !s.name.contains("ucma"))
+        .count();
     assert_eq!(listed, 2 * uverbs, "{:?}", r.scenarios);
 }
 

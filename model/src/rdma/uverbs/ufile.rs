@@ -61,9 +61,16 @@ pub fn ib_uverbs_open(
     dev_index: usize,
 ) -> KResult<Result<Handle<File>, Errno>> {
     let dev: &Device = &k.devices[dev_index];
+    if dev.cdev.load("ib_uverbs_open.cdev") == 0 {
+        return Ok(Err(Errno::ENXIO));
+    }
+    if dev.refcount.inc_not_zero("ib_uverbs_open.refcount") == 0 {
+        return Ok(Err(Errno::ENXIO));
+    }
     let srcu = dev.srcu.down_read("ib_uverbs_open.srcu_read_lock")?;
     if dev.ib_dev.load("ib_uverbs_open.ib_dev") == 0 {
         drop(srcu);
+        dev.put("ib_uverbs_open.err_refcount");
         return Ok(Err(Errno::ENODEV));
     }
     let mut list = dev.lists_mutex.lock("ib_uverbs_open.lists_mutex")?;
@@ -246,7 +253,8 @@ fn ufile_destroy_ucontext(
     free_ucontext(k, ufile_h, uctx)
 }
 
-/// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, free.
+/// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, the
+/// device's reference (the last one lets a waiting non-disassociating removal go on), free.
 pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) -> KResult<()> {
     let ufile = k
         .ufiles
@@ -264,6 +272,7 @@ pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) ->
         }
     }
     k.proposal.ufile_release(k, cur, ufile_h)?;
+    k.devices[ufile.device].put("ib_uverbs_release_file.refcount");
     k.ufiles.free("ib_uverbs_release_file.kfree", ufile_h);
     Ok(())
 }
