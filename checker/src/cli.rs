@@ -39,6 +39,21 @@ pub enum Command {
     Gate(GateArgs),
     /// Compare two proposals on the scenario set: outcomes new and gone, verdict changes.
     Diff(DiffArgs),
+    /// The history table: each historical bug's scenario on the kernel without its fix and with
+    /// it, by exploration (exit 1 when a row does not fail without and pass with).
+    History(HistoryArgs),
+}
+
+/// `pincheck history`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// The same options as `check` (its `--proposal`, `--kernel` and `--format` do not apply:
+    /// each row names its own).
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// List the patches the model knows (what kernel specs may add or revert) instead.
+    #[arg(long)]
+    pub patches: bool,
 }
 
 /// `pincheck gate`.
@@ -247,6 +262,7 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Replay(a) => run_replay(a),
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
+        Command::History(a) => run_history(a, env),
         Command::Worker { .. } => Err(Error::Usage(
             "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
         )),
@@ -401,5 +417,20 @@ fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
     Ok(Output {
         stdout,
         status: if changed { 1 } else { 0 },
+    })
+}
+
+fn run_history(a: HistoryArgs, env: Env) -> Result<Output, Error> {
+    if a.patches {
+        return Ok(Output {
+            stdout: crate::history::render_patches(),
+            status: 0,
+        });
+    }
+    let results = crate::history::history(&check_options(&a.check, env))?;
+    let holds = results.iter().all(|r| r.holds());
+    Ok(Output {
+        stdout: crate::history::render(&results),
+        status: if holds { 0 } else { 1 },
     })
 }

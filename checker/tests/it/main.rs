@@ -2,6 +2,7 @@
 
 mod ci;
 mod controls;
+mod history;
 mod parse;
 mod reliability;
 mod render;

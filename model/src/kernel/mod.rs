@@ -3,10 +3,12 @@
 //! of one execution: the slabs of every object type, the devices, data files, processes and the
 //! lifetime proposal plugged in.
 
+pub mod history;
 pub mod patch;
 pub mod release;
 pub mod spec;
 
+pub use history::{HistoryRow, HISTORY};
 pub use patch::{Patch, PatchInfo, PatchSet, Role, PATCHES};
 pub use release::{Release, RELEASES};
 pub use spec::{Hypothetical, SpecError, Variant, KNOWN_KERNELS, SHORT_NAMES};

@@ -60,7 +60,8 @@ pub struct PatchInfo {
     pub name: &'static str,
     /// The commit's subject line.
     pub subject: &'static str,
-    /// The first release (or release candidate) that shipped it.
+    /// The first release (or release candidates) that shipped it; "2018" where the release was
+    /// not checked.
     pub landed: &'static str,
     /// Where it was posted or reported.
     pub link: &'static str,
@@ -77,7 +78,7 @@ pub const PATCHES: &[PatchInfo] = &[
         // The upstream id could not be checked here (only stable backports were found).
         name: "ucma_close_uaf",
         subject: "RDMA/ucma: Fix use-after-free access in ucma_close",
-        landed: "v4.16",
+        landed: "2018",
         link: "syzkaller report (Leon Romanovsky, 2018); the fix is in v5.2's ucma_create_id",
         role: Role::Fix,
         requires: &[],
@@ -141,7 +142,7 @@ pub const PATCHES: &[PatchInfo] = &[
         patch: Patch::DisassociatePutsExitingEntry,
         name: "39c011a53827",
         subject: "RDMA/uverbs: Fix a race with disassociate and exit_mmap()",
-        landed: "v5.7-rc2",
+        landed: "v5.7-rc",
         link: "https://lore.kernel.org/r/20200413132136.930388-1-leon@kernel.org",
         role: Role::Fix,
         requires: &[Patch::UmapPrivEntry],
@@ -150,7 +151,7 @@ pub const PATCHES: &[PatchInfo] = &[
         patch: Patch::DestroyKeepsWriteLock,
         name: "c85f4abe66be",
         subject: "RDMA/core: Fix double destruction of uobject",
-        landed: "v5.7-rc7",
+        landed: "v5.7-rc",
         link: "https://lore.kernel.org/r/20200527135534.482279-1-leon@kernel.org",
         role: Role::Fix,
         requires: &[Patch::DestroyWaitsForDestroyAll],
