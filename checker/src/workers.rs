@@ -136,6 +136,7 @@ struct WireEvent {
 #[derive(Serialize, Deserialize)]
 struct WireFinding {
     kind: String,
+    check: String,
     title: String,
     object: Option<String>,
     at: String,
@@ -243,6 +244,7 @@ fn cx_out(cx: &Counterexample) -> WireCx {
             .iter()
             .map(|f| WireFinding {
                 kind: f.kind.name().to_string(),
+                check: f.check.to_string(),
                 title: f.title.clone(),
                 object: f.object.clone(),
                 at: f.at.clone(),
@@ -276,6 +278,7 @@ fn cx_in(cx: WireCx) -> Counterexample {
             .into_iter()
             .map(|f| Finding {
                 kind: FindingKind::from_name(&f.kind).unwrap_or(FindingKind::UseAfterFree),
+                check: intern(&f.check),
                 title: f.title,
                 object: f.object,
                 at: f.at,

@@ -4,7 +4,7 @@
 //! mean a use-after-free is near). Each get names its holder and each put the holder letting go,
 //! so a leak report can name the chain of references that keeps an object alive.
 
-use crate::oracle::{FindingKind, Holder, ObjId};
+use crate::oracle::{check, Holder, ObjId};
 use crate::sync::{current_oracle, with_current, Atomic, Step};
 
 /// A reference count of one object.
@@ -49,7 +49,7 @@ impl Kref {
             let name = oracle.obj_name(self.obj);
             let tid = oracle.current_tid();
             oracle.report(
-                FindingKind::RefcountIncFromZero,
+                &check::REFCOUNT_INC_FROM_ZERO,
                 tid,
                 format!(
                     "refcount_t: addition on 0; use-after-free ({} of {name})",
@@ -83,7 +83,7 @@ impl Kref {
             let name = oracle.obj_name(self.obj);
             let tid = oracle.current_tid();
             oracle.report(
-                FindingKind::RefcountUnderflow,
+                &check::REFCOUNT_UNDERFLOW,
                 tid,
                 format!(
                     "refcount_t: underflow; use-after-free ({} of {name})",

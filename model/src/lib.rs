@@ -63,6 +63,9 @@
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
 
+#[doc(hidden)]
+pub use inventory;
+
 pub mod heap;
 pub mod kernel;
 pub mod kref;

@@ -397,18 +397,14 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
         }
         Op::UseCompChannel {
             process: p,
+            fd,
             channel,
-            ..
         } => {
-            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, channel)));
-            let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
-            let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {
-                crate::vfs::file::fput(k, cur, "fdput", ch, &Holder::Task(cur.tid, "fget"))?;
-                return Ok(Err(Errno::EINVAL));
-            };
-            tri!(crate::rdma::uverbs::uobject::use_comp_channel(
-                k, cur, ch, uobj
-            )?);
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            let ch = tri!(fd_of(env, channel));
+            tri!(with_fd(k, cur, &p, n, |f| {
+                crate::rdma::uverbs::uobject::use_comp_channel(k, cur, f, &p, ch)
+            })?);
         }
         other => unreachable!("not a uverbs operation: {}", other.keyword()),
     }

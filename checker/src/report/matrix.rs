@@ -33,6 +33,9 @@ fn abbrev(k: FindingKind) -> &'static str {
         FindingKind::Leak => "leak",
         FindingKind::Deadlock => "dlock",
         FindingKind::ProcfsLie => "lie",
+        FindingKind::Warn => "warn",
+        FindingKind::NullDeref => "null",
+        FindingKind::RefTracker => "reftrk",
     }
 }
 
@@ -140,7 +143,7 @@ pub fn render(report: &CheckReport, all_details: bool) -> String {
         report.elapsed.as_secs_f64()
     );
     let _ = write!(out, "{}", kernel_legend(report));
-    let _ = writeln!(out, "verdicts: pass, or the finding kinds reached (uaf use-after-free, dfree double-free, undflow refcount-underflow, inc0 refcount-inc-from-zero, unpin2 unpin-twice, leak, dlock deadlock, lie procfs-lie), vacuous, bound");
+    let _ = writeln!(out, "verdicts: pass, or the finding kinds reached (uaf use-after-free, dfree double-free, undflow refcount-underflow, inc0 refcount-inc-from-zero, unpin2 unpin-twice, leak, dlock deadlock, lie procfs-lie, warn, null null-ptr-deref, reftrk ref-tracker), vacuous, bound");
     let shown = |c: &&CellReport| {
         !c.matches()
             || !c.explored.notes.is_empty()

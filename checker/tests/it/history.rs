@@ -81,7 +81,7 @@ fn a_misspelt_release_or_patch_gets_a_did_you_mean() {
 fn a_short_name_and_its_spec_are_one_kernel() {
     let s = parse(
         r#""k53", "v5.3""#,
-        r#""context@v5.3+f0abc761bbb9+c85f4abe66be" = "pass""#,
+        r#""context@v5.3+f0abc761bbb9+0fb00941dc63+c85f4abe66be" = "pass""#,
     )
     .expect("parses");
     // The key names k53 by its full spec and is stored under the scenario's own spelling.
@@ -90,12 +90,18 @@ fn a_short_name_and_its_spec_are_one_kernel() {
         s.expect.verdict_for("context", "k53"),
         Some(&ExpectedVerdict::Pass)
     );
-    let errs = parse(r#""k53", "v5.3+c85f4abe66be+f0abc761bbb9""#, "")
-        .expect_err("the same kernel twice")
-        .errors;
+    let errs = parse(
+        r#""k53", "v5.3+c85f4abe66be+0fb00941dc63+f0abc761bbb9""#,
+        "",
+    )
+    .expect_err("the same kernel twice")
+    .errors;
     assert!(errs[0].message.contains("is `k53` again"), "{:?}", errs[0]);
     let v = Variant::resolve("k53").expect("k53");
-    assert_eq!(v.full_name(), "k53 = v5.3+f0abc761bbb9+c85f4abe66be");
+    assert_eq!(
+        v.full_name(),
+        "k53 = v5.3+f0abc761bbb9+0fb00941dc63+c85f4abe66be"
+    );
     let hypothetical = Variant::resolve("sync-fput").expect("sync-fput");
     assert!(hypothetical.full_name().contains("(hypothetical)"));
 }

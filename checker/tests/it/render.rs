@@ -289,6 +289,7 @@ fn made_up() -> Counterexample {
     events.push(ev(0, "join", None, true, &[]));
     let leak = Finding {
         kind: FindingKind::Leak,
+        check: "kmemleak.unreferenced",
         title: "kmemleak: 1 unreferenced object at quiescence".into(),
         object: Some("mr#0".into()),
         at: "setup quiescence".into(),

@@ -88,8 +88,8 @@ pub const HISTORY: &[HistoryRow] = &[
         shipped: "v5.6 and earlier",
         without: "v5.6",
         with: "v5.6+f0abc761bbb9",
-        symptom: &[FindingKind::UseAfterFree],
-        reported: "release finds the FD object locked (WARN) and destroys it under the lookup: use-after-free",
+        symptom: &[FindingKind::Warn],
+        reported: "WARNING in the FD object's release: WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE)), the object still locked by the lookup",
     },
     HistoryRow {
         bug: "disassociate unlists the VMA of an exiting mm without putting its mmap entry; exit_mmap's rdma_umap_close puts it after the ucontext is freed",
@@ -99,8 +99,8 @@ pub const HISTORY: &[HistoryRow] = &[
         shipped: "v5.5, v5.6 (since c043ff2cfb7f)",
         without: "v5.6",
         with: "v5.6+39c011a53827",
-        symptom: &[FindingKind::UseAfterFree],
-        reported: "WARNING in uverbs_destroy_ufile_hw (an entry left in mmap_xa), use-after-free of the ucontext",
+        symptom: &[FindingKind::Warn, FindingKind::UseAfterFree],
+        reported: "WARNING in uverbs_destroy_ufile_hw (an entry left in mmap_xa), and a use-after-free of the ucontext",
     },
     HistoryRow {
         bug: "two DESTROYs of one handle within the RCU window: usecnt goes back to 0 after the first, remove_handle runs twice",

@@ -35,7 +35,7 @@ pub enum Hypothetical {
 pub struct Variant {
     /// The name as scenario files and reports use it: a short name, or the canonical spec.
     pub name: &'static str,
-    /// The canonical full spec: `v5.3+f0abc761bbb9+c85f4abe66be`.
+    /// The canonical full spec: `v5.3+f0abc761bbb9+0fb00941dc63+c85f4abe66be`.
     pub spec: &'static str,
     /// The release it starts from.
     pub release: Release,
@@ -49,10 +49,13 @@ pub struct Variant {
 pub const SHORT_NAMES: &[(&str, &str)] = &[
     // The v5.3 of the scenarios written before releases were modelled: the close trylock, with
     // the 2020 uverbs fixes that apply to it.
-    ("k53", "v5.3+f0abc761bbb9+c85f4abe66be"),
+    ("k53", "v5.3+f0abc761bbb9+0fb00941dc63+c85f4abe66be"),
     // Likewise for v5.6: close is a fence, and the 2020 fixes are in.
-    ("k56", "v5.6+f0abc761bbb9+39c011a53827+c85f4abe66be"),
-    ("sync-fput", "v5.3+f0abc761bbb9+c85f4abe66be"),
+    (
+        "k56",
+        "v5.6+f0abc761bbb9+0fb00941dc63+39c011a53827+c85f4abe66be",
+    ),
+    ("sync-fput", "v5.3+f0abc761bbb9+0fb00941dc63+c85f4abe66be"),
 ];
 
 /// The kernels to list in hints and the CLI's help.
@@ -175,7 +178,7 @@ impl Variant {
         self.patches.contains(p)
     }
 
-    /// `name = spec` for a short name (`k53 = v5.3+f0abc761bbb9+c85f4abe66be`), else the spec.
+    /// `name = spec` for a short name (`k53 = v5.3+f0abc761bbb9+0fb00941dc63+c85f4abe66be`), else the spec.
     pub fn full_name(&self) -> String {
         match self.hypothetical {
             Some(Hypothetical::SyncFput) => format!(

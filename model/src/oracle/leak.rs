@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::{FindingKind, Holder, ObjId, Oracle};
+use super::{Holder, ObjId, Oracle};
 
 impl Oracle {
     /// Report every live object that no root reaches. Call once, at quiescence, from thread 0.
@@ -90,7 +90,7 @@ impl Oracle {
             }
         );
         self.report(
-            FindingKind::Leak,
+            &super::check::KMEMLEAK,
             0,
             title,
             Some(self.obj_name(first)),

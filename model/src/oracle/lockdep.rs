@@ -4,13 +4,20 @@
 
 use std::sync::MutexGuard;
 
-use super::{FindingKind, Oracle, State};
+use super::{Oracle, State};
 use crate::sync::{Engine, Step};
 use crate::Abort;
 
 /// A lock registered with the oracle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LockId(usize);
+
+crate::declare_check!(
+    /// The hung-task detector's case the model can decide: a `wait_for_completion` that no other
+    /// thread can end any more (each has finished or waits itself).
+    pub static HUNG_TASK_COMPLETION = ("hung_task.wait_for_completion", super::FindingKind::Deadlock,
+        "a task waits for a completion nobody can complete");
+);
 
 /// A completion registered with the oracle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -214,7 +221,7 @@ impl Oracle {
             }
         }
         self.report(
-            FindingKind::Deadlock,
+            &super::check::LOCKDEP_DEADLOCK,
             tid,
             title,
             Some(lock.to_string()),
@@ -290,7 +297,7 @@ impl Oracle {
             details.push(format!("locks held by {who}: {}", held.join(", ")));
         }
         self.report(
-            FindingKind::Deadlock,
+            &HUNG_TASK_COMPLETION,
             tid,
             format!("INFO: task {who} blocked forever in wait_for_completion({name})"),
             Some(name.to_string()),

@@ -8,6 +8,7 @@
 //! (allocated by, freed by, who holds a reference: a ref_tracker), pin intervals for the procfs
 //! truth, observations, and the findings.
 
+pub mod check;
 mod finding;
 mod leak;
 mod lockdep;
@@ -18,6 +19,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use check::Check;
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{CompletionId, LockId, LockMode};
 pub use objects::{Holder, ObjId, Root};
@@ -602,7 +604,7 @@ impl Oracle {
         if len > STEPS_PER_EXECUTION_MAX {
             let tid = self.current_tid();
             self.report(
-                FindingKind::Deadlock,
+                &check::LIVELOCK,
                 tid,
                 format!("livelock: no progress after {STEPS_PER_EXECUTION_MAX} steps"),
                 None,
@@ -698,10 +700,10 @@ impl Oracle {
 
     // ---- findings ----------------------------------------------------------------------------
 
-    /// Record a finding at the running thread's current step.
+    /// Record a finding of `check` at the running thread's current step.
     pub fn report(
         &self,
-        kind: FindingKind,
+        check: &'static Check,
         tid: usize,
         title: String,
         object: Option<String>,
@@ -721,7 +723,8 @@ impl Oracle {
         let at = format!("{} {}", st.threads[tid].name, step);
         let op = st.threads[tid].op.map(|i| (tid, i));
         let f = Finding {
-            kind,
+            kind: check.kind,
+            check: check.id,
             title,
             object,
             at,
@@ -732,6 +735,28 @@ impl Oracle {
         if !st.findings.contains(&f) {
             st.findings.push(f);
         }
+    }
+
+    /// A `WARN_ON(condition)` of the modelled kernel fired in `function` (of source `file`) on
+    /// the running thread, reported as the kernel prints it: `WARNING: at <file> <function>`,
+    /// with the condition and what made it true.
+    pub fn warn(
+        &self,
+        check: &'static Check,
+        file: &str,
+        function: &str,
+        condition: &str,
+        object: Option<String>,
+        details: Vec<String>,
+    ) {
+        let tid = self.current_tid();
+        self.report(
+            check,
+            tid,
+            format!("WARNING: at {file} {function}: {condition}"),
+            object,
+            details,
+        );
     }
 
     /// Stop recording findings: the execution is no longer meaningful past this point.

@@ -1,7 +1,7 @@
 //! The objects of the model heap as the oracle sees them: where each was allocated and freed, and
 //! who holds a reference to it (a ref_tracker, as lib/ref_tracker.c does for net devices).
 
-use super::{FindingKind, Oracle};
+use super::Oracle;
 use crate::Name;
 
 /// One allocation: an object's identity for its whole life, never reused.
@@ -218,12 +218,12 @@ impl Oracle {
             }
             (title, details, here.tid, name)
         };
-        let kind = if double {
-            FindingKind::DoubleFree
+        let check = if double {
+            &super::check::KASAN_DOUBLE_FREE
         } else {
-            FindingKind::UseAfterFree
+            &super::check::KASAN_USE_AFTER_FREE
         };
-        self.report(kind, tid, title, Some(name), details);
+        self.report(check, tid, title, Some(name), details);
     }
 
     /// `holder` now holds a reference to `id`.

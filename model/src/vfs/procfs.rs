@@ -10,6 +10,17 @@ use crate::vfs::file::{fput, File};
 use crate::vfs::process::{fget, Process, FDS_MAX};
 use crate::KResult;
 
+crate::declare_check!(
+    /// I-PROCFS: a listed pin was pinned, through the file listed, at some time during the read.
+    pub static PROCFS_LISTS_UNPINNED = ("procfs.lists_unpinned", FindingKind::ProcfsLie,
+        "a listing shows a pin its file did not hold at any time during the read");
+);
+crate::declare_check!(
+    /// I-PROCFS: a pin established before the read and not being destroyed is listed.
+    pub static PROCFS_OMITS_PINNED = ("procfs.omits_pinned", FindingKind::ProcfsLie,
+        "a listing omits a pin held for the whole read by a file at its fd");
+);
+
 /// One listed pin: the fd it is attributed to and the data file printed.
 pub type PinLine = (usize, String);
 
@@ -81,7 +92,7 @@ pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<Strin
             .unwrap_or_default();
         if !may.contains(data) {
             oracle.report(
-                FindingKind::ProcfsLie,
+                &PROCFS_LISTS_UNPINNED,
                 cur.tid,
                 format!(
                     "procfs lie: /proc/{}/file_pins lists fd{fd} pinning {data}",
@@ -99,7 +110,7 @@ pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<Strin
         for data in must {
             if !lines.contains(&(*fd, data.clone())) {
                 oracle.report(
-                    FindingKind::ProcfsLie,
+                    &PROCFS_OMITS_PINNED,
                     cur.tid,
                     format!(
                         "procfs lie: /proc/{}/file_pins omits fd{fd} pinning {data}",

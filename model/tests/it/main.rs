@@ -27,6 +27,14 @@ impl Explored {
     pub fn first(&self, kind: FindingKind) -> Option<&Finding> {
         self.findings.iter().flatten().find(|f| f.kind == kind)
     }
+    /// The first finding reported by the check `id`.
+    pub fn by_check(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().flatten().find(|f| f.check == id)
+    }
+    /// Every finding, flattened.
+    pub fn all(&self) -> Vec<Finding> {
+        self.findings.iter().flatten().cloned().collect()
+    }
 }
 
 pub fn explore(program: &Program, kernel: &str, proposal: &'static str, mode: Mode) -> Explored {
@@ -53,6 +61,38 @@ pub fn explore(program: &Program, kernel: &str, proposal: &'static str, mode: Mo
         "model panicked: {:?}",
         run.model_panic
     );
+    let findings = std::mem::take(&mut *found.lock().unwrap());
+    Explored { run, findings }
+}
+
+/// [`explore`] on a kernel variant built by the test (a deliberately broken patch) and a proposal
+/// built for each execution (a deliberately broken design).
+pub fn explore_with(
+    program: &Program,
+    variant: Variant,
+    proposal: impl Fn() -> Box<dyn pincheck_model::proposals::Proposal> + Send + Sync + 'static,
+    mode: Mode,
+) -> Explored {
+    let found: Arc<Mutex<Vec<Vec<Finding>>>> = Arc::default();
+    let (p, f) = (program.clone(), Arc::clone(&found));
+    let body = Arc::new(move |oracle: &Arc<pincheck_model::oracle::Oracle>| {
+        pincheck_model::run::execute_with(&p, variant, proposal());
+        let fs = oracle.findings();
+        if !fs.is_empty() {
+            f.lock().unwrap().push(fs);
+        }
+    });
+    let limits = Limits {
+        time: Duration::from_secs(120),
+        ..Limits::default()
+    };
+    let run = run(&mode, &limits, program.threads.len(), body);
+    assert!(
+        run.model_panic.is_none(),
+        "model panicked: {:?}",
+        run.model_panic
+    );
+    assert!(run.cut.is_none(), "search cut: {:?}", run.cut);
     let findings = std::mem::take(&mut *found.lock().unwrap());
     Explored { run, findings }
 }

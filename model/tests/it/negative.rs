@@ -292,3 +292,175 @@ fn dereg_vs_close_with(
     let found = found.lock().unwrap().clone();
     found
 }
+
+fn create_ch(p: &str, fd: &str, ch: &str) -> Op {
+    Op::CreateCompChannel {
+        process: p.into(),
+        fd: fd.into(),
+        new_fd: ch.into(),
+    }
+}
+
+fn use_ch(p: &str, fd: &str, ch: &str) -> Op {
+    Op::UseCompChannel {
+        process: p.into(),
+        fd: fd.into(),
+        channel: ch.into(),
+    }
+}
+
+/// S6 before f0abc761bbb9 ("RDMA/core: Fix race between destroy and release FD object"): the
+/// command's fput comes before its usecnt unlock, the close's fput is the last, and the release
+/// finds the uobject locked for READ. The lookup holds a uobject reference, so the symptom is the
+/// WARN the fix commit quotes, not a use-after-free.
+pub fn control_warn_release_of_a_locked_fd_object() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            create_ch("p0", "fd0", "ch0"),
+        ],
+        vec![
+            ("user", vec![use_ch("p0", "fd0", "ch0")]),
+            ("close", vec![op_close("p0", "ch0")]),
+        ],
+    );
+    let bad = explore(&p, "k53-f0abc761bbb9", "context", loom(2));
+    let w = bad
+        .by_check("warn.uverbs_close_fd.usecnt")
+        .expect("the release WARN is reached");
+    assert_eq!(w.kind, FindingKind::Warn);
+    assert!(
+        w.title
+            .starts_with("WARNING: at drivers/infiniband/core/rdma_core.c uverbs_close_fd: WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))"),
+        "{w:#?}"
+    );
+    assert!(
+        w.object.as_deref().unwrap_or("").starts_with("uobject#"),
+        "{w:#?}"
+    );
+    assert!(w.at.ends_with("uverbs_close_fd.usecnt_write"), "{w:#?}");
+    assert!(
+        bad.by_check("warn.assert_uverbs_usecnt").is_some(),
+        "{:?}",
+        bad.kinds()
+    );
+    assert!(
+        !bad.kinds().contains(&FindingKind::UseAfterFree),
+        "the lookup's reference holds the memory: {:?}",
+        bad.kinds()
+    );
+    let fixed = explore(&p, "k53", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.findings.first());
+    bad.all()
+}
+
+#[test]
+fn warn_release_of_a_locked_fd_object_before_f0abc761bbb9() {
+    control_warn_release_of_a_locked_fd_object();
+}
+
+/// k53 without "RDMA/core: Prevent mixed use of FDs between shared ufiles" (0fb00941dc63).
+fn k53_without_the_ufile_check() -> Variant {
+    Variant::resolve("k53-0fb00941dc63").expect("k53 contains 0fb00941dc63")
+}
+
+/// Two ufiles: a completion channel of the first used through the second's command fd.
+fn mixed_use(
+    setup_tail: Vec<Op>,
+    threads: Vec<(&str, Vec<Op>)>,
+) -> pincheck_model::program::Program {
+    let mut setup = vec![
+        op_open("p0", "fd0"),
+        op_ctx("p0", "fd0"),
+        create_ch("p0", "fd0", "ch0"),
+        op_open("p0", "fd1"),
+        op_ctx("p0", "fd1"),
+    ];
+    setup.extend(setup_tail);
+    program(setup, threads)
+}
+
+/// The syzkaller report of 0fb00941dc63: once the channel's own ufile destroyed its uobject
+/// (`object = NULL`), a lookup through another ufile's command fd puts `fput(NULL)`.
+pub fn control_null_deref_of_a_channel_used_through_another_ufile() -> Vec<Finding> {
+    let p = mixed_use(
+        vec![op_close("p0", "fd0")],
+        vec![
+            ("user", vec![use_ch("p0", "fd1", "ch0")]),
+            (
+                "idle",
+                vec![Op::Truncate {
+                    process: "p0".into(),
+                    file: "dax0".into(),
+                    label: "t".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        k53_without_the_ufile_check(),
+        || by_name("context").unwrap(),
+        loom(1),
+    );
+    let n = bad
+        .by_check("kasan.null_ptr_deref")
+        .expect("fput(NULL) is reached");
+    assert_eq!(n.kind, FindingKind::NullDeref);
+    assert_eq!(n.title, "BUG: KASAN: null-ptr-deref in fput_many", "{n:#?}");
+    assert!(
+        n.object.as_deref().unwrap_or("").starts_with("uobject#"),
+        "{n:#?}"
+    );
+    let checked = explore(&p, "k53", "context", loom(1));
+    assert!(
+        checked.findings.is_empty(),
+        "{:#?}",
+        checked.findings.first()
+    );
+    bad.all()
+}
+
+#[test]
+fn null_deref_of_a_channel_used_through_another_ufile_without_0fb00941dc63() {
+    control_null_deref_of_a_channel_used_through_another_ufile();
+}
+
+/// Mixed use racing the close of the channel's own ufile: destroy-all finds the channel's uobject
+/// locked for READ by a lookup it cannot see ("racing with a lookup_get").
+pub fn control_warn_destroy_all_races_a_lookup() -> Vec<Finding> {
+    let p = mixed_use(
+        vec![],
+        vec![
+            ("user", vec![use_ch("p0", "fd1", "ch0")]),
+            ("close", vec![op_close("p0", "fd0")]),
+        ],
+    );
+    let bad = explore_with(
+        &p,
+        k53_without_the_ufile_check(),
+        || by_name("context").unwrap(),
+        loom(2),
+    );
+    let w = bad
+        .by_check("warn.__uverbs_cleanup_ufile.usecnt")
+        .expect("destroy-all's WARN is reached");
+    assert!(
+        w.title
+            .contains("__uverbs_cleanup_ufile: WARN_ON(uverbs_try_lock_object"),
+        "{w:#?}"
+    );
+    let checked = explore(&p, "k53", "context", loom(2));
+    assert!(
+        checked.findings.is_empty(),
+        "{:#?}",
+        checked.findings.first()
+    );
+    bad.all()
+}
+
+#[test]
+fn warn_destroy_all_races_a_lookup_through_another_ufile() {
+    control_warn_destroy_all_races_a_lookup();
+}

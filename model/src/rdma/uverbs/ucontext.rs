@@ -43,8 +43,16 @@ pub fn alloc_ucontext(k: &Kernel, ufile: Handle<Ufile>) -> KResult<Handle<Uconte
     Ok(h)
 }
 
+crate::declare_check!(
+    /// `WARN_ON(!xa_empty(&ucontext->mmap_xa))` in `ufile_destroy_ucontext` (v5.5 on): an mmap
+    /// entry outlives the ucontext it points to.
+    pub static WARN_MMAP_XA_NOT_EMPTY = ("warn.ufile_destroy_ucontext.mmap_xa",
+        crate::oracle::FindingKind::Warn,
+        "the ucontext is freed with an mmap entry still in its mmap_xa");
+);
+
 /// `ufile_destroy_ucontext` tail: the driver's `dealloc_ucontext` (which removes its mmap entry),
-/// kfree.
+/// `WARN_ON(!xa_empty(&ucontext->mmap_xa))`, kfree.
 pub fn free_ucontext(k: &Kernel, ufile: Handle<Ufile>, h: Handle<Ucontext>) -> KResult<()> {
     let uctx = k.ucontexts.get(h);
     if let Some(e) =
@@ -52,8 +60,29 @@ pub fn free_ucontext(k: &Kernel, ufile: Handle<Ufile>, h: Handle<Ucontext>) -> K
     {
         rdma_user_mmap_entry_remove(k, h, e)?;
     }
+    if k.variant.has(Patch::UmapPrivEntry) {
+        let left = uctx.mmap_xa.lock("ufile_destroy_ucontext.xa_empty")?.len();
+        if left > 0 {
+            warn_mmap_xa_not_empty(k, h, left);
+        }
+    }
     let (_, oracle) = crate::sync::current_oracle();
     oracle.unhold(h.obj(), &Holder::Obj(ufile.obj(), "ucontext"));
     k.ucontexts.free("ufile_destroy_ucontext.kfree", h);
     Ok(())
+}
+
+fn warn_mmap_xa_not_empty(k: &Kernel, h: Handle<Ucontext>, left: usize) {
+    let (_, oracle) = crate::sync::current_oracle();
+    let name = k.ucontexts.name(h);
+    oracle.warn(
+        &WARN_MMAP_XA_NOT_EMPTY,
+        "drivers/infiniband/core/rdma_core.c",
+        "ufile_destroy_ucontext",
+        "WARN_ON(!xa_empty(&ucontext->mmap_xa))",
+        Some(name.clone()),
+        vec![format!(
+            "{name} is freed with {left} mmap entry(ies) still in its mmap_xa"
+        )],
+    );
 }

@@ -224,12 +224,12 @@ pub fn uverbs_destroy_ufile_hw(
             .clone();
         let Some(&uobj) = list.first() else { break };
         let uo = k.uobjects.get(uobj);
-        if uo
+        // "if we hit this WARN_ON, that means we are racing with a lookup_get": destroyed anyway.
+        let found = uo
             .usecnt
-            .cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1)
-            != 0
-        {
-            // WARN_ON: a lookup still holds it; the forced pass destroys it anyway.
+            .cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1);
+        if found != 0 {
+            crate::rdma::uverbs::uobject::warn_cleanup_usecnt(k, uobj, found);
         }
         uverbs_destroy_uobject(k, cur, uobj, reason)?;
     }

@@ -15,6 +15,17 @@ use crate::task::Task;
 use crate::vfs::file::File;
 use crate::{Errno, KResult};
 
+crate::declare_check!(
+    /// I-UNPIN-ONCE: each pinned page is unpinned exactly once.
+    pub static UNPIN_ONCE = ("unpin.twice", FindingKind::UnpinTwice,
+        "a release unpins pages that are no longer pinned");
+);
+crate::declare_check!(
+    /// G7: the HW key is destroyed (DMA stopped) before the pages are released.
+    pub static HW_KEY_BEFORE_UNPIN = ("unpin.hw_key_live", FindingKind::UnpinTwice,
+        "pages are released while a HW key can still DMA into them");
+);
+
 /// What the syscall knows when it pins (the `uverbs_attr_bundle`, plus the struct file D2 adds).
 #[derive(Clone, Copy, Debug)]
 pub struct Bundle {
@@ -95,7 +106,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
     let (_, oracle) = crate::sync::current_oracle();
     if mr.hw_key.peek() != 0 {
         oracle.report(
-            FindingKind::UnpinTwice,
+            &HW_KEY_BEFORE_UNPIN,
             oracle.current_tid(),
             "BUG: pages released while the HW key can still DMA into them".into(),
             Some(oracle.obj_name(umem_h.obj())),
@@ -108,7 +119,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
     let left = df.pins.fetch_add("ib_umem_release.page_pins", -had) - had;
     if had == 0 || left < 0 {
         oracle.report(
-            FindingKind::UnpinTwice,
+            &UNPIN_ONCE,
             oracle.current_tid(),
             format!(
                 "BUG: unpin of pages of {} that are not pinned (unpinned twice)",
