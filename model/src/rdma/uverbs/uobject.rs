@@ -181,6 +181,9 @@ pub fn uobj_perform_destroy(
         Ok(h) => h,
         Err(e) => return Ok(Err(e)),
     };
+    if !k.variant.has(Patch::DestroyWaitsForDestroyAll) {
+        return rdma_remove_commit_uobject(k, cur, ufile, h);
+    }
     if let Err(e) = uobj_destroy(k, cur, ufile, h)? {
         rdma_lookup_put_idr_uobject(k, cur, h, LookupMode::Destroy);
         return Ok(Err(e));
@@ -191,6 +194,53 @@ pub fn uobj_perform_destroy(
         LookupMode::Write
     };
     rdma_lookup_put_idr_uobject(k, cur, h, mode);
+    Ok(Ok(()))
+}
+
+crate::declare_check!(
+    /// `WARN(true, "ib_uverbs: Cleanup is running while removing an uobject\n")` in
+    /// `rdma_explicit_destroy` before 7452a3c745a2: a DESTROY that meets a running destroy-all.
+    pub static WARN_CLEANUP_RUNNING = ("warn.rdma_explicit_destroy.cleanup_running",
+        FindingKind::Warn, "a DESTROY runs while a destroy-all (device removal) holds the ufile");
+);
+
+/// The DESTROY of the kernels before 7452a3c745a2 (`uobj_get_write` + `rdma_remove_commit_uobject`):
+/// the lookup locks usecnt for write at once (-EBUSY otherwise); `rdma_explicit_destroy` then only
+/// trylocks `hw_destroy_rwsem` and, when a destroy-all holds it (device removal, which does not
+/// block DESTROY lookups), WARNs "Cleanup is running while removing an uobject" and returns
+/// success without destroying; the put (`rdma_lookup_put_uobject(uobj, true)`) sets usecnt to 0.
+fn rdma_remove_commit_uobject(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    h: Handle<Uobject>,
+) -> KResult<Result<(), Errno>> {
+    let uobj = k.uobjects.get(h);
+    if uobj.usecnt.cmpxchg("lookup_get.usecnt_write", 0, -1) != 0 {
+        uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
+        return Ok(Err(Errno::EBUSY));
+    }
+    match ufile
+        .hw_destroy_rwsem
+        .down_read_trylock("rdma_explicit_destroy.down_read_trylock")
+    {
+        Some(_r) => uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?,
+        None => {
+            let (_, oracle) = crate::sync::current_oracle();
+            let name = k.uobjects.name(h);
+            oracle.warn(
+                &WARN_CLEANUP_RUNNING,
+                "drivers/infiniband/core/rdma_core.c",
+                "rdma_explicit_destroy",
+                "WARN(true, \"ib_uverbs: Cleanup is running while removing an uobject\")",
+                Some(name.clone()),
+                vec![format!(
+                    "DESTROY of {name} meets a destroy-all holding hw_destroy_rwsem"
+                )],
+            );
+        }
+    }
+    rdma_lookup_put_idr_uobject(k, cur, h, LookupMode::Write);
     Ok(Ok(()))
 }
 
