@@ -200,6 +200,11 @@ pub struct CheckArgs {
     /// Do not shrink counterexamples found by shuttle.
     #[arg(long)]
     pub no_shrink: bool,
+    /// Explore the error branches: up to N fault points failing together in one execution
+    /// (REG_MR's FW command after pinning, a destroy the driver refuses); default: each
+    /// scenario's own `faults` (0 when it sets none).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub faults: Option<u8>,
     /// Text format: show the details (outcomes, counterexample reports, replay commands) of every
     /// cell with findings, not only of the cells that differ from their expectation.
     #[arg(long)]
@@ -284,6 +289,7 @@ fn settings(a: &CheckArgs) -> Settings {
         pct_depth: a.depth,
         time_per_engine: Duration::from_secs(a.time_per_engine),
         shrink: !a.no_shrink,
+        faults: a.faults.map(usize::from),
     }
 }
 

@@ -45,6 +45,7 @@ fn candidates(plan: &ReplayPlan, threads: usize) -> Vec<(ReplayPlan, Option<usiz
             ReplayPlan {
                 segments,
                 until: None,
+                faults: plan.faults.clone(),
             },
             Some(t),
         ));
@@ -56,6 +57,7 @@ fn candidates(plan: &ReplayPlan, threads: usize) -> Vec<(ReplayPlan, Option<usiz
             ReplayPlan {
                 segments,
                 until: None,
+                faults: plan.faults.clone(),
             },
             None,
         ));

@@ -52,6 +52,8 @@ struct WireSettings {
     pct_depth: usize,
     time_per_engine_ms: u64,
     shrink: bool,
+    #[serde(default)]
+    faults: Option<usize>,
 }
 
 fn engine_name(e: EngineChoice) -> &'static str {
@@ -74,6 +76,7 @@ impl WireSettings {
             pct_depth: s.pct_depth,
             time_per_engine_ms: s.time_per_engine.as_millis() as u64,
             shrink: s.shrink,
+            faults: s.faults,
         }
     }
 
@@ -96,6 +99,7 @@ impl WireSettings {
             pct_depth: self.pct_depth,
             time_per_engine: Duration::from_millis(self.time_per_engine_ms),
             shrink: self.shrink,
+            faults: self.faults,
         }
     }
 }
@@ -122,6 +126,10 @@ enum WireNote {
         latest: i64,
     },
     Text(String),
+    Fault {
+        step: String,
+        occurrence: usize,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -167,6 +175,8 @@ struct WireRun {
     outcomes: BTreeMap<String, u64>,
     steps_max: usize,
     seed: Option<u64>,
+    #[serde(default)]
+    plans: usize,
 }
 
 /// What a worker sends back for one cell.
@@ -200,6 +210,10 @@ fn note_out(n: &Note) -> WireNote {
             latest: *latest,
         },
         Note::Text(t) => WireNote::Text(t.clone()),
+        Note::Fault { step, occurrence } => WireNote::Fault {
+            step: step.to_string(),
+            occurrence: *occurrence,
+        },
     }
 }
 
@@ -220,6 +234,10 @@ fn note_in(n: WireNote) -> Note {
         },
         WireNote::StaleRead { seen, latest } => Note::StaleRead { seen, latest },
         WireNote::Text(t) => Note::Text(t),
+        WireNote::Fault { step, occurrence } => Note::Fault {
+            step: intern(&step),
+            occurrence,
+        },
     }
 }
 
@@ -323,6 +341,7 @@ fn explored_out(e: &Explored) -> WireExplored {
                 outcomes: r.outcomes.clone(),
                 steps_max: r.steps_max,
                 seed: r.seed,
+                plans: r.plans,
             })
             .collect(),
         outcomes: e.outcomes.clone(),
@@ -353,6 +372,7 @@ fn explored_in(w: WireExplored) -> Explored {
                 outcomes: r.outcomes,
                 steps_max: r.steps_max,
                 seed: r.seed,
+                plans: r.plans,
             })
             .collect(),
         outcomes: w.outcomes,

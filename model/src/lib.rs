@@ -56,8 +56,12 @@
 //!   doorbell entry; `zap_vma_ptes` and page faults are not modelled.
 //! - Counterexamples relying on a weak-memory read (loom only) cannot be replayed by the
 //!   sequentially consistent token scheduler; the checker prefers replayable ones and says so.
-//! - Failures are not modelled (GFP_ATOMIC allocation failure, destroy_hw returning busy and the
-//!   retry passes); the completion channel's own HW object is not modelled.
+//! - Failures are fault points ([`oracle::FaultPoint`]) the checker explores where a scenario
+//!   asks for them (`faults`): the driver failing REG_MR's HW key after the pages are pinned,
+//!   and refusing an MR's destroy (-EBUSY, with destroy-all's retry and forced passes). GFP_ATOMIC
+//!   allocation failure is not modelled; the completion channel's own HW object is not modelled.
+//! - `wait_for_completion` is a spin with yields (no engine block); a wait no other thread can
+//!   end is reported as a hang (the hung-task detector's case), not left to the engine.
 //! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).
 //! - `fdget` always takes a reference (as on a shared files_struct).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.

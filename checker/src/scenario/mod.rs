@@ -36,6 +36,8 @@ pub const THREADS_MIN: usize = 2;
 pub const THREADS_MAX: usize = 4;
 /// Most operations in one thread or in setup.
 pub const OPS_PER_THREAD_MAX: usize = 16;
+/// Most fault points failing together that a scenario may ask for.
+pub const FAULTS_MAX: usize = 2;
 /// Largest per-scenario loom preemption bound.
 pub const PREEMPTIONS_MAX: usize = 6;
 /// Most pages one `reg_mr` pins.
@@ -63,6 +65,8 @@ pub struct Scenario {
     pub preemptions: Option<usize>,
     /// The gate requires a complete loom search.
     pub exhaustive: bool,
+    /// Fault points that may fail together in one execution (0: none explored).
+    pub faults: usize,
     /// What the model runs.
     pub program: Program,
     pub expect: Expect,

@@ -24,6 +24,7 @@ const TOP_KEYS: &[&str] = &[
     "kernels",
     "preemptions",
     "exhaustive",
+    "faults",
     "processes",
     "devices",
     "data_files",
@@ -46,6 +47,7 @@ struct Header {
     kernels: Vec<String>,
     preemptions: Option<usize>,
     exhaustive: bool,
+    faults: usize,
 }
 
 /// One `[[threads]]` table as read.
@@ -140,6 +142,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
         kernels: header.kernels,
         preemptions: header.preemptions,
         exhaustive: header.exhaustive,
+        faults: header.faults,
         program,
         expect,
         spans,
@@ -212,6 +215,12 @@ fn header(ctx: &mut Ctx<'_>, top: &DeTable<'_>) -> Header {
         h.preemptions = ctx
             .integer(v, "`preemptions`", 0, PREEMPTIONS_MAX as i64)
             .and_then(|n| usize::try_from(n).ok());
+    }
+    if let Some(v) = get(top, "faults") {
+        let n = ctx
+            .integer(v, "`faults`", 0, FAULTS_MAX as i64)
+            .unwrap_or(0);
+        h.faults = usize::try_from(n).unwrap_or(0);
     }
     if let Some(v) = get(top, "exhaustive") {
         h.exhaustive = ctx.boolean(v, "`exhaustive`").unwrap_or(false);

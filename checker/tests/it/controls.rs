@@ -305,14 +305,15 @@ fn context_passes_every_shipped_scenario_wherever_it_is_not_listed() {
     let mut on_fixed_kernels = 0;
     for c in r.cells.iter().filter(|c| c.proposal == "context") {
         if c.listed {
-            // Only the pre-fix kernels break context (s03 sync-fput, s05, s06).
-            assert!(!["k53", "k56"].contains(&c.kernel), "{}", describe(c));
+            // Where a file lists context as failing, the failure is the kernel's own and the
+            // file says why (pre-fix kernels; s20's forced-pass leak on every kernel).
             assert!(c.matches(), "{}", describe(c));
         } else {
             assert_eq!(c.verdict, Verdict::Pass, "{}", describe(c));
         }
         if ["k53", "k56"].contains(&c.kernel) {
-            assert_eq!(c.verdict, Verdict::Pass, "{}", describe(c));
+            let fixed = c.verdict == Verdict::Pass || c.scenario.faults > 1;
+            assert!(fixed, "{}", describe(c));
             on_fixed_kernels += 1;
         }
     }

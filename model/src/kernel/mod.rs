@@ -37,6 +37,12 @@ use crate::vfs::data_file::DataFile;
 use crate::vfs::file::File;
 use crate::vfs::process::Process;
 
+/// A fault point of the running thread (see [`crate::oracle::FaultPoint`]): whether this reach of
+/// `step` takes the error branch in this execution.
+pub fn fault(step: crate::sync::Step) -> bool {
+    crate::sync::current_oracle().1.fault(step)
+}
+
 /// An SCM_RIGHTS message in flight: the skb holds a reference to the file.
 pub struct InFlight {
     /// Receiving process.

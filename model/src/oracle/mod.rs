@@ -9,6 +9,7 @@
 //! truth, observations, and the findings.
 
 pub mod check;
+mod fault;
 mod finding;
 mod leak;
 mod lockdep;
@@ -20,6 +21,7 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use check::Check;
+pub use fault::FaultPoint;
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{CompletionId, LockId, LockMode};
 pub use objects::{Holder, ObjId, Root};
@@ -85,6 +87,13 @@ pub enum Note {
     },
     /// Anything else (`trylock of ucontext_lock failed`).
     Text(String),
+    /// The thread took the failing branch of a fault point (its `occurrence`-th reach of `step`).
+    Fault {
+        /// The point.
+        step: Step,
+        /// Which reach.
+        occurrence: usize,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -104,6 +113,9 @@ impl std::fmt::Display for Note {
                 )
             }
             Note::Text(t) => f.write_str(t),
+            Note::Fault { step, occurrence } => {
+                write!(f, "fault injected: {step} (reach {occurrence}) fails")
+            }
         }
     }
 }
@@ -115,6 +127,8 @@ pub struct ReplayPlan {
     pub segments: Vec<Segment>,
     /// Take a snapshot of the object graph after this many steps (`pincheck replay --until`).
     pub until: Option<usize>,
+    /// The fault points that fail in this execution.
+    pub faults: Vec<FaultPoint>,
 }
 
 impl ReplayPlan {
@@ -122,7 +136,17 @@ impl ReplayPlan {
     pub fn from_events(events: &[Event]) -> ReplayPlan {
         let mut counts: HashMap<(usize, &str), usize> = HashMap::new();
         let mut segments: Vec<Segment> = Vec::new();
+        let mut faults = Vec::new();
         for (i, e) in events.iter().enumerate() {
+            for note in &e.notes {
+                if let Note::Fault { step, occurrence } = note {
+                    faults.push(FaultPoint {
+                        tid: e.tid,
+                        step: step.to_string(),
+                        occurrence: *occurrence,
+                    });
+                }
+            }
             let n = counts.entry((e.tid, e.step)).or_insert(0);
             *n += 1;
             let last_of_run = events.get(i + 1).is_none_or(|next| next.tid != e.tid);
@@ -137,6 +161,7 @@ impl ReplayPlan {
         ReplayPlan {
             segments,
             until: None,
+            faults,
         }
     }
 }
@@ -202,6 +227,7 @@ struct State {
     snapshot: Option<Vec<String>>,
     pins: Vec<objects::PinInterval>,
     fds: Vec<objects::FdInterval>,
+    faults: fault::Faults,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -244,6 +270,7 @@ impl State {
             snapshot,
             pins,
             fds,
+            faults,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -267,6 +294,7 @@ impl State {
         *snapshot = None;
         pins.clear();
         fds.clear();
+        faults.clear();
         for v in &mut spare.notes {
             v.clear();
         }

@@ -51,6 +51,10 @@ pub struct Ufile {
     pub pin_records: Mutex<Vec<Handle<PinRecord>>>,
     /// D3: the driver pin context, encoded handle.
     pub pin_context: Atomic,
+    /// `ucontext->cleanup_retryable` (kept here: the model's uobjects reach their ufile, not the
+    /// ucontext). Written and read only by a destroy-all holding `hw_destroy_rwsem` for write, so
+    /// it is no scheduling point.
+    pub cleanup_retryable: std::sync::atomic::AtomicBool,
 }
 
 /// `ib_uverbs_open`: a new ufile and its struct file, added to the device's file list. The file's
@@ -88,6 +92,7 @@ pub fn ib_uverbs_open(
         sys_file_lock: Mutex::new("sys_file_lock", ()),
         pin_records: Mutex::new("pin_records_lock", Vec::new()),
         pin_context: Atomic::new(0),
+        cleanup_retryable: std::sync::atomic::AtomicBool::new(false),
     });
     let path = format!("/dev/infiniband/{}", dev.name);
     let file = alloc_file(
@@ -217,12 +222,37 @@ pub fn uverbs_destroy_ufile_hw(
         .get(uctx)
         .closing
         .store("destroy_ufile_hw.closing", 1);
+    uverbs_cleanup_ufile(k, cur, &ufile, reason)?;
+    ufile_destroy_ucontext(k, cur, ufile_h, &ufile, uctx, reason)?;
+    k.proposal.destroy_ufile_hw(k, cur, ufile_h)?;
+    Ok(())
+}
+
+/// The destroy-all of `uverbs_destroy_ufile_hw`: `__uverbs_cleanup_ufile` passes over the
+/// uobjects with `cleanup_retryable` set, while a pass destroys something (a driver may refuse a
+/// destroy with -EBUSY: it stays listed for the next pass), then one forced pass in which a
+/// refusal WARNs and the object dangles. Objects are taken one at a time, the first listed that
+/// this pass has not tried.
+fn uverbs_cleanup_ufile(k: &Kernel, cur: &Task, ufile: &Ufile, reason: Reason) -> KResult<()> {
+    use std::sync::atomic::Ordering::Relaxed;
+    ufile.cleanup_retryable.store(true, Relaxed);
+    let (mut tried, mut progress) = (Vec::new(), false);
     loop {
         let list: Vec<Handle<Uobject>> = ufile
             .uobjects
             .lock("__uverbs_cleanup_ufile.uobjects_lock")?
             .clone();
-        let Some(&uobj) = list.first() else { break };
+        let Some(&uobj) = list.iter().find(|u| !tried.contains(*u)) else {
+            if list.is_empty() || !ufile.cleanup_retryable.load(Relaxed) {
+                return Ok(());
+            }
+            if !progress {
+                // No entry was cleaned up in this pass: the forced pass.
+                ufile.cleanup_retryable.store(false, Relaxed);
+            }
+            (tried, progress) = (Vec::new(), false);
+            continue;
+        };
         let uo = k.uobjects.get(uobj);
         // "if we hit this WARN_ON, that means we are racing with a lookup_get": destroyed anyway.
         let found = uo
@@ -231,11 +261,14 @@ pub fn uverbs_destroy_ufile_hw(
         if found != 0 {
             crate::rdma::uverbs::uobject::warn_cleanup_usecnt(k, uobj, found);
         }
-        uverbs_destroy_uobject(k, cur, uobj, reason)?;
+        match uverbs_destroy_uobject(k, cur, uobj, reason)? {
+            Ok(()) => progress = true,
+            Err(_) => {
+                uo.usecnt.store("__uverbs_cleanup_ufile.usecnt_retry", 0);
+                tried.push(uobj);
+            }
+        }
     }
-    ufile_destroy_ucontext(k, cur, ufile_h, &ufile, uctx, reason)?;
-    k.proposal.destroy_ufile_hw(k, cur, ufile_h)?;
-    Ok(())
 }
 
 fn ufile_destroy_ucontext(

@@ -224,7 +224,12 @@ fn rdma_remove_commit_uobject(
         .hw_destroy_rwsem
         .down_read_trylock("rdma_explicit_destroy.down_read_trylock")
     {
-        Some(_r) => uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?,
+        Some(_r) => {
+            if let Err(e) = uverbs_destroy_uobject(k, cur, h, Reason::Destroy)? {
+                rdma_lookup_put_idr_uobject(k, cur, h, LookupMode::Write);
+                return Ok(Err(e));
+            }
+        }
         None => {
             let (_, oracle) = crate::sync::current_oracle();
             let name = k.uobjects.name(h);
@@ -257,19 +262,33 @@ pub fn uobj_destroy(
     if uobj.usecnt.cmpxchg("uobj_destroy.usecnt_write", 0, -1) != 0 {
         return Ok(Err(Errno::EBUSY));
     }
-    uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?;
+    if let Err(e) = uverbs_destroy_uobject(k, cur, h, Reason::Destroy)? {
+        uobj.usecnt.store("uobj_destroy.usecnt_unlock", 0);
+        return Ok(Err(e));
+    }
     Ok(Ok(()))
 }
 
+crate::declare_check!(
+    /// `WARN(true, "ib_uverbs: failed to remove uobject id %d, driver err=%d")`: the driver
+    /// refused a destroy that may not be retried (the forced pass of a destroy-all); the object's
+    /// memory is left dangling.
+    pub static WARN_FAILED_TO_REMOVE = ("warn.uverbs_destroy_uobject.failed", FindingKind::Warn,
+        "a forced destroy fails in the driver and its object is left dangling");
+);
+
 /// `uverbs_destroy_uobject`: destroy the HW object, drop the IDR handle (DESTROY) and the list
 /// membership. For DESTROY usecnt stays write locked: the caller's put decides (see
-/// [`uobj_perform_destroy`]); other reasons unlock it here.
+/// [`uobj_perform_destroy`]); other reasons unlock it here. When the driver refuses and the
+/// destroy may be retried (`ib_is_destroy_retryable`: a DESTROY, or a destroy-all's retryable
+/// passes) nothing changes and the error is returned; otherwise the kernel WARNs and leaves the
+/// object's memory dangling.
 pub fn uverbs_destroy_uobject(
     k: &Kernel,
     cur: &Task,
     h: Handle<Uobject>,
     reason: Reason,
-) -> KResult<()> {
+) -> KResult<Result<(), Errno>> {
     let uobj = k
         .uobjects
         .deref("uverbs_destroy_uobject", h, "Read of object");
@@ -280,14 +299,20 @@ pub fn uverbs_destroy_uobject(
     // store. Only the usecnt WRITE lock and hw_destroy_rwsem keep a second destroyer out.
     let object = uobj.object.load("uverbs_destroy_uobject.object");
     if object != 0 {
-        match uobj.ty {
-            UobjType::Mr => {
-                if let Some(mr) = Handle::<Mr>::decode(object) {
-                    uverbs_free_mr(k, cur, mr)?;
-                }
-            }
+        let destroyed = match (uobj.ty, Handle::<Mr>::decode(object)) {
+            (UobjType::Mr, Some(mr)) => uverbs_free_mr(k, cur, mr)?,
             // The channel file persists (fds cannot be revoked); only its uobject is torn down.
-            UobjType::CompChannel => {}
+            _ => Ok(()),
+        };
+        if let Err(e) = destroyed {
+            let retryable = reason == Reason::Destroy
+                || ufile
+                    .cleanup_retryable
+                    .load(std::sync::atomic::Ordering::Relaxed);
+            if retryable {
+                return Ok(Err(e));
+            }
+            warn_failed_to_remove(k, h, uobj.id, e);
         }
         uobj.object.store("uverbs_destroy_uobject.object_null", 0);
     }
@@ -311,7 +336,22 @@ pub fn uverbs_destroy_uobject(
     if was_listed {
         uverbs_uobject_put(k, h, &Holder::Obj(ufile_h.obj(), "uobjects"));
     }
-    Ok(())
+    Ok(Ok(()))
+}
+
+fn warn_failed_to_remove(k: &Kernel, h: Handle<Uobject>, id: usize, e: Errno) {
+    let (_, oracle) = crate::sync::current_oracle();
+    let name = k.uobjects.name(h);
+    oracle.warn(
+        &WARN_FAILED_TO_REMOVE,
+        "drivers/infiniband/core/rdma_core.c",
+        "uverbs_destroy_uobject",
+        "WARN(true, \"ib_uverbs: failed to remove uobject id %d, driver err=%d\")",
+        Some(name.clone()),
+        vec![format!(
+            "{name} (id {id}): the driver returned {e}; its object dangles"
+        )],
+    );
 }
 
 /// Create a completion channel: an FD-type uobject whose struct file holds the uobject and,
@@ -380,7 +420,8 @@ pub fn uverbs_close_fd(
         if found != 0 {
             warn_usecnt(k, h, &WARN_CLOSE_FD_USECNT, "uverbs_close_fd", found);
         }
-        uverbs_destroy_uobject(k, cur, h, Reason::Close)?;
+        // An FD object's destroy_hw cannot fail here: the result is always Ok.
+        let _ = uverbs_destroy_uobject(k, cur, h, Reason::Close)?;
     }
     if ufile.kref.put(
         "uverbs_close_fd.kref_put_ufile",
