@@ -116,8 +116,18 @@ pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
         FileKind::Data { .. } => {}
     }
     k.proposal.file_release(k, cur, f)?;
-    k.rcu.call_rcu(k, "__fput.file_free", Deferred::File(f));
+    k.rcu.call_rcu(
+        k,
+        "__fput.file_free",
+        Deferred::new(file_free_rcu, f.encode()),
+    );
     Ok(())
+}
+
+/// `file_free_rcu`: the struct file's memory, after the grace period.
+fn file_free_rcu(k: &Kernel, arg: i64) {
+    let f = Handle::<File>::decode(arg).expect("call_rcu got a file");
+    k.files.free("file_free_rcu", f);
 }
 
 /// The holder naming a file's own field (`file#1.private_data`).

@@ -118,12 +118,21 @@ pub fn rdma_alloc_commit_uobject(
     Ok(())
 }
 
+/// The `kfree_rcu` callback of a uobject.
+fn kfree_rcu_uobject(k: &Kernel, arg: i64) {
+    let h = Handle::<Uobject>::decode(arg).expect("kfree_rcu got a uobject");
+    k.uobjects.free("kfree_rcu.uobject", h);
+}
+
 /// Drop a reference; at zero free the memory (IDR types through `kfree_rcu`).
 pub fn uverbs_uobject_put(k: &Kernel, h: Handle<Uobject>, holder: &Holder) {
     let uobj = k.uobjects.get(h);
     if uobj.kref.put("uverbs_uobject_put", holder) {
-        k.rcu
-            .call_rcu(k, "uverbs_uobject_free.kfree_rcu", Deferred::Uobject(h));
+        k.rcu.call_rcu(
+            k,
+            "uverbs_uobject_free.kfree_rcu",
+            Deferred::new(kfree_rcu_uobject, h.encode()),
+        );
     }
 }
 
