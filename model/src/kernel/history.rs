@@ -39,7 +39,7 @@ pub const HISTORY: &[HistoryRow] = &[
     HistoryRow {
         bug: "CREATE_ID's error path frees the context but leaves it on the file's ctx_list; the release walks into it",
         fix: Patch::UcmaCreateIdUnlist,
-        scenario: "s16_ucma_create_id_error_vs_close",
+        scenario: "s22_ucma_create_id_error_vs_close",
         proposal: "context",
         shipped: "until its 2018 fix",
         without: "v5.3-ucma_close_uaf",
@@ -50,7 +50,7 @@ pub const HISTORY: &[HistoryRow] = &[
     HistoryRow {
         bug: "a multicast is published in the table at allocation; LEAVE_MCAST finds it while the failing JOIN frees it",
         fix: Patch::UcmaJoinPublishLast,
-        scenario: "s17_ucma_join_error_vs_leave",
+        scenario: "s23_ucma_join_error_vs_leave",
         proposal: "context",
         shipped: "v4.17 and earlier",
         without: "v5.3-cb2595c1393b",
@@ -138,7 +138,7 @@ pub const HISTORY: &[HistoryRow] = &[
     HistoryRow {
         bug: "MIGRATE_ID moves a context to another file while DESTROY_ID runs on the first; closing the new file frees it under the destroy",
         fix: Patch::UcmaMigrateRecheck,
-        scenario: "s15_ucma_migrate_vs_destroy",
+        scenario: "s21_ucma_migrate_vs_destroy",
         proposal: "context",
         shipped: "since 88314e4dda1e, to v5.9",
         without: "v5.6",
