@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, FaultPoint, Finding, Oracle};
+use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, Oracle};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
 
@@ -49,6 +49,10 @@ pub struct Settings {
     /// Fault points failing together in one execution, at most (`None`: each scenario's own
     /// `faults`, 0 when it sets none).
     pub faults: Option<usize>,
+    /// Run every execution under this mutation plan (`pincheck why`, the kill analysis).
+    pub mutation: Option<Mutation>,
+    /// Record the mutation points the executions run ([`Explored::points`]).
+    pub collect_points: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +66,8 @@ impl Default for Settings {
             time_per_engine: Duration::from_secs(60),
             shrink: true,
             faults: None,
+            mutation: None,
+            collect_points: false,
         }
     }
 }
@@ -136,6 +142,9 @@ pub struct Explored {
     pub notes: Vec<String>,
     /// Finding signature → how its shuttle counterexample was shrunk.
     pub shrunk: BTreeMap<String, String>,
+    /// The mutation points the executions ran (when [`Settings::collect_points`]), each with
+    /// whether a scenario thread ran it (`false`: only the sequential setup or quiescence did).
+    pub points: BTreeMap<Mutation, bool>,
 }
 
 /// A finding's identity across executions: kind, object kind, thread and step.
@@ -185,6 +194,7 @@ struct Collector {
     goals: Vec<bool>,
     steps_seen: BTreeSet<(usize, &'static str)>,
     steps_max: usize,
+    points: BTreeMap<Mutation, bool>,
 }
 
 fn goal_reached(
@@ -272,8 +282,12 @@ fn body(
         let threads = oracle.thread_names();
         let key = fault_prefix(&faults, &threads) + &outcome_key(&obs, &findings);
         let reached = oracle.faults_reached();
+        let points = oracle.mutation_points();
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
         c.reached.extend(reached);
+        for (m, concurrent) in points {
+            *c.points.entry(m).or_insert(false) |= concurrent;
+        }
         if c.goals.len() < goals.len() {
             c.goals.resize(goals.len(), false);
         }
@@ -321,6 +335,8 @@ fn body(
 fn limits(settings: &Settings) -> Limits {
     Limits {
         time: settings.time_per_engine,
+        mutation: settings.mutation,
+        collect_points: settings.collect_points,
         ..Limits::default()
     }
 }
@@ -462,6 +478,9 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
     }
     to.steps_seen.extend(from.steps_seen.iter().copied());
     to.reached.extend(from.reached.iter().cloned());
+    for (m, concurrent) in &from.points {
+        *to.points.entry(*m).or_insert(false) |= *concurrent;
+    }
     for (sig, cx) in &from.counterexamples {
         let better = match to.counterexamples.get(sig) {
             None => true,
@@ -522,6 +541,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         }
     }
     let mut counterexamples = c.counterexamples.clone();
+    let points = c.points.clone();
     drop(c);
     let mut shrunk = BTreeMap::new();
     if settings.shrink {
@@ -529,7 +549,14 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
             .iter_mut()
             .filter(|(_, cx)| cx.engine != "loom")
         {
-            let s = crate::minimize::shrink(&cell.scenario, cell.proposal, cell.kernel, cx, sig);
+            let s = crate::minimize::shrink(
+                &cell.scenario,
+                cell.proposal,
+                cell.kernel,
+                settings.mutation,
+                cx,
+                sig,
+            );
             let after = (s.counterexample.preemptions, s.counterexample.events.len());
             let mut text = format!(
                 "shrunk from {} preemption(s) / {} steps to {} / {} in {} replays",
@@ -552,6 +579,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         goals,
         notes,
         shrunk,
+        points,
     }
 }
 

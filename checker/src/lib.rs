@@ -12,6 +12,8 @@
 //! - [`gate`]: `pincheck gate`, what CI runs: the rules, the verdict certificate, baselines.
 //! - [`diff`]: `pincheck diff A B`: outcomes new and gone, verdict changes, side by side.
 //! - [`history`]: `pincheck history`: each historical bug without and with its fix.
+//! - [`why`]: `pincheck why SCENARIO PROPOSAL@KERNEL`: the locks and references a passing verdict
+//!   relies on, found by removing each one the model runs (mutation plans) and exploring again.
 //! - [`snapshot`]: a cell as reviewable text (the insta snapshots in `snapshots/`).
 //! - [`cli`]: the command line (`main` is a thin wrapper that prints and maps exit codes).
 //! - [`error`]: the crate's error enum.
@@ -36,4 +38,5 @@ pub mod scenario;
 pub mod snapshot;
 pub mod token;
 pub mod verdict;
+pub mod why;
 pub mod workers;

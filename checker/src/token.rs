@@ -1,6 +1,7 @@
 //! Replay tokens: a counterexample's schedule written as named steps, plus what it ran against.
 //!
-//! `pc1/<scenario>/<proposal>@<kernel>/<scenario hash>/<thread>:<step>#<n>,...`: each run says
+//! `pc1/<scenario>/<proposal>@<kernel>[+<mutation>]/<scenario hash>/<thread>:<step>#<n>,...`: the
+//! optional mutation (`pincheck why`) is the plan the schedule ran under; each run says
 //! "this thread runs until it completes the n-th execution of this step". Thread names are the
 //! scenario's (`setup` is the setup and quiescence thread). A run written `~<thread>:<point>#<n>`
 //! (first in the list) is a fault point that fails: that thread's n-th reach of it. No spaces and no shell
@@ -24,6 +25,8 @@ pub struct Token {
     pub kernel: String,
     /// Hash of the scenario file the token was made from.
     pub hash: String,
+    /// The mutation plan the schedule ran under (`pincheck why`), in its text form.
+    pub mutation: Option<String>,
     /// Runs: thread name, anchor step, occurrence.
     pub runs: Vec<(String, String, usize)>,
     /// Fault points that fail: thread name, point, which reach.
@@ -61,6 +64,7 @@ impl Token {
             proposal: proposal.into(),
             kernel: kernel.into(),
             hash: hash.into(),
+            mutation: None,
             runs,
             faults,
         }
@@ -72,8 +76,13 @@ impl Token {
         let runs: Vec<String> = faults
             .chain(self.runs.iter().map(|(t, s, n)| format!("{t}:{s}#{n}")))
             .collect();
+        let mutation = self
+            .mutation
+            .as_deref()
+            .map(|m| format!("+{m}"))
+            .unwrap_or_default();
         format!(
-            "{TOKEN_VERSION}/{}/{}@{}/{}/{}",
+            "{TOKEN_VERSION}/{}/{}@{}{mutation}/{}/{}",
             self.scenario,
             self.proposal,
             self.kernel,
@@ -100,6 +109,10 @@ impl Token {
         let (proposal, kernel) = cell
             .split_once('@')
             .ok_or_else(|| bad("missing `proposal@kernel`"))?;
+        let (kernel, mutation) = match kernel.split_once('+') {
+            Some((k, m)) => (k, Some(m.to_string())),
+            None => (kernel, None),
+        };
         let mut out = Vec::new();
         let mut faults = Vec::new();
         for (i, r) in runs.split(',').enumerate() {
@@ -131,6 +144,7 @@ impl Token {
             proposal: proposal.into(),
             kernel: kernel.into(),
             hash: hash.into(),
+            mutation,
             runs: out,
             faults,
         })

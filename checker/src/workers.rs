@@ -54,6 +54,8 @@ struct WireSettings {
     shrink: bool,
     #[serde(default)]
     faults: Option<usize>,
+    mutation: Option<String>,
+    collect_points: bool,
 }
 
 fn engine_name(e: EngineChoice) -> &'static str {
@@ -77,6 +79,8 @@ impl WireSettings {
             time_per_engine_ms: s.time_per_engine.as_millis() as u64,
             shrink: s.shrink,
             faults: s.faults,
+            mutation: s.mutation.map(|m| m.to_string()),
+            collect_points: s.collect_points,
         }
     }
 
@@ -100,6 +104,11 @@ impl WireSettings {
             time_per_engine: Duration::from_millis(self.time_per_engine_ms),
             shrink: self.shrink,
             faults: self.faults,
+            mutation: self
+                .mutation
+                .as_deref()
+                .and_then(|m| pincheck_model::oracle::Mutation::parse(m).ok()),
+            collect_points: self.collect_points,
         }
     }
 }
@@ -188,6 +197,7 @@ struct WireExplored {
     goals: Vec<bool>,
     notes: Vec<String>,
     shrunk: BTreeMap<String, String>,
+    points: Vec<(String, bool)>,
 }
 
 fn note_out(n: &Note) -> WireNote {
@@ -353,6 +363,7 @@ fn explored_out(e: &Explored) -> WireExplored {
         goals: e.goals.clone(),
         notes: e.notes.clone(),
         shrunk: e.shrunk.clone(),
+        points: e.points.iter().map(|(m, c)| (m.to_string(), *c)).collect(),
     }
 }
 
@@ -384,6 +395,11 @@ fn explored_in(w: WireExplored) -> Explored {
         goals: w.goals,
         notes: w.notes,
         shrunk: w.shrunk,
+        points: w
+            .points
+            .iter()
+            .filter_map(|(m, c)| Some((pincheck_model::oracle::Mutation::parse(m).ok()?, *c)))
+            .collect(),
     }
 }
 

@@ -71,7 +71,6 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         processes: std::sync::Mutex::new(Vec::new()),
         rcu: Rcu::new(),
         scm: KMutex::new("unix_sock.lock", Default::default()),
-        truth_clock: reads_file_pins(program).then(|| crate::sync::Atomic::new(0)),
     };
     let mut k = k;
     for (index, name) in program.data_files.iter().enumerate() {
@@ -88,22 +87,6 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         new_process(&k, &Name::from(p.as_str()));
     }
     k
-}
-
-fn reads_file_pins(program: &Program) -> bool {
-    let all = program
-        .setup
-        .iter()
-        .chain(program.threads.iter().flat_map(|t| t.ops.iter()));
-    all.clone().any(|op| {
-        matches!(
-            op,
-            Op::ProcfsRead {
-                kind: ProcfsKind::FilePins,
-                ..
-            }
-        )
-    })
 }
 
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an

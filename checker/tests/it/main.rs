@@ -3,6 +3,7 @@
 mod ci;
 mod controls;
 mod history;
+mod kills;
 mod parse;
 mod reliability;
 mod render;

@@ -44,6 +44,7 @@ pub fn fault(step: crate::sync::Step) -> bool {
 }
 
 /// An SCM_RIGHTS message in flight: the skb holds a reference to the file.
+#[derive(Clone)]
 pub struct InFlight {
     /// Receiving process.
     pub to: crate::Name,
@@ -97,25 +98,9 @@ pub struct Kernel {
     pub rcu: Rcu,
     /// SCM_RIGHTS messages in flight (one socket pair per receiver).
     pub scm: Mutex<VecDeque<InFlight>>,
-    /// The procfs truth clock, present only when the scenario reads a pin listing: see
-    /// [`Kernel::truth_tick`].
-    pub truth_clock: Option<crate::sync::Atomic>,
 }
 
 impl Kernel {
-    /// Order a pin transition or a procfs read boundary on the truth clock.
-    ///
-    /// Whether a listing is true depends on the real-time order of the read and the pin's life,
-    /// events that touch no common memory; a partial-order engine (loom's DPOR) would explore only
-    /// one of their orders. An RMW of one clock makes them dependent, so every order is explored.
-    /// These are the oracle's only scheduling points, and exist only in scenarios with a
-    /// `file_pins` read.
-    pub fn truth_tick(&self, step: crate::sync::Step) {
-        if let Some(c) = &self.truth_clock {
-            c.fetch_add(step, 1);
-        }
-    }
-
     /// The process called `name`.
     pub fn process(&self, name: &str) -> Option<Arc<Process>> {
         let list = self.processes.lock().unwrap_or_else(|e| e.into_inner());

@@ -98,3 +98,24 @@ crate::declare_check!(
     pub static KMEMLEAK = ("kmemleak.unreferenced", FindingKind::Leak,
         "a live object at quiescence is reached from no user-visible root");
 );
+crate::declare_check!(
+    /// ref_tracker: a holder puts a reference it already released ("reference already released.").
+    pub static REF_ALREADY_RELEASED = ("ref_tracker.already_released", FindingKind::RefTracker,
+        "a holder puts a reference it released before");
+);
+crate::declare_check!(
+    /// ref_tracker: a put by a holder that never had a reference.
+    pub static REF_NOT_HELD = ("ref_tracker.not_held", FindingKind::RefTracker,
+        "a holder without a reference puts one");
+);
+crate::declare_check!(
+    /// ref_tracker: a reference handed over by a holder that has none.
+    pub static REF_MOVE_NOT_HELD = ("ref_tracker.move_not_held", FindingKind::RefTracker,
+        "a reference is moved from a holder that has none");
+);
+crate::declare_check!(
+    /// ref_tracker at quiescence ("leaked reference."): a count still held by a freed object or a
+    /// finished task, which can never put it.
+    pub static REF_LEAKED = ("ref_tracker.leaked", FindingKind::Leak,
+        "a live object is still held by a freed object or a finished task at quiescence");
+);

@@ -70,14 +70,21 @@ pub fn alloc_file(
     path: &str,
     holder: Holder,
 ) -> Handle<File> {
-    k.files.alloc(step, |id| File {
+    let f = k.files.alloc(step, |id| File {
         f_count: Kref::new(id, "f_count", holder),
         kind,
         path: path.to_string(),
         fp_lock: Mutex::new("fp_lock", ()),
         file_pins: Published::new(),
         pin_handler: Published::new(),
-    })
+    });
+    // The uverbs file and its child fds speak for the pins of their ufile (procfs truth).
+    if let FileKind::Uverbs { ufile } | FileKind::CompChannel { ufile, .. } = kind {
+        crate::sync::current_oracle()
+            .1
+            .truth_speaks_for(f.obj(), ufile.obj());
+    }
+    f
 }
 
 /// `get_file`: the caller already holds a reference, so no check is needed (an increment from
@@ -127,6 +134,7 @@ pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
 /// `file_free_rcu`: the struct file's memory, after the grace period.
 fn file_free_rcu(k: &Kernel, arg: i64) {
     let f = Handle::<File>::decode(arg).expect("call_rcu got a file");
+    k.proposal.file_free(k, f);
     k.files.free("file_free_rcu", f);
 }
 

@@ -75,9 +75,10 @@ pub fn ib_uverbs_reg_mr(
         hw_key: Atomic::new(i64::from(!fails)),
         uobject: uobj,
     });
+    let _ = k.umems.get(umem).mapped_by.set(mr);
     let (_, oracle) = crate::sync::current_oracle();
     if fails {
-        ib_umem_release(k, cur, umem, &k.mrs.get(mr))?;
+        ib_umem_release(k, cur, umem)?;
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
         k.mrs.free("reg_user_mr.kfree", mr);
         rdma_alloc_abort_uobject(k, cur, &ufile, uobj, id);
@@ -94,8 +95,8 @@ pub fn ib_uverbs_reg_mr(
         .object
         .store("ib_uverbs_reg_mr.uobj_object", mr.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
+    // rdma_alloc_commit_uobject ends with up_read(hw_destroy_rwsem): REG_MR is committed.
     drop(begun);
-    k.truth_tick("truth.reg_mr_committed");
     oracle.pin_committed(umem.obj());
     Ok(Ok(id))
 }
@@ -139,12 +140,11 @@ pub fn uverbs_free_mr(k: &Kernel, cur: &Task, mr_h: Handle<Mr>) -> KResult<Resul
     if fault("ib_dereg_mr_user.dereg_mr_busy") {
         return Ok(Err(Errno::EBUSY));
     }
-    k.truth_tick("truth.mr_destroy_start");
     crate::sync::current_oracle()
         .1
-        .pin_release_start(mr.umem.obj());
+        .pin_destroy_begun(mr.umem.obj());
     mr.hw_key.store("dereg_mr.destroy_mkey", 0);
-    ib_umem_release(k, cur, mr.umem, &mr)?;
+    ib_umem_release(k, cur, mr.umem)?;
     let (_, oracle) = crate::sync::current_oracle();
     oracle.unhold(mr.umem.obj(), &Holder::Obj(mr_h.obj(), "umem"));
     oracle.unhold(mr_h.obj(), &Holder::Obj(mr.uobject.obj(), "object"));

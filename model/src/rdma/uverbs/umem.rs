@@ -53,6 +53,9 @@ pub struct Umem {
     pub f_owner: OnceLock<Option<Handle<File>>>,
     /// D2: the pin record this umem owns.
     pub record: OnceLock<Handle<PinRecord>>,
+    /// The MR whose HW key maps these pages (the driver's mkey over the umem's DMA addresses),
+    /// set when the driver creates it.
+    pub mapped_by: OnceLock<Handle<Mr>>,
 }
 
 fn owning_mm(umem: Handle<Umem>) -> Holder {
@@ -78,10 +81,12 @@ pub fn ib_umem_get(
         owning_mm: bundle.mm,
         f_owner: OnceLock::new(),
         record: OnceLock::new(),
+        mapped_by: OnceLock::new(),
     });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
     mmgrab(k, "ib_umem_get.mmgrab", bundle.mm, owning_mm(umem));
+    oracle.pin_new(umem.obj(), bundle.ufile.obj(), &df.name);
     if let Err(e) = k.proposal.pin(k, cur, bundle, umem)? {
         mmdrop(k, "ib_umem_get.mmdrop", bundle.mm, &owning_mm(umem));
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
@@ -90,28 +95,39 @@ pub fn ib_umem_get(
     }
     df.pins
         .fetch_add("ib_umem_get.pin_user_pages", pages as i64);
+    // The page pin is visible to a reader (truncate sees it), if the proposal's record was not.
+    oracle.pin_visible(umem.obj());
     k.umems
         .get(umem)
         .pinned
         .store("ib_umem_get.pinned", pages as i64);
-    k.truth_tick("truth.pin_pages");
-    oracle.pin_begin(umem.obj(), bundle.ufile.obj(), &df.name);
     Ok(Ok(umem))
 }
 
 /// `ib_umem_release`: unpin every page exactly once (after the HW key is gone: G7), the
 /// proposal's unpin hook (RFC: `remove_file_file_pin` through `vaddr_pin.f_owner`), kfree.
-pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) -> KResult<()> {
+///
+/// The kernel's guard for G7 is the order of `ib_dereg_mr_user` (destroy the mkey, then release
+/// the umem); the check here looks at the HW key of the MR that maps these pages, whoever calls:
+/// a design or patch that releases a umem from anywhere else while its key is live is caught. It
+/// reads the key's last written value without a step (an oracle check, not a kernel access).
+pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
     let umem = k.umems.deref("ib_umem_release", umem_h, "Read of umem");
     let (_, oracle) = crate::sync::current_oracle();
-    if mr.hw_key.peek() != 0 {
-        oracle.report(
-            &HW_KEY_BEFORE_UNPIN,
-            oracle.current_tid(),
-            "BUG: pages released while the HW key can still DMA into them".into(),
-            Some(oracle.obj_name(umem_h.obj())),
-            vec!["G7: the HW key must be destroyed before the umem is released".into()],
-        );
+    if let Some(&mr) = umem.mapped_by.get() {
+        if k.mrs.get(mr).hw_key.peek() != 0 {
+            oracle.report(
+                &HW_KEY_BEFORE_UNPIN,
+                oracle.current_tid(),
+                "BUG: pages released while the HW key can still DMA into them".into(),
+                Some(oracle.obj_name(umem_h.obj())),
+                vec![format!(
+                    "G7: the HW key of {} is live: ib_dereg_mr_user destroys it before \
+                     ib_umem_release",
+                    k.mrs.name(mr)
+                )],
+            );
+        }
     }
     k.proposal.unpin(k, cur, umem_h)?;
     let had = umem.pinned.swap("ib_umem_release.unpin_user_pages", 0);
@@ -133,8 +149,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
             )],
         );
     }
-    k.truth_tick("truth.unpin_pages");
-    oracle.pin_end(umem_h.obj());
+    oracle.pin_unpinned(umem_h.obj());
     mmdrop(
         k,
         "ib_umem_release.mmdrop",

@@ -12,7 +12,7 @@ use crate::oracle::{FindingKind, Holder};
 use crate::rcu::Deferred;
 use crate::rdma::uverbs::mr::{uverbs_free_mr, Mr};
 use crate::rdma::uverbs::ufile::Ufile;
-use crate::sync::{Atomic, RwSemReadGuard};
+use crate::sync::{Atomic, RwSemReadGuard, Step};
 use crate::task::Task;
 use crate::vfs::file::{fput, File, FileKind};
 use crate::vfs::process::{fget, Process};
@@ -99,7 +99,18 @@ pub fn rdma_alloc_commit_uobject(
     let uobj = k.uobjects.get(h);
     let (_, oracle) = crate::sync::current_oracle();
     if uobj.ty == UobjType::Mr {
-        ufile.idr[uobj.id].store("alloc_commit.xa_store", h.encode());
+        // "We already allocated this IDR with a NULL object, so this shouldn't fail."
+        let old = ufile.idr[uobj.id].swap("alloc_commit.xa_store", h.encode());
+        if old != 0 {
+            oracle.warn(
+                &WARN_XA_STORE_OLD,
+                "drivers/infiniband/core/rdma_core.c",
+                "alloc_commit_idr_uobject",
+                "WARN_ON(old != NULL)",
+                Some(k.uobjects.name(h)),
+                vec![format!("IDR handle {} was not empty at commit", uobj.id)],
+            );
+        }
         oracle.rehold(
             h.obj(),
             &Holder::Task(cur.tid, "alloc_uobj"),
@@ -163,7 +174,10 @@ pub fn lookup_get_destroy(
 /// `rdma_lookup_put_uobject` for an IDR uobject: unlock usecnt as `mode` says, then drop the
 /// lookup's reference (the memory is still the lookup's to touch until that put).
 pub fn rdma_lookup_put_idr_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>, mode: LookupMode) {
-    let uobj = k.uobjects.get(h);
+    // Reads the uobject (its type's lookup_put) under the lookup's reference.
+    let uobj = k
+        .uobjects
+        .deref("rdma_lookup_put_uobject", h, "Read of uapi_object");
     assert_uverbs_usecnt(k, h, &uobj, mode, "rdma_lookup_put_uobject");
     match mode {
         LookupMode::Read => {
@@ -268,7 +282,7 @@ pub fn uobj_destroy(
 ) -> KResult<Result<(), Errno>> {
     let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
     let uobj = k.uobjects.get(h);
-    if uobj.usecnt.cmpxchg("uobj_destroy.usecnt_write", 0, -1) != 0 {
+    if uverbs_try_lock_object(&uobj, LookupMode::Write, "uobj_destroy.usecnt_write").0 != 0 {
         return Ok(Err(Errno::EBUSY));
     }
     if let Err(e) = uverbs_destroy_uobject(k, cur, h, Reason::Destroy)? {
@@ -425,7 +439,8 @@ pub fn uverbs_close_fd(
         // "lookup_get_fd_uobject holds the kref on the struct file any time a FD uobj is locked,
         // which prevents this release method from being invoked. Meaning we can always get the
         // write lock here, or we have a kernel bug."
-        let found = uobj.usecnt.cmpxchg("uverbs_close_fd.usecnt_write", 0, -1);
+        let (found, _) =
+            uverbs_try_lock_object(&uobj, LookupMode::Write, "uverbs_close_fd.usecnt_write");
         if found != 0 {
             warn_usecnt(k, h, &WARN_CLOSE_FD_USECNT, "uverbs_close_fd", found);
         }
@@ -442,6 +457,24 @@ pub fn uverbs_close_fd(
     Ok(())
 }
 
+/// `uverbs_try_lock_object`: READ is `atomic_add_unless(usecnt, 1, -1)`, WRITE is
+/// `atomic_cmpxchg(usecnt, 0, -1)`; never blocks. Returns what it found (WRITE took the lock when
+/// that is 0, READ when it is not -1) and whether it changed usecnt: a mutation plan can remove
+/// the acquisition at `step` (a lock named `usecnt`), and then nothing is to be unlocked.
+pub fn uverbs_try_lock_object(uobj: &Uobject, mode: LookupMode, step: Step) -> (i64, bool) {
+    let removed = crate::sync::with_current(|_, oracle| oracle.lock_removed(step, "usecnt"));
+    if removed {
+        return (0, false);
+    }
+    let found = match mode {
+        LookupMode::Read => uobj.usecnt.add_unless(step, 1, -1),
+        LookupMode::Write => uobj.usecnt.cmpxchg(step, 0, -1),
+        // A LOOKUP_DESTROY lookup locks nothing (uobj_destroy takes WRITE later).
+        LookupMode::Destroy => return (0, false),
+    };
+    (found, true)
+}
+
 /// `enum rdma_lookup_mode`: how a lookup locked usecnt, and so how its put unlocks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LookupMode {
@@ -453,6 +486,12 @@ pub enum LookupMode {
     Destroy,
 }
 
+crate::declare_check!(
+    /// `WARN_ON(old != NULL)` in `alloc_commit_idr_uobject`: the handle reserved at
+    /// `alloc_begin` was taken by something else before the commit.
+    pub static WARN_XA_STORE_OLD = ("warn.alloc_commit_idr_uobject.xa_store", FindingKind::Warn,
+        "the IDR handle reserved for a new uobject is not empty at commit");
+);
 crate::declare_check!(
     /// `WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))` in `uverbs_close_fd`
     /// (`uverbs_uobject_fd_release` from v5.6).
@@ -512,6 +551,15 @@ fn assert_uverbs_usecnt(
     mode: LookupMode,
     function: &str,
 ) {
+    // A mutation plan that removes a usecnt acquisition does not count this assertion of the lock
+    // it removed: it would flag the removal in any scenario, race or not.
+    let (_, oracle) = crate::sync::current_oracle();
+    if matches!(
+        oracle.mutation(),
+        Some(crate::oracle::Mutation::Lock { lock: "usecnt", .. })
+    ) {
+        return;
+    }
     let usecnt = uobj.usecnt.peek();
     let (bad, condition) = match mode {
         LookupMode::Read => (usecnt <= 0, "WARN_ON(atomic_read(&uobj->usecnt) <= 0)"),
@@ -519,7 +567,6 @@ fn assert_uverbs_usecnt(
         LookupMode::Destroy => (false, ""),
     };
     if bad {
-        let (_, oracle) = crate::sync::current_oracle();
         let name = k.uobjects.name(h);
         oracle.warn(
             &WARN_ASSERT_USECNT,
@@ -544,7 +591,7 @@ pub fn lookup_get_fd_uobject(
     ufile_h: Handle<Ufile>,
     p: &Process,
     fd: usize,
-) -> KResult<Result<Handle<Uobject>, Errno>> {
+) -> KResult<Result<(Handle<Uobject>, bool), Errno>> {
     let fget_holder = Holder::Task(cur.tid, "fget");
     let Some(f) = fget(k, cur, p, fd, "fget")? else {
         return Ok(Err(Errno::EBADF));
@@ -564,12 +611,14 @@ pub fn lookup_get_fd_uobject(
         Holder::Task(cur.tid, "lookup"),
     );
     let dev = &k.devices[k.ufiles.get(ufile_h).device];
+    let mut locked = false;
     let failed = if dev.ib_dev.load("rdma_lookup_get_uobject.ib_dev") == 0 {
         Some(Errno::EIO)
-    } else if uobj.usecnt.add_unless("lookup_get.usecnt_read", 1, -1) == -1 {
-        Some(Errno::EBUSY)
     } else {
-        None
+        let (found, changed) =
+            uverbs_try_lock_object(&uobj, LookupMode::Read, "lookup_get.usecnt_read");
+        locked = changed;
+        (found == -1).then_some(Errno::EBUSY)
     };
     if let Some(e) = failed {
         // free: lookup_put (the fput), then the lookup's uobject reference.
@@ -577,7 +626,7 @@ pub fn lookup_get_fd_uobject(
         uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
         return Ok(Err(e));
     }
-    Ok(Ok(h))
+    Ok(Ok((h, locked)))
 }
 
 /// `lookup_put_fd_uobject`: `fput(uobj->object)`, the file the lookup's `fget` counted.
@@ -617,14 +666,26 @@ fn lookup_put_fd_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>) -> KResult<
 /// and `lookup_put` (fput) in the fixed order (unlock first, f0abc761bbb9) or the pre-fix one
 /// (fput first: a concurrent close's fput can then be the last, and its release finds the object
 /// still locked), then the lookup's uobject reference.
-pub fn rdma_lookup_put_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>) -> KResult<()> {
-    let uobj = k.uobjects.get(h);
+pub fn rdma_lookup_put_uobject(
+    k: &Kernel,
+    cur: &Task,
+    h: Handle<Uobject>,
+    locked: bool,
+) -> KResult<()> {
+    let uobj = k
+        .uobjects
+        .deref("rdma_lookup_put_uobject", h, "Read of usecnt");
     assert_uverbs_usecnt(k, h, &uobj, LookupMode::Read, "rdma_lookup_put_uobject");
+    let unlock = || {
+        if locked {
+            uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
+        }
+    };
     if !k.variant.has(Patch::LookupPutLast) {
         lookup_put_fd_uobject(k, cur, h)?;
-        uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
+        unlock();
     } else {
-        uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
+        unlock();
         lookup_put_fd_uobject(k, cur, h)?;
     }
     uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
@@ -649,10 +710,10 @@ pub fn use_comp_channel(
         Ok(g) => g,
         Err(e) => return Ok(Err(e)),
     };
-    let h = match lookup_get_fd_uobject(k, cur, ufile_h, p, channel)? {
-        Ok(h) => h,
+    let (h, locked) = match lookup_get_fd_uobject(k, cur, ufile_h, p, channel)? {
+        Ok(got) => got,
         Err(e) => return Ok(Err(e)),
     };
-    rdma_lookup_put_uobject(k, cur, h)?;
+    rdma_lookup_put_uobject(k, cur, h, locked)?;
     Ok(Ok(()))
 }
