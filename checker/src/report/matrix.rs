@@ -39,6 +39,20 @@ fn abbrev(k: FindingKind) -> &'static str {
     }
 }
 
+/// One line per short kernel name in the run, spelt out (`k53 = v5.3+f0abc761bbb9+...`).
+fn kernel_legend(report: &CheckReport) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = String::new();
+    for c in &report.cells {
+        let full = pincheck_model::kernel::Variant::spelt_out(c.kernel);
+        if !seen.contains(&c.kernel) && full != c.kernel {
+            seen.push(c.kernel);
+            let _ = writeln!(out, "kernel {full}");
+        }
+    }
+    out
+}
+
 /// The whole text report: the matrix, a summary line, then details of every cell that differs
 /// (or, with `all_details`, of every cell with findings or notes).
 pub fn render(report: &CheckReport, all_details: bool) -> String {
@@ -128,6 +142,7 @@ pub fn render(report: &CheckReport, all_details: bool) -> String {
         executions,
         report.elapsed.as_secs_f64()
     );
+    let _ = write!(out, "{}", kernel_legend(report));
     let _ = writeln!(out, "verdicts: pass, or the finding kinds reached (uaf use-after-free, dfree double-free, undflow refcount-underflow, inc0 refcount-inc-from-zero, unpin2 unpin-twice, leak, dlock deadlock, lie procfs-lie, warn, null null-ptr-deref, reftrk ref-tracker), vacuous, bound");
     let shown = |c: &&CellReport| {
         !c.matches()
