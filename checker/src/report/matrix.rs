@@ -53,6 +53,20 @@ fn legend() -> String {
         .join(", ")
 }
 
+/// One line per short kernel name in the run, spelt out (`k53 = v5.3+f0abc761bbb9+...`).
+fn kernel_legend(report: &CheckReport) -> String {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut out = String::new();
+    for c in &report.cells {
+        let full = pincheck_model::kernel::Variant::spelt_out(c.kernel);
+        if !seen.contains(&c.kernel) && full != c.kernel {
+            seen.push(c.kernel);
+            let _ = writeln!(out, "kernel {full}");
+        }
+    }
+    out
+}
+
 /// The whole text report: the matrix, a summary line, then details of every cell that differs
 /// (or, with `all_details`, of every cell with findings or notes).
 pub fn render(report: &CheckReport, all_details: bool) -> String {
@@ -142,6 +156,7 @@ pub fn render(report: &CheckReport, all_details: bool) -> String {
         executions,
         report.elapsed.as_secs_f64()
     );
+    let _ = write!(out, "{}", kernel_legend(report));
     let _ = writeln!(
         out,
         "verdicts: pass, or the finding kinds reached ({}), vacuous, bound",

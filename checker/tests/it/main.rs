@@ -2,6 +2,7 @@
 
 mod ci;
 mod controls;
+mod history;
 mod kills;
 mod parse;
 mod reliability;

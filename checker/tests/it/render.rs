@@ -55,6 +55,7 @@ fn s01() -> Program {
     Program {
         processes: vec!["p0".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into()],
         setup: vec![open, ctx, open_data, lease, reg],
         threads: vec![

@@ -126,7 +126,7 @@ impl super::Proposal for Context {
             FileKind::Uverbs { .. } | FileKind::CompChannel { .. } => Ext::new(PinHandler {
                 handler: Published::new(),
             }),
-            FileKind::Data { .. } => Ext::none(),
+            FileKind::Data { .. } | FileKind::Ucma { .. } => Ext::none(),
         }
     }
 

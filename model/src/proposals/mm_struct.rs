@@ -14,7 +14,7 @@
 //! Here the mechanics are done right (the lookup and the reference under `fp_lock` with
 //! get-unless-zero, the record taken off under the lock, a locked walk in procfs, `mmget_not_zero`
 //! as 18/19's `fp_start` does), so what fails is the attribution alone. Each record holds the
-//! struct file its lease lives on, as 13/19's `mm_file_pin` does.
+//! struct file its lease lives on and the mm itself (`mmgrab`), as 13/19's `mm_file_pin` does.
 //!
 //! Its patches: `file_pins` and `fp_lock` in `struct mm_struct`, the record in `struct ib_umem`.
 
@@ -23,7 +23,7 @@ use std::sync::OnceLock;
 use crate::heap::{Handle, Heap};
 use crate::kernel::Kernel;
 use crate::kref::Kref;
-use crate::mm::{mmput, Mm};
+use crate::mm::{mmdrop, mmgrab, mmput, Mm};
 use crate::oracle::Holder;
 use crate::proposals::Ext;
 use crate::rdma::uverbs::umem::{Bundle, Umem};
@@ -43,7 +43,7 @@ pub struct MmFilePin {
     pub file: Handle<File>,
     /// Its path, as procfs prints it.
     pub data_name: Name,
-    /// The mm it hangs on.
+    /// The mm it hangs on (`mmgrab`: its `mm_count`).
     pub mm: Handle<Mm>,
 }
 
@@ -149,6 +149,12 @@ impl super::Proposal for MmPins {
                     lease.fl_file,
                     Holder::Obj(rec.obj(), "file"),
                 );
+                mmgrab(
+                    k,
+                    "add_file_pin_to_mm.mmgrab",
+                    bundle.mm,
+                    Holder::Obj(rec.obj(), "mm"),
+                );
                 list.push(rec);
                 rec
             }
@@ -190,6 +196,12 @@ impl super::Proposal for MmPins {
             .list
             .lock("release_mm_file_pin.fp_lock")?
             .retain(|x| *x != rec);
+        mmdrop(
+            k,
+            "release_mm_file_pin.mmdrop",
+            r.mm,
+            &Holder::Obj(rec.obj(), "mm"),
+        );
         fput(
             k,
             cur,

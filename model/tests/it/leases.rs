@@ -306,6 +306,7 @@ fn a_pin_needs_a_lease_of_the_pinning_process() {
     let p = Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: vec![],
         data_files: vec!["dax0".into()],
         setup: vec![
             op_open("p0", "fd0"),

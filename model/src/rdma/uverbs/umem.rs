@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::mm::Mm;
+use crate::mm::{mmdrop, mmgrab, Mm};
 use crate::oracle::{FindingKind, Holder};
 use crate::proposals::Ext;
 use crate::rdma::uverbs::mr::Mr;
@@ -43,7 +43,7 @@ pub struct Bundle {
     pub file: Handle<File>,
     /// Its ufile.
     pub ufile: Handle<Ufile>,
-    /// `current->mm`.
+    /// `current->mm` of the syscall (the umem's `owning_mm`).
     pub mm: Handle<Mm>,
     /// `current->tgid`: the process, by its scenario name.
     pub tgid: Name,
@@ -59,11 +59,17 @@ pub struct Umem {
     pub pinned: Atomic,
     /// The ufile of the REG_MR (for the oracle's procfs truth).
     pub ufile: Handle<Ufile>,
+    /// `owning_mm`: `mmgrab` of the registering task's mm (its `mm_count`, not its users).
+    pub owning_mm: Handle<Mm>,
     /// What the lifetime proposal adds to `struct ib_umem` (RFC 17/19's `vaddr_pin`, ...).
     pub ext: Ext,
     /// The MR whose HW key maps these pages (the driver's mkey over the umem's DMA addresses),
     /// set when the driver creates it.
     pub mapped_by: OnceLock<Handle<Mr>>,
+}
+
+fn owning_mm(umem: Handle<Umem>) -> Holder {
+    Holder::Obj(umem.obj(), "owning_mm")
 }
 
 /// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), with the proposal's hooks
@@ -80,17 +86,20 @@ pub fn ib_umem_get(
         npages: pages,
         pinned: Atomic::new(0),
         ufile: bundle.ufile,
+        owning_mm: bundle.mm,
         ext: k.proposal.umem_ext(),
         mapped_by: OnceLock::new(),
     });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
+    mmgrab(k, "ib_umem_get.mmgrab", bundle.mm, owning_mm(umem));
     oracle.pin_new(umem.obj(), bundle.ufile.obj(), &k.data_files[data].name);
     let pinned = match k.proposal.pin_begin(k, cur, bundle, umem)? {
         Ok(()) => pin_user_pages(k, cur, bundle, umem, data, pages)?,
         Err(e) => Err(e),
     };
     if let Err(e) = pinned {
+        mmdrop(k, "ib_umem_get.mmdrop", bundle.mm, &owning_mm(umem));
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
         k.umems.free("ib_umem_get.kfree", umem);
         return Ok(Err(e));
@@ -185,6 +194,12 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<
         );
     }
     oracle.pin_unpinned(umem_h.obj());
+    mmdrop(
+        k,
+        "ib_umem_release.mmdrop",
+        umem.owning_mm,
+        &owning_mm(umem_h),
+    );
     k.umems.free("ib_umem_release.kfree", umem_h);
     Ok(())
 }
