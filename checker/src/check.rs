@@ -142,20 +142,58 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
             }
         }
     }
+    refuse_unmatched_kernels(scenarios, opts, &cells)?;
     if let Some((i, n)) = opts.shard {
         if n == 0 || i == 0 || i > n {
             return Err(Error::Usage(format!(
                 "--shard {i}/{n}: expected I/N with 1 <= I <= N"
             )));
         }
+        let all = cells.len();
         cells = cells
             .into_iter()
             .enumerate()
             .filter(|(j, _)| j % n == i - 1)
             .map(|(_, c)| c)
             .collect();
+        if cells.is_empty() {
+            return Err(Error::NothingToCheck(format!(
+                "shard {i}/{n} holds none of the matrix's {all} cell(s); use fewer shards"
+            )));
+        }
+    }
+    if cells.is_empty() {
+        return Err(Error::NothingToCheck("no scenario was loaded".into()));
     }
     Ok(cells)
+}
+
+/// Every `--kernel` must select some cell: a filter that matches no scenario's `kernels` list
+/// would silently check less than asked (or nothing at all).
+fn refuse_unmatched_kernels(
+    scenarios: &[Arc<Scenario>],
+    opts: &CheckOptions,
+    cells: &[Cell],
+) -> Result<(), Error> {
+    for k in &opts.kernels {
+        if cells.iter().any(|c| c.kernel.name == k.as_str()) {
+            continue;
+        }
+        let mut listed: Vec<&str> = Vec::new();
+        for s in scenarios {
+            for x in &s.kernels {
+                if !listed.contains(&x.as_str()) {
+                    listed.push(x);
+                }
+            }
+        }
+        return Err(Error::NothingToCheck(format!(
+            "--kernel {k} matches no scenario's `kernels` list ({} scenario(s) loaded; they run on: {})",
+            scenarios.len(),
+            if listed.is_empty() { "nothing".to_string() } else { listed.join(", ") }
+        )));
+    }
+    Ok(())
 }
 
 fn judge(cell: &Cell, explored: Explored) -> CellReport {

@@ -199,7 +199,8 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
 }
 
 /// The scenario files under `paths`: files as given, folders' `*.toml` (not recursive), each
-/// folder's sorted by name. A missing path is an error.
+/// folder's sorted by name. A missing path is an error, and so is a folder without a scenario
+/// file (it would check nothing).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
@@ -218,6 +219,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
                 found.push(path);
             }
+        }
+        if found.is_empty() {
+            return Err(Error::NothingToCheck(format!(
+                "the folder `{}` holds no scenario file (*.toml)",
+                p.display()
+            )));
         }
         found.sort();
         out.extend(found);

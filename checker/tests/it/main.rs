@@ -1,6 +1,7 @@
 //! The integration test binary of the `pincheck` crate.
 
 mod ci;
+mod cli;
 mod controls;
 mod parse;
 mod reliability;
