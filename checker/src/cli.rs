@@ -75,7 +75,7 @@ pub struct DiffArgs {
     pub a: String,
     /// The proposal after (right column).
     pub b: String,
-    /// The same options as `check` (its `--proposal` and `--format` do not apply).
+    /// The same options as `check` (its `--proposal` does not apply; `--format` is text or json).
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -89,12 +89,18 @@ pub struct ReplayArgs {
     /// Read the token from a file instead.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
-    /// Where the scenario named by the token is.
+    /// Where the scenario named by the token is: its folder (holding `<scenario>.toml`) or the
+    /// file itself (repeatable).
     #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
     pub scenarios: Vec<PathBuf>,
-    /// Stop the report after step N and print the object graph at that point.
+    /// End the report at step N (numbered as reports number them) and show the object graph
+    /// after it, its effects included; the exit status then says whether steps 0..=N hold a
+    /// finding.
     #[arg(long, value_name = "N")]
     pub until: Option<usize>,
+    /// Show every step of the trace (nothing folded).
+    #[arg(long)]
+    pub unfold: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
     pub format: ReplayFormat,
@@ -111,6 +117,8 @@ pub enum ReplayFormat {
     Svg,
     /// An HTML page with the swimlanes and the text report.
     Html,
+    /// The execution as JSON: steps, findings, observations, object graph, token.
+    Json,
 }
 
 /// Engines to run.
@@ -187,6 +195,9 @@ pub struct CheckArgs {
     /// cell with findings, not only of the cells that differ from their expectation.
     #[arg(long)]
     pub details: bool,
+    /// Text format: show every step of each counterexample report (nothing folded).
+    #[arg(long)]
+    pub unfold: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -282,7 +293,7 @@ fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
     };
     let r = check(&opts)?;
     let stdout = match a.format {
-        Format::Text => report::matrix::render(&r, a.details),
+        Format::Text => report::matrix::render(&r, a.details, a.unfold),
         Format::Json => report::json::render(&r),
         Format::Junit => report::junit::render(&r),
         Format::Sarif => report::sarif::render(&r),
@@ -309,42 +320,37 @@ fn run_replay(a: ReplayArgs) -> Result<Output, Error> {
     };
     let r = crate::replay::replay(&opts)?;
     let text = r.token.encode();
+    let file = crate::replay::scenario_arg(&r.scenario);
+    // With --until N the report is the prefix 0..=N: its steps, and the findings made there.
+    let mut cx = r.execution.clone();
+    if let Some(n) = a.until {
+        cx.events.truncate(n + 1);
+        cx.findings.retain(|f| f.event <= n);
+    }
     let ctx = crate::render::RenderContext {
         scenario: &r.scenario.name,
         proposal: &r.token.proposal,
         kernel: &r.token.kernel,
         token: Some(&text),
+        scenario_file: file.as_deref(),
+        graph: a.until.zip(r.snapshot.as_deref()),
+        unfold: a.unfold,
     };
-    let mut cx = r.execution.clone();
-    if let Some(n) = a.until {
-        cx.events.truncate(n);
-        cx.findings.retain(|f| f.event < n);
-    }
     let mut stdout = match a.format {
         ReplayFormat::Text => crate::render::text(&cx, &ctx),
         ReplayFormat::Mermaid => crate::render::mermaid(&cx, &ctx),
         ReplayFormat::Svg => crate::render::svg(&cx, &ctx),
         ReplayFormat::Html => crate::render::html(&cx, &ctx),
+        ReplayFormat::Json => crate::render::json(&cx, &ctx, r.hash_note.as_deref()),
     };
     if a.format == ReplayFormat::Text {
         if let Some(note) = &r.hash_note {
             stdout.push_str(&format!("\nnote: {note}\n"));
         }
-        if let Some(n) = a.until {
-            stdout.push_str(&format!("\nobject graph after step {n}:\n"));
-            for line in r
-                .snapshot
-                .clone()
-                .unwrap_or_else(|| vec!["(the execution ended before that step)".into()])
-            {
-                stdout.push_str(&format!("  {line}\n"));
-            }
-        }
     }
-    let reproduced = !r.execution.findings.is_empty();
     Ok(Output {
         stdout,
-        status: if reproduced { 1 } else { 0 },
+        status: if cx.findings.is_empty() { 0 } else { 1 },
     })
 }
 
@@ -378,7 +384,7 @@ fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
     }
     let stdout = match a.check.format {
         Format::Text => {
-            let mut s = report::matrix::render(&r, a.check.details);
+            let mut s = report::matrix::render(&r, a.check.details, a.check.unfold);
             s.push_str(&crate::gate::summary(&g, &a.certificate));
             s
         }
@@ -393,8 +399,24 @@ fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
 }
 
 fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
+    let json = match a.check.format {
+        Format::Text => false,
+        Format::Json => true,
+        other => {
+            return Err(Error::Usage(format!(
+                "diff writes `--format text` or `--format json`, not {}; JUnit and SARIF are \
+                 written by `check` and `gate`",
+                format!("{other:?}").to_lowercase()
+            )))
+        }
+    };
     let opts = check_options(&a.check, env);
-    let (rows, stdout) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let (rows, text) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let stdout = if json {
+        crate::diff::json(&rows, &a.a, &a.b)
+    } else {
+        text
+    };
     let changed = rows.iter().any(|r| r.verdict_changed());
     Ok(Output {
         stdout,

@@ -115,13 +115,48 @@ pub struct EngineRun {
     pub seed: Option<u64>,
 }
 
+/// Per engine (`loom`, `pct`, ...), how many of its executions reached one outcome. Never summed
+/// across engines: loom's are distinct executions of its systematic (bounded) search, PCT's are
+/// random runs, which may repeat an interleaving; a sum would read like a frequency and is not.
+pub type EngineCounts = BTreeMap<&'static str, u64>;
+
+/// Outcome key → executions per engine, over `runs`.
+pub fn outcome_counts(runs: &[EngineRun]) -> BTreeMap<String, EngineCounts> {
+    let mut out: BTreeMap<String, EngineCounts> = BTreeMap::new();
+    for r in runs {
+        for (k, n) in &r.outcomes {
+            *out.entry(k.clone())
+                .or_default()
+                .entry(r.engine)
+                .or_insert(0) += n;
+        }
+    }
+    out
+}
+
+/// `loom 158, pct 12`: per-engine counts in run order, engines that never reached it left out.
+pub fn counts_text(counts: &EngineCounts, runs: &[EngineRun]) -> String {
+    runs.iter()
+        .filter_map(|r| counts.get(r.engine).map(|n| format!("{} {n}", r.engine)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What one engine's count means: `distinct executions` (loom, DFS) or `runs` (PCT, random).
+pub fn count_unit(engine: &str) -> &'static str {
+    match engine {
+        "loom" | "dfs" => "distinct executions",
+        _ => "runs",
+    }
+}
+
 /// Everything exploring a cell produced.
 #[derive(Clone, Debug)]
 pub struct Explored {
     /// Per engine.
     pub runs: Vec<EngineRun>,
-    /// Merged outcome key → executions.
-    pub outcomes: BTreeMap<String, u64>,
+    /// Outcome key → executions per engine (see [`EngineCounts`]).
+    pub outcomes: BTreeMap<String, EngineCounts>,
     /// Finding signature → shortest counterexample found.
     pub counterexamples: BTreeMap<String, Counterexample>,
     /// Per `sometimes` goal: reached by some execution.
@@ -475,12 +510,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let c = shared.lock().unwrap_or_else(|e| e.into_inner());
     notes.extend(disagreements(&runs));
     notes.extend(unknown_goal_steps(cell, &c.steps_seen));
-    let mut outcomes = BTreeMap::new();
-    for r in &runs {
-        for (k, n) in &r.outcomes {
-            *outcomes.entry(k.clone()).or_insert(0) += n;
-        }
-    }
+    let outcomes = outcome_counts(&runs);
     let mut goals = c.goals.clone();
     goals.resize(cell.scenario.expect.sometimes.len(), false);
     if runs.iter().all(|r| r.engine == "loom") {

@@ -172,7 +172,6 @@ struct WireRun {
 #[derive(Serialize, Deserialize)]
 struct WireExplored {
     runs: Vec<WireRun>,
-    outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, WireCx>,
     goals: Vec<bool>,
     notes: Vec<String>,
@@ -322,7 +321,6 @@ fn explored_out(e: &Explored) -> WireExplored {
                 seed: r.seed,
             })
             .collect(),
-        outcomes: e.outcomes.clone(),
         counterexamples: e
             .counterexamples
             .iter()
@@ -335,24 +333,25 @@ fn explored_out(e: &Explored) -> WireExplored {
 }
 
 fn explored_in(w: WireExplored) -> Explored {
+    let runs: Vec<EngineRun> = w
+        .runs
+        .into_iter()
+        .map(|r| EngineRun {
+            engine: intern(&r.engine),
+            mode: r.mode,
+            executions: r.executions,
+            executions_total: r.executions_total,
+            cut: r.cut.map(cut_in),
+            model_panic: r.model_panic,
+            elapsed: Duration::from_nanos(r.elapsed_ns),
+            outcomes: r.outcomes,
+            steps_max: r.steps_max,
+            seed: r.seed,
+        })
+        .collect();
     Explored {
-        runs: w
-            .runs
-            .into_iter()
-            .map(|r| EngineRun {
-                engine: intern(&r.engine),
-                mode: r.mode,
-                executions: r.executions,
-                executions_total: r.executions_total,
-                cut: r.cut.map(cut_in),
-                model_panic: r.model_panic,
-                elapsed: Duration::from_nanos(r.elapsed_ns),
-                outcomes: r.outcomes,
-                steps_max: r.steps_max,
-                seed: r.seed,
-            })
-            .collect(),
-        outcomes: w.outcomes,
+        outcomes: crate::explore::outcome_counts(&runs),
+        runs,
         counterexamples: w
             .counterexamples
             .into_iter()

@@ -127,7 +127,7 @@ fn box_lines(cx: &Counterexample, i: usize) -> Vec<String> {
 
 /// The standalone SVG document of `cx`.
 pub fn svg(cx: &Counterexample, ctx: &RenderContext) -> String {
-    let layout = Layout::new(cx);
+    let layout = Layout::new(cx, ctx.unfold);
     let lanes = Lanes::new(cx, &layout);
     let margin_x = lanes.end() + PAD_PX * 3;
     let mut body = String::new();
@@ -139,8 +139,27 @@ pub fn svg(cx: &Counterexample, ctx: &RenderContext) -> String {
         y += h + PAD_PX / 2;
     }
     let bottom = y + PAD_PX;
-    let legend_y = bottom + PAD_PX * 2;
-    let width = (margin_x + px(margin_chars) + PAD_PX * 2).max(px(90));
+    let mut legend_y = bottom + PAD_PX * 2;
+    let mut graph_chars = 0;
+    if let Some(lines) = ctx.graph_lines() {
+        body.push_str("<g class=\"graph\">\n");
+        for (k, line) in lines.iter().enumerate() {
+            let weight = if k == 0 { r#" font-weight="bold""# } else { "" };
+            let _ = writeln!(
+                body,
+                r#"<text x="{}" y="{}" xml:space="preserve"{weight}>{}</text>"#,
+                PAD_PX * 2,
+                legend_y + 12 + k * LINE_PX,
+                escape(line)
+            );
+            graph_chars = graph_chars.max(line.chars().count());
+        }
+        body.push_str("</g>\n");
+        legend_y += lines.len() * LINE_PX + PAD_PX * 2;
+    }
+    let width = (margin_x + px(margin_chars) + PAD_PX * 2)
+        .max(px(90))
+        .max(px(graph_chars) + PAD_PX * 4);
     let height = legend_y + LINE_PX * 3;
     let mut out = String::new();
     let _ = writeln!(
@@ -260,6 +279,16 @@ fn row_svg(
                 lanes.x[0],
                 y + 12,
                 escape(state)
+            );
+            (18, 0)
+        }
+        Row::Stopped { hidden } => {
+            let _ = writeln!(
+                out,
+                r#"<text x="{}" y="{}" font-style="italic" fill="{GREY}">{}</text>"#,
+                lanes.x[0],
+                y + 12,
+                escape(&super::stopped_text(*hidden))
             );
             (18, 0)
         }

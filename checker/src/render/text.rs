@@ -5,8 +5,8 @@
 use std::fmt::Write as _;
 
 use super::{
-    header, lanes, replay_command, step_label, step_text, thread_name, truncate, Layout, Mark,
-    RenderContext, Row,
+    header, lanes, replay_command, step_label, step_text, stopped_text, thread_name, truncate,
+    Layout, Mark, RenderContext, Row,
 };
 use crate::explore::Counterexample;
 
@@ -96,7 +96,7 @@ impl Columns {
 
 /// The text report of `cx`.
 pub fn text(cx: &Counterexample, ctx: &RenderContext) -> String {
-    let layout = Layout::new(cx);
+    let layout = Layout::new(cx, ctx.unfold);
     let cols = Columns::new(cx);
     let mut out = String::new();
     out.push_str(&header(cx, ctx));
@@ -120,8 +120,17 @@ pub fn text(cx: &Counterexample, ctx: &RenderContext) -> String {
         out.push('\n');
         report(cx, &layout, k, &mut out);
     }
-    if let Some(token) = ctx.token {
-        let _ = write!(out, "\nreplay:\n  {}\n", replay_command(token));
+    if let Some(lines) = ctx.graph_lines() {
+        out.push('\n');
+        for line in lines {
+            for l in wrap(&line, TEXT_COLUMNS_MAX, "    ") {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+    }
+    if let Some(command) = replay_command(ctx) {
+        let _ = write!(out, "\nreplay:\n  {command}\n");
     }
     out
 }
@@ -185,6 +194,13 @@ fn row_lines(cx: &Counterexample, layout: &Layout, cols: &Columns, row: &Row) ->
         Row::SetupState(state) => {
             let room = TEXT_COLUMNS_MAX - cols.lanes[0];
             wrap(state, room, "  ")
+                .iter()
+                .map(|l| cols.compose("", cols.lanes[0], l))
+                .collect()
+        }
+        Row::Stopped { hidden } => {
+            let room = TEXT_COLUMNS_MAX - cols.lanes[0];
+            wrap(&stopped_text(*hidden), room, "  ")
                 .iter()
                 .map(|l| cols.compose("", cols.lanes[0], l))
                 .collect()

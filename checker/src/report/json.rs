@@ -1,5 +1,6 @@
 //! `--format json`: one object per cell with at least `scenario`, `proposal`, `kernel`, `engine`,
-//! `verdict`, `expected`, `matches`, `findings` (each with `kind`), `outcomes`, `executions`.
+//! `verdict`, `expected`, `matches`, `findings` (each with `kind` and its `replay` token and
+//! command), `outcomes` and `executions` (both per engine, never summed).
 
 use serde_json::{json, Value};
 
@@ -23,6 +24,9 @@ pub fn cell(c: &CellReport) -> Value {
                 .iter()
                 .filter(move |f| &f.signature() == sig)
                 .map(move |f| {
+                    let token =
+                        crate::replay::token_for(&c.scenario, c.proposal, c.kernel, cx).encode();
+                    let file = crate::replay::scenario_arg(&c.scenario);
                     json!({
                         "kind": f.kind.name(),
                         "signature": sig,
@@ -34,6 +38,10 @@ pub fn cell(c: &CellReport) -> Value {
                             "engine": cx.engine,
                             "preemptions": cx.preemptions,
                             "steps": cx.events.len(),
+                        },
+                        "replay": {
+                            "token": token,
+                            "command": crate::replay::command(&token, file.as_deref()),
                         },
                     })
                 })
@@ -73,7 +81,12 @@ pub fn cell(c: &CellReport) -> Value {
         "matches": c.matches(),
         "findings": findings,
         "outcomes": outcomes,
-        "executions": c.explored.runs.iter().map(|r| r.executions).sum::<u64>(),
+        "executions": c
+            .explored
+            .runs
+            .iter()
+            .map(|r| (r.engine, r.executions))
+            .collect::<std::collections::BTreeMap<_, _>>(),
         "runs": runs,
         "goals_reached": c.explored.goals,
         "notes": c.explored.notes,

@@ -38,7 +38,7 @@ fn abbrev(k: FindingKind) -> &'static str {
 
 /// The whole text report: the matrix, a summary line, then details of every cell that differs
 /// (or, with `all_details`, of every cell with findings or notes).
-pub fn render(report: &CheckReport, all_details: bool) -> String {
+pub fn render(report: &CheckReport, all_details: bool, unfold: bool) -> String {
     let mut out = String::new();
     let mut proposals: Vec<&str> = Vec::new();
     for c in &report.cells {
@@ -133,13 +133,14 @@ pub fn render(report: &CheckReport, all_details: bool) -> String {
     };
     for c in report.cells.iter().filter(shown) {
         out.push('\n');
-        out.push_str(&details(c));
+        out.push_str(&details(c, unfold));
     }
     out
 }
 
-/// The details of one cell: verdicts, runs, outcome set, notes, findings.
-pub fn details(c: &CellReport) -> String {
+/// The details of one cell: verdicts, runs, outcome set, notes, findings (every step of their
+/// reports with `unfold`).
+pub fn details(c: &CellReport, unfold: bool) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -170,9 +171,8 @@ pub fn details(c: &CellReport) -> String {
             r.elapsed.as_secs_f64() * 1000.0
         );
     }
-    let _ = writeln!(out, "   outcomes:");
-    for (k, n) in &c.explored.outcomes {
-        let _ = writeln!(out, "     {n:>7}  {k}");
+    for line in crate::report::outcome_table(&c.explored) {
+        let _ = writeln!(out, "   {line}");
     }
     for (i, g) in c.explored.goals.iter().enumerate() {
         if !g {
@@ -202,11 +202,15 @@ pub fn details(c: &CellReport) -> String {
             let _ = writeln!(out, "     ({how})");
         }
         let token = crate::replay::token_for(&c.scenario, c.proposal, c.kernel, cx).encode();
+        let file = crate::replay::scenario_arg(&c.scenario);
         let ctx = crate::render::RenderContext {
             scenario: &c.scenario.name,
             proposal: c.proposal,
             kernel: c.kernel,
             token: Some(&token),
+            scenario_file: file.as_deref(),
+            graph: None,
+            unfold,
         };
         for line in crate::render::text(cx, &ctx).lines() {
             let _ = writeln!(out, "     {line}");

@@ -493,6 +493,9 @@ fn worker_processes_give_the_results_of_worker_threads() {
                         proposal: c.proposal,
                         kernel: c.kernel,
                         token: None,
+                        scenario_file: None,
+                        graph: None,
+                        unfold: false,
                     };
                     pincheck::render::text(cx, &ctx)
                 })

@@ -241,3 +241,360 @@ fn gate_sh_exits_2_when_the_build_fails() {
     assert!(r.stderr.contains("the build failed"), "{}", r.stderr);
     assert!(!r.stdout.contains("certificate:"), "{}", r.stdout);
 }
+
+// ---- replay tokens in every machine format -----------------------------------------------------
+
+const CELL_S01_RFC: [&str; 4] = ["--proposal", "rfc-v2", "--kernel", "k53"];
+
+fn json_of(r: &Run) -> Value {
+    serde_json::from_str(&r.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", r.stdout))
+}
+
+/// The replay token of s01's use-after-free on rfc-v2@k53, from `check --format json`.
+fn s01_token() -> String {
+    let mut args = vec!["check", "--format", "json"];
+    args.extend(CELL_S01_RFC);
+    let s01 = scenario(S01);
+    args.push(s(&s01));
+    let r = pincheck(&args);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    let f = &v[0]["findings"][0];
+    assert_eq!(f["kind"], "use-after-free");
+    let token = f["replay"]["token"].as_str().expect("a token").to_string();
+    assert_eq!(
+        f["replay"]["command"].as_str().unwrap(),
+        format!("pincheck replay '{token}'"),
+        "a scenario of the default folder needs no --scenarios"
+    );
+    token
+}
+
+#[test]
+fn json_sarif_and_certificate_carry_each_findings_replay_token() {
+    let token = s01_token();
+    assert!(token.starts_with("pc1/s01_unplug_vs_last_close/rfc-v2@k53/"));
+
+    // SARIF reports differing cells: claim rfc-v2 passes, so its finding is a result.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let wrong = dir.path().join(format!("{S01}.toml"));
+    let text = std::fs::read_to_string(scenario(S01)).unwrap();
+    std::fs::write(
+        &wrong,
+        text.replace(
+            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
+            "\"rfc-v2@k53\" = \"pass\"",
+        ),
+    )
+    .unwrap();
+    let mut args = vec!["check", "--format", "sarif"];
+    args.extend(CELL_S01_RFC);
+    args.push(s(&wrong));
+    let r = pincheck(&args);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    let v = json_of(&r);
+    let result = &v["runs"][0]["results"][0];
+    let t = result["properties"]["replay"]
+        .as_str()
+        .expect("replay property");
+    assert!(
+        t.starts_with("pc1/s01_unplug_vs_last_close/rfc-v2@k53/"),
+        "{t}"
+    );
+    let message = result["message"]["text"].as_str().unwrap();
+    assert!(message.contains(&format!("'{t}'")), "{message}");
+    // Outside the default folder, the command names the file.
+    let canon = std::fs::canonicalize(&wrong).unwrap();
+    assert!(
+        message.contains(&format!("--scenarios '{}'", canon.display())),
+        "{message}"
+    );
+    assert_eq!(
+        result["properties"]["replays"][0]["replay"].as_str(),
+        Some(t)
+    );
+
+    let cert = dir.path().join("cert.json");
+    let mut args = vec!["gate", "--certificate", s(&cert)];
+    args.extend(CELL_S01_RFC);
+    let s01 = scenario(S01);
+    args.push(s(&s01));
+    let r = pincheck(&args);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    let c: Value = serde_json::from_str(&std::fs::read_to_string(&cert).unwrap()).unwrap();
+    let f = &c["cells"][0]["findings"][0];
+    assert_eq!(f["kind"], "use-after-free");
+    assert_eq!(f["replay"].as_str(), Some(token.as_str()));
+}
+
+#[test]
+fn diff_honours_format_json_and_refuses_junit() {
+    let s01 = scenario(S01);
+    let r = pincheck(&[
+        "diff",
+        "rfc-v2",
+        "bundle",
+        "--kernel",
+        "k53",
+        "--format",
+        "json",
+        s(&s01),
+    ]);
+    assert_eq!(r.status, 1, "a verdict changes: {}", r.stderr);
+    let v = json_of(&r);
+    assert_eq!(v["a"], "rfc-v2");
+    let row = &v["rows"][0];
+    assert_eq!(row["verdict_changed"], true);
+    assert_eq!(row["a"]["verdict"], "fail(use-after-free)");
+    assert_eq!(row["b"]["verdict"], "pass");
+    let gone = row["gone"].as_array().unwrap();
+    assert!(gone
+        .iter()
+        .any(|o| o["outcome"].as_str().unwrap().starts_with("use-after-free")));
+    assert!(
+        gone[0]["executions"].is_object(),
+        "counts per engine: {}",
+        gone[0]
+    );
+
+    let r = pincheck(&["diff", "rfc-v2", "bundle", "--format", "junit", s(&s01)]);
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty());
+    assert!(r.stderr.contains("--format text"), "{}", r.stderr);
+}
+
+// ---- replay from anywhere ----------------------------------------------------------------------
+
+#[test]
+fn a_printed_replay_line_works_from_another_folder_for_a_scenario_outside_the_default_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let copy = dir.path().join(format!("{S01}.toml"));
+    std::fs::copy(scenario(S01), &copy).unwrap();
+    let mut args = vec!["check", "--details"];
+    args.extend(CELL_S01_RFC);
+    args.push(s(&copy));
+    let r = pincheck(&args);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("pincheck replay "))
+        .expect("a replay line");
+    let canon = std::fs::canonicalize(&copy).unwrap();
+    let file = format!("--scenarios '{}'", canon.display());
+    assert!(line.contains(&file), "{line}");
+    // Run it as a shell would, from an unrelated folder.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg(line.replacen("pincheck", env!("CARGO_BIN_EXE_pincheck"), 1))
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(out.contains("BUG: KASAN: use-after-free"), "{out}");
+}
+
+#[test]
+fn a_missing_scenario_says_where_it_looked_and_how_to_point_elsewhere() {
+    let token = s01_token();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let r = pincheck_in(elsewhere.path(), &["replay", &token]);
+    assert_eq!(r.status, 2);
+    assert!(
+        r.stderr.contains("`scenarios` (does not exist)"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("--scenarios PATH"), "{}", r.stderr);
+    assert!(
+        !r.stderr.contains("[\""),
+        "no Debug-printed list: {}",
+        r.stderr
+    );
+    // Pointing at the folder works from anywhere.
+    let dir = workspace().join("scenarios");
+    let r = pincheck_in(
+        elsewhere.path(),
+        &["replay", "--scenarios", s(&dir), &token],
+    );
+    assert_eq!(r.status, 1, "{}", r.stderr);
+}
+
+// ---- replay --until ----------------------------------------------------------------------------
+
+/// `replay --format json` of the token, with more arguments.
+fn replay_json(token: &str, more: &[&str]) -> (i32, Value) {
+    let mut args = vec!["replay", token, "--format", "json"];
+    args.extend_from_slice(more);
+    let r = pincheck(&args);
+    assert!(r.status == 0 || r.status == 1, "{}", r.stderr);
+    (r.status, json_of(&r))
+}
+
+fn graph_line<'a>(v: &'a Value, object: &str) -> &'a str {
+    v["graph"]
+        .as_array()
+        .expect("a graph")
+        .iter()
+        .filter_map(Value::as_str)
+        .find(|l| l.starts_with(object))
+        .unwrap_or_else(|| panic!("{object} in the graph: {v}"))
+}
+
+#[test]
+fn until_shows_the_state_after_exactly_that_step_and_exits_by_the_prefix() {
+    let token = s01_token();
+    let (status, whole) = replay_json(&token, &[]);
+    assert_eq!(status, 1);
+    let steps = whole["steps"].as_array().unwrap();
+    let free = steps
+        .iter()
+        .position(|e| e["thread"] == "close" && e["step"] == "file_free_rcu")
+        .expect("close frees the file");
+    let uaf = whole["findings"][0]["step"].as_u64().unwrap() as usize;
+    assert!(uaf > free);
+
+    // Before the free's step: the file is live; after it: freed, at exactly that step.
+    let (_, before) = replay_json(&token, &["--until", &(free - 1).to_string()]);
+    let (_, at) = replay_json(&token, &["--until", &free.to_string()]);
+    assert!(graph_line(&before, "file#1").contains("live"), "{before}");
+    assert!(graph_line(&at, "file#1").contains("FREED"), "{at}");
+    assert_eq!(
+        at["steps"].as_array().unwrap().len(),
+        free + 1,
+        "steps 0..=N"
+    );
+    assert_eq!(at["until"], free);
+
+    // The exit status says whether the shown prefix holds the finding.
+    let (s1, v1) = replay_json(&token, &["--until", &(uaf - 1).to_string()]);
+    let (s2, v2) = replay_json(&token, &["--until", &uaf.to_string()]);
+    assert_eq!((s1, v1["findings"].as_array().unwrap().len()), (0, 0));
+    assert_eq!((s2, v2["findings"].as_array().unwrap().len()), (1, 1));
+
+    // Step 0 exists; a step past the end is an input error.
+    let (s0, v0) = replay_json(&token, &["--until", "0"]);
+    assert_eq!((s0, v0["steps"].as_array().unwrap().len()), (0, 1));
+    assert!(!v0["graph"].as_array().unwrap().is_empty());
+    let r = pincheck(&["replay", &token, "--until", &steps.len().to_string()]);
+    assert_eq!(r.status, 2);
+    assert!(
+        r.stderr
+            .contains(&format!("numbered 0 to {}", steps.len() - 1)),
+        "{}",
+        r.stderr
+    );
+    // The last step: the state at the end.
+    let (_, last) = replay_json(&token, &["--until", &(steps.len() - 1).to_string()]);
+    assert!(graph_line(&last, "file#1").contains("FREED"));
+}
+
+#[test]
+fn until_shows_the_object_graph_in_every_format() {
+    let token = s01_token();
+    let n = "77";
+    for format in ["text", "mermaid", "svg", "html", "json"] {
+        let r = pincheck(&["replay", &token, "--until", n, "--format", format]);
+        assert!(r.status == 0 || r.status == 1, "{format}: {}", r.stderr);
+        if format == "json" {
+            let v = json_of(&r);
+            assert_eq!(v["until"], 77);
+            assert!(!v["graph"].as_array().unwrap().is_empty());
+        } else {
+            assert!(
+                r.stdout.contains("object graph after step 77"),
+                "{format} shows the graph: {}",
+                r.stdout
+            );
+        }
+        // Mermaid writes `#` as its entity code.
+        let object = if format == "mermaid" {
+            "file#35;1"
+        } else {
+            "file#1"
+        };
+        assert!(r.stdout.contains(object), "{format}");
+        if format == "svg" {
+            roxmltree::Document::parse(&r.stdout).expect("the SVG parses");
+        }
+    }
+}
+
+// ---- reports: unfolded, ended at a deadlock ------------------------------------------------------
+
+/// The token of the first finding of `scenario` on `proposal@kernel`.
+fn token_of(scenario_name: &str, proposal: &str, kernel: &str) -> String {
+    let path = scenario(scenario_name);
+    let r = pincheck(&[
+        "check",
+        "--format",
+        "json",
+        "--proposal",
+        proposal,
+        "--kernel",
+        kernel,
+        s(&path),
+    ]);
+    let v = json_of(&r);
+    v[0]["findings"][0]["replay"]["token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a finding: {v}"))
+        .to_string()
+}
+
+/// Step numbers at the start of the trace's lines.
+fn step_numbers(report: &str) -> Vec<usize> {
+    report
+        .lines()
+        .filter_map(|l| l.split_whitespace().next()?.parse().ok())
+        .collect()
+}
+
+#[test]
+fn unfold_shows_every_step() {
+    let token = s01_token();
+    let folded = pincheck(&["replay", &token]);
+    let whole = pincheck(&["replay", &token, "--unfold"]);
+    assert_eq!(whole.status, 1);
+    assert!(folded.stdout.contains("steps folded"));
+    assert!(!whole.stdout.contains("folded"), "{}", whole.stdout);
+    let (_, v) = replay_json(&token, &[]);
+    let n = v["steps"].as_array().unwrap().len();
+    assert_eq!(step_numbers(&whole.stdout), (0..n).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_deadlock_trace_ends_at_the_deadlock() {
+    let token = token_of("s03_exit_with_mmap_vs_unplug", "rfc-v2", "sync-fput");
+    let (_, v) = replay_json(&token, &[]);
+    let at = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "deadlock")
+        .expect("a deadlock")["step"]
+        .as_u64()
+        .unwrap() as usize;
+    assert!(
+        at + 1 < v["steps"].as_array().unwrap().len(),
+        "the model unwinds after it"
+    );
+    for args in [vec!["replay", &token], vec!["replay", &token, "--unfold"]] {
+        let r = pincheck(&args);
+        let numbers = step_numbers(&r.stdout);
+        assert_eq!(numbers.last(), Some(&at), "{}", r.stdout);
+        assert!(
+            r.stdout.contains("the trace ends at the deadlock"),
+            "{}",
+            r.stdout
+        );
+    }
+}

@@ -18,6 +18,9 @@ const CTX: RenderContext<'static> = RenderContext {
     proposal: "rfc-v2",
     kernel: "k53",
     token: Some("v1 s01 'x'"),
+    scenario_file: None,
+    graph: None,
+    unfold: false,
 };
 
 /// S1: device removal races the last close of the uverbs fd with a live MR.

@@ -111,7 +111,10 @@ impl std::fmt::Display for Note {
 pub struct ReplayPlan {
     /// The runs, in order.
     pub segments: Vec<Segment>,
-    /// Take a snapshot of the object graph after this many steps (`pincheck replay --until`).
+    /// Take a snapshot of the object graph after the step with this index (0-based, as traces
+    /// number steps), effects included: it is taken when the next step is logged
+    /// (`pincheck replay --until`). After the last step the caller takes it with
+    /// [`Oracle::graph`].
     pub until: Option<usize>,
 }
 
@@ -469,6 +472,11 @@ impl Oracle {
         waited: bool,
     ) {
         self.running.store(tid, Relaxed);
+        // Everything step `until` did (its notes, frees, findings) happened before the step that
+        // follows it completes: the snapshot is taken here, before that next step is logged.
+        if st.replay.as_ref().and_then(|p| p.until).map(|u| u + 1) == Some(st.log.len()) {
+            st.snapshot = Some(Self::graph_of(st));
+        }
         let event = Event {
             tid,
             step,
@@ -507,9 +515,6 @@ impl Oracle {
             } else if seg.step == step && seg.occurrence == n {
                 st.replay_cursor += 1;
             }
-        }
-        if plan.until == Some(st.log.len()) {
-            st.snapshot = Some(Self::graph_of(st));
         }
     }
 
