@@ -39,6 +39,38 @@ pub enum Command {
     Gate(GateArgs),
     /// Compare two proposals on the scenario set: outcomes new and gone, verdict changes.
     Diff(DiffArgs),
+    /// List the steps each thread of a scenario executes (the names `sometimes` goals use), with
+    /// where the model writes them.
+    Steps(StepsArgs),
+}
+
+/// `pincheck steps`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StepsArgs {
+    /// Scenario files or folders.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Only under these proposals (repeatable; default all).
+    #[arg(long = "proposal", value_name = "NAME")]
+    pub proposals: Vec<String>,
+    /// Only on these kernels (repeatable; default each scenario's own list).
+    #[arg(long = "kernel", value_name = "NAME")]
+    pub kernels: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Formats of a listing.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
 }
 
 /// `pincheck gate`.
@@ -256,6 +288,7 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Replay(a) => run_replay(a),
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
+        Command::Steps(a) => run_steps(a, env),
         Command::Worker { .. } => Err(Error::Usage(
             "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
         )),
@@ -277,6 +310,7 @@ fn settings(a: &CheckArgs) -> Settings {
         pct_depth: a.depth,
         time_per_engine: Duration::from_secs(a.time_per_engine),
         shrink: !a.no_shrink,
+        collect_steps: false,
     }
 }
 
@@ -422,4 +456,20 @@ fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
         stdout,
         status: if changed { 1 } else { 0 },
     })
+}
+
+fn run_steps(a: StepsArgs, env: Env) -> Result<Output, Error> {
+    let check = CheckArgs {
+        paths: a.paths,
+        proposals: a.proposals,
+        kernels: a.kernels,
+        jobs: a.jobs,
+        ..CheckArgs::default()
+    };
+    let listings = crate::steps::list(&check_options(&check, env))?;
+    let stdout = match a.format {
+        ListFormat::Text => crate::steps::text(&listings),
+        ListFormat::Json => crate::steps::json(&listings),
+    };
+    Ok(Output { stdout, status: 0 })
 }

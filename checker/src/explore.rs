@@ -46,6 +46,8 @@ pub struct Settings {
     pub time_per_engine: Duration,
     /// Shrink counterexamples found by shuttle (fewer preemptions and steps).
     pub shrink: bool,
+    /// Keep every step each thread executed ([`Explored::steps`]; `pincheck steps`).
+    pub collect_steps: bool,
 }
 
 impl Default for Settings {
@@ -58,6 +60,7 @@ impl Default for Settings {
             pct_depth: 3,
             time_per_engine: Duration::from_secs(60),
             shrink: true,
+            collect_steps: false,
         }
     }
 }
@@ -165,7 +168,12 @@ pub struct Explored {
     pub notes: Vec<String>,
     /// Finding signature → how its shuttle counterexample was shrunk.
     pub shrunk: BTreeMap<String, String>,
+    /// With [`Settings::collect_steps`]: every (thread id, step, lock) some execution ran.
+    pub steps: BTreeSet<SeenStep>,
 }
+
+/// A step some execution ran: thread id (0 is setup and quiescence), step name, its lock.
+pub type SeenStep = (usize, &'static str, Option<&'static str>);
 
 /// A finding's identity across executions: kind, object kind, thread and step.
 pub fn signature(f: &Finding) -> String {
@@ -210,7 +218,7 @@ struct Collector {
     outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, Counterexample>,
     goals: Vec<bool>,
-    steps_seen: BTreeSet<(usize, &'static str)>,
+    steps_seen: BTreeSet<SeenStep>,
     steps_max: usize,
 }
 
@@ -271,6 +279,7 @@ fn body(
     cell: &Cell,
     engine: &'static str,
     collector: Arc<Mutex<Collector>>,
+    all_steps: bool,
 ) -> pincheck_model::sync::Body {
     let program = Arc::new(cell.scenario.program.clone());
     let goals = cell.scenario.expect.sometimes.clone();
@@ -291,10 +300,10 @@ fn body(
         oracle.with_log(|log| {
             c.steps_max = c.steps_max.max(log.len());
             // Step names feed the "goal step never executed" hint; once every goal is reached no
-            // goal step can be unknown, so stop paying for them.
-            if c.goals.iter().any(|g| !g) {
+            // goal step can be unknown, so stop paying for them (unless they are asked for).
+            if all_steps || c.goals.iter().any(|g| !g) {
                 for e in log {
-                    c.steps_seen.insert((e.tid, e.step));
+                    c.steps_seen.insert((e.tid, e.step, e.lock));
                 }
             }
             for (i, g) in goals.iter().enumerate() {
@@ -355,7 +364,7 @@ fn run_loom(
             },
             &limits(settings),
             threads,
-            body(cell, "loom", Arc::clone(&collector)),
+            body(cell, "loom", Arc::clone(&collector), settings.collect_steps),
         );
         total += r.executions;
         elapsed += r.elapsed;
@@ -416,7 +425,7 @@ fn run_shuttle(
         &mode,
         &limits(settings),
         threads,
-        body(cell, name, Arc::clone(&collector)),
+        body(cell, name, Arc::clone(&collector), settings.collect_steps),
     );
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
@@ -510,6 +519,11 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let c = shared.lock().unwrap_or_else(|e| e.into_inner());
     notes.extend(disagreements(&runs));
     notes.extend(unknown_goal_steps(cell, &c.steps_seen));
+    let steps = if settings.collect_steps {
+        c.steps_seen.clone()
+    } else {
+        BTreeSet::new()
+    };
     let outcomes = outcome_counts(&runs);
     let mut goals = c.goals.clone();
     goals.resize(cell.scenario.expect.sometimes.len(), false);
@@ -557,6 +571,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         goals,
         notes,
         shrunk,
+        steps,
     }
 }
 
@@ -583,28 +598,48 @@ fn disagreements(runs: &[EngineRun]) -> Vec<String> {
     out
 }
 
-fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<(usize, &'static str)>) -> Vec<String> {
-    let names: BTreeSet<&str> = seen.iter().map(|(_, s)| *s).collect();
+/// Goal steps the thread they name never executed: the step exists in the model (the parser
+/// checked it against the catalogue) but not on this thread's paths in this cell. The hint lists
+/// the nearest steps that thread did execute.
+fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<SeenStep>) -> Vec<String> {
+    let names = crate::replay::thread_names(&cell.scenario);
     let mut out = Vec::new();
     for g in &cell.scenario.expect.sometimes {
-        if let Goal::Between {
+        let Goal::Between {
             step,
             after,
             before,
         } = g
-        {
-            for (_, s) in [step, after, before] {
-                if !names.contains(s.as_str()) {
-                    let near = names
-                        .iter()
-                        .min_by_key(|n| strsim::levenshtein(n, s))
-                        .copied()
-                        .unwrap_or("-");
-                    out.push(format!(
-                        "goal step `{s}` was never executed by any thread (did you mean `{near}`?)"
-                    ));
-                }
+        else {
+            continue;
+        };
+        for (thread, s) in [step, after, before] {
+            let Some(tid) = names.iter().position(|n| n == thread) else {
+                continue;
+            };
+            let ran: BTreeSet<&str> = seen
+                .iter()
+                .filter(|(t, _, _)| *t == tid)
+                .map(|(_, n, _)| *n)
+                .collect();
+            if ran.contains(s.as_str()) {
+                continue;
             }
+            let mut near: Vec<&str> = ran.iter().copied().collect();
+            near.sort_by(|a, b| {
+                strsim::normalized_damerau_levenshtein(s, b)
+                    .total_cmp(&strsim::normalized_damerau_levenshtein(s, a))
+            });
+            near.truncate(3);
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; its nearest steps: {}", near.join(", "))
+            };
+            out.push(format!(
+                "goal step `{thread}:{s}` never ran: thread `{thread}` never executed `{s}` here \
+                 (`pincheck steps` lists what each thread executes){hint}"
+            ));
         }
     }
     out

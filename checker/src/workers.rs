@@ -96,6 +96,8 @@ impl WireSettings {
             pct_depth: self.pct_depth,
             time_per_engine: Duration::from_millis(self.time_per_engine_ms),
             shrink: self.shrink,
+            // `pincheck steps` explores on threads; workers return no step lists.
+            collect_steps: false,
         }
     }
 }
@@ -360,6 +362,7 @@ fn explored_in(w: WireExplored) -> Explored {
         goals: w.goals,
         notes: w.notes,
         shrunk: w.shrunk,
+        steps: Default::default(),
     }
 }
 

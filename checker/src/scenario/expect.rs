@@ -338,8 +338,40 @@ fn step_ref(
             hint,
         );
         ok = false;
+    } else if !crate::catalogue::contains(step) {
+        ctx.error(
+            ctx.inner_span(&span, s, t.len() + 1, step.len()),
+            format!("the model has no step `{step}`"),
+            Some(unknown_step_hint(step)),
+        );
+        ok = false;
     }
     ok.then(|| (t.to_string(), step.to_string()))
+}
+
+/// What to write instead of a step the model's catalogue does not have.
+fn unknown_step_hint(step: &str) -> String {
+    let near = crate::catalogue::suggestions(step);
+    let function = step.split('.').next().unwrap_or(step);
+    let list = |v: &[&str]| {
+        v.iter()
+            .take(6)
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let lister = "`pincheck steps FILE` lists the steps each thread executes";
+    match near.first() {
+        Some(first) if first.split('.').next() == Some(function) => format!(
+            "did you mean `{first}`? the steps of `{function}` are {}; {lister}",
+            list(&near)
+        ),
+        Some(first) => format!(
+            "did you mean `{first}`? (nearest: {}); {lister}",
+            list(&near)
+        ),
+        None => lister.to_string(),
+    }
 }
 
 fn observe(ctx: &mut Ctx<'_>, table: &DeTable<'_>, names: &Names, scopes: &Scopes) -> Option<Goal> {

@@ -598,3 +598,131 @@ fn a_deadlock_trace_ends_at_the_deadlock() {
         );
     }
 }
+
+// ---- step names: listed, and checked when a scenario is loaded ----------------------------------
+
+#[test]
+fn steps_lists_each_threads_steps_with_the_model_function_that_writes_them() {
+    let s01 = scenario(S01);
+    let r = pincheck(&["steps", "--format", "json", s(&s01)]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    let v = json_of(&r);
+    let threads = v[0]["threads"].as_array().unwrap();
+    let names: Vec<&str> = threads
+        .iter()
+        .map(|t| t["thread"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["setup", "unplug", "close"]);
+    let step = |thread: &str, step: &str| -> Option<Value> {
+        let t = threads.iter().find(|t| t["thread"] == thread)?;
+        t["steps"]
+            .as_array()?
+            .iter()
+            .find(|x| x["step"] == step)
+            .cloned()
+    };
+    // The goal of s01 names three steps; each is listed under its thread.
+    let fput = step("close", "filp_close.fput").expect("close runs filp_close.fput");
+    assert_eq!(fput["sites"][0]["function"], "close_fd");
+    assert!(fput["sites"][0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("process.rs"));
+    assert!(step("unplug", "destroy_ufile_hw.down_write").is_some());
+    assert!(step("unplug", "ib_umem_release.unpin_user_pages").is_some());
+    assert!(step("close", "destroy_ufile_hw.down_write").is_some());
+    // Proposal- and kernel-specific steps say where they ran.
+    let trylock = step("close", "destroy_ufile_hw.trylock_ucontext").expect("k53 trylock");
+    assert_eq!(trylock["kernels"], serde_json::json!(["k53"]));
+    assert_eq!(trylock["locks"], serde_json::json!(["ucontext_lock"]));
+    let f_owner = step("unplug", "remove_file_pin.f_owner").expect("RFC unpin");
+    assert!(!f_owner["proposals"]
+        .as_array()
+        .unwrap()
+        .contains(&"bundle".into()));
+
+    let r = pincheck(&["steps", s(&s01)]);
+    assert!(r.stdout.contains("thread close"));
+    assert!(r.stdout.contains("filp_close.fput"));
+    assert!(r.stdout.contains("only k53"), "{}", r.stdout);
+}
+
+#[test]
+fn a_goal_naming_a_step_the_model_lacks_fails_at_load_with_a_real_suggestion() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{S01}.toml"));
+    let text = std::fs::read_to_string(scenario(S01)).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("\"close:filp_close.fput\"", "\"close:filp_close.put\""),
+    )
+    .unwrap();
+    let r = pincheck(&["check", s(&path)]);
+    assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.is_empty(),
+        "refused before exploring: {}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("the model has no step `filp_close.put`"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("did you mean `filp_close.fput`?"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("pincheck steps"), "{}", r.stderr);
+    // A function the model does not have still gets the nearest real names.
+    std::fs::write(
+        &path,
+        text.replace(
+            "\"unplug:destroy_ufile_hw.down_write\"",
+            "\"unplug:destroy_ufile.down_write\"",
+        ),
+    )
+    .unwrap();
+    let r = pincheck(&["check", s(&path)]);
+    assert_eq!(r.status, 2);
+    assert!(
+        r.stderr
+            .contains("did you mean `destroy_ufile_hw.down_write`?"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn a_real_step_its_thread_never_runs_is_a_note_naming_that_threads_steps() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{S01}.toml"));
+    let text = std::fs::read_to_string(scenario(S01)).unwrap();
+    // `close` never runs device removal's steps.
+    std::fs::write(
+        &path,
+        text.replace(
+            "\"close:filp_close.fput\"",
+            "\"close:free_hw_resources.kref_get\"",
+        ),
+    )
+    .unwrap();
+    let r = pincheck(&[
+        "check",
+        "--proposal",
+        "bundle",
+        "--kernel",
+        "k56",
+        "--details",
+        s(&path),
+    ]);
+    assert_eq!(r.status, 1, "{}", r.stderr);
+    assert!(r.stdout.contains("vacuous"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("thread `close` never executed `free_hw_resources.kref_get`"),
+        "{}",
+        r.stdout
+    );
+}

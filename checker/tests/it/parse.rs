@@ -48,7 +48,7 @@ ops = [
 [expect]
 never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "leak", "deadlock", "procfs-lie"]
 sometimes = [
-  { between = "close:fput.last", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin" },
+  { between = "close:filp_close.fput", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin_user_pages" },
   { observe = "probe", equals = "fd3: dax0" },
   { observe = "probe", contains = "dax0" },
 ]
@@ -219,9 +219,9 @@ fn happy_path_builds_the_program_and_expectations() {
         e.sometimes,
         [
             Goal::Between {
-                step: step("close", "fput.last"),
+                step: step("close", "filp_close.fput"),
                 after: step("unplug", "destroy_ufile_hw.lock_ucontext"),
-                before: step("unplug", "ib_umem_release.unpin")
+                before: step("unplug", "ib_umem_release.unpin_user_pages")
             },
             Goal::Observe {
                 label: "probe".into(),
@@ -753,8 +753,8 @@ fn unknown_finding_kind() {
 #[test]
 fn unknown_thread_in_a_sometimes_goal() {
     let src = edit(
-        "between = \"close:fput.last\"",
-        "between = \"clsoe:fput.last\"",
+        "between = \"close:filp_close.fput\"",
+        "between = \"clsoe:filp_close.fput\"",
     );
     assert_at(
         &src,
@@ -762,7 +762,10 @@ fn unknown_thread_in_a_sometimes_goal() {
         "unknown thread `clsoe`",
         Some("did you mean `close`?"),
     );
-    let src = edit("between = \"close:fput.last\"", "between = \"close:\"");
+    let src = edit(
+        "between = \"close:filp_close.fput\"",
+        "between = \"close:\"",
+    );
     // Points just after the colon, where the step name should be.
     assert_error(
         &errors(&src),
