@@ -531,7 +531,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         for (i, g) in cell.scenario.expect.sometimes.iter().enumerate() {
             if matches!(g, Goal::Between { .. }) && !goals[i] {
                 notes.push(format!(
-                    "sometimes goal #{} (between) was not witnessed by loom, which runs one \
+                    "sometimes goal #{} {g} was not witnessed by loom, which runs one \
                      interleaving per partial order of dependent accesses: a step independent of \
                      the window may never be scheduled inside it; shuttle (--engine both or pct) \
                      schedules such interleavings",

@@ -225,6 +225,14 @@ fn judge_cell(c: &CellReport, g: &mut GateReport) {
     warn_cell(c, &id, g);
 }
 
+/// `sometimes goal #2 { between = ... }`: a goal by number, quoted as the file writes it.
+pub fn goal_text(c: &CellReport, i: usize) -> String {
+    match c.scenario.expect.sometimes.get(i) {
+        Some(g) => format!("sometimes goal #{} {g}", i + 1),
+        None => format!("sometimes goal #{}", i + 1),
+    }
+}
+
 /// The rules that warn only: goals a failing cell never reached, engine disagreements.
 fn warn_cell(c: &CellReport, id: &str, g: &mut GateReport) {
     let mut warn = |rule, text: String| {
@@ -238,20 +246,15 @@ fn warn_cell(c: &CellReport, id: &str, g: &mut GateReport) {
         if *reached {
             continue;
         }
+        let goal = goal_text(c, i);
         match (&c.verdict, &c.expected) {
             (Verdict::Fail(_), _) if c.matches() => warn(
                 "goal",
-                format!(
-                    "sometimes goal #{} never reached (the expected finding may prevent it)",
-                    i + 1
-                ),
+                format!("{goal} never reached (the expected finding may prevent it)"),
             ),
             (_, Verdict::Vacuous) => warn(
                 "goal",
-                format!(
-                    "sometimes goal #{} never reached (vacuous is expected)",
-                    i + 1
-                ),
+                format!("{goal} never reached (vacuous is expected)"),
             ),
             _ => {}
         }

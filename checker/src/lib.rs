@@ -6,6 +6,7 @@
 //!   bounds) and shuttle (PCT, random, DFS): outcome sets, shortest counterexamples, engine
 //!   disagreements.
 //! - [`verdict`]: pass / fail(kinds) / vacuous / bound-reached, and the expected verdict.
+//! - [`vocabulary`]: finding kinds by long or short name, and kernels that carry a known bug.
 //! - [`check`]: the matrix, shards, the worker pool, the progress bar.
 //! - [`token`], [`replay`]: replay tokens and `pincheck replay`.
 //! - [`report`]: a run as the terminal matrix, JSON, JUnit, SARIF.
@@ -39,4 +40,5 @@ pub mod snapshot;
 pub mod steps;
 pub mod token;
 pub mod verdict;
+pub mod vocabulary;
 pub mod workers;

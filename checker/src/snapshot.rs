@@ -73,8 +73,8 @@ pub fn render(c: &CellReport) -> String {
     for (i, g) in c.explored.goals.iter().enumerate() {
         let _ = writeln!(
             out,
-            "sometimes goal #{}: {}",
-            i + 1,
+            "{}: {}",
+            crate::gate::goal_text(c, i),
             if *g { "reached" } else { "NEVER REACHED" }
         );
     }

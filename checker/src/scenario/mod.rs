@@ -135,6 +135,40 @@ pub enum Goal {
     },
 }
 
+impl fmt::Display for Goal {
+    /// The goal as the scenario file writes it: `{ between = "close:filp_close.fput", ... }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let step = |(t, s): &(String, String)| format!("\"{t}:{s}\"");
+        match self {
+            Goal::Between {
+                step: s,
+                after,
+                before,
+            } => write!(
+                f,
+                "{{ between = {}, after = {}, before = {} }}",
+                step(s),
+                step(after),
+                step(before)
+            ),
+            Goal::Observe {
+                label,
+                equals,
+                contains,
+            } => {
+                write!(f, "{{ observe = {label:?}")?;
+                if let Some(e) = equals {
+                    write!(f, ", equals = {e:?}")?;
+                }
+                if let Some(c) = contains {
+                    write!(f, ", contains = {c:?}")?;
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
 /// 1-based source lines of the parts of a scenario that reports point at (SARIF results).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Spans {

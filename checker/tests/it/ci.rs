@@ -506,3 +506,68 @@ fn worker_processes_give_the_results_of_worker_threads() {
     assert_eq!(texts(&threads), texts(&processes));
     assert_eq!(json(threads), json(processes));
 }
+
+/// With a dozen proposals (as designs get added) the matrix still fits 100 columns: proposals are
+/// headed by codes with a legend, and printed in blocks when even those do not fit.
+#[test]
+fn a_matrix_of_many_proposals_stays_within_100_columns() {
+    let mut opts = options(vec![scenario(S01)]);
+    opts.proposals = vec!["rfc-v2".into()];
+    let mut r = check(&opts).expect("s01 runs");
+    let names = [
+        "rfc-v2",
+        "counted-backptr",
+        "clear-on-close",
+        "bundle",
+        "context",
+        "mm-owned-pins",
+        "global-lease-table",
+        "close-fence",
+        "lease-holder-d0",
+        "zombie-lease",
+        "per-mr-lease-reference",
+        "scm-rights-blocked",
+    ];
+    let template = r.cells.clone();
+    r.cells = names
+        .iter()
+        .flat_map(|n| {
+            let n: &'static str = Box::leak(n.to_string().into_boxed_str());
+            template.iter().cloned().map(move |mut c| {
+                c.proposal = n;
+                c
+            })
+        })
+        .collect();
+    let text = pincheck::report::matrix::render(&r, false, false);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}\n{text}");
+    }
+    let legend = text
+        .lines()
+        .skip_while(|l| !l.starts_with("proposals: "))
+        .take_while(|l| l.starts_with("proposals: ") || l.starts_with("  "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for n in names.iter().filter(|n| n.len() > 7) {
+        assert!(legend.contains(n), "{n} in the legend: {legend}");
+    }
+    assert!(legend.contains("cb counted-backptr"), "{legend}");
+    // Cells too wide for one block of codes: the matrix is printed in blocks, each with its rows.
+    let every = pincheck::verdict::Verdict::Fail(pincheck_model::oracle::FindingKind::ALL.to_vec());
+    for c in &mut r.cells {
+        c.verdict = every.clone();
+        c.expected = every.clone();
+    }
+    let text = pincheck::report::matrix::render(&r, false, false);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}\n{text}");
+    }
+    let blocks = text.matches("scenario / kernel").count();
+    assert!(blocks > 1, "{text}");
+    assert_eq!(text.matches("s01_unplug_vs_last_close").count(), blocks);
+    for n in names {
+        let shown = text.contains(n) || legend.contains(n);
+        assert!(shown, "{n}");
+    }
+}

@@ -726,3 +726,108 @@ fn a_real_step_its_thread_never_runs_is_a_note_naming_that_threads_steps() {
         r.stdout
     );
 }
+
+// ---- one vocabulary, a matrix within 100 columns -------------------------------------------------
+
+#[test]
+fn short_kind_names_are_accepted_in_scenario_files_and_the_hint_gives_both() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{S01}.toml"));
+    let text = std::fs::read_to_string(scenario(S01)).unwrap();
+    let short = text
+        .replace(
+            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
+            "\"rfc-v2@k53\" = \"fail(uaf)\"",
+        )
+        .replace(
+            "never = [\"any\"]",
+            "never = [\"uaf\", \"dlock\", \"leak\"]",
+        );
+    std::fs::write(&path, short).unwrap();
+    let r = pincheck(&["check", "--proposal", "rfc-v2", "--kernel", "k53", s(&path)]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("uaf"));
+
+    std::fs::write(
+        &path,
+        text.replace("fail(use-after-free)\"\n\"clear", "fail(uaff)\"\n\"clear"),
+    )
+    .unwrap();
+    let r = pincheck(&["check", s(&path)]);
+    assert_eq!(r.status, 2);
+    assert!(r.stderr.contains("did you mean `uaf`?"), "{}", r.stderr);
+    assert!(r.stderr.contains("use-after-free (uaf)"), "{}", r.stderr);
+}
+
+#[test]
+fn the_matrix_fits_100_columns_marks_pre_fix_kernels_and_counts_per_engine() {
+    let r = pincheck(&[
+        "check",
+        s(&scenario("s05_double_dereg")),
+        s(&scenario("s06_fd_uobject_lookup_put_vs_release")),
+    ]);
+    assert_eq!(r.status, 0, "{}", r.stderr);
+    for line in r.stdout.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    let row = r
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("k53-double-destroy"))
+        .expect("the pre-fix row");
+    assert!(row.contains("k53-double-destroy *"), "{row}");
+    assert!(
+        r.stdout
+            .contains("*k53-double-destroy: a kernel with a known bug"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r
+        .stdout
+        .lines()
+        .any(|l| l.trim_start().starts_with("k53 *")));
+    assert!(
+        r.stdout
+            .contains("executions, per engine (never summed): loom "),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("use-after-free (uaf)"));
+}
+
+#[test]
+fn a_warning_about_a_goal_quotes_it() {
+    // A goal `unplug` can never reach (it does not join), and `vacuous` expected: the gate warns.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join(format!("{S01}.toml"));
+    let text = std::fs::read_to_string(scenario(S01)).unwrap();
+    let edited = text
+        .replace(
+            "{ between = \"close:filp_close.fput\", after = \"unplug:destroy_ufile_hw.down_write\"",
+            "{ between = \"close:filp_close.fput\", after = \"unplug:join\"",
+        )
+        .replace(
+            "[expect.verdicts]\n",
+            "[expect.verdicts]\n\"bundle@k56\" = \"vacuous\"\n",
+        );
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).unwrap();
+    let r = pincheck(&[
+        "gate",
+        "--proposal",
+        "bundle",
+        "--kernel",
+        "k56",
+        "--certificate",
+        s(&dir.path().join("c.json")),
+        s(&path),
+    ]);
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains(
+            "sometimes goal #1 { between = \"close:filp_close.fput\", after = \"unplug:join\""
+        ),
+        "{}",
+        r.stdout
+    );
+}
