@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, Oracle};
+use pincheck_model::oracle::{Event, Finding, ObjectInfo, Oracle};
+use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
 
@@ -91,6 +92,42 @@ pub struct Counterexample {
     pub findings: Vec<Finding>,
     /// Its observations.
     pub observations: BTreeMap<String, String>,
+    /// Objects by role in the scenario: `file#1` → `uverbs0 fd0` (see [`roles`]).
+    pub roles: BTreeMap<String, String>,
+}
+
+/// What each object of an execution stands for in the scenario, for reports: the role the model
+/// gave it (the data files, the processes' mms), else the scenario operation that allocated it
+/// (`open` → `uverbs0 fd0` for the struct file and the ufile, `reg_mr` → `mr0` for the uobject,
+/// the MR, the umem and its pin records, `create_comp_channel` → its fd, `get_context` → the
+/// fd, `fork` → the child).
+pub fn roles(program: &Program, objects: &[ObjectInfo]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for o in objects {
+        let role = match &o.role {
+            Some(r) => Some(r.to_string()),
+            None => o.op.and_then(|i| op_role(program, o.tid, i)),
+        };
+        if let Some(r) = role {
+            out.insert(o.name.clone(), r);
+        }
+    }
+    out
+}
+
+fn op_role(program: &Program, tid: usize, op: usize) -> Option<String> {
+    let ops = match tid {
+        0 => &program.setup,
+        t => &program.threads.get(t - 1)?.ops,
+    };
+    match ops.get(op)? {
+        Op::Open { device, fd, .. } => Some(format!("{device} {fd}")),
+        Op::GetContext { fd, .. } => Some(fd.clone()),
+        Op::RegMr { mr, .. } => Some(mr.clone()),
+        Op::CreateCompChannel { new_fd, .. } => Some(new_fd.clone()),
+        Op::Fork { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 /// What one engine run of a cell did.
@@ -293,6 +330,13 @@ fn body(
         let obs = oracle.observations();
         let threads = oracle.thread_names();
         let key = outcome_key(&obs, &findings);
+        // Read before `with_log`, which holds the oracle's state: only executions with a finding
+        // can become counterexamples that need their objects' roles.
+        let objects = if findings.is_empty() {
+            Vec::new()
+        } else {
+            oracle.objects()
+        };
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
         if c.goals.len() < goals.len() {
             c.goals.resize(goals.len(), false);
@@ -329,6 +373,7 @@ fn body(
                         events: log.to_vec(),
                         findings: findings.clone(),
                         observations: obs.clone(),
+                        roles: roles(&program, &objects),
                     };
                     c.counterexamples.insert(sig, cx);
                 }

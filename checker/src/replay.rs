@@ -192,6 +192,7 @@ pub fn run_plan(
             events,
             findings: o.findings(),
             observations: o.observations(),
+            roles: crate::explore::roles(&program, &o.objects()),
         };
         // After the last step no next step takes the snapshot: the state at the end is the one.
         let snapshot = o

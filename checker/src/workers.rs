@@ -154,6 +154,7 @@ struct WireCx {
     events: Vec<WireEvent>,
     findings: Vec<WireFinding>,
     observations: BTreeMap<String, String>,
+    roles: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -253,6 +254,7 @@ fn cx_out(cx: &Counterexample) -> WireCx {
             })
             .collect(),
         observations: cx.observations.clone(),
+        roles: cx.roles.clone(),
     }
 }
 
@@ -286,6 +288,7 @@ fn cx_in(cx: WireCx) -> Counterexample {
             })
             .collect(),
         observations: cx.observations,
+        roles: cx.roles,
     }
 }
 

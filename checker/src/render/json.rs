@@ -1,6 +1,7 @@
 //! A counterexample as JSON (`pincheck replay --format json`), for scripts: every step (thread,
-//! name, lock, notes), the findings with the step they happened at, the observations, the replay
-//! token and command, and with `--until N` the object graph after step N.
+//! name, lock, notes), the findings with the step they happened at, the observations, the objects'
+//! roles in the scenario, the replay token and command, and with `--until N` the object graph
+//! after step N.
 
 use serde_json::{json, Value};
 
@@ -51,6 +52,7 @@ pub fn json(cx: &Counterexample, ctx: &RenderContext, note: Option<&str>) -> Str
         "steps": steps,
         "findings": findings,
         "observations": cx.observations,
+        "roles": cx.roles,
         "until": ctx.graph.map(|(n, _)| n),
         "graph": ctx.graph.map(|(_, lines)| lines),
         "note": note,

@@ -104,7 +104,7 @@ pub fn mermaid(cx: &Counterexample, ctx: &RenderContext) -> String {
         special_row(cx, &layout, row, &all, &mut out);
     }
     flush(&mut out, &mut group);
-    if let Some(lines) = ctx.graph_lines() {
+    if let Some(lines) = ctx.graph_lines(cx) {
         let lines: Vec<String> = lines.iter().map(|l| escape(l.trim_start())).collect();
         let _ = writeln!(out, "    Note over {all}: {}", lines.join("<br/>"));
     }

@@ -46,13 +46,59 @@ pub struct RenderContext<'a> {
 }
 
 impl RenderContext<'_> {
-    /// The lines of the object graph, under their heading, if the context has one.
-    pub(crate) fn graph_lines(&self) -> Option<Vec<String>> {
+    /// The lines of the object graph, under their heading, if the context has one; each object
+    /// named by its role (`file#1 (uverbs0 fd0): live; ...`).
+    pub(crate) fn graph_lines(&self, cx: &Counterexample) -> Option<Vec<String>> {
         let (n, lines) = self.graph?;
         let mut out = vec![format!("object graph after step {n}:")];
-        out.extend(lines.iter().map(|l| format!("  {l}")));
+        for l in lines {
+            let l = match l.split_once(": ") {
+                Some((name, rest)) if cx.roles.contains_key(name) => {
+                    format!("{name} ({}): {rest}", cx.roles[name])
+                }
+                _ => l.clone(),
+            };
+            out.push(format!("  {l}"));
+        }
         Some(out)
     }
+}
+
+/// `text` with ` (role)` after the first mention of each object `roles` names that is not in
+/// `named` yet (`file#1` → `file#1 (uverbs0 fd0)`); `named` collects the objects named.
+pub(crate) fn with_roles(
+    text: &str,
+    roles: &BTreeMap<String, String>,
+    named: &mut BTreeSet<String>,
+) -> String {
+    if roles.is_empty() {
+        return text.to_string();
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(hash) = rest.find('#') {
+        let start = rest[..hash]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| word(*c))
+            .last()
+            .map_or(hash, |(i, _)| i);
+        let digits = rest[hash + 1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - hash - 1);
+        let end = hash + 1 + digits;
+        let name = &rest[start..end];
+        out.push_str(&rest[..end]);
+        if let Some(role) = roles.get(name) {
+            if digits > 0 && named.insert(name.to_string()) {
+                out.push_str(&format!(" ({role})"));
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The line that stands for the steps after a deadlock.
@@ -138,6 +184,7 @@ impl Layout {
         while i < n {
             if i == setup_end && setup_end > 0 {
                 if let Some(state) = setup_state(&cx.events[..setup_end]) {
+                    let state = with_roles(&state, &cx.roles, &mut BTreeSet::new());
                     rows.push(Row::SetupState(state));
                 }
             }

@@ -141,7 +141,7 @@ pub fn svg(cx: &Counterexample, ctx: &RenderContext) -> String {
     let bottom = y + PAD_PX;
     let mut legend_y = bottom + PAD_PX * 2;
     let mut graph_chars = 0;
-    if let Some(lines) = ctx.graph_lines() {
+    if let Some(lines) = ctx.graph_lines(cx) {
         body.push_str("<g class=\"graph\">\n");
         for (k, line) in lines.iter().enumerate() {
             let weight = if k == 0 { r#" font-weight="bold""# } else { "" };

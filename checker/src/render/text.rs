@@ -2,11 +2,12 @@
 //! (folded), then each finding as the kernel prints it (KASAN, lockdep, kmemleak) and the replay
 //! command.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{
     header, lanes, replay_command, step_label, step_text, stopped_text, thread_name, truncate,
-    Layout, Mark, RenderContext, Row,
+    with_roles, Layout, Mark, RenderContext, Row,
 };
 use crate::explore::Counterexample;
 
@@ -120,7 +121,7 @@ pub fn text(cx: &Counterexample, ctx: &RenderContext) -> String {
         out.push('\n');
         report(cx, &layout, k, &mut out);
     }
-    if let Some(lines) = ctx.graph_lines() {
+    if let Some(lines) = ctx.graph_lines(cx) {
         out.push('\n');
         for line in lines {
             for l in wrap(&line, TEXT_COLUMNS_MAX, "    ") {
@@ -233,10 +234,13 @@ fn observations(cx: &Counterexample, out: &mut String) {
 fn report(cx: &Counterexample, layout: &Layout, k: usize, out: &mut String) {
     let f = &cx.findings[k];
     let step = |i: Option<usize>| i.map(|i| format!(" (step {i})")).unwrap_or_default();
+    // Each object the report names is named by its role at its first mention.
+    let mut named = BTreeSet::new();
     out.push_str(REPORT_RULE);
     out.push('\n');
-    let _ = writeln!(out, "{}", f.title);
+    let _ = writeln!(out, "{}", with_roles(&f.title, &cx.roles, &mut named));
     for (d, detail) in f.details.iter().enumerate() {
+        let detail = &with_roles(detail, &cx.roles, &mut named);
         let site = layout
             .sites
             .get(k)

@@ -32,6 +32,7 @@ pub fn cell(c: &CellReport) -> Value {
                         "signature": sig,
                         "title": f.title,
                         "object": f.object,
+                        "object_role": f.object.as_ref().and_then(|o| cx.roles.get(o)),
                         "at": f.at,
                         "details": f.details,
                         "counterexample": {

@@ -831,3 +831,34 @@ fn a_warning_about_a_goal_quotes_it() {
         r.stdout
     );
 }
+
+// ---- objects named by role ---------------------------------------------------------------------
+
+#[test]
+fn reports_name_objects_by_their_role_in_the_scenario() {
+    let token = s01_token();
+    let r = pincheck(&["replay", &token, "--until", "78"]);
+    let setup = r
+        .stdout
+        .lines()
+        .find(|l| l.contains("state after setup:"))
+        .expect("the setup state line");
+    assert!(setup.contains("file#1 (uverbs0 fd0) f_count 1"), "{setup}");
+    assert!(setup.contains("file#0 (dax0) f_count 2"), "{setup}");
+    assert!(
+        r.stdout
+            .contains("Read of f_owner->file_pins of file#1 (uverbs0 fd0) by task unplug"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("  file#1 (uverbs0 fd0): FREED by close"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("  mm#0 (p0): live"), "{}", r.stdout);
+    assert!(r.stdout.contains("  uobject#0 (mr0): live"), "{}", r.stdout);
+    let (_, v) = replay_json(&token, &[]);
+    assert_eq!(v["roles"]["file#1"], "uverbs0 fd0");
+    assert_eq!(v["roles"]["file#0"], "dax0");
+}

@@ -89,6 +89,7 @@ fn s01_counterexample() -> Counterexample {
                 events,
                 findings,
                 observations: oracle.observations(),
+                roles: pincheck::explore::roles(&p, &oracle.objects()),
             });
         }
     });
@@ -308,6 +309,7 @@ fn made_up() -> Counterexample {
             "t1.procfs_read".to_string(),
             "pins: 1\nowner: file#0".to_string(),
         )]),
+        roles: BTreeMap::new(),
     }
 }
 
@@ -355,6 +357,7 @@ fn empty_counterexample_renders() {
         events: vec![],
         findings: vec![],
         observations: BTreeMap::new(),
+        roles: BTreeMap::new(),
     };
     let ctx = RenderContext { token: None, ..CTX };
     assert!(render::text(&cx, &ctx).contains("0 steps"));

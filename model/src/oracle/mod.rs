@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{LockId, LockMode};
-pub use objects::{Holder, ObjId, Root};
+pub use objects::{Holder, ObjId, ObjectInfo, Root};
 
 use crate::sync::{Engine, Step};
 use crate::Abort;
