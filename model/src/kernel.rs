@@ -26,7 +26,8 @@ pub struct Variant {
     /// The name used by scenario files and the CLI.
     pub name: &'static str,
     /// v5.3: `uverbs_destroy_ufile_hw(CLOSE)` does `mutex_trylock(ucontext_lock)` and returns at
-    /// once when a device removal holds it (DOMAIN.md §2.4, G5). false on k56: close is a fence.
+    /// once when a device removal holds it (docs/kernel.md §2.4, G5). false on k56: close is a
+    /// fence.
     pub close_trylock: bool,
     /// Whether the destroy path takes `ucontext_lock` at all (removed in v5.6).
     pub destroy_takes_ucontext_lock: bool,

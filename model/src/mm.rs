@@ -1,6 +1,6 @@
 //! `struct mm_struct`: mm_users, the VMAs that map a uverbs fd (each holds the file), `mmput` →
 //! `exit_mmap` → `fput(vm_file)`, and `uverbs_user_mmap_disassociate` (whose `mmput` can be the last
-//! one: Jason's trigger for the S1 window, §3.3).
+//! one: Jason's trigger for the S1 window, docs/kernel.md §3.3).
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;

@@ -3,6 +3,7 @@
 mod ci;
 mod cli;
 mod controls;
+mod docs;
 mod parse;
 mod reliability;
 mod render;

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-/// The kinds of finding, one per invariant of DOMAIN.md §5 (I-UAF, I-RC, I-LEAK, I-DL,
+/// The kinds of finding, one per invariant of docs/kernel.md §5.1 (I-UAF, I-RC, I-LEAK, I-DL,
 /// I-UNPIN-ONCE, I-PROCFS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {

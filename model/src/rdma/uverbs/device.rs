@@ -1,6 +1,6 @@
-//! `struct ib_uverbs_device` and hot-unplug: `ib_uverbs_remove_one` →
-//! `ib_uverbs_free_hw_resources` → `uverbs_destroy_ufile_hw(DRIVER_REMOVE)` for every open ufile.
-//! The driver can disassociate, so removal returns without waiting for the fds (§2.6).
+//! `struct ib_uverbs_device` and hot-unplug: `ib_uverbs_remove_one` → `ib_uverbs_free_hw_resources`
+//! → `uverbs_destroy_ufile_hw(DRIVER_REMOVE)` for every open ufile. The driver can disassociate, so
+//! removal returns without waiting for the fds (docs/kernel.md §2.6).
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
