@@ -69,6 +69,12 @@ pub mod sync;
 pub mod task;
 pub mod vfs;
 
+/// Whether the model checks its own bookkeeping at every step (the oracle's idea of the running
+/// thread, who unlocks a mutex): in debug builds, and in any build with the `self-checks` feature,
+/// which the test suite turns on so that `cargo test --release` keeps these checks while the
+/// release gate does without their cost (about 15% of an exploration).
+pub const SELF_CHECKS: bool = cfg!(any(debug_assertions, feature = "self-checks"));
+
 /// The kernel variants, by the name scenario files and the CLI use.
 pub const KNOWN_KERNELS: &[&str] = &[
     "k53",

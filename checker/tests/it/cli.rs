@@ -862,3 +862,12 @@ fn reports_name_objects_by_their_role_in_the_scenario() {
     assert_eq!(v["roles"]["file#1"], "uverbs0 fd0");
     assert_eq!(v["roles"]["file#0"], "dax0");
 }
+
+// ---- set-up ------------------------------------------------------------------------------------
+
+/// `cargo test --release` shares the release build's dependencies; the model's bookkeeping checks
+/// (debug assertions in a debug build) stay on through its `self-checks` feature.
+#[test]
+fn the_suite_runs_the_model_with_its_self_checks() {
+    assert!(pincheck_model::SELF_CHECKS);
+}

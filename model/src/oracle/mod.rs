@@ -382,14 +382,16 @@ impl Oracle {
             Some(key) => st.keys.get(&key).copied().unwrap_or(0),
             None => self.running.load(Relaxed),
         };
-        debug_assert_eq!(
-            tid,
-            st.keys
-                .get(&crate::sync::engine_key(self.engine))
-                .copied()
-                .unwrap_or(0),
-            "the running thread switched outside an engine access"
-        );
+        if crate::SELF_CHECKS {
+            assert_eq!(
+                tid,
+                st.keys
+                    .get(&crate::sync::engine_key(self.engine))
+                    .copied()
+                    .unwrap_or(0),
+                "the running thread switched outside an engine access"
+            );
+        }
         tid
     }
 
@@ -450,8 +452,8 @@ impl Oracle {
     #[inline]
     pub(crate) fn step_tid(&self, engine: Engine) -> usize {
         match Self::running_key(engine) {
-            None if !cfg!(debug_assertions) => self.running.load(Relaxed),
-            // Under std, or in debug builds, where `running_tid` checks `running` against the
+            None if !crate::SELF_CHECKS => self.running.load(Relaxed),
+            // Under std, or with self-checks, where `running_tid` checks `running` against the
             // engine's own idea of the running thread.
             key => self.running_tid(&self.st(), key),
         }

@@ -120,10 +120,12 @@ impl<T> Drop for MutexGuard<'_, T> {
         let tid = context::release("unlock", self.lock.id, LockMode::Exclusive, || {
             drop(inner.take())
         });
-        debug_assert_eq!(
-            tid, self.tid,
-            "mutex {} unlocked by another thread",
-            self.lock.name
-        );
+        if crate::SELF_CHECKS {
+            assert_eq!(
+                tid, self.tid,
+                "mutex {} unlocked by another thread",
+                self.lock.name
+            );
+        }
     }
 }
