@@ -282,16 +282,7 @@ fn row_svg(
             );
             (18, 0)
         }
-        Row::Stopped { hidden } => {
-            let _ = writeln!(
-                out,
-                r#"<text x="{}" y="{}" font-style="italic" fill="{GREY}">{}</text>"#,
-                lanes.x[0],
-                y + 12,
-                escape(&super::stopped_text(*hidden))
-            );
-            (18, 0)
-        }
+        Row::Stopped { hidden } => note(lanes, y, &super::stopped_text(*hidden), out),
         Row::End => {
             let (x, w) = (lanes.x[0], lanes.w[0]);
             let _ = writeln!(
@@ -308,6 +299,18 @@ fn row_svg(
             (22, m)
         }
     }
+}
+
+/// A grey italic line across the lanes (the trace's end at a deadlock).
+fn note(lanes: &Lanes, y: usize, text: &str, out: &mut String) -> (usize, usize) {
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-style="italic" fill="{GREY}">{}</text>"#,
+        lanes.x[0],
+        y + 12,
+        escape(text)
+    );
+    (18, 0)
 }
 
 /// One step's box in its lane, and its marks in the margin.

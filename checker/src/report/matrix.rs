@@ -320,6 +320,26 @@ pub fn render(report: &CheckReport, all_details: bool, unfold: bool) -> String {
     out
 }
 
+/// One line per engine run: executions in the engine's unit, mode, time.
+fn runs(c: &CellReport, out: &mut String) {
+    for r in &c.explored.runs {
+        let over = if r.executions_total == r.executions {
+            String::new()
+        } else {
+            format!(" ({} over all bounds)", r.executions_total)
+        };
+        let _ = writeln!(
+            out,
+            "   {}: {} {}{over}, {}, {:.0} ms",
+            r.engine,
+            r.executions,
+            count_unit(r.engine),
+            r.mode,
+            r.elapsed.as_secs_f64() * 1000.0
+        );
+    }
+}
+
 /// The details of one cell: verdicts, runs, outcome set, notes, findings (every step of their
 /// reports with `unfold`).
 pub fn details(c: &CellReport, unfold: bool) -> String {
@@ -342,17 +362,7 @@ pub fn details(c: &CellReport, unfold: bool) -> String {
     if let Verdict::ModelPanic(p) = &c.verdict {
         let _ = writeln!(out, "   model panic: {p}");
     }
-    for r in &c.explored.runs {
-        let _ = writeln!(
-            out,
-            "   {}: {} executions ({} over all bounds), {}, {:.0} ms",
-            r.engine,
-            r.executions,
-            r.executions_total,
-            r.mode,
-            r.elapsed.as_secs_f64() * 1000.0
-        );
-    }
+    runs(c, &mut out);
     for line in crate::report::outcome_table(&c.explored) {
         let _ = writeln!(out, "   {line}");
     }
