@@ -42,6 +42,10 @@ pub enum Command {
     /// List the steps each thread of a scenario executes (the names `sometimes` goals use), with
     /// where the model writes them.
     Steps(StepsArgs),
+    /// What a passing verdict relies on: each lock acquisition, holder reference and
+    /// `_unless_zero` the cell runs is removed in turn and the cell explored again; the report
+    /// lists the removals that reach a finding, with the finding and a replay token.
+    Why(WhyArgs),
 }
 
 /// `pincheck steps`.
@@ -71,6 +75,27 @@ pub enum ListFormat {
     Text,
     /// For scripts.
     Json,
+}
+
+/// `pincheck why`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct WhyArgs {
+    /// The scenario's name (`s04_dereg_vs_destroy_all`), or its file.
+    pub scenario: String,
+    /// The passing cell: `PROPOSAL@KERNEL` (`context@k53`).
+    pub cell: String,
+    /// Where the scenario is.
+    #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
+    pub scenarios: Vec<PathBuf>,
+    /// loom's largest preemption bound (a scenario may raise it).
+    #[arg(long, default_value_t = 2)]
+    pub preemptions: usize,
+    /// shuttle PCT iterations per exploration.
+    #[arg(long, default_value_t = 1000)]
+    pub iterations: usize,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 /// `pincheck gate`.
@@ -289,6 +314,7 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
         Command::Steps(a) => run_steps(a, env),
+        Command::Why(a) => run_why(a, env),
         Command::Worker { .. } => Err(Error::Usage(
             "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
         )),
@@ -311,6 +337,8 @@ fn settings(a: &CheckArgs) -> Settings {
         time_per_engine: Duration::from_secs(a.time_per_engine),
         shrink: !a.no_shrink,
         collect_steps: false,
+        mutation: None,
+        collect_points: false,
     }
 }
 
@@ -429,6 +457,25 @@ fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
     Ok(Output {
         stdout,
         status: if g.passed() { 0 } else { 1 },
+    })
+}
+
+fn run_why(a: WhyArgs, env: Env) -> Result<Output, Error> {
+    let opts = crate::why::WhyOptions {
+        paths: a.scenarios.clone(),
+        scenario: a.scenario.clone(),
+        cell: a.cell.clone(),
+        settings: Settings {
+            preemptions: a.preemptions,
+            iterations: a.iterations,
+            ..Settings::default()
+        },
+        jobs: a.jobs.unwrap_or(env.cores).max(1),
+    };
+    let analysis = crate::why::why(&opts)?;
+    Ok(Output {
+        stdout: crate::why::render(&analysis),
+        status: 0,
     })
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, ObjectInfo, Oracle};
+use pincheck_model::oracle::{Event, Finding, Mutation, ObjectInfo, Oracle};
 use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
@@ -49,6 +49,10 @@ pub struct Settings {
     pub shrink: bool,
     /// Keep every step each thread executed ([`Explored::steps`]; `pincheck steps`).
     pub collect_steps: bool,
+    /// Run every execution under this mutation plan (`pincheck why`, the kill analysis).
+    pub mutation: Option<Mutation>,
+    /// Record the mutation points the executions run ([`Explored::points`]).
+    pub collect_points: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +66,8 @@ impl Default for Settings {
             time_per_engine: Duration::from_secs(60),
             shrink: true,
             collect_steps: false,
+            mutation: None,
+            collect_points: false,
         }
     }
 }
@@ -207,6 +213,9 @@ pub struct Explored {
     pub shrunk: BTreeMap<String, String>,
     /// With [`Settings::collect_steps`]: every (thread id, step, lock) some execution ran.
     pub steps: BTreeSet<SeenStep>,
+    /// The mutation points the executions ran (when [`Settings::collect_points`]), each with
+    /// whether a scenario thread ran it (`false`: only the sequential setup or quiescence did).
+    pub points: BTreeMap<Mutation, bool>,
 }
 
 /// A step some execution ran: thread id (0 is setup and quiescence), step name, its lock.
@@ -257,6 +266,7 @@ struct Collector {
     goals: Vec<bool>,
     steps_seen: BTreeSet<SeenStep>,
     steps_max: usize,
+    points: BTreeMap<Mutation, bool>,
 }
 
 fn goal_reached(
@@ -337,7 +347,11 @@ fn body(
         } else {
             oracle.objects()
         };
+        let points = oracle.mutation_points();
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+        for (m, concurrent) in points {
+            *c.points.entry(m).or_insert(false) |= concurrent;
+        }
         if c.goals.len() < goals.len() {
             c.goals.resize(goals.len(), false);
         }
@@ -386,6 +400,8 @@ fn body(
 fn limits(settings: &Settings) -> Limits {
     Limits {
         time: settings.time_per_engine,
+        mutation: settings.mutation,
+        collect_points: settings.collect_points,
         ..Limits::default()
     }
 }
@@ -522,6 +538,9 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
         to.goals[i] |= *g;
     }
     to.steps_seen.extend(from.steps_seen.iter().copied());
+    for (m, concurrent) in &from.points {
+        *to.points.entry(*m).or_insert(false) |= *concurrent;
+    }
     for (sig, cx) in &from.counterexamples {
         let better = match to.counterexamples.get(sig) {
             None => true,
@@ -586,6 +605,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         }
     }
     let mut counterexamples = c.counterexamples.clone();
+    let points = c.points.clone();
     drop(c);
     let mut shrunk = BTreeMap::new();
     if settings.shrink {
@@ -593,7 +613,14 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
             .iter_mut()
             .filter(|(_, cx)| cx.engine != "loom")
         {
-            let s = crate::minimize::shrink(&cell.scenario, cell.proposal, cell.kernel, cx, sig);
+            let s = crate::minimize::shrink(
+                &cell.scenario,
+                cell.proposal,
+                cell.kernel,
+                settings.mutation,
+                cx,
+                sig,
+            );
             let after = (s.counterexample.preemptions, s.counterexample.events.len());
             let mut text = format!(
                 "shrunk from {} preemption(s) / {} steps to {} / {} in {} replays",
@@ -617,6 +644,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         notes,
         shrunk,
         steps,
+        points,
     }
 }
 

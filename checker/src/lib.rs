@@ -12,6 +12,8 @@
 //! - [`report`]: a run as the terminal matrix, JSON, JUnit, SARIF.
 //! - [`gate`]: `pincheck gate`, what CI runs: the rules, the verdict certificate, baselines.
 //! - [`diff`]: `pincheck diff A B`: outcomes new and gone, verdict changes, side by side.
+//! - [`why`]: `pincheck why SCENARIO PROPOSAL@KERNEL`: the locks and references a passing verdict
+//!   relies on, found by removing each one the model runs (mutation plans) and exploring again.
 //! - [`snapshot`]: a cell as reviewable text (the insta snapshots in `snapshots/`).
 //! - [`catalogue`], [`steps`]: the model's step names (generated from its source by `build.rs`)
 //!   and `pincheck steps`, which lists those each scenario thread executes.
@@ -41,4 +43,5 @@ pub mod steps;
 pub mod token;
 pub mod verdict;
 pub mod vocabulary;
+pub mod why;
 pub mod workers;

@@ -9,6 +9,7 @@ use pincheck_model::oracle::{ReplayPlan, Segment};
 use crate::explore::Counterexample;
 use crate::replay::run_plan;
 use crate::scenario::Scenario;
+use pincheck_model::oracle::Mutation;
 
 /// Replays one shrink may try.
 pub const SHRINK_REPLAYS_MAX: usize = 300;
@@ -68,6 +69,7 @@ pub fn shrink(
     scenario: &Scenario,
     proposal: &'static str,
     kernel: Variant,
+    mutation: Option<Mutation>,
     cx: &Counterexample,
     signature: &str,
 ) -> Shrunk {
@@ -81,7 +83,8 @@ pub fn shrink(
                 break 'outer;
             }
             replays += 1;
-            let Ok((got, problem, _)) = run_plan(scenario, proposal, kernel, candidate) else {
+            let Ok((got, problem, _)) = run_plan(scenario, proposal, kernel, mutation, candidate)
+            else {
                 continue;
             };
             let reproduces =

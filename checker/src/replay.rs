@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Oracle, ReplayPlan};
+use pincheck_model::oracle::{Mutation, Oracle, ReplayPlan};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Limits, Mode};
 use pincheck_model::KNOWN_PROPOSALS;
@@ -141,7 +141,11 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     });
     let names = thread_names(&scenario);
     let plan = token.plan(&names, opts.until)?;
-    let (execution, problem, snapshot) = run_plan(&scenario, proposal, variant, plan)?;
+    let mutation = match &token.mutation {
+        Some(m) => Some(Mutation::parse(m).map_err(Error::Token)?),
+        None => None,
+    };
+    let (execution, problem, snapshot) = run_plan(&scenario, proposal, variant, mutation, plan)?;
     if let Some(p) = problem {
         return Err(Error::Token(p));
     }
@@ -172,6 +176,7 @@ pub fn run_plan(
     scenario: &Scenario,
     proposal: &'static str,
     variant: Variant,
+    mutation: Option<Mutation>,
     plan: ReplayPlan,
 ) -> Result<PlannedRun, Error> {
     let plan = Arc::new(plan);
@@ -201,7 +206,11 @@ pub fn run_plan(
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((cx, problem, snapshot));
     });
     let threads = scenario.program.threads.len();
-    let r = run(&Mode::Replay { plan }, &Limits::default(), threads, body);
+    let limits = Limits {
+        mutation,
+        ..Limits::default()
+    };
+    let r = run(&Mode::Replay { plan }, &limits, threads, body);
     if let Some(p) = r.model_panic {
         return Err(Error::Token(format!(
             "the model panicked during replay: {p}"

@@ -1,6 +1,7 @@
 //! Replay tokens: a counterexample's schedule written as named steps, plus what it ran against.
 //!
-//! `pc1/<scenario>/<proposal>@<kernel>/<scenario hash>/<thread>:<step>#<n>,...`: each run says
+//! `pc1/<scenario>/<proposal>@<kernel>[+<mutation>]/<scenario hash>/<thread>:<step>#<n>,...`: the
+//! optional mutation (`pincheck why`) is the plan the schedule ran under; each run says
 //! "this thread runs until it completes the n-th execution of this step". Thread names are the
 //! scenario's (`setup` is the setup and quiescence thread). No spaces and no shell
 //! metacharacters: a token pastes as one shell word, quoted or not. A model change that keeps the anchor steps' names keeps old tokens working.
@@ -23,6 +24,8 @@ pub struct Token {
     pub kernel: String,
     /// Hash of the scenario file the token was made from.
     pub hash: String,
+    /// The mutation plan the schedule ran under (`pincheck why`), in its text form.
+    pub mutation: Option<String>,
     /// Runs: thread name, anchor step, occurrence.
     pub runs: Vec<(String, String, usize)>,
 }
@@ -56,6 +59,7 @@ impl Token {
             proposal: proposal.into(),
             kernel: kernel.into(),
             hash: hash.into(),
+            mutation: None,
             runs,
         }
     }
@@ -67,8 +71,13 @@ impl Token {
             .iter()
             .map(|(t, s, n)| format!("{t}:{s}#{n}"))
             .collect();
+        let mutation = self
+            .mutation
+            .as_deref()
+            .map(|m| format!("+{m}"))
+            .unwrap_or_default();
         format!(
-            "{TOKEN_VERSION}/{}/{}@{}/{}/{}",
+            "{TOKEN_VERSION}/{}/{}@{}{mutation}/{}/{}",
             self.scenario,
             self.proposal,
             self.kernel,
@@ -95,6 +104,10 @@ impl Token {
         let (proposal, kernel) = cell
             .split_once('@')
             .ok_or_else(|| bad("missing `proposal@kernel`"))?;
+        let (kernel, mutation) = match kernel.split_once('+') {
+            Some((k, m)) => (k, Some(m.to_string())),
+            None => (kernel, None),
+        };
         let mut out = Vec::new();
         for (i, r) in runs.split(',').enumerate() {
             let (thread, rest) = r
@@ -116,6 +129,7 @@ impl Token {
             proposal: proposal.into(),
             kernel: kernel.into(),
             hash: hash.into(),
+            mutation,
             runs: out,
         })
     }

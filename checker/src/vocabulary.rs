@@ -16,6 +16,9 @@ pub fn short(k: FindingKind) -> &'static str {
         FindingKind::Leak => "leak",
         FindingKind::Deadlock => "dlock",
         FindingKind::ProcfsLie => "lie",
+        FindingKind::Warn => "warn",
+        FindingKind::NullDeref => "null",
+        FindingKind::RefTracker => "reftrk",
     }
 }
 

@@ -52,6 +52,8 @@ struct WireSettings {
     pct_depth: usize,
     time_per_engine_ms: u64,
     shrink: bool,
+    mutation: Option<String>,
+    collect_points: bool,
 }
 
 fn engine_name(e: EngineChoice) -> &'static str {
@@ -74,6 +76,8 @@ impl WireSettings {
             pct_depth: s.pct_depth,
             time_per_engine_ms: s.time_per_engine.as_millis() as u64,
             shrink: s.shrink,
+            mutation: s.mutation.map(|m| m.to_string()),
+            collect_points: s.collect_points,
         }
     }
 
@@ -96,6 +100,11 @@ impl WireSettings {
             pct_depth: self.pct_depth,
             time_per_engine: Duration::from_millis(self.time_per_engine_ms),
             shrink: self.shrink,
+            mutation: self
+                .mutation
+                .as_deref()
+                .and_then(|m| pincheck_model::oracle::Mutation::parse(m).ok()),
+            collect_points: self.collect_points,
             // `pincheck steps` explores on threads; workers return no step lists.
             collect_steps: false,
         }
@@ -138,6 +147,7 @@ struct WireEvent {
 #[derive(Serialize, Deserialize)]
 struct WireFinding {
     kind: String,
+    check: String,
     title: String,
     object: Option<String>,
     at: String,
@@ -179,6 +189,7 @@ struct WireExplored {
     goals: Vec<bool>,
     notes: Vec<String>,
     shrunk: BTreeMap<String, String>,
+    points: Vec<(String, bool)>,
 }
 
 fn note_out(n: &Note) -> WireNote {
@@ -245,6 +256,7 @@ fn cx_out(cx: &Counterexample) -> WireCx {
             .iter()
             .map(|f| WireFinding {
                 kind: f.kind.name().to_string(),
+                check: f.check.to_string(),
                 title: f.title.clone(),
                 object: f.object.clone(),
                 at: f.at.clone(),
@@ -279,6 +291,7 @@ fn cx_in(cx: WireCx) -> Counterexample {
             .into_iter()
             .map(|f| Finding {
                 kind: FindingKind::from_name(&f.kind).unwrap_or(FindingKind::UseAfterFree),
+                check: intern(&f.check),
                 title: f.title,
                 object: f.object,
                 at: f.at,
@@ -334,6 +347,7 @@ fn explored_out(e: &Explored) -> WireExplored {
         goals: e.goals.clone(),
         notes: e.notes.clone(),
         shrunk: e.shrunk.clone(),
+        points: e.points.iter().map(|(m, c)| (m.to_string(), *c)).collect(),
     }
 }
 
@@ -365,6 +379,11 @@ fn explored_in(w: WireExplored) -> Explored {
         goals: w.goals,
         notes: w.notes,
         shrunk: w.shrunk,
+        points: w
+            .points
+            .iter()
+            .filter_map(|(m, c)| Some((pincheck_model::oracle::Mutation::parse(m).ok()?, *c)))
+            .collect(),
         steps: Default::default(),
     }
 }

@@ -4,7 +4,9 @@
 //! Under `cargo fuzz` (nightly, `--cfg fuzzing`) libFuzzer drives it. Built with stable cargo
 //! (`cargo build --manifest-path fuzz/Cargo.toml`) it is a plain binary that runs the same check on
 //! each file or folder of files named on its command line (a corpus or crash artifacts), so a
-//! crash found elsewhere reproduces without nightly.
+//! crash found elsewhere reproduces without nightly. `.ci/run fuzz` replays `fuzz/corpus-kept/`
+//! (past crashes and hostile inputs: add a crash artifact there once it is fixed), the scenario
+//! files and the test fixtures with it.
 
 #![cfg_attr(fuzzing, no_main)]
 
@@ -45,5 +47,7 @@ fn main() {
             files += 1;
         }
     }
+    // A replay of nothing proves nothing (a moved corpus folder must not pass CI).
+    assert!(files > 0, "no input to replay: name corpus files or folders");
     println!("{files} input(s) parsed without a panic");
 }

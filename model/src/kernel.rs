@@ -37,6 +37,12 @@ pub struct Variant {
     pub double_destroy_bug: bool,
     /// Pre-f0abc761bbb9: `rdma_lookup_put_uobject` does fput before dropping usecnt.
     pub fput_before_unlock_bug: bool,
+    /// "RDMA/core: Prevent mixed use of FDs between shared ufiles" (0fb00941dc63, 5.7-rc4,
+    /// backported to stable): `lookup_get_fd_uobject` refuses an FD object (a completion
+    /// channel) of another ufile than the command's. On for every variant modelled here; off, a
+    /// channel of one ufile used through another's command fd reaches `fput(NULL)` once its own
+    /// ufile destroyed it (the syzkaller report of that commit).
+    pub fd_uobject_ufile_check: bool,
 }
 
 /// Every kernel variant.
@@ -48,6 +54,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: false,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "k56",
@@ -56,6 +63,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: false,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "k53-double-destroy",
@@ -64,6 +72,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: true,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "k53-fput-before-unlock",
@@ -72,6 +81,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: true,
         double_destroy_bug: false,
         fput_before_unlock_bug: true,
+        fd_uobject_ufile_check: true,
     },
     Variant {
         name: "sync-fput",
@@ -80,6 +90,7 @@ pub const VARIANTS: &[Variant] = &[
         fput_deferred: false,
         double_destroy_bug: false,
         fput_before_unlock_bug: false,
+        fd_uobject_ufile_check: true,
     },
 ];
 
@@ -91,6 +102,7 @@ impl Variant {
 }
 
 /// An SCM_RIGHTS message in flight: the skb holds a reference to the file.
+#[derive(Clone)]
 pub struct InFlight {
     /// Receiving process.
     pub to: crate::Name,
@@ -132,25 +144,9 @@ pub struct Kernel {
     pub rcu: Rcu,
     /// SCM_RIGHTS messages in flight (one socket pair per receiver).
     pub scm: Mutex<VecDeque<InFlight>>,
-    /// The procfs truth clock, present only when the scenario reads a pin listing: see
-    /// [`Kernel::truth_tick`].
-    pub truth_clock: Option<crate::sync::Atomic>,
 }
 
 impl Kernel {
-    /// Order a pin transition or a procfs read boundary on the truth clock.
-    ///
-    /// Whether a listing is true depends on the real-time order of the read and the pin's life,
-    /// events that touch no common memory; a partial-order engine (loom's DPOR) would explore only
-    /// one of their orders. An RMW of one clock makes them dependent, so every order is explored.
-    /// These are the oracle's only scheduling points, and exist only in scenarios with a
-    /// `file_pins` read.
-    pub fn truth_tick(&self, step: crate::sync::Step) {
-        if let Some(c) = &self.truth_clock {
-            c.fetch_add(step, 1);
-        }
-    }
-
     /// The process called `name`.
     pub fn process(&self, name: &str) -> Option<Arc<Process>> {
         let list = self.processes.lock().unwrap_or_else(|e| e.into_inner());

@@ -26,9 +26,13 @@
 //! Underneath, naming no RDMA type: [`sync`] is the facade over loom, shuttle and std threads,
 //! chosen at run time; [`heap`] is the slab with typed, generation-checked handles and slot reuse;
 //! [`kref`] counts with the kernel's rules and a ref_tracker; [`oracle`] is the std-side
-//! bookkeeping that finds use-after-free, double free, refcount errors, unpin-twice, leaks (with
-//! the cycle), deadlocks (lockdep's wait-for cycle) and procfs lies, without adding a scheduling
-//! point.
+//! bookkeeping that finds use-after-free, double free, NULL dereferences, refcount and
+//! ref_tracker errors, unpin-twice and pages released under a live HW key, leaks (with the cycle,
+//! and references left to freed holders), deadlocks (lockdep's wait-for cycle), livelocks, procfs
+//! lies and the modelled kernel's own `WARN_ON`s, without adding a scheduling point. Every check
+//! is registered with a stable id ([`oracle::check`]). A mutation plan ([`oracle::mutation`])
+//! removes one lock acquisition, one holder's references or one `_unless_zero` check at run time,
+//! to find what a passing verdict relies on.
 //!
 //! # Limitations
 //!
@@ -49,11 +53,19 @@
 //! - Counterexamples relying on a weak-memory read (loom only) cannot be replayed by the
 //!   sequentially consistent token scheduler; the checker prefers replayable ones and says so.
 //! - Failures are not modelled (GFP_ATOMIC allocation failure, destroy_hw returning busy and the
-//!   retry passes); the completion channel's own HW object is not modelled.
+//!   retry passes): the forced pass of destroy-all is not distinct, and its
+//!   `WARN(true, "ib_uverbs: failed to remove uobject ...")` cannot fire; the completion channel's
+//!   own HW object is not modelled.
+//! - The kernel's debug checks that read without ordering anything (`assert_uverbs_usecnt`,
+//!   `WARN_ON(entry->object)`, RFC 13/19's `file_pins` check in `file_free_rcu`) and the G7 check
+//!   read the last written value without a scheduling point.
 //! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).
 //! - `fdget` always takes a reference (as on a shared files_struct).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
+
+#[doc(hidden)]
+pub use inventory;
 
 pub mod heap;
 pub mod kernel;

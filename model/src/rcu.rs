@@ -106,7 +106,10 @@ impl Default for Rcu {
 
 fn run(k: &Kernel, what: Deferred) {
     match what {
-        Deferred::File(f) => k.files.free("file_free_rcu", f),
+        Deferred::File(f) => {
+            k.proposal.file_free(k, f);
+            k.files.free("file_free_rcu", f)
+        }
         Deferred::Uobject(u) => k.uobjects.free("kfree_rcu.uobject", u),
     }
 }

@@ -56,7 +56,6 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         processes: std::sync::Mutex::new(Vec::new()),
         rcu: Rcu::new(),
         scm: KMutex::new("unix_sock.lock", Default::default()),
-        truth_clock: reads_file_pins(program).then(|| crate::sync::Atomic::new(0)),
     };
     let mut k = k;
     // Objects that exist before any operation are named by role here (the checker names the
@@ -78,22 +77,6 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         oracle.obj_role(p.mm.obj(), Name::clone(&p.name));
     }
     k
-}
-
-fn reads_file_pins(program: &Program) -> bool {
-    let all = program
-        .setup
-        .iter()
-        .chain(program.threads.iter().flat_map(|t| t.ops.iter()));
-    all.clone().any(|op| {
-        matches!(
-            op,
-            Op::ProcfsRead {
-                kind: ProcfsKind::FilePins,
-                ..
-            }
-        )
-    })
 }
 
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an
@@ -365,18 +348,14 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
         }
         Op::UseCompChannel {
             process: p,
+            fd,
             channel,
-            ..
         } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, channel)));
-            let ch = tri!(fget(k, cur, &p, n, "fget")?.ok_or(Errno::EBADF));
-            let FileKind::CompChannel { uobj, .. } = k.files.get(ch).kind else {
-                crate::vfs::file::fput(k, cur, "fdput", ch, &Holder::Task(cur.tid, "fget"))?;
-                return Ok(Err(Errno::EINVAL));
-            };
-            tri!(crate::rdma::uverbs::uobject::use_comp_channel(
-                k, cur, ch, uobj
-            )?);
+            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let ch = tri!(fd_of(env, channel));
+            tri!(with_fd(k, cur, &p, n, |f| {
+                crate::rdma::uverbs::uobject::use_comp_channel(k, cur, f, &p, ch)
+            })?);
         }
         other => unreachable!("not a uverbs operation: {}", other.keyword()),
     }

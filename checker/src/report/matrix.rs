@@ -59,6 +59,8 @@ fn code(name: &str, taken: &[String]) -> String {
 /// The matrix's geometry: the label column, the proposals' headers and widths.
 struct Columns<'a> {
     label: usize,
+    /// Spaces between columns (2, or 1 when that saves a block).
+    gap: usize,
     proposals: Vec<&'a str>,
     headers: Vec<String>,
     widths: Vec<usize>,
@@ -99,7 +101,10 @@ impl<'a> Columns<'a> {
         let cells_w: Vec<usize> = proposals
             .iter()
             .map(|p| {
-                let w = report.cells.iter().filter(|c| c.proposal == *p);
+                let w = report.cells.iter().filter(|c| {
+                    c.proposal == *p
+                        && uniform_pre_fix(report, &c.scenario.name, c.kernel).is_none()
+                });
                 w.map(|c| cell_text(c).len()).max().unwrap_or(4)
             })
             .collect();
@@ -108,27 +113,33 @@ impl<'a> Columns<'a> {
             .zip(&cells_w)
             .map(|(p, w)| p.len().max(*w))
             .collect();
-        if label + full.iter().map(|w| w + 2).sum::<usize>() <= MATRIX_COLUMNS_MAX {
-            let headers = proposals.iter().map(|p| p.to_string()).collect();
-            return Columns {
-                label,
-                proposals,
-                headers,
-                widths: full,
-                legend: Vec::new(),
-            };
-        }
-        let mut headers: Vec<String> = Vec::new();
+        let mut codes: Vec<String> = Vec::new();
         for p in &proposals {
-            let c = code(p, &headers);
-            headers.push(c);
+            let c = code(p, &codes);
+            codes.push(c);
         }
-        let widths = headers
+        let coded: Vec<usize> = codes
             .iter()
             .zip(&cells_w)
             .map(|(h, w)| h.len().max(*w))
             .collect();
-        let legend = headers
+        // The fewest blocks; among equals, full names before codes, a wider gap before a narrower.
+        let layouts = [(false, 2), (false, 1), (true, 2), (true, 1)];
+        let (use_codes, gap) = layouts
+            .into_iter()
+            .min_by_key(|&(c, g)| blocks(label, if c { &coded } else { &full }, g).len())
+            .expect("four layouts");
+        if !use_codes {
+            return Columns {
+                label,
+                gap,
+                headers: proposals.iter().map(|p| p.to_string()).collect(),
+                proposals,
+                widths: full,
+                legend: Vec::new(),
+            };
+        }
+        let legend = codes
             .iter()
             .zip(&proposals)
             .filter(|(h, p)| h.as_str() != **p)
@@ -136,29 +147,36 @@ impl<'a> Columns<'a> {
             .collect();
         Columns {
             label,
+            gap,
             proposals,
-            headers,
-            widths,
+            headers: codes,
+            widths: coded,
             legend,
         }
     }
 
     /// The proposals' indices in blocks that each fit the width.
     fn blocks(&self) -> Vec<Vec<usize>> {
-        let mut blocks: Vec<Vec<usize>> = vec![Vec::new()];
-        let mut used = self.label;
-        for (i, w) in self.widths.iter().enumerate() {
-            let cur = blocks.last_mut().expect("one block at least");
-            if !cur.is_empty() && used + w + 2 > MATRIX_COLUMNS_MAX {
-                blocks.push(vec![i]);
-                used = self.label + w + 2;
-            } else {
-                cur.push(i);
-                used += w + 2;
-            }
-        }
-        blocks
+        blocks(self.label, &self.widths, self.gap)
     }
+}
+
+/// Column indices in blocks that each fit [`MATRIX_COLUMNS_MAX`] after a `label`-wide column,
+/// columns `gap` apart.
+fn blocks(label: usize, widths: &[usize], gap: usize) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut used = label;
+    for (i, w) in widths.iter().enumerate() {
+        let cur = out.last_mut().expect("one block at least");
+        if !cur.is_empty() && used + w + gap > MATRIX_COLUMNS_MAX {
+            out.push(vec![i]);
+            used = label + w + gap;
+        } else {
+            cur.push(i);
+            used += w + gap;
+        }
+    }
+    out
 }
 
 fn pre_fix(kernel: &str) -> bool {
@@ -168,13 +186,33 @@ fn pre_fix(kernel: &str) -> bool {
         .is_some()
 }
 
+/// A pre-fix kernel's row where every proposal got the same verdict (the kernel's own bug, as
+/// expected): its one text, printed once across the columns instead of in each.
+fn uniform_pre_fix(report: &CheckReport, scenario: &str, kernel: &str) -> Option<String> {
+    if !pre_fix(kernel) {
+        return None;
+    }
+    let mut texts = report
+        .cells
+        .iter()
+        .filter(|c| c.scenario.name == scenario && c.kernel == kernel)
+        .map(cell_text);
+    let first = texts.next()?;
+    let mut n = 1;
+    let same = texts.all(|t| {
+        n += 1;
+        t == first
+    });
+    (same && n > 1).then_some(first)
+}
+
 /// The rows of one block of proposal columns.
 fn block(report: &CheckReport, cols: &Columns, which: &[usize], out: &mut String) {
     let l = cols.label;
     let mut head = format!("{:l$}", "scenario / kernel");
     for &i in which {
         let w = cols.widths[i];
-        let _ = write!(head, "  {:>w$}", cols.headers[i]);
+        let _ = write!(head, "{:g$}{:>w$}", "", cols.headers[i], g = cols.gap);
     }
     let _ = writeln!(out, "{}", head.trim_end());
     for s in &report.scenarios {
@@ -196,13 +234,17 @@ fn block(report: &CheckReport, cols: &Columns, which: &[usize], out: &mut String
         for k in kernels {
             let mark = if pre_fix(k) { PRE_FIX_MARK } else { "" };
             let mut line = format!("{:l$}", format!("  {k}{mark}"));
+            if let Some(t) = uniform_pre_fix(report, &s.name, k) {
+                let _ = writeln!(out, "{line}{:g$}{t} (every proposal)", "", g = cols.gap);
+                continue;
+            }
             for &i in which {
                 let w = cols.widths[i];
                 let t = cells
                     .iter()
                     .find(|c| c.proposal == cols.proposals[i] && c.kernel == k)
                     .map_or_else(|| "-".to_string(), |c| cell_text(c));
-                let _ = write!(line, "  {t:>w$}");
+                let _ = write!(line, "{:g$}{t:>w$}", "", g = cols.gap);
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }

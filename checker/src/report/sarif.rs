@@ -69,11 +69,13 @@ pub fn location(c: &CellReport) -> (usize, String) {
         .and_then(|i| s.spans.verdicts.get(i).copied());
     match &c.verdict {
         Verdict::Fail(kinds) => {
+            // Each counterexample is kept for one finding (its signature): point at that one,
+            // not at another finding the same execution reached first.
             let found = c
                 .explored
                 .counterexamples
-                .values()
-                .flat_map(|cx| cx.findings.iter())
+                .iter()
+                .filter_map(|(sig, cx)| cx.findings.iter().find(|f| &f.signature() == sig))
                 .find(|f| kinds.contains(&f.kind));
             let line = found
                 .and_then(|f| f.op)

@@ -1,5 +1,6 @@
-//! `[expect]`: `never` finding kinds, per-`proposal@kernel` verdicts (`pass` | `vacuous` |
-//! `bound-reached` | `fail(kind, ...)`) and `sometimes` reachability goals.
+//! `[expect]`: `never` finding kinds (with `never_reason` when they leave any kind out),
+//! per-`proposal@kernel` verdicts (`pass` | `vacuous` | `bound-reached` | `fail(kind, ...)`) and
+//! `sometimes` reachability goals.
 
 use std::ops::Range;
 
@@ -12,7 +13,7 @@ use super::names::Names;
 use super::value::{get, key_span, Ctx, Value};
 use super::{Expect, ExpectedVerdict, Goal};
 
-const EXPECT_KEYS: &[&str] = &["never", "sometimes", "verdicts"];
+const EXPECT_KEYS: &[&str] = &["never", "never_reason", "sometimes", "verdicts"];
 const GOAL_KEYS: &[&str] = &[
     "between", "after", "before", "observe", "equals", "contains",
 ];
@@ -41,9 +42,8 @@ pub fn read(
         return out;
     };
     ctx.unknown_keys(table, EXPECT_KEYS, "`expect`");
-    if let Some(v) = ctx.require(table, "never", v.span().start..v.span().start, "`expect`") {
-        out.0.never = never(ctx, v);
-    }
+    let at = v.span().start..v.span().start;
+    (out.0.never, out.0.never_reason) = never_and_reason(ctx, table, at);
     if let Some(v) = get(table, "verdicts") {
         (out.0.verdicts, out.1) = verdicts(ctx, v, kernels);
     }
@@ -81,6 +81,62 @@ fn kind(ctx: &mut Ctx<'_>, name: &str, span: Range<usize>, any_ok: bool) -> Opti
         .or_else(|| Some(kinds_hint(any_ok)));
     ctx.error(span, format!("unknown finding kind `{name}`"), hint);
     None
+}
+
+const NEVER_HINT: &str = "write `never = [\"any\"]` (no proposal outside `verdicts` may show any \
+     finding), or list the kinds and say in `never_reason = \"...\"` why the others are allowed";
+
+/// `never` (required) and `never_reason`, which must say why when `never` leaves a kind out and
+/// must be absent when it leaves none out (so a reason never outlives what it explained).
+fn never_and_reason(
+    ctx: &mut Ctx<'_>,
+    table: &DeTable<'_>,
+    at: Range<usize>,
+) -> (Vec<FindingKind>, Option<String>) {
+    let reason = get(table, "never_reason").and_then(|v| {
+        let text = ctx.string(v, "`never_reason`")?;
+        if text.trim().is_empty() {
+            ctx.error(
+                v.span(),
+                "`never_reason` is empty",
+                Some(NEVER_HINT.to_string()),
+            );
+            return None;
+        }
+        Some((text, key_span(table, "never_reason").unwrap_or(v.span())))
+    });
+    let Some(v) = get(table, "never") else {
+        let hint = Some(NEVER_HINT.to_string());
+        ctx.error(at, "missing key `never` in `expect`", hint);
+        return (Vec::new(), reason.map(|r| r.0));
+    };
+    let errors_before = ctx.errors.len();
+    let kinds = never(ctx, v);
+    if ctx.errors.len() > errors_before {
+        return (kinds, reason.map(|r| r.0));
+    }
+    let left_out: Vec<&str> = FindingKind::ALL
+        .iter()
+        .filter(|k| !kinds.contains(k))
+        .map(|k| k.name())
+        .collect();
+    match (&reason, left_out.is_empty()) {
+        (None, false) => ctx.error(
+            v.span(),
+            format!(
+                "`never` leaves out {} without a `never_reason`",
+                left_out.join(", ")
+            ),
+            Some(NEVER_HINT.to_string()),
+        ),
+        (Some((_, span)), true) => ctx.error(
+            span.clone(),
+            "`never_reason` explains the kinds `never` leaves out, and it leaves out none",
+            Some("remove `never_reason`".to_string()),
+        ),
+        _ => {}
+    }
+    (kinds, reason.map(|r| r.0))
 }
 
 fn never(ctx: &mut Ctx<'_>, v: &Value<'_>) -> Vec<FindingKind> {

@@ -74,6 +74,8 @@ pub struct Scenario {
 pub struct Expect {
     /// Finding kinds no proposal outside `verdicts` may show (`["any"]`: every kind).
     pub never: Vec<FindingKind>,
+    /// Why `never` leaves kinds out (required when it does, refused when it does not).
+    pub never_reason: Option<String>,
     /// `(proposal, kernel or "*", verdict)`, in file order.
     pub verdicts: Vec<(String, String, ExpectedVerdict)>,
     /// Reachability goals: one never reached makes the verdict vacuous.

@@ -70,7 +70,7 @@ fn s01_wrong_context_claim() -> (tempfile::TempDir, PathBuf) {
 fn s01_rfc_passes() -> (tempfile::TempDir, PathBuf) {
     edited(S01, |t| {
         t.replace(
-            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
+            "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
             "\"rfc-v2@k53\" = \"pass\"",
         )
     })
@@ -384,6 +384,63 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
     assert!(out.stdout.contains("gate: FAILED"));
 }
 
+/// 64-bit FNV-1a, written here from its definition (offset basis 0xcbf29ce484222325, prime
+/// 0x100000001b3), not taken from the crate.
+fn fnv1a(mut h: u64, bytes: &[u8]) -> u64 {
+    for b in bytes {
+        h ^= u64::from(*b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).expect("readable folder").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files_under(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The model hash a certificate carries is the hash of the model source in this checkout,
+/// recomputed here: every file of `model/src` sorted by its `/`-separated relative path, each
+/// fed as path, NUL, bytes, NUL (so a rename changes it too).
+#[test]
+fn the_certified_model_hash_is_that_of_the_model_source() {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    // The published FNV-1a 64 vectors first: the helper is right.
+    assert_eq!(fnv1a(OFFSET, b""), 0xcbf2_9ce4_8422_2325);
+    assert_eq!(fnv1a(OFFSET, b"a"), 0xaf63_dc4c_8601_ec8c);
+    assert_eq!(fnv1a(OFFSET, b"foobar"), 0x8594_4171_f739_67e8);
+    let root = workspace().join("model/src");
+    let mut files = Vec::new();
+    files_under(&root, &mut files);
+    let mut named: Vec<(String, PathBuf)> = files
+        .into_iter()
+        .map(|p| {
+            let rel = p
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, p)
+        })
+        .collect();
+    named.sort();
+    assert!(named.len() > 20, "{named:?}");
+    let mut h = OFFSET;
+    for (rel, path) in &named {
+        h = fnv1a(h, rel.as_bytes());
+        h = fnv1a(h, &[0]);
+        h = fnv1a(h, &std::fs::read(path).unwrap());
+        h = fnv1a(h, &[0]);
+    }
+    assert_eq!(format!("{h:016x}"), pincheck::gate::MODEL_HASH);
+}
+
 #[test]
 fn gate_fails_a_wrong_verdict_a_cut_search_and_an_exhaustive_scenario_without_loom() {
     let (_dir, path) = s01_wrong_context_claim();
@@ -569,5 +626,132 @@ fn a_matrix_of_many_proposals_stays_within_100_columns() {
     for n in names {
         let shown = text.contains(n) || legend.contains(n);
         assert!(shown, "{n}");
+    }
+}
+
+/// The workflow runs the tests through `.ci/run` (so it runs the same command as a local
+/// `.ci/run`), and that command is every test of the workspace, with no name filter that could
+/// match nothing; both pin `INSTA_UPDATE=no`; the fuzz target is built and replays its corpus.
+#[test]
+fn ci_runs_every_test_and_the_fuzz_replay_the_same_way_as_ci_run() {
+    let run = std::fs::read_to_string(workspace().join(".ci/run")).expect(".ci/run");
+    let workflow =
+        std::fs::read_to_string(workspace().join("ci/github-workflow.yml")).expect("workflow");
+    let commands = |text: &str, what: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.starts_with('#') && l.contains(what))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(
+        commands(&run, "cargo test"),
+        ["cargo test --workspace --release --locked"],
+        "the only test command of .ci/run"
+    );
+    assert!(
+        run.contains("\nexport INSTA_UPDATE=no\n"),
+        ".ci/run pins INSTA_UPDATE=no"
+    );
+    assert!(
+        commands(&workflow, "cargo test").is_empty(),
+        "the workflow runs tests through .ci/run only: {:?}",
+        commands(&workflow, "cargo test")
+    );
+    assert!(
+        workflow.contains("INSTA_UPDATE: \"no\""),
+        "the workflow pins INSTA_UPDATE=no"
+    );
+    for step in ["tests", "fuzz"] {
+        assert_eq!(
+            commands(&workflow, &format!(".ci/run {step}")),
+            [format!("run: bash .ci/run {step}")],
+            "the workflow runs `.ci/run {step}`"
+        );
+    }
+    let fuzz = commands(&run, "fuzz/target/debug/scenario");
+    assert_eq!(fuzz.len(), 1, "{fuzz:?}");
+    assert!(
+        fuzz[0].contains("fuzz/corpus-kept") && fuzz[0].contains("scenarios"),
+        "{fuzz:?}"
+    );
+}
+
+/// The fuzz crate has its own lock file (it is its own workspace, for `cargo fuzz`), which goes
+/// stale when the checker or the model gains a dependency: `.ci/run fuzz` then fails on
+/// `--locked`. Caught here first: the fuzz lock lists the same dependencies of `pincheck` and
+/// `pincheck-model` as the workspace lock, and every package both locks hold at the same version.
+#[test]
+fn the_fuzz_lock_file_follows_the_workspace_lock_file() {
+    let lock = |path: &str| -> Vec<toml::Value> {
+        let text = std::fs::read_to_string(workspace().join(path)).expect("lock file");
+        let v: toml::Table = toml::from_str(&text).expect("TOML");
+        v["package"].as_array().expect("packages").clone()
+    };
+    let (root, fuzz) = (lock("Cargo.lock"), lock("fuzz/Cargo.lock"));
+    let find = |pkgs: &[toml::Value], name: &str| -> Vec<toml::Value> {
+        pkgs.iter()
+            .filter(|p| p["name"].as_str() == Some(name))
+            .cloned()
+            .collect()
+    };
+    let refresh =
+        "refresh it: cargo build --manifest-path fuzz/Cargo.toml (then commit fuzz/Cargo.lock)";
+    // Dev-dependencies are in the workspace lock only (a crate that is also a normal dependency,
+    // such as the model with its test-only features, is in both).
+    let dev = |manifest: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(workspace().join(manifest)).expect("manifest");
+        let v: toml::Table = toml::from_str(&text).expect("TOML");
+        let keys = |section: &str| -> Vec<String> {
+            v.get(section)
+                .and_then(|d| d.as_table())
+                .map(|d| d.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let normal = keys("dependencies");
+        keys("dev-dependencies")
+            .into_iter()
+            .filter(|d| !normal.contains(d))
+            .collect()
+    };
+    let deps = |p: &toml::Value| -> Vec<String> {
+        p.get("dependencies")
+            .and_then(|d| d.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|d| d.as_str())
+            .map(str::to_string)
+            .collect()
+    };
+    for (krate, manifest) in [
+        ("pincheck", "checker/Cargo.toml"),
+        ("pincheck-model", "model/Cargo.toml"),
+    ] {
+        let (r, f) = (find(&root, krate), find(&fuzz, krate));
+        assert_eq!(r.len(), 1, "{krate} in Cargo.lock");
+        assert_eq!(f.len(), 1, "{krate} in fuzz/Cargo.lock; {refresh}");
+        let dev = dev(manifest);
+        let want: Vec<String> = deps(&r[0])
+            .into_iter()
+            .filter(|d| !dev.iter().any(|x| d.split(' ').next() == Some(x.as_str())))
+            .collect();
+        assert_eq!(
+            deps(&f[0]),
+            want,
+            "the dependencies of {krate} differ between the lock files; {refresh}"
+        );
+    }
+    for p in &fuzz {
+        let name = p["name"].as_str().expect("name");
+        let versions: Vec<&str> = root
+            .iter()
+            .filter(|r| r["name"].as_str() == Some(name))
+            .filter_map(|r| r["version"].as_str())
+            .collect();
+        let v = p["version"].as_str().expect("version");
+        assert!(
+            versions.is_empty() || versions.contains(&v),
+            "{name} {v} in fuzz/Cargo.lock, {versions:?} in Cargo.lock; {refresh}"
+        );
     }
 }

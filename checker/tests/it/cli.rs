@@ -282,11 +282,12 @@ fn json_sarif_and_certificate_carry_each_findings_replay_token() {
     std::fs::write(
         &wrong,
         text.replace(
-            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
+            "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
             "\"rfc-v2@k53\" = \"pass\"",
         ),
     )
     .unwrap();
+    assert_ne!(std::fs::read_to_string(&wrong).unwrap(), text);
     let mut args = vec!["check", "--format", "sarif"];
     args.extend(CELL_S01_RFC);
     args.push(s(&wrong));
@@ -345,7 +346,10 @@ fn diff_honours_format_json_and_refuses_junit() {
     assert_eq!(v["a"], "rfc-v2");
     let row = &v["rows"][0];
     assert_eq!(row["verdict_changed"], true);
-    assert_eq!(row["a"]["verdict"], "fail(use-after-free)");
+    assert!(row["a"]["verdict"]
+        .as_str()
+        .unwrap()
+        .starts_with("fail(use-after-free"));
     assert_eq!(row["b"]["verdict"], "pass");
     let gone = row["gone"].as_array().unwrap();
     assert!(gone
@@ -459,7 +463,14 @@ fn until_shows_the_state_after_exactly_that_step_and_exits_by_the_prefix() {
         .iter()
         .position(|e| e["thread"] == "close" && e["step"] == "file_free_rcu")
         .expect("close frees the file");
-    let uaf = whole["findings"][0]["step"].as_u64().unwrap() as usize;
+    let uaf = whole["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "use-after-free")
+        .expect("the use-after-free")["step"]
+        .as_u64()
+        .unwrap() as usize;
     assert!(uaf > free);
 
     // Before the free's step: the file is live; after it: freed, at exactly that step.
@@ -474,11 +485,33 @@ fn until_shows_the_state_after_exactly_that_step_and_exits_by_the_prefix() {
     );
     assert_eq!(at["until"], free);
 
-    // The exit status says whether the shown prefix holds the finding.
-    let (s1, v1) = replay_json(&token, &["--until", &(uaf - 1).to_string()]);
-    let (s2, v2) = replay_json(&token, &["--until", &uaf.to_string()]);
-    assert_eq!((s1, v1["findings"].as_array().unwrap().len()), (0, 0));
-    assert_eq!((s2, v2["findings"].as_array().unwrap().len()), (1, 1));
+    // The exit status says whether the shown prefix holds a finding: none before the first one's
+    // step, that one from its step on; each finding appears from its own step.
+    let kinds = |v: &Value| -> Vec<String> {
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let first = whole["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["step"].as_u64().unwrap() as usize)
+        .min()
+        .unwrap();
+    let (s1, v1) = replay_json(&token, &["--until", &(first - 1).to_string()]);
+    let (s2, v2) = replay_json(&token, &["--until", &first.to_string()]);
+    assert_eq!((s1, kinds(&v1).len()), (0, 0));
+    assert_eq!(s2, 1);
+    assert!(!kinds(&v2).is_empty());
+    let (_, before) = replay_json(&token, &["--until", &(uaf - 1).to_string()]);
+    let (s3, at) = replay_json(&token, &["--until", &uaf.to_string()]);
+    assert!(!kinds(&before).contains(&"use-after-free".to_string()));
+    assert!(kinds(&at).contains(&"use-after-free".to_string()));
+    assert_eq!(s3, 1);
 
     // Step 0 exists; a step past the end is an input error.
     let (s0, v0) = replay_json(&token, &["--until", "0"]);
@@ -736,13 +769,14 @@ fn short_kind_names_are_accepted_in_scenario_files_and_the_hint_gives_both() {
     let text = std::fs::read_to_string(scenario(S01)).unwrap();
     let short = text
         .replace(
-            "\"rfc-v2@k53\" = \"fail(use-after-free)\"",
-            "\"rfc-v2@k53\" = \"fail(uaf)\"",
+            "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
+            "\"rfc-v2@k53\" = \"fail(uaf, warn)\"",
         )
         .replace(
             "never = [\"any\"]",
-            "never = [\"uaf\", \"dlock\", \"leak\"]",
+            "never = [\"uaf\", \"dlock\", \"leak\"]\nnever_reason = \"short names\"",
         );
+    assert_ne!(short, text);
     std::fs::write(&path, short).unwrap();
     let r = pincheck(&["check", "--proposal", "rfc-v2", "--kernel", "k53", s(&path)]);
     assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
@@ -750,7 +784,10 @@ fn short_kind_names_are_accepted_in_scenario_files_and_the_hint_gives_both() {
 
     std::fs::write(
         &path,
-        text.replace("fail(use-after-free)\"\n\"clear", "fail(uaff)\"\n\"clear"),
+        text.replace(
+            "fail(use-after-free, warn)\"\n\"clear",
+            "fail(uaff)\"\n\"clear",
+        ),
     )
     .unwrap();
     let r = pincheck(&["check", s(&path)]);

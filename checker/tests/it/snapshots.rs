@@ -16,6 +16,8 @@
 //! Under CI (`CI=true`) insta writes nothing and fails on any difference or missing snapshot. The
 //! test checks every cell before failing, so one run leaves a `.snap.new` for each change, and it
 //! fails on a snapshot file that no cell produces any more (a renamed or removed scenario).
+//! [`snapshot_review_cannot_be_bypassed`] refuses the ways insta can be told to accept silently;
+//! `.ci/run` pins `INSTA_UPDATE=no` and fails when a test run leaves a snapshot file behind.
 
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -80,4 +82,41 @@ fn every_cell_matches_its_snapshot() {
         orphans.len(),
         orphans.join(", ")
     );
+}
+
+/// insta's switches that accept a changed snapshot without review: `INSTA_FORCE_PASS` (a failing
+/// assertion passes), the legacy force-update variables, and a config file in the workspace
+/// (`.config/insta.yaml`, `insta.yaml`, `.insta.yaml`, which can set `behavior.update` or
+/// `force_pass`). Under CI (insta's rule: `CI` set and not `false`/`0`, or `TF_BUILD`), insta
+/// must write nothing: `INSTA_UPDATE` unset, `auto` or `no`.
+#[test]
+fn snapshot_review_cannot_be_bypassed() {
+    let set = |v: &str| std::env::var(v).ok().filter(|x| !x.is_empty() && x != "0");
+    for v in [
+        "INSTA_FORCE_PASS",
+        "INSTA_FORCE_UPDATE",
+        "INSTA_FORCE_UPDATE_SNAPSHOTS",
+    ] {
+        assert_eq!(set(v), None, "{v} would accept snapshots without review");
+    }
+    for f in [".config/insta.yaml", "insta.yaml", ".insta.yaml"] {
+        let path = workspace().join(f);
+        assert!(
+            !path.exists(),
+            "{} configures insta behind the tests",
+            path.display()
+        );
+    }
+    let ci = match std::env::var("CI").ok().as_deref() {
+        Some("false" | "0" | "") => false,
+        Some(_) => true,
+        None => std::env::var("TF_BUILD").is_ok(),
+    };
+    if ci {
+        let update = std::env::var("INSTA_UPDATE").unwrap_or_default();
+        assert!(
+            ["", "auto", "no"].contains(&update.as_str()),
+            "INSTA_UPDATE={update} under CI would write snapshots; CI pins INSTA_UPDATE=no"
+        );
+    }
 }

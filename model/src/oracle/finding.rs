@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-/// The kinds of finding, one per invariant of docs/kernel.md §5.1 (I-UAF, I-RC, I-LEAK, I-DL,
-/// I-UNPIN-ONCE, I-PROCFS).
+/// The kinds of finding: use-after-free, refcount and ref_tracker errors, leaks, deadlocks,
+/// unpin-once and HW-key-before-unpin, procfs lies, and the modelled kernel's own `WARN_ON`s.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {
     /// An access to freed memory (KASAN: use-after-free), including an access through a stale
@@ -23,11 +23,18 @@ pub enum FindingKind {
     Deadlock,
     /// procfs output that is not the truth.
     ProcfsLie,
+    /// A `WARN_ON` of the modelled kernel fired (`WARNING: ... at <function>`).
+    Warn,
+    /// A NULL pointer dereferenced where the kernel follows it unchecked (KASAN: null-ptr-deref).
+    NullDeref,
+    /// ref_tracker (lib/ref_tracker.c): a reference put or moved by a holder that has none, or
+    /// released twice.
+    RefTracker,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 8] = [
+    pub const ALL: [FindingKind; 11] = [
         FindingKind::UseAfterFree,
         FindingKind::DoubleFree,
         FindingKind::RefcountUnderflow,
@@ -36,6 +43,9 @@ impl FindingKind {
         FindingKind::Leak,
         FindingKind::Deadlock,
         FindingKind::ProcfsLie,
+        FindingKind::Warn,
+        FindingKind::NullDeref,
+        FindingKind::RefTracker,
     ];
 
     /// The name used in scenario files, verdicts and JSON.
@@ -49,6 +59,9 @@ impl FindingKind {
             FindingKind::Leak => "leak",
             FindingKind::Deadlock => "deadlock",
             FindingKind::ProcfsLie => "procfs-lie",
+            FindingKind::Warn => "warn",
+            FindingKind::NullDeref => "null-ptr-deref",
+            FindingKind::RefTracker => "ref-tracker",
         }
     }
 
@@ -69,6 +82,8 @@ impl fmt::Display for FindingKind {
 pub struct Finding {
     /// What kind of bug.
     pub kind: FindingKind,
+    /// The id of the check that reported it (see [`super::check`]).
+    pub check: &'static str,
     /// The first line, kernel style: `BUG: KASAN: use-after-free in ib_umem_release`.
     pub title: String,
     /// The object concerned (`file#1`), when there is one.

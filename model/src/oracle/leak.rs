@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, VecDeque};
 
-use super::{FindingKind, Holder, ObjId, Oracle};
+use super::{Holder, ObjId, Oracle};
 
 impl Oracle {
     /// Report every live object that no root reaches. Call once, at quiescence, from thread 0.
@@ -57,6 +57,7 @@ impl Oracle {
                 .collect();
             (leaked, texts)
         };
+        self.check_leaked_references();
         if leaked.is_empty() {
             return;
         }
@@ -90,7 +91,7 @@ impl Oracle {
             }
         );
         self.report(
-            FindingKind::Leak,
+            &super::check::KMEMLEAK,
             0,
             title,
             Some(self.obj_name(first)),
@@ -123,5 +124,56 @@ impl Oracle {
             }
         }
         Vec::new()
+    }
+
+    /// ref_tracker's "leaked reference." at quiescence: a live object still counted by a holder
+    /// that can never put it, a freed object or a finished task. Reachability alone does not see
+    /// these when the object also has a root (a data file is held open by its filesystem), so a
+    /// pin record freed without its `fput`, or a lookup never put, would stay invisible.
+    fn check_leaked_references(&self) {
+        let (texts, first) = {
+            let st = self.st();
+            let meta = &st.objects.meta;
+            let mut texts = Vec::new();
+            let mut first = None;
+            for (i, m) in meta.iter().enumerate().filter(|(_, m)| m.free.is_none()) {
+                for (h, n) in &m.holders {
+                    let why = match h {
+                        Holder::Obj(o, _) => match &meta[o.0 as usize].free {
+                            Some(f) => format!("freed by task {}", Self::site_text(&st, f)),
+                            None => continue,
+                        },
+                        Holder::Task(..) => "its task finished".to_string(),
+                        Holder::Root(_) => continue,
+                    };
+                    first.get_or_insert(ObjId(i as u32));
+                    let times = if *n > 1 {
+                        format!(" (x{n})")
+                    } else {
+                        String::new()
+                    };
+                    texts.push(format!(
+                        "{}#{} is held by {}{times}: {why}",
+                        m.kind,
+                        m.seq,
+                        Self::holder_text(&st, h)
+                    ));
+                }
+            }
+            (texts, first)
+        };
+        let Some(first) = first else { return };
+        let title = format!(
+            "ref_tracker: {} leaked reference{} at quiescence",
+            texts.len(),
+            if texts.len() == 1 { "" } else { "s" }
+        );
+        self.report(
+            &super::check::REF_LEAKED,
+            0,
+            title,
+            Some(self.obj_name(first)),
+            texts,
+        );
     }
 }

@@ -4,7 +4,7 @@
 
 use std::sync::MutexGuard;
 
-use super::{FindingKind, Oracle, State};
+use super::{Oracle, State};
 use crate::sync::{Engine, Step};
 use crate::Abort;
 
@@ -204,7 +204,7 @@ impl Oracle {
             }
         }
         self.report(
-            FindingKind::Deadlock,
+            &super::check::LOCKDEP_DEADLOCK,
             tid,
             title,
             Some(lock.to_string()),

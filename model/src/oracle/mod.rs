@@ -5,22 +5,30 @@
 //!
 //! It keeps the execution's event log (one entry per engine access, named by its step), the
 //! threads, lockdep's view of who holds and waits for which lock, the objects of the model heap
-//! (allocated by, freed by, who holds a reference: a ref_tracker), pin intervals for the procfs
-//! truth, observations, and the findings.
+//! (allocated by, freed by, who holds a reference: a ref_tracker), pins' visible lives and fd
+//! slots for the procfs truth ([`truth`]), observations, and the findings, each from a registered
+//! check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
+//! mutation points it runs.
 
+pub mod check;
 mod finding;
 mod leak;
 mod lockdep;
+pub mod mutation;
 mod objects;
+pub mod truth;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use check::Check;
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{LockId, LockMode};
+pub use mutation::{HolderLabel, Mutation};
 pub use objects::{Holder, ObjId, ObjectInfo, Root};
+pub use truth::{Listed, Untrue};
 
 use crate::sync::{Engine, Step};
 use crate::Abort;
@@ -201,8 +209,12 @@ struct State {
     replay_counts: HashMap<(usize, Step), usize>,
     divergence: Option<ReplayDivergence>,
     snapshot: Option<Vec<String>>,
-    pins: Vec<objects::PinInterval>,
-    fds: Vec<objects::FdInterval>,
+    pins: Vec<truth::PinLife>,
+    fds: Vec<truth::FdLife>,
+    /// Which owner's pins each file shows (procfs truth).
+    speaks_for: Vec<(ObjId, ObjId)>,
+    /// Mutation points this execution ran, when collecting.
+    points: BTreeMap<Mutation, bool>,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -245,6 +257,8 @@ impl State {
             snapshot,
             pins,
             fds,
+            speaks_for,
+            points,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -268,6 +282,8 @@ impl State {
         *snapshot = None;
         pins.clear();
         fds.clear();
+        speaks_for.clear();
+        points.clear();
         for v in &mut spare.notes {
             v.clear();
         }
@@ -292,6 +308,11 @@ pub struct Oracle {
     /// [`Oracle::running_key`]). Outside the state lock, so that a step that cannot block learns
     /// its thread without taking it.
     running: AtomicUsize,
+    /// The mutation plan of this execution (see [`mutation`]), outside the state lock: lock,
+    /// kref and `_unless_zero` sites consult it before their engine access.
+    mutation: Option<Mutation>,
+    /// Record the mutation points the execution runs.
+    collect_points: bool,
     state: Mutex<State>,
 }
 
@@ -308,6 +329,17 @@ impl Drop for Oracle {
 impl Oracle {
     /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
     pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
+        Self::with_plans(engine, replay, None, false)
+    }
+
+    /// A fresh oracle that runs the model under `mutation` and, with `collect_points`, records
+    /// the mutation points the execution runs.
+    pub fn with_plans(
+        engine: Engine,
+        replay: Option<Arc<ReplayPlan>>,
+        mutation: Option<Mutation>,
+        collect_points: bool,
+    ) -> Oracle {
         let spare = SPARE_STATE
             .try_with(|s| s.borrow_mut().take())
             .ok()
@@ -328,6 +360,8 @@ impl Oracle {
         Oracle {
             engine,
             running: AtomicUsize::new(0),
+            mutation,
+            collect_points,
             state: Mutex::new(state),
         }
     }
@@ -609,7 +643,7 @@ impl Oracle {
         if len > STEPS_PER_EXECUTION_MAX {
             let tid = self.current_tid();
             self.report(
-                FindingKind::Deadlock,
+                &check::LIVELOCK,
                 tid,
                 format!("livelock: no progress after {STEPS_PER_EXECUTION_MAX} steps"),
                 None,
@@ -651,7 +685,8 @@ impl Oracle {
 
     /// A reference count of `obj` moved at the running thread's last step, taken by `holder`
     /// (`Ok`) or dropped by it (`Err`): the note and the ref tracker in one visit of the state
-    /// (this is every `kref_get` / `kref_put`). Returns false when a dropping holder held none.
+    /// (this is every `kref_get` / `kref_put`). A put by a holder without a reference is a
+    /// ref_tracker finding.
     pub(crate) fn kref_moved(
         &self,
         obj: ObjId,
@@ -659,16 +694,20 @@ impl Oracle {
         old: i64,
         new: i64,
         holder: Result<Holder, &Holder>,
-    ) -> bool {
+    ) {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
         self.count_moved(&mut st, key, obj, field, old, new);
         match holder {
-            Ok(h) => {
-                st.objects.hold(obj, h);
-                true
+            Ok(h) => st.objects.hold(obj, h),
+            Err(h) => {
+                let site = self.site(&st);
+                let r = st.objects.unhold(obj, h, || site);
+                drop(st);
+                if let Err(why) = r {
+                    self.report_untracked(obj, h, why, "put", Some((field, new)));
+                }
             }
-            Err(h) => st.objects.unhold(obj, h),
         }
     }
 
@@ -705,10 +744,10 @@ impl Oracle {
 
     // ---- findings ----------------------------------------------------------------------------
 
-    /// Record a finding at the running thread's current step.
+    /// Record a finding of `check` at the running thread's current step.
     pub fn report(
         &self,
-        kind: FindingKind,
+        check: &'static Check,
         tid: usize,
         title: String,
         object: Option<String>,
@@ -728,7 +767,8 @@ impl Oracle {
         let at = format!("{} {}", st.threads[tid].name, step);
         let op = st.threads[tid].op.map(|i| (tid, i));
         let f = Finding {
-            kind,
+            kind: check.kind,
+            check: check.id,
             title,
             object,
             at,
@@ -739,6 +779,28 @@ impl Oracle {
         if !st.findings.contains(&f) {
             st.findings.push(f);
         }
+    }
+
+    /// A `WARN_ON(condition)` of the modelled kernel fired in `function` (of source `file`) on
+    /// the running thread, reported as the kernel prints it: `WARNING: at <file> <function>`,
+    /// with the condition and what made it true.
+    pub fn warn(
+        &self,
+        check: &'static Check,
+        file: &str,
+        function: &str,
+        condition: &str,
+        object: Option<String>,
+        details: Vec<String>,
+    ) {
+        let tid = self.current_tid();
+        self.report(
+            check,
+            tid,
+            format!("WARNING: at {file} {function}: {condition}"),
+            object,
+            details,
+        );
     }
 
     /// Stop recording findings: the execution is no longer meaningful past this point.

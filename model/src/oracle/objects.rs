@@ -1,7 +1,7 @@
 //! The objects of the model heap as the oracle sees them: where each was allocated and freed, and
 //! who holds a reference to it (a ref_tracker, as lib/ref_tracker.c does for net devices).
 
-use super::{FindingKind, Oracle};
+use super::Oracle;
 use crate::Name;
 
 /// One allocation: an object's identity for its whole life, never reused.
@@ -37,6 +37,20 @@ pub enum Root {
     Fs(Name),
 }
 
+impl Root {
+    /// The kind of root, without the process or file it belongs to (`fd`, `vma`, `fs`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Root::Fd(..) => "fd",
+            Root::Vma(_) => "vma",
+            Root::Mm(_) => "mm",
+            Root::MmCount(_) => "mm_count",
+            Root::Skb(_) => "skb",
+            Root::Fs(_) => "fs",
+        }
+    }
+}
+
 impl std::fmt::Display for Root {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -66,6 +80,18 @@ pub(super) struct Meta {
     pub(super) role: Option<Name>,
     pub(super) free: Option<Site>,
     pub(super) holders: Vec<(Holder, u32)>,
+    /// Holders whose last reference was dropped, and where (ref_tracker's dead trackers): a
+    /// second put by one of them is "reference already released", not a put by a stranger.
+    pub(super) released: Vec<(Holder, Site)>,
+}
+
+/// Why the ref tracker refused a put or a move.
+#[derive(Clone, Debug)]
+pub(super) enum Untracked {
+    /// The holder had a reference and dropped it already, at this site.
+    AlreadyReleased(Site),
+    /// The holder never had one.
+    NotHeld,
 }
 
 /// An allocation as reports name it: `kind#seq`, and what lets the checker name it by its role
@@ -88,6 +114,8 @@ pub(super) struct Objects {
     pub(super) meta: Vec<Meta>,
     /// Objects allocated so far, per kind (a handful of kinds: a linear scan beats hashing).
     seq: Vec<(&'static str, u32)>,
+    /// Emptied `released` lists of earlier executions, handed out again.
+    spare_released: Vec<Vec<(Holder, Site)>>,
 }
 
 impl Objects {
@@ -97,29 +125,52 @@ impl Objects {
             if m.holders.capacity() > 0 {
                 spare.push(m.holders);
             }
+            if m.released.capacity() > 0 {
+                let mut r = m.released;
+                r.clear();
+                self.spare_released.push(r);
+            }
         }
         self.seq.clear();
     }
 
     pub(super) fn hold(&mut self, id: ObjId, holder: Holder) {
-        let holders = &mut self.meta[id.0 as usize].holders;
-        match holders.iter_mut().find(|(h, _)| *h == holder) {
+        let m = &mut self.meta[id.0 as usize];
+        if !m.released.is_empty() {
+            m.released.retain(|(h, _)| *h != holder);
+        }
+        match m.holders.iter_mut().find(|(h, _)| *h == holder) {
             Some((_, n)) => *n += 1,
-            None => holders.push((holder, 1)),
+            None => m.holders.push((holder, 1)),
         }
     }
 
-    pub(super) fn unhold(&mut self, id: ObjId, holder: &Holder) -> bool {
-        let holders = &mut self.meta[id.0 as usize].holders;
-        match holders.iter().position(|(h, _)| h == holder) {
+    /// `holder` drops one reference to `id` at `site`.
+    pub(super) fn unhold(
+        &mut self,
+        id: ObjId,
+        holder: &Holder,
+        site: impl FnOnce() -> Site,
+    ) -> Result<(), Untracked> {
+        let m = &mut self.meta[id.0 as usize];
+        match m.holders.iter().position(|(h, _)| h == holder) {
             Some(i) => {
-                holders[i].1 -= 1;
-                if holders[i].1 == 0 {
-                    holders.remove(i);
+                m.holders[i].1 -= 1;
+                if m.holders[i].1 == 0 {
+                    let (h, _) = m.holders.remove(i);
+                    if m.released.capacity() == 0 {
+                        if let Some(v) = self.spare_released.pop() {
+                            m.released = v;
+                        }
+                    }
+                    m.released.push((h, site()));
                 }
-                true
+                Ok(())
             }
-            None => false,
+            None => match m.released.iter().find(|(h, _)| h == holder) {
+                Some((_, s)) => Err(Untracked::AlreadyReleased(s.clone())),
+                None => Err(Untracked::NotHeld),
+            },
         }
     }
 
@@ -137,24 +188,8 @@ impl Objects {
     }
 }
 
-/// A pin interval for the procfs truth: pages of `data` pinned by `umem` of `ufile`.
-#[derive(Clone, Debug)]
-pub(super) struct PinInterval {
-    pub(super) umem: ObjId,
-    pub(super) ufile: ObjId,
-    pub(super) data: Name,
-    /// Pages pinned (from here procfs may list it).
-    pub(super) begin: usize,
-    /// REG_MR committed (from here procfs must list it).
-    pub(super) committed: Option<usize>,
-    /// Destruction of the MR started (from here procfs need no longer list it).
-    pub(super) release_start: Option<usize>,
-    /// Pages unpinned (from here procfs must not list it).
-    pub(super) end: Option<usize>,
-}
-
 impl Oracle {
-    fn site(&self, st: &super::State) -> Site {
+    pub(super) fn site(&self, st: &super::State) -> Site {
         let tid = self.running_tid(st, Self::running_key(self.engine));
         let step = st.threads[tid]
             .pending
@@ -164,7 +199,7 @@ impl Oracle {
         Site { tid, step }
     }
 
-    fn site_text(st: &super::State, s: &Site) -> String {
+    pub(super) fn site_text(st: &super::State, s: &Site) -> String {
         format!("{} at {}", st.threads[s.tid].name, s.step)
     }
 
@@ -186,6 +221,7 @@ impl Oracle {
             role: None,
             free: None,
             holders,
+            released: Vec::new(),
         });
         ObjId(st.objects.meta.len() as u32 - 1)
     }
@@ -260,12 +296,12 @@ impl Oracle {
             }
             (title, details, here.tid, name)
         };
-        let kind = if double {
-            FindingKind::DoubleFree
+        let check = if double {
+            &super::check::KASAN_DOUBLE_FREE
         } else {
-            FindingKind::UseAfterFree
+            &super::check::KASAN_USE_AFTER_FREE
         };
-        self.report(kind, tid, title, Some(name), details);
+        self.report(check, tid, title, Some(name), details);
     }
 
     /// `holder` now holds a reference to `id`.
@@ -273,16 +309,82 @@ impl Oracle {
         self.st().objects.hold(id, holder);
     }
 
-    /// `holder` dropped its reference to `id`; returns false when it held none (a put by the
-    /// wrong owner, which the count alone may not show).
-    pub fn unhold(&self, id: ObjId, holder: &Holder) -> bool {
-        self.st().objects.unhold(id, holder)
+    /// `holder` dropped its reference to `id` (a pointer cleared: no count moved). A holder with
+    /// no reference is a ref_tracker finding.
+    pub fn unhold(&self, id: ObjId, holder: &Holder) {
+        let r = {
+            let mut st = self.st();
+            let site = self.site(&st);
+            st.objects.unhold(id, holder, || site)
+        };
+        if let Err(why) = r {
+            self.report_untracked(id, holder, why, "put", None);
+        }
     }
 
-    /// Move a reference from one holder to another (a kref handed over, not taken twice).
+    /// Move a reference from one holder to another (a kref handed over, not taken twice). A move
+    /// from a holder that has none is a ref_tracker finding.
     pub fn rehold(&self, id: ObjId, from: &Holder, to: Holder) {
-        self.unhold(id, from);
-        self.hold(id, to);
+        let r = {
+            let mut st = self.st();
+            let site = self.site(&st);
+            let r = st.objects.unhold(id, from, || site);
+            st.objects.hold(id, to);
+            r
+        };
+        if let Err(why) = r {
+            self.report_untracked(id, from, why, "moved", None);
+        }
+    }
+
+    /// ref_tracker's report of a put (or move) of `id` by `holder`, which had no reference.
+    pub(super) fn report_untracked(
+        &self,
+        id: ObjId,
+        holder: &Holder,
+        why: Untracked,
+        verb: &str,
+        counter: Option<(&'static str, i64)>,
+    ) {
+        let (name, who, here, tid) = {
+            let st = self.st();
+            let m = &st.objects.meta[id.0 as usize];
+            let here = self.site(&st);
+            (
+                format!("{}#{}", m.kind, m.seq),
+                Self::holder_text(&st, holder),
+                Self::site_text(&st, &here),
+                here.tid,
+            )
+        };
+        let count = counter
+            .map(|(field, new)| format!(" ({field} now {new})"))
+            .unwrap_or_default();
+        let (check, title, mut details) = match &why {
+            Untracked::AlreadyReleased(at) => {
+                let freed = Self::site_text(&self.st(), at);
+                (
+                    &super::check::REF_ALREADY_RELEASED,
+                    format!("ref_tracker: reference already released ({name} by {who})"),
+                    vec![
+                        format!("{who} {verb} its reference to {name} again{count}: task {here}"),
+                        format!("freed in: task {freed}"),
+                    ],
+                )
+            }
+            Untracked::NotHeld if verb == "moved" => (
+                &super::check::REF_MOVE_NOT_HELD,
+                format!("ref_tracker: reference to {name} moved from {who}, which holds none"),
+                vec![format!("moved by task {here}")],
+            ),
+            Untracked::NotHeld => (
+                &super::check::REF_NOT_HELD,
+                format!("ref_tracker: {name} put by {who}, which holds no reference"),
+                vec![format!("put{count} by task {here}")],
+            ),
+        };
+        details.push(format!("holders now: {}", self.holders_text(id).join(", ")));
+        self.report(check, tid, title, Some(name), details);
     }
 
     /// The holders of `id`, for reports: `umem#0.vaddr_pin.f_owner`, `p0.fd3`.
@@ -311,172 +413,5 @@ impl Oracle {
             Holder::Root(r) => r.to_string(),
             Holder::Task(t, what) => format!("task {} ({what})", st.threads[*t].name),
         }
-    }
-
-    /// Pages of `data` are now pinned by `umem` on behalf of `ufile` (procfs truth).
-    pub fn pin_begin(&self, umem: ObjId, ufile: ObjId, data: &Name) {
-        let mut st = self.st();
-        let begin = st.log.len();
-        st.pins.push(PinInterval {
-            umem,
-            ufile,
-            data: Name::clone(data),
-            begin,
-            committed: None,
-            release_start: None,
-            end: None,
-        });
-    }
-
-    /// The REG_MR that pinned `umem` committed: a user can now rely on the pin.
-    pub fn pin_committed(&self, umem: ObjId) {
-        let mut st = self.st();
-        let now = st.log.len();
-        for p in st
-            .pins
-            .iter_mut()
-            .filter(|p| p.umem == umem && p.committed.is_none())
-        {
-            p.committed = Some(now);
-        }
-    }
-
-    /// The MR owning `umem` started to be destroyed.
-    pub fn pin_release_start(&self, umem: ObjId) {
-        let mut st = self.st();
-        let now = st.log.len();
-        for p in st
-            .pins
-            .iter_mut()
-            .filter(|p| p.umem == umem && p.release_start.is_none())
-        {
-            p.release_start = Some(now);
-        }
-    }
-
-    /// The pins of `umem` are released.
-    pub fn pin_end(&self, umem: ObjId) {
-        let mut st = self.st();
-        let end = st.log.len();
-        for p in st
-            .pins
-            .iter_mut()
-            .filter(|p| p.umem == umem && p.end.is_none())
-        {
-            p.end = Some(end);
-        }
-    }
-
-    /// The current position in the log (to bracket a procfs read).
-    pub fn now(&self) -> usize {
-        self.st().log.len()
-    }
-
-    /// For `ufile` over the read `[from, to]`: the data files that must be listed (the REG_MR
-    /// committed before the read began and its destruction had not started when it ended) and the
-    /// ones that may be (pages pinned at some time during the read).
-    pub fn pins_of(&self, ufile: ObjId, from: usize, to: usize) -> (Vec<String>, Vec<String>) {
-        let st = self.st();
-        let mut must = Vec::new();
-        let mut may = Vec::new();
-        for p in st.pins.iter().filter(|p| p.ufile == ufile) {
-            if p.committed.is_some_and(|c| c <= from) && p.release_start.is_none_or(|r| r >= to) {
-                must.push(p.data.to_string());
-            }
-            if p.begin <= to && p.end.is_none_or(|e| e >= from) {
-                may.push(p.data.to_string());
-            }
-        }
-        must.sort();
-        must.dedup();
-        may.sort();
-        may.dedup();
-        (must, may)
-    }
-}
-
-/// An fd slot's history for the procfs truth: `fd` of `process` pointed at `file` (whose ufile is
-/// `ufile`, for uverbs files) during `[begin, end)`.
-#[derive(Clone, Debug)]
-pub(super) struct FdInterval {
-    pub(super) process: Name,
-    pub(super) fd: usize,
-    pub(super) ufile: Option<ObjId>,
-    pub(super) begin: usize,
-    pub(super) end: Option<usize>,
-}
-
-impl Oracle {
-    /// `fd_install`: `fd` of `process` now points at a file of `ufile` (or a non-uverbs file).
-    pub fn fd_install(&self, process: &Name, fd: usize, ufile: Option<ObjId>) {
-        let mut st = self.st();
-        let begin = st.log.len();
-        st.fds.push(FdInterval {
-            process: Name::clone(process),
-            fd,
-            ufile,
-            begin,
-            end: None,
-        });
-    }
-
-    /// The slot `fd` of `process` was cleared.
-    pub fn fd_remove(&self, process: &str, fd: usize) {
-        let mut st = self.st();
-        let end = st.log.len();
-        for i in st
-            .fds
-            .iter_mut()
-            .filter(|i| &*i.process == process && i.fd == fd && i.end.is_none())
-        {
-            i.end = Some(end);
-        }
-    }
-
-    /// The procfs truth for `process` over `[from, to)`: per fd, the data files that must be
-    /// listed (pinned throughout by the ufile the fd held throughout) and those that may be
-    /// (pinned at some time by a ufile the fd held at some time).
-    pub fn procfs_truth(
-        &self,
-        process: &str,
-        from: usize,
-        to: usize,
-    ) -> Vec<(usize, Vec<String>, Vec<String>)> {
-        let fds: Vec<FdInterval> = self
-            .st()
-            .fds
-            .iter()
-            .filter(|i| &*i.process == process)
-            .cloned()
-            .collect();
-        let mut out: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
-        for i in &fds {
-            let end = i.end.unwrap_or(usize::MAX);
-            let Some(ufile) = i.ufile else { continue };
-            if !(i.begin <= to && end >= from) {
-                continue;
-            }
-            let (throughout, sometime) = self.pins_of(ufile, from, to);
-            let whole = i.begin <= from && end >= to;
-            let entry = match out.iter_mut().find(|e| e.0 == i.fd) {
-                Some(e) => e,
-                None => {
-                    out.push((i.fd, Vec::new(), Vec::new()));
-                    out.last_mut().expect("just pushed")
-                }
-            };
-            if whole {
-                entry.1.extend(throughout);
-            }
-            entry.2.extend(sometime);
-        }
-        for e in &mut out {
-            e.1.sort();
-            e.1.dedup();
-            e.2.sort();
-            e.2.dedup();
-        }
-        out.sort_by_key(|e| e.0);
-        out
     }
 }

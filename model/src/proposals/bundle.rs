@@ -52,6 +52,8 @@ impl super::Proposal for Bundle {
             .pin_records
             .lock("bundle_pin.pin_records_lock")?
             .push(rec);
+        // Published once the lock is dropped: a reader takes the same lock.
+        crate::sync::current_oracle().1.pin_visible(umem_h.obj());
         let _ = umem.record.set(rec);
         Ok(Ok(()))
     }

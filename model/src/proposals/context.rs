@@ -95,6 +95,8 @@ impl super::Proposal for Context {
             .deref("gup_callback.record", ctx, "Write of context pins");
         let data = k.data_files[k.umems.get(umem_h).data].name.clone();
         c.pins.lock("gup_callback.lock")?.push((umem_h.obj(), data));
+        // Published once the lock is dropped: show_fdinfo takes the same lock.
+        crate::sync::current_oracle().1.pin_visible(umem_h.obj());
         Ok(Ok(()))
     }
 

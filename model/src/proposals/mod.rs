@@ -35,6 +35,11 @@ pub trait Proposal: Send + Sync {
     }
 
     /// In `ib_umem_get`, with the syscall's bundle: record the pin. An error fails the REG_MR.
+    ///
+    /// Right after the step that makes the record visible to a procfs reader (the store, or the
+    /// unlock of the lock readers take), call the oracle's `pin_visible(umem)`: the truth of a
+    /// listing counts the pin's visible life from there (from the page pin otherwise, which comes
+    /// later).
     fn pin(
         &self,
         k: &Kernel,
@@ -61,6 +66,9 @@ pub trait Proposal: Send + Sync {
     fn file_release(&self, _k: &Kernel, _cur: &Task, _file: Handle<File>) -> KResult<()> {
         Ok(())
     }
+
+    /// In `file_free_rcu`, the RCU callback that frees a struct file's memory.
+    fn file_free(&self, _k: &Kernel, _file: Handle<File>) {}
 
     /// At the end of `uverbs_destroy_ufile_hw`.
     fn destroy_ufile_hw(&self, _k: &Kernel, _cur: &Task, _ufile: Handle<Ufile>) -> KResult<()> {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::oracle::Holder;
+use crate::oracle::{FindingKind, Holder};
 use crate::proposals::pin_record::PinRecord;
 use crate::rdma::uverbs::ufile::Ufile;
 use crate::rdma::uverbs::umem::{Bundle, Umem};
@@ -88,6 +88,13 @@ impl RfcV2 {
     }
 }
 
+crate::declare_check!(
+    /// RFC 13/19's `WARN_ON(!list_empty(&f->file_pins))` in `file_free_rcu`: a struct file is
+    /// freed while pin records still hang on it.
+    pub static WARN_FILE_FREE_PINS = ("warn.file_free_rcu.file_pins", FindingKind::Warn,
+        "a struct file is freed with pin records on its file_pins list");
+);
+
 fn umem_holder(umem: Handle<Umem>) -> Holder {
     Holder::Obj(umem.obj(), "vaddr_pin.f_owner")
 }
@@ -149,6 +156,7 @@ impl super::Proposal for RfcV2 {
                 .deref("add_file_pin.walk", *rec, "Read of file_file_pin");
             if r.data_name == data.name {
                 r.kref.get("add_file_pin.kref_get", pin_holder(umem_h));
+                crate::sync::current_oracle().1.pin_visible(umem_h.obj());
                 return Ok(Ok(()));
             }
         }
@@ -173,6 +181,8 @@ impl super::Proposal for RfcV2 {
         now.push(rec);
         f.file_pins
             .store("add_file_pin.list_add", Some(Arc::new(now)));
+        // Readers walk file_pins without fp_lock: the record is visible from this store.
+        crate::sync::current_oracle().1.pin_visible(umem_h.obj());
         Ok(Ok(()))
     }
 
@@ -230,6 +240,27 @@ impl super::Proposal for RfcV2 {
         Ok(())
     }
 
+    /// 13/19 `file_free_rcu`: WARN when the freed file still has pin records (read without a
+    /// step: the callback owns the file, and a racing access is a use-after-free of its own).
+    fn file_free(&self, k: &Kernel, file: Handle<File>) {
+        let pins = k.files.get(file).file_pins.peek();
+        let n = pins.map_or(0, |l| l.len());
+        if n > 0 {
+            let (_, oracle) = crate::sync::current_oracle();
+            let name = k.files.name(file);
+            oracle.warn(
+                &WARN_FILE_FREE_PINS,
+                "fs/file_table.c",
+                "file_free_rcu",
+                "WARN_ON(!list_empty(&f->file_pins))",
+                Some(name.clone()),
+                vec![format!(
+                    "{name} is freed with {n} pin record(s) on its file_pins list"
+                )],
+            );
+        }
+    }
+
     fn release(
         &self,
         k: &Kernel,
@@ -266,6 +297,7 @@ impl super::Proposal for RfcV2 {
             }
         }
         let mut out = Vec::new();
+        let (_, oracle) = crate::sync::current_oracle();
         for fd in fds {
             k.rcu.read_lock("show_fp.rcu_read_lock", cur.tid);
             let f = target
@@ -274,6 +306,7 @@ impl super::Proposal for RfcV2 {
                 .get(fd)
                 .copied()
                 .flatten();
+            let looked_up = oracle.now();
             if let Some(f) = f {
                 let file = k.files.deref("show_fp.file", f, "Read of file->file_pins");
                 let list = file
@@ -283,7 +316,12 @@ impl super::Proposal for RfcV2 {
                     .unwrap_or_default();
                 for rec in list {
                     let r = k.records.deref("show_fp.fp_file", rec, "Read of fp->file");
-                    out.push((fd, r.data_name.to_string()));
+                    out.push(PinLine {
+                        fd,
+                        file: f,
+                        looked_up,
+                        data: r.data_name.to_string(),
+                    });
                 }
             }
             k.rcu.read_unlock(k, "show_fp.rcu_read_unlock", cur.tid);

@@ -107,32 +107,63 @@ pub(crate) fn step<R>(step: super::Step, access: impl FnOnce() -> R) -> R {
     r
 }
 
-/// The lock protocol every blocking facade lock follows: begin the step, ask lockdep whether
-/// waiting would deadlock (then end the step and abort), take the engine lock, record the holder,
-/// end the step. Returns the engine guard and the thread id.
+/// What a facade lock acquisition got: the engine guard and the thread, or nothing because the
+/// execution's mutation plan removed this acquisition (no engine access, no lockdep holder).
+pub(crate) enum Acquired<G> {
+    /// Taken.
+    Taken(G, usize),
+    /// Removed by the mutation plan: the caller proceeds as if it held the lock.
+    Removed,
+}
+
+/// The lock protocol every blocking facade lock follows: unless the mutation plan removes this
+/// acquisition, begin the step, ask lockdep whether waiting would deadlock (then end the step and
+/// abort), take the engine lock, record the holder, end the step.
 pub(crate) fn acquire<G>(
     step: super::Step,
+    lock: &'static str,
     id: crate::oracle::LockId,
     mode: crate::oracle::LockMode,
     take: impl FnOnce() -> G,
-) -> crate::KResult<(G, usize)> {
-    let tid = with_oracle(|engine, oracle| oracle.lock_begin(engine, step, id, mode))?;
+) -> crate::KResult<Acquired<G>> {
+    let begun = with_oracle(|engine, oracle| {
+        if oracle.lock_removed(step, lock) {
+            None
+        } else {
+            Some(oracle.lock_begin(engine, step, id, mode))
+        }
+    });
+    let Some(tid) = begun else {
+        return Ok(Acquired::Removed);
+    };
+    let tid = tid?;
     let g = take();
     with_oracle(|_, oracle| oracle.lock_end(tid, id, mode));
-    Ok((g, tid))
+    Ok(Acquired::Taken(g, tid))
 }
 
-/// A trylock step: never waits; the trace says when it failed.
+/// A trylock step: never waits; the trace says when it failed. A removed acquisition succeeds
+/// without touching the lock.
 pub(crate) fn try_acquire<G>(
     step: super::Step,
+    lock: &'static str,
     id: crate::oracle::LockId,
     mode: crate::oracle::LockMode,
     take: impl FnOnce() -> Option<G>,
-) -> Option<(G, usize)> {
-    let tid = with_oracle(|engine, oracle| oracle.step_begin(engine, step, Some(id)));
+) -> Option<Acquired<G>> {
+    let begun = with_oracle(|engine, oracle| {
+        if oracle.lock_removed(step, lock) {
+            None
+        } else {
+            Some(oracle.step_begin(engine, step, Some(id)))
+        }
+    });
+    let Some(tid) = begun else {
+        return Some(Acquired::Removed);
+    };
     let g = take();
     with_oracle(|_, oracle| oracle.trylock_end(tid, id, mode, g.is_some()));
-    g.map(|g| (g, tid))
+    g.map(|g| Acquired::Taken(g, tid))
 }
 
 /// The unlock step (`unlock`, `up_read`, `up_write`): the holder is released before the engine

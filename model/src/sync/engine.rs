@@ -70,6 +70,10 @@ pub struct Limits {
     pub time: Duration,
     /// loom's branch cap per execution.
     pub loom_branches_max: usize,
+    /// Run every execution under this mutation plan.
+    pub mutation: Option<crate::oracle::Mutation>,
+    /// Record the mutation points every execution runs.
+    pub collect_points: bool,
 }
 
 impl Default for Limits {
@@ -77,6 +81,8 @@ impl Default for Limits {
         Limits {
             time: Duration::from_secs(60),
             loom_branches_max: 10_000,
+            mutation: None,
+            collect_points: false,
         }
     }
 }
@@ -206,8 +212,14 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
 }
 
 /// Run one execution of `body` under `engine` with a fresh oracle.
-fn execution(engine: Engine, plan: Option<Arc<ReplayPlan>>, body: &Body) -> Arc<Oracle> {
-    let oracle = Arc::new(Oracle::new(engine, plan));
+fn execution_under(
+    engine: Engine,
+    plan: Option<Arc<ReplayPlan>>,
+    mutation: Option<crate::oracle::Mutation>,
+    collect: bool,
+    body: &Body,
+) -> Arc<Oracle> {
+    let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
     let _entered = super::enter(engine, Arc::clone(&oracle));
     oracle.thread_bind(super::engine_key(engine), 0);
     body(&oracle);
@@ -288,8 +300,10 @@ fn explore(
         };
         let body = Arc::clone(&body);
         let slot = Arc::clone(&replay_slot);
+        let (mutation, collect) = (limits.mutation, limits.collect_points);
         move || {
-            let oracle = execution_with_slot(engine, plan.clone(), &body, &slot);
+            let oracle =
+                execution_with_slot(engine, plan.clone(), (mutation, collect), &body, &slot);
             drop(oracle);
             count.fetch_add(1, AcqRel);
         }
@@ -367,13 +381,14 @@ type ReplaySlot = Arc<Mutex<Option<Arc<Oracle>>>>;
 fn execution_with_slot(
     engine: Engine,
     plan: Option<Arc<ReplayPlan>>,
+    (mutation, collect): (Option<crate::oracle::Mutation>, bool),
     body: &Body,
     slot: &Arc<Mutex<Option<Arc<Oracle>>>>,
 ) -> Arc<Oracle> {
     if plan.is_none() {
-        return execution(engine, None, body);
+        return execution_under(engine, None, mutation, collect, body);
     }
-    let oracle = Arc::new(Oracle::new(engine, plan));
+    let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
     *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&oracle));
     let _entered = super::enter(engine, Arc::clone(&oracle));
     oracle.thread_bind(super::engine_key(engine), 0);

@@ -56,12 +56,15 @@ impl<T> JoinHandle<T> {
     }
 }
 
-/// `cond_resched()` / `cpu_relax()` in a retry loop: lets the engine run another thread.
-pub fn yield_now(step: super::Step) {
-    let (engine, _) = context::current_oracle();
+/// `cond_resched()` / `cpu_relax()` in a retry loop: lets the engine run another thread. A loop
+/// that never makes progress runs past the execution's step budget: the livelock is a finding and
+/// the execution is aborted (`Err`), as a blocking wait that would deadlock is.
+pub fn yield_now(step: super::Step) -> crate::KResult<()> {
+    let (engine, oracle) = context::current_oracle();
     context::step(step, || match engine {
         Engine::Loom => loom::thread::yield_now(),
         Engine::Shuttle => shuttle::thread::yield_now(),
         Engine::Std => std::thread::yield_now(),
-    })
+    });
+    oracle.check_progress(step)
 }

@@ -64,14 +64,21 @@ pub fn alloc_file(
     path: &str,
     holder: Holder,
 ) -> Handle<File> {
-    k.files.alloc(step, |id| File {
+    let f = k.files.alloc(step, |id| File {
         f_count: Kref::new(id, "f_count", holder),
         kind,
         path: path.to_string(),
         fp_lock: Mutex::new("fp_lock", ()),
         file_pins: Published::new(),
         pin_handler: Published::new(),
-    })
+    });
+    // The uverbs file and its child fds speak for the pins of their ufile (procfs truth).
+    if let FileKind::Uverbs { ufile } | FileKind::CompChannel { ufile, .. } = kind {
+        crate::sync::current_oracle()
+            .1
+            .truth_speaks_for(f.obj(), ufile.obj());
+    }
+    f
 }
 
 /// `get_file`: the caller already holds a reference, so no check is needed (an increment from

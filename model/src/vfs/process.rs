@@ -10,7 +10,7 @@ use crate::mm::{mm_alloc, mmput, Mm};
 use crate::oracle::{Holder, Root};
 use crate::sync::Mutex;
 use crate::task::Task;
-use crate::vfs::file::{fput, get_file, File, FileKind};
+use crate::vfs::file::{fput, get_file, File};
 use crate::{Errno, KResult, Name};
 
 /// Open files per process.
@@ -45,16 +45,9 @@ pub fn new_process(k: &Kernel, name: &Name) -> Arc<Process> {
     p
 }
 
-fn ufile_of(k: &Kernel, f: Handle<File>) -> Option<crate::oracle::ObjId> {
-    match k.files.get(f).kind {
-        FileKind::Uverbs { ufile } => Some(ufile.obj()),
-        _ => None,
-    }
-}
-
 /// `get_unused_fd` + `fd_install`: the reference `from` holds moves into the lowest free slot.
 pub fn fd_install(
-    k: &Kernel,
+    _k: &Kernel,
     p: &Process,
     f: Handle<File>,
     from: &Holder,
@@ -66,7 +59,7 @@ pub fn fd_install(
     table[fd] = Some(f);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.rehold(f.obj(), from, fd_holder(p, fd));
-    oracle.fd_install(&p.name, fd, ufile_of(k, f));
+    oracle.fd_install(&p.name, fd, f.obj());
     Ok(Ok(fd))
 }
 
@@ -113,7 +106,7 @@ pub fn dup(k: &Kernel, p: &Process, fd: usize) -> KResult<Result<usize, Errno>> 
     get_file(k, "dup.get_file", f, fd_holder(p, new));
     table[new] = Some(f);
     let (_, oracle) = crate::sync::current_oracle();
-    oracle.fd_install(&p.name, new, ufile_of(k, f));
+    oracle.fd_install(&p.name, new, f.obj());
     Ok(Ok(new))
 }
 
@@ -128,7 +121,7 @@ pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Proce
             if let Some(f) = *slot {
                 get_file(k, "dup_fd.get_file", f, fd_holder(&child, fd));
                 ctable[fd] = Some(f);
-                oracle.fd_install(&child.name, fd, ufile_of(k, f));
+                oracle.fd_install(&child.name, fd, f.obj());
             }
         }
     }

@@ -4,14 +4,36 @@
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::oracle::{FindingKind, Holder};
+use crate::oracle::{FindingKind, Holder, Listed, Untrue};
 use crate::task::Task;
 use crate::vfs::file::{fput, File};
 use crate::vfs::process::{fget, Process, FDS_MAX};
 use crate::KResult;
 
-/// One listed pin: the fd it is attributed to and the data file printed.
-pub type PinLine = (usize, String);
+crate::declare_check!(
+    /// I-PROCFS: a listed pin was pinned, through the file listed, at some time during the read.
+    pub static PROCFS_LISTS_UNPINNED = ("procfs.lists_unpinned", FindingKind::ProcfsLie,
+        "a listing shows a pin its file did not hold at any time during the read");
+);
+crate::declare_check!(
+    /// I-PROCFS: a pin established before the read and not being destroyed is listed.
+    pub static PROCFS_OMITS_PINNED = ("procfs.omits_pinned", FindingKind::ProcfsLie,
+        "a listing omits a pin held for the whole read by a file at its fd");
+);
+
+/// One listed pin: the fd it is attributed to, the struct file the reader found there (and when),
+/// and the data file printed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PinLine {
+    /// The fd number printed.
+    pub fd: usize,
+    /// The struct file the reader looked up at that fd.
+    pub file: Handle<File>,
+    /// Log position right after that lookup.
+    pub looked_up: usize,
+    /// The data file printed.
+    pub data: String,
+}
 
 /// `seq_show` of fdinfo: the path and the proposal's `show_fdinfo` lines.
 pub fn seq_show(k: &Kernel, cur: &Task, target: &Process, fd: usize) -> KResult<String> {
@@ -45,76 +67,94 @@ pub fn walk_fds_with_refs(
         let table = target.files.lock("proc_readfd.file_lock")?;
         (0..FDS_MAX).filter(|&fd| table[fd].is_some()).collect()
     };
+    let (_, oracle) = crate::sync::current_oracle();
     let mut out = Vec::new();
     for fd in used {
         let Some(f) = fget(k, cur, target, fd, "procfs")? else {
             continue;
         };
+        let looked_up = oracle.now();
         for data in show(k, cur, f)? {
-            out.push((fd, data));
+            out.push(PinLine {
+                fd,
+                file: f,
+                looked_up,
+                data,
+            });
         }
         fput(k, cur, "procfs.fput", f, &Holder::Task(cur.tid, "procfs"))?;
     }
     Ok(out)
 }
 
-/// Read the pin listing of `target` and check it against the truth over the read's duration:
-/// a listed pin no file at that fd held at any time during the read is a lie (released before
-/// the read began, or attributed to the wrong file); a pin held throughout by a file that stayed at
-/// its fd throughout, and not listed, is a lie of omission.
+/// Read the pin listing of `target` and judge it against the truth of the read's own steps (see
+/// the oracle's `truth` module): a line no pin of the looked-up file's owner justifies at any time
+/// between the lookup and the end of the read is a lie (released before, or attributed to the
+/// wrong file); a pin committed before the read and not being destroyed by its end, of a file that
+/// stayed at its fd throughout, and not listed there, is a lie of omission.
 pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<String> {
     let (_, oracle) = crate::sync::current_oracle();
-    k.truth_tick("truth.read_start");
-    let from = oracle.now();
+    let start = oracle.now();
     let mut lines = k.proposal.file_pins(k, cur, target)?;
-    k.truth_tick("truth.read_end");
+    let from = oracle.first_step_since(cur.tid, start);
     let to = oracle.now();
-    lines.sort();
-    lines.dedup();
-    let truth = oracle.procfs_truth(&target.name, from, to);
+    lines.sort_by(|a, b| (a.fd, &a.data).cmp(&(b.fd, &b.data)));
+    lines.dedup_by(|a, b| a.fd == b.fd && a.data == b.data);
     let printed = render(&lines);
-    for (fd, data) in &lines {
-        let may = truth
-            .iter()
-            .find(|t| t.0 == *fd)
-            .map(|t| t.2.clone())
-            .unwrap_or_default();
-        if !may.contains(data) {
-            oracle.report(
-                FindingKind::ProcfsLie,
-                cur.tid,
-                format!(
-                    "procfs lie: /proc/{}/file_pins lists fd{fd} pinning {data}",
-                    target.name
-                ),
-                Some(format!("fd{fd}")),
-                vec![
-                    format!("printed: {printed}"),
-                    format!("truth: no file at fd{fd} pinned {data} at any time during the read"),
-                ],
-            );
-        }
-    }
-    for (fd, must, _) in &truth {
-        for data in must {
-            if !lines.contains(&(*fd, data.clone())) {
-                oracle.report(
-                    FindingKind::ProcfsLie,
-                    cur.tid,
-                    format!(
-                        "procfs lie: /proc/{}/file_pins omits fd{fd} pinning {data}",
-                        target.name
-                    ),
-                    Some(format!("fd{fd}")),
-                    vec![
-                        format!("printed: {printed}"),
-                        format!("truth: fd{fd} pinned {data} for the whole read"),
-                    ],
-                );
-            }
-        }
+    let listed: Vec<Listed> = lines
+        .iter()
+        .map(|l| Listed {
+            fd: l.fd,
+            file: l.file.obj(),
+            looked_up: l.looked_up,
+            data: l.data.clone(),
+        })
+        .collect();
+    for untrue in oracle.procfs_judge(&target.name, from, to, &listed) {
+        report_untrue(cur, target, &printed, untrue);
     }
     Ok(printed)
+}
+
+fn report_untrue(cur: &Task, target: &Process, printed: &str, untrue: Untrue) {
+    let (_, oracle) = crate::sync::current_oracle();
+    let (check, title, object, truth) = match untrue {
+        Untrue::Listed { line } => {
+            let file = oracle.obj_name(line.file);
+            (
+                &PROCFS_LISTS_UNPINNED,
+                format!(
+                    "procfs lie: /proc/{}/file_pins lists fd{} pinning {}",
+                    target.name, line.fd, line.data
+                ),
+                format!("fd{}", line.fd),
+                format!(
+                    "truth: {file}, found at fd{} by the reader, pinned {} at no time from that \
+                     lookup to the end of the read",
+                    line.fd, line.data
+                ),
+            )
+        }
+        Untrue::Omitted { fd, data } => (
+            &PROCFS_OMITS_PINNED,
+            format!(
+                "procfs lie: /proc/{}/file_pins omits fd{fd} pinning {data}",
+                target.name
+            ),
+            format!("fd{fd}"),
+            format!(
+                "truth: the file at fd{fd} throughout the read pinned {data} by a REG_MR \
+                 committed before the read, whose destroy had not begun when it ended"
+            ),
+        ),
+    };
+    oracle.report(
+        check,
+        cur.tid,
+        title,
+        Some(object),
+        vec![format!("printed: {printed}"), truth],
+    );
 }
 
 /// `fd3: dax0, fd4: dax1`, or `-` when empty.
@@ -124,7 +164,7 @@ pub fn render(lines: &[PinLine]) -> String {
     }
     lines
         .iter()
-        .map(|(fd, d)| format!("fd{fd}: {d}"))
+        .map(|l| format!("fd{}: {}", l.fd, l.data))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -9,20 +9,23 @@ use crate::*;
 fn the_same_model_runs_under_loom_shuttle_and_std() {
     for mode in [loom(1), pct(1), Mode::Stress { iterations: 50 }] {
         let e = explore(&s01(), "k56", "context", mode.clone());
-        assert!(e.run.executions > 0, "{mode:?}");
-        assert!(e.findings.is_empty(), "{mode:?}: {:#?}", e.findings.first());
+        e.assert_clean(&format!("{mode:?}"));
     }
 }
 
 #[test]
 fn shuttle_pct_agrees_with_loom_on_s01() {
-    let bad = explore(&s01(), "k53", "rfc-v2", pct(7));
-    assert!(
-        bad.kinds().contains(&FindingKind::UseAfterFree),
-        "PCT finds the UAF"
-    );
-    let good = explore(&s01(), "k53", "context", pct(7));
-    assert!(good.findings.is_empty(), "{:#?}", good.findings.first());
+    let race = [crate::scenarios::S01_RACE];
+    let bad = explore_goals(&s01(), "k53", "rfc-v2", pct(7), &race);
+    bad.assert_complete("rfc-v2@k53 PCT");
+    bad.assert_found(&Want {
+        kind: FindingKind::UseAfterFree,
+        object: "file#",
+        title: "BUG: KASAN: use-after-free in remove_file_pin.f_owner",
+        at: "unplug remove_file_pin.f_owner",
+    });
+    let good = explore_goals(&s01(), "k53", "context", pct(7), &race);
+    good.assert_clean("context@k53 PCT");
 }
 
 /// A schedule found by loom replays step for step under shuttle's token scheduler.
@@ -51,7 +54,11 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
             *f = Some(o.log());
         }
     });
-    run(&loom(2), &Limits::default(), 2, body);
+    let found = run(&loom(2), &Limits::default(), 2, body);
+    assert!(
+        found.cut.is_none() && found.model_panic.is_none(),
+        "{found:?}"
+    );
     let recorded = first.lock().unwrap().clone().expect("loom finds the UAF");
 
     let plan = Arc::new(ReplayPlan::from_events(&recorded));
@@ -130,7 +137,7 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         1,
         body,
     );
-    assert!(r.cut.is_none());
+    assert!(r.cut.is_none() && r.model_panic.is_none(), "{r:?}");
     let seen = found.lock().unwrap().clone();
     assert_eq!(
         seen,
@@ -201,10 +208,10 @@ fn trylocks_fail_while_held_and_succeed_after() {
         });
         let res = run(&mode, &Limits::default(), 0, body);
         assert!(res.model_panic.is_none(), "{mode:?}: {:?}", res.model_panic);
-        assert!(
-            seen.lock().unwrap().iter().all(|v| v.iter().all(|x| *x)),
-            "{mode:?}"
-        );
+        assert!(res.cut.is_none() && res.executions > 0, "{mode:?}: {res:?}");
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len() as u64, res.executions, "{mode:?}");
+        assert!(seen.iter().all(|v| v.iter().all(|x| *x)), "{mode:?}");
     }
 }
 

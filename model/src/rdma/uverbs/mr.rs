@@ -73,6 +73,7 @@ pub fn ib_uverbs_reg_mr(
         hw_key: Atomic::new(1),
         uobject: uobj,
     });
+    let _ = k.umems.get(umem).mapped_by.set(mr);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(mr.obj(), Holder::Obj(uobj.obj(), "object"));
     oracle.rehold(
@@ -85,8 +86,8 @@ pub fn ib_uverbs_reg_mr(
         .object
         .store("ib_uverbs_reg_mr.uobj_object", mr.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
+    // rdma_alloc_commit_uobject ends with up_read(hw_destroy_rwsem): REG_MR is committed.
     drop(begun);
-    k.truth_tick("truth.reg_mr_committed");
     oracle.pin_committed(umem.obj());
     Ok(Ok(id))
 }
@@ -116,12 +117,11 @@ pub fn ib_uverbs_dereg_mr(
 /// releases the umem; the MR is freed.
 pub fn uverbs_free_mr(k: &Kernel, cur: &Task, mr_h: Handle<Mr>) -> KResult<()> {
     let mr = k.mrs.deref("ib_dereg_mr_user", mr_h, "Read of mr");
-    k.truth_tick("truth.mr_destroy_start");
     crate::sync::current_oracle()
         .1
-        .pin_release_start(mr.umem.obj());
+        .pin_destroy_begun(mr.umem.obj());
     mr.hw_key.store("dereg_mr.destroy_mkey", 0);
-    ib_umem_release(k, cur, mr.umem, &mr)?;
+    ib_umem_release(k, cur, mr.umem)?;
     let (_, oracle) = crate::sync::current_oracle();
     oracle.unhold(mr.umem.obj(), &Holder::Obj(mr_h.obj(), "umem"));
     oracle.unhold(mr_h.obj(), &Holder::Obj(mr.uobject.obj(), "object"));

@@ -9,7 +9,7 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::mm::Mm;
-use crate::oracle::Holder;
+use crate::oracle::{FindingKind, Holder};
 use crate::proposals::pin_record::PinRecord;
 use crate::rdma::uverbs::device::Device;
 use crate::rdma::uverbs::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
@@ -18,6 +18,13 @@ use crate::sync::{Atomic, Mutex, RwSem};
 use crate::task::Task;
 use crate::vfs::file::{alloc_file, field, File, FileKind};
 use crate::{Errno, KResult};
+
+crate::declare_check!(
+    /// `WARN_ON(entry->object)` in `release_ufile_idr_uobject`: the ufile is released while a
+    /// uobject still has its HW object (destroy-all has not run, or not finished).
+    pub static WARN_RELEASE_IDR_OBJECT = ("warn.release_ufile_idr_uobject.object",
+        FindingKind::Warn, "a ufile is released with a uobject whose HW object is live");
+);
 
 /// IDR handles per ufile.
 pub const IDR_SLOTS_MAX: usize = 8;
@@ -221,12 +228,14 @@ pub fn uverbs_destroy_ufile_hw(
             .clone();
         let Some(&uobj) = list.first() else { break };
         let uo = k.uobjects.get(uobj);
-        if uo
-            .usecnt
-            .cmpxchg("__uverbs_cleanup_ufile.usecnt_write", 0, -1)
-            != 0
-        {
-            // WARN_ON: a lookup still holds it; the forced pass destroys it anyway.
+        // "if we hit this WARN_ON, that means we are racing with a lookup_get": destroyed anyway.
+        let (found, _) = crate::rdma::uverbs::uobject::uverbs_try_lock_object(
+            &uo,
+            crate::rdma::uverbs::uobject::LookupMode::Write,
+            "__uverbs_cleanup_ufile.usecnt_write",
+        );
+        if found != 0 {
+            crate::rdma::uverbs::uobject::warn_cleanup_usecnt(k, uobj, found);
         }
         uverbs_destroy_uobject(k, cur, uobj, reason)?;
     }
@@ -261,6 +270,21 @@ pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) ->
         if let Some(uobj) =
             Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0))
         {
+            // "there are no HW objects left": a debug check, read without a step.
+            if k.uobjects.get(uobj).object.peek() != 0 {
+                let (_, oracle) = crate::sync::current_oracle();
+                let name = k.uobjects.name(uobj);
+                oracle.warn(
+                    &WARN_RELEASE_IDR_OBJECT,
+                    "drivers/infiniband/core/rdma_core.c",
+                    "release_ufile_idr_uobject",
+                    "WARN_ON(entry->object)",
+                    Some(name.clone()),
+                    vec![format!(
+                        "{name} still has its HW object when its ufile is released"
+                    )],
+                );
+            }
             crate::rdma::uverbs::uobject::uverbs_uobject_put(
                 k,
                 uobj,

@@ -14,6 +14,17 @@ use crate::task::Task;
 use crate::vfs::file::File;
 use crate::{Errno, KResult};
 
+crate::declare_check!(
+    /// I-UNPIN-ONCE: each pinned page is unpinned exactly once.
+    pub static UNPIN_ONCE = ("unpin.twice", FindingKind::UnpinTwice,
+        "a release unpins pages that are no longer pinned");
+);
+crate::declare_check!(
+    /// G7: the HW key is destroyed (DMA stopped) before the pages are released.
+    pub static HW_KEY_BEFORE_UNPIN = ("unpin.hw_key_live", FindingKind::UnpinTwice,
+        "pages are released while a HW key can still DMA into them");
+);
+
 /// What the syscall knows when it pins (the `uverbs_attr_bundle`, plus the struct file D2 adds).
 #[derive(Clone, Copy, Debug)]
 pub struct Bundle {
@@ -37,6 +48,9 @@ pub struct Umem {
     pub f_owner: OnceLock<Option<Handle<File>>>,
     /// D2: the pin record this umem owns.
     pub record: OnceLock<Handle<PinRecord>>,
+    /// The MR whose HW key maps these pages (the driver's mkey over the umem's DMA addresses),
+    /// set when the driver creates it.
+    pub mapped_by: OnceLock<Handle<Mr>>,
 }
 
 /// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), then the proposal's pin
@@ -57,9 +71,11 @@ pub fn ib_umem_get(
         ufile: bundle.ufile,
         f_owner: OnceLock::new(),
         record: OnceLock::new(),
+        mapped_by: OnceLock::new(),
     });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
+    oracle.pin_new(umem.obj(), bundle.ufile.obj(), &df.name);
     if let Err(e) = k.proposal.pin(k, cur, bundle, umem)? {
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
         k.umems.free("ib_umem_get.kfree", umem);
@@ -67,28 +83,39 @@ pub fn ib_umem_get(
     }
     df.pins
         .fetch_add("ib_umem_get.pin_user_pages", pages as i64);
+    // The page pin is visible to a reader (truncate sees it), if the proposal's record was not.
+    oracle.pin_visible(umem.obj());
     k.umems
         .get(umem)
         .pinned
         .store("ib_umem_get.pinned", pages as i64);
-    k.truth_tick("truth.pin_pages");
-    oracle.pin_begin(umem.obj(), bundle.ufile.obj(), &df.name);
     Ok(Ok(umem))
 }
 
 /// `ib_umem_release`: unpin every page exactly once (after the HW key is gone: G7), the
 /// proposal's unpin hook (RFC: `remove_file_file_pin` through `vaddr_pin.f_owner`), kfree.
-pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) -> KResult<()> {
+///
+/// The kernel's guard for G7 is the order of `ib_dereg_mr_user` (destroy the mkey, then release
+/// the umem); the check here looks at the HW key of the MR that maps these pages, whoever calls:
+/// a design or patch that releases a umem from anywhere else while its key is live is caught. It
+/// reads the key's last written value without a step (an oracle check, not a kernel access).
+pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
     let umem = k.umems.deref("ib_umem_release", umem_h, "Read of umem");
     let (_, oracle) = crate::sync::current_oracle();
-    if mr.hw_key.peek() != 0 {
-        oracle.report(
-            FindingKind::UnpinTwice,
-            oracle.current_tid(),
-            "BUG: pages released while the HW key can still DMA into them".into(),
-            Some(oracle.obj_name(umem_h.obj())),
-            vec!["G7: the HW key must be destroyed before the umem is released".into()],
-        );
+    if let Some(&mr) = umem.mapped_by.get() {
+        if k.mrs.get(mr).hw_key.peek() != 0 {
+            oracle.report(
+                &HW_KEY_BEFORE_UNPIN,
+                oracle.current_tid(),
+                "BUG: pages released while the HW key can still DMA into them".into(),
+                Some(oracle.obj_name(umem_h.obj())),
+                vec![format!(
+                    "G7: the HW key of {} is live: ib_dereg_mr_user destroys it before \
+                     ib_umem_release",
+                    k.mrs.name(mr)
+                )],
+            );
+        }
     }
     k.proposal.unpin(k, cur, umem_h)?;
     let had = umem.pinned.swap("ib_umem_release.unpin_user_pages", 0);
@@ -96,7 +123,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
     let left = df.pins.fetch_add("ib_umem_release.page_pins", -had) - had;
     if had == 0 || left < 0 {
         oracle.report(
-            FindingKind::UnpinTwice,
+            &UNPIN_ONCE,
             oracle.current_tid(),
             format!(
                 "BUG: unpin of pages of {} that are not pinned (unpinned twice)",
@@ -110,8 +137,7 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>, mr: &Mr) ->
             )],
         );
     }
-    k.truth_tick("truth.unpin_pages");
-    oracle.pin_end(umem_h.obj());
+    oracle.pin_unpinned(umem_h.obj());
     k.umems.free("ib_umem_release.kfree", umem_h);
     Ok(())
 }

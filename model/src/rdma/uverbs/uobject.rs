@@ -8,13 +8,14 @@
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
-use crate::oracle::Holder;
+use crate::oracle::{FindingKind, Holder};
 use crate::rcu::Deferred;
 use crate::rdma::uverbs::mr::{uverbs_free_mr, Mr};
 use crate::rdma::uverbs::ufile::Ufile;
-use crate::sync::{Atomic, RwSemReadGuard};
+use crate::sync::{Atomic, RwSemReadGuard, Step};
 use crate::task::Task;
-use crate::vfs::file::{fput, File};
+use crate::vfs::file::{fput, File, FileKind};
+use crate::vfs::process::{fget, Process};
 use crate::{Errno, KResult};
 
 /// `enum rdma_remove_reason`.
@@ -98,7 +99,18 @@ pub fn rdma_alloc_commit_uobject(
     let uobj = k.uobjects.get(h);
     let (_, oracle) = crate::sync::current_oracle();
     if uobj.ty == UobjType::Mr {
-        ufile.idr[uobj.id].store("alloc_commit.xa_store", h.encode());
+        // "We already allocated this IDR with a NULL object, so this shouldn't fail."
+        let old = ufile.idr[uobj.id].swap("alloc_commit.xa_store", h.encode());
+        if old != 0 {
+            oracle.warn(
+                &WARN_XA_STORE_OLD,
+                "drivers/infiniband/core/rdma_core.c",
+                "alloc_commit_idr_uobject",
+                "WARN_ON(old != NULL)",
+                Some(k.uobjects.name(h)),
+                vec![format!("IDR handle {} was not empty at commit", uobj.id)],
+            );
+        }
         oracle.rehold(
             h.obj(),
             &Holder::Task(cur.tid, "alloc_uobj"),
@@ -160,13 +172,17 @@ pub fn uobj_destroy(
     let result = {
         let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
         let uobj = k.uobjects.get(h);
-        if uobj.usecnt.cmpxchg("uobj_destroy.usecnt_write", 0, -1) != 0 {
+        if uverbs_try_lock_object(&uobj, LookupMode::Write, "uobj_destroy.usecnt_write").0 != 0 {
             Err(Errno::EBUSY)
         } else {
             uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?;
             Ok(())
         }
     };
+    // uobj_put_destroy -> rdma_lookup_put_uobject(DESTROY): reads the uobject (its type's
+    // lookup_put) under the lookup's reference, then puts that reference.
+    k.uobjects
+        .deref("rdma_lookup_put_uobject", h, "Read of uapi_object");
     uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
     Ok(result)
 }
@@ -183,9 +199,12 @@ pub fn uverbs_destroy_uobject(
     let uobj = k
         .uobjects
         .deref("uverbs_destroy_uobject", h, "Read of object");
+    assert_uverbs_usecnt(k, h, &uobj, LookupMode::Write, "uverbs_destroy_uobject");
     let ufile_h = uobj.ufile;
     let ufile = k.ufiles.get(ufile_h);
-    let object = uobj.object.swap("uverbs_destroy_uobject.object", 0);
+    // `if (uobj->object) { destroy_hw(); uobj->object = NULL; }`: a plain read and a later
+    // store. Only the usecnt WRITE lock and hw_destroy_rwsem keep a second destroyer out.
+    let object = uobj.object.load("uverbs_destroy_uobject.object");
     if object != 0 {
         match uobj.ty {
             UobjType::Mr => {
@@ -196,6 +215,7 @@ pub fn uverbs_destroy_uobject(
             // The channel file persists (fds cannot be revoked); only its uobject is torn down.
             UobjType::CompChannel => {}
         }
+        uobj.object.store("uverbs_destroy_uobject.object_null", 0);
     }
     if reason == Reason::Destroy {
         // remove_handle: xa_erase, then put the IDR's reference.
@@ -282,8 +302,14 @@ pub fn uverbs_close_fd(
         let uobj = k
             .uobjects
             .deref("uverbs_close_fd.usecnt", h, "Read of usecnt");
-        // WARN_ON(!uverbs_try_lock_object(WRITE)): a lookup still holds it (f0abc761bbb9).
-        let _ = uobj.usecnt.cmpxchg("uverbs_close_fd.usecnt_write", 0, -1);
+        // "lookup_get_fd_uobject holds the kref on the struct file any time a FD uobj is locked,
+        // which prevents this release method from being invoked. Meaning we can always get the
+        // write lock here, or we have a kernel bug."
+        let (found, _) =
+            uverbs_try_lock_object(&uobj, LookupMode::Write, "uverbs_close_fd.usecnt_write");
+        if found != 0 {
+            warn_usecnt(k, h, &WARN_CLOSE_FD_USECNT, "uverbs_close_fd", found);
+        }
         uverbs_destroy_uobject(k, cur, h, Reason::Close)?;
     }
     if ufile.kref.put(
@@ -296,33 +322,258 @@ pub fn uverbs_close_fd(
     Ok(())
 }
 
-/// A command using the completion channel `channel` as a READ attribute: `fget`, usecnt READ,
-/// the handler, then `rdma_lookup_put_uobject`: usecnt dropped before the fput (after
-/// f0abc761bbb9) or after it (the pre-fix order).
+/// `uverbs_try_lock_object`: READ is `atomic_add_unless(usecnt, 1, -1)`, WRITE is
+/// `atomic_cmpxchg(usecnt, 0, -1)`; never blocks. Returns what it found (WRITE took the lock when
+/// that is 0, READ when it is not -1) and whether it changed usecnt: a mutation plan can remove
+/// the acquisition at `step` (a lock named `usecnt`), and then nothing is to be unlocked.
+pub fn uverbs_try_lock_object(uobj: &Uobject, mode: LookupMode, step: Step) -> (i64, bool) {
+    let removed = crate::sync::with_current(|_, oracle| oracle.lock_removed(step, "usecnt"));
+    if removed {
+        return (0, false);
+    }
+    let found = match mode {
+        LookupMode::Read => uobj.usecnt.add_unless(step, 1, -1),
+        LookupMode::Write => uobj.usecnt.cmpxchg(step, 0, -1),
+    };
+    (found, true)
+}
+
+/// `enum rdma_lookup_mode`, as far as the model's lookups use it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LookupMode {
+    /// Shared (usecnt > 0).
+    Read,
+    /// Exclusive (usecnt -1).
+    Write,
+}
+
+crate::declare_check!(
+    /// `WARN_ON(old != NULL)` in `alloc_commit_idr_uobject`: the handle reserved at
+    /// `alloc_begin` was taken by something else before the commit.
+    pub static WARN_XA_STORE_OLD = ("warn.alloc_commit_idr_uobject.xa_store", FindingKind::Warn,
+        "the IDR handle reserved for a new uobject is not empty at commit");
+);
+crate::declare_check!(
+    /// `WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))` in `uverbs_close_fd`
+    /// (`uverbs_uobject_fd_release` from v5.6).
+    pub static WARN_CLOSE_FD_USECNT = ("warn.uverbs_close_fd.usecnt", FindingKind::Warn,
+        "the release of an FD object finds it locked by a lookup");
+);
+crate::declare_check!(
+    /// `WARN_ON(uverbs_try_lock_object(obj, UVERBS_LOOKUP_WRITE))` in `__uverbs_cleanup_ufile`.
+    pub static WARN_CLEANUP_USECNT = ("warn.__uverbs_cleanup_ufile.usecnt", FindingKind::Warn,
+        "destroy-all finds a uobject locked by a lookup");
+);
+crate::declare_check!(
+    /// `assert_uverbs_usecnt` (CONFIG_LOCKDEP): `WARN_ON(atomic_read(&uobj->usecnt) != -1)` on
+    /// entry to `uverbs_destroy_uobject`, `WARN_ON(atomic_read(&uobj->usecnt) <= 0)` in
+    /// `rdma_lookup_put_uobject(READ)`.
+    pub static WARN_ASSERT_USECNT = ("warn.assert_uverbs_usecnt", FindingKind::Warn,
+        "a uobject is destroyed or its lookup put without holding its usecnt lock");
+);
+
+/// destroy-all's `WARN_ON(uverbs_try_lock_object(obj, UVERBS_LOOKUP_WRITE))`, which found
+/// `found`.
+pub fn warn_cleanup_usecnt(k: &Kernel, h: Handle<Uobject>, found: i64) {
+    warn_usecnt(k, h, &WARN_CLEANUP_USECNT, "__uverbs_cleanup_ufile", found);
+}
+
+/// The text of `uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE)` failing, found `found`.
+fn warn_usecnt(
+    k: &Kernel,
+    h: Handle<Uobject>,
+    check: &'static crate::oracle::Check,
+    function: &str,
+    found: i64,
+) {
+    let (_, oracle) = crate::sync::current_oracle();
+    let name = k.uobjects.name(h);
+    let holders = match found {
+        -1 => "locked for WRITE (a destroy, or an uncommitted allocation)".to_string(),
+        n => format!("held for READ by {n} lookup(s)"),
+    };
+    oracle.warn(
+        check,
+        "drivers/infiniband/core/rdma_core.c",
+        function,
+        "WARN_ON(uverbs_try_lock_object(uobj, UVERBS_LOOKUP_WRITE))",
+        Some(name.clone()),
+        vec![format!("{name} usecnt {found}: {holders}")],
+    );
+}
+
+/// `assert_uverbs_usecnt` (CONFIG_LOCKDEP builds): the caller holds the usecnt lock it is about
+/// to use. A debug check of the kernel, read here without a scheduling point: it is a plain
+/// `atomic_read` that orders nothing.
+fn assert_uverbs_usecnt(
+    k: &Kernel,
+    h: Handle<Uobject>,
+    uobj: &Uobject,
+    mode: LookupMode,
+    function: &str,
+) {
+    // A mutation plan that removes a usecnt acquisition does not count this assertion of the lock
+    // it removed: it would flag the removal in any scenario, race or not.
+    let (_, oracle) = crate::sync::current_oracle();
+    if matches!(
+        oracle.mutation(),
+        Some(crate::oracle::Mutation::Lock { lock: "usecnt", .. })
+    ) {
+        return;
+    }
+    let usecnt = uobj.usecnt.peek();
+    let (bad, condition) = match mode {
+        LookupMode::Read => (usecnt <= 0, "WARN_ON(atomic_read(&uobj->usecnt) <= 0)"),
+        LookupMode::Write => (usecnt != -1, "WARN_ON(atomic_read(&uobj->usecnt) != -1)"),
+    };
+    if bad {
+        let name = k.uobjects.name(h);
+        oracle.warn(
+            &WARN_ASSERT_USECNT,
+            "drivers/infiniband/core/rdma_core.c",
+            function,
+            condition,
+            Some(name.clone()),
+            vec![format!(
+                "assert_uverbs_usecnt({name}, {mode:?}): usecnt is {usecnt}"
+            )],
+        );
+    }
+}
+
+/// `ib_uverbs_write`'s FD-object attribute: `lookup_get_fd_uobject` (fget of the channel fd,
+/// the f_op check, the same-ufile check, `uverbs_uobject_get`), then `rdma_lookup_get_uobject`'s
+/// disassociation check and usecnt READ lock. On success the task holds the file (`fget`) and a
+/// uobject reference (`lookup`), both dropped by [`rdma_lookup_put_uobject`].
+pub fn lookup_get_fd_uobject(
+    k: &Kernel,
+    cur: &Task,
+    ufile_h: Handle<Ufile>,
+    p: &Process,
+    fd: usize,
+) -> KResult<Result<(Handle<Uobject>, bool), Errno>> {
+    let fget_holder = Holder::Task(cur.tid, "fget");
+    let Some(f) = fget(k, cur, p, fd, "fget")? else {
+        return Ok(Err(Errno::EBADF));
+    };
+    let FileKind::CompChannel { uobj: h, .. } = k.files.get(f).kind else {
+        fput(k, cur, "lookup_get.fput", f, &fget_holder)?;
+        return Ok(Err(Errno::EBADF));
+    };
+    // uobject->ufile is set at allocation and never changes: no step.
+    if k.variant.fd_uobject_ufile_check && k.uobjects.get(h).ufile != ufile_h {
+        fput(k, cur, "lookup_get.fput", f, &fget_holder)?;
+        return Ok(Err(Errno::EBADF));
+    }
+    let uobj = k.uobjects.get(h);
+    uobj.kref.get(
+        "lookup_get_fd.uverbs_uobject_get",
+        Holder::Task(cur.tid, "lookup"),
+    );
+    let dev = &k.devices[k.ufiles.get(ufile_h).device];
+    let mut locked = false;
+    let failed = if dev.ib_dev.load("rdma_lookup_get_uobject.ib_dev") == 0 {
+        Some(Errno::EIO)
+    } else {
+        let (found, changed) =
+            uverbs_try_lock_object(&uobj, LookupMode::Read, "lookup_get.usecnt_read");
+        locked = changed;
+        (found == -1).then_some(Errno::EBUSY)
+    };
+    if let Some(e) = failed {
+        // free: lookup_put (the fput), then the lookup's uobject reference.
+        lookup_put_fd_uobject(k, cur, h)?;
+        uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
+        return Ok(Err(e));
+    }
+    Ok(Ok((h, locked)))
+}
+
+/// `lookup_put_fd_uobject`: `fput(uobj->object)`, the file the lookup's `fget` counted.
+fn lookup_put_fd_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>) -> KResult<()> {
+    let uobj = k.uobjects.get(h);
+    match Handle::<File>::decode(uobj.object.load("lookup_put.object")) {
+        Some(filp) => fput(
+            k,
+            cur,
+            "lookup_put.fput",
+            filp,
+            &Holder::Task(cur.tid, "fget"),
+        ),
+        None => {
+            let (_, oracle) = crate::sync::current_oracle();
+            let name = k.uobjects.name(h);
+            oracle.report(
+                &crate::oracle::check::KASAN_NULL_DEREF,
+                cur.tid,
+                "BUG: KASAN: null-ptr-deref in fput_many".into(),
+                Some(name.clone()),
+                vec![
+                    format!(
+                        "Write of f_count of file NULL (object of {name}) by task {} at \
+                         lookup_put.fput",
+                        cur.name
+                    ),
+                    format!("{name} was destroyed by its own ufile (object = NULL) while its fd stayed open"),
+                ],
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `rdma_lookup_put_uobject(READ)` for an FD object: `assert_uverbs_usecnt`, the usecnt unlock
+/// and `lookup_put` (fput) in the fixed order (unlock first, f0abc761bbb9) or the pre-fix one
+/// (fput first: a concurrent close's fput can then be the last, and its release finds the object
+/// still locked), then the lookup's uobject reference.
+pub fn rdma_lookup_put_uobject(
+    k: &Kernel,
+    cur: &Task,
+    h: Handle<Uobject>,
+    locked: bool,
+) -> KResult<()> {
+    let uobj = k
+        .uobjects
+        .deref("rdma_lookup_put_uobject", h, "Read of usecnt");
+    assert_uverbs_usecnt(k, h, &uobj, LookupMode::Read, "rdma_lookup_put_uobject");
+    let unlock = || {
+        if locked {
+            uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
+        }
+    };
+    if k.variant.fput_before_unlock_bug {
+        lookup_put_fd_uobject(k, cur, h)?;
+        unlock();
+    } else {
+        unlock();
+        lookup_put_fd_uobject(k, cur, h)?;
+    }
+    uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
+    Ok(())
+}
+
+/// A command on the uverbs file `file` that uses the completion channel at `channel` (an fd of
+/// `p`) as a READ attribute: the `ib_uverbs_write` prelude (SRCU read section, -EIO once
+/// disassociated), [`lookup_get_fd_uobject`], the handler, [`rdma_lookup_put_uobject`].
 pub fn use_comp_channel(
     k: &Kernel,
     cur: &Task,
-    channel: Handle<File>,
-    uobj_h: Handle<Uobject>,
+    file: Handle<File>,
+    p: &Process,
+    channel: usize,
 ) -> KResult<Result<(), Errno>> {
-    let holder = Holder::Task(cur.tid, "fget");
-    let uobj = k.uobjects.get(uobj_h);
-    if uobj.usecnt.add_unless("lookup_get.usecnt_read", 1, -1) == -1 {
-        fput(k, cur, "lookup_get.fput", channel, &holder)?;
-        return Ok(Err(Errno::EBUSY));
-    }
-    if k.variant.fput_before_unlock_bug {
-        fput(k, cur, "lookup_put.fput", channel, &holder)?;
-        let uobj = k
-            .uobjects
-            .deref("lookup_put.usecnt", uobj_h, "Write of usecnt");
-        uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
-    } else {
-        let uobj = k
-            .uobjects
-            .deref("lookup_put.usecnt", uobj_h, "Write of usecnt");
-        uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
-        fput(k, cur, "lookup_put.fput", channel, &holder)?;
-    }
+    let Some(ufile_h) = crate::rdma::uverbs::ufile::uverbs_private_data(k, file) else {
+        return Ok(Err(Errno::EINVAL));
+    };
+    let dev = &k.devices[k.ufiles.get(ufile_h).device];
+    let _srcu = match dev.uverbs_cmd_begin()? {
+        Ok(g) => g,
+        Err(e) => return Ok(Err(e)),
+    };
+    let (h, locked) = match lookup_get_fd_uobject(k, cur, ufile_h, p, channel)? {
+        Ok(got) => got,
+        Err(e) => return Ok(Err(e)),
+    };
+    rdma_lookup_put_uobject(k, cur, h, locked)?;
     Ok(Ok(()))
 }

@@ -1,0 +1,236 @@
+//! The procfs truth: what a pin listing may show and what it must show, from the steps of the
+//! execution themselves.
+//!
+//! Every truth event is recorded right after the engine access that is the event (the step that
+//! publishes a pin record, the page pin, the commit of REG_MR, the unpin, an fd slot written), so
+//! its position in the log is the step's own: no later tick the engine could schedule a reader
+//! before. Positions are `log.len()` right after the step, so `event <= from` means "before the
+//! read's first step".
+//!
+//! A pin's visible life opens at the first step that makes it visible to any reader (the
+//! proposal's record or callback, or the page pin, whichever comes first) and closes at the
+//! pages' unpin, the last. A listed line `(fd, file, data)` is true when a pin of `data` by the
+//! owner the looked-up file speaks for was visible at some time between that lookup and the end
+//! of the read: lines are judged against the struct file found at the fd (its identity), so a
+//! reused fd number is not taken for the file that had it before. A pin must be listed, at every
+//! fd that held its file throughout the read, when its REG_MR committed before the read began
+//! and its destroy had not begun when the read ended.
+//!
+//! The oracle names no kernel type here: pins, owners and files are object ids.
+
+use super::{ObjId, Oracle};
+use crate::Name;
+
+/// One pin as procfs may show it.
+#[derive(Clone, Debug)]
+pub(super) struct PinLife {
+    pub(super) pin: ObjId,
+    pub(super) owner: ObjId,
+    pub(super) data: Name,
+    /// First step that made it visible to a reader.
+    pub(super) visible_from: Option<usize>,
+    /// REG_MR committed: from here a listing must show it.
+    pub(super) committed: Option<usize>,
+    /// Its destroy began: from here a listing need no longer show it.
+    pub(super) destroy_begun: Option<usize>,
+    /// Pages unpinned: the last step of its visible life.
+    pub(super) visible_until: Option<usize>,
+}
+
+/// An fd slot's history: `fd` of `process` held `file` during `[begin, end)`.
+#[derive(Clone, Debug)]
+pub(super) struct FdLife {
+    pub(super) process: Name,
+    pub(super) fd: usize,
+    pub(super) file: ObjId,
+    pub(super) begin: usize,
+    pub(super) end: Option<usize>,
+}
+
+/// One listed line, as the reader produced it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// The fd the line is attributed to.
+    pub fd: usize,
+    /// The struct file the reader found at that fd.
+    pub file: ObjId,
+    /// Position right after the reader's lookup of that fd.
+    pub looked_up: usize,
+    /// The data file printed.
+    pub data: String,
+}
+
+/// What is wrong with a listing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Untrue {
+    /// A listed line no pin justifies.
+    Listed {
+        /// The line.
+        line: Listed,
+    },
+    /// A pin the listing had to show at `fd` and did not.
+    Omitted {
+        /// The fd that held the pin's file throughout the read.
+        fd: usize,
+        /// The data file.
+        data: String,
+    },
+}
+
+impl Oracle {
+    /// Position right after the running thread's last step.
+    pub fn now(&self) -> usize {
+        self.st().log.len()
+    }
+
+    /// The position of the first step thread `tid` logged at or after `start` (the first step of
+    /// a read that began when the log had `start` events), or `start` when it logged none.
+    pub fn first_step_since(&self, tid: usize, start: usize) -> usize {
+        let st = self.st();
+        st.log
+            .iter()
+            .enumerate()
+            .skip(start)
+            .find(|(_, e)| e.tid == tid)
+            .map_or(start, |(i, _)| i)
+    }
+
+    /// `file` shows the pins of `owner` (a uverbs file its ufile's, a child fd its ufile's).
+    pub fn truth_speaks_for(&self, file: ObjId, owner: ObjId) {
+        self.st().speaks_for.push((file, owner));
+    }
+
+    /// A pin of `data` by `owner` is being set up (not yet visible).
+    pub fn pin_new(&self, pin: ObjId, owner: ObjId, data: &Name) {
+        self.st().pins.push(PinLife {
+            pin,
+            owner,
+            data: Name::clone(data),
+            visible_from: None,
+            committed: None,
+            destroy_begun: None,
+            visible_until: None,
+        });
+    }
+
+    fn pin_mut(st: &mut super::State, pin: ObjId) -> Option<&mut PinLife> {
+        st.pins.iter_mut().rev().find(|p| p.pin == pin)
+    }
+
+    /// The step just taken made `pin` visible to a reader (a record published, pages pinned).
+    pub fn pin_visible(&self, pin: ObjId) {
+        let mut st = self.st();
+        let now = st.log.len();
+        if let Some(p) = Self::pin_mut(&mut st, pin) {
+            p.visible_from.get_or_insert(now);
+        }
+    }
+
+    /// The step just taken committed the REG_MR that made `pin`.
+    pub fn pin_committed(&self, pin: ObjId) {
+        let mut st = self.st();
+        let now = st.log.len();
+        if let Some(p) = Self::pin_mut(&mut st, pin) {
+            p.committed.get_or_insert(now);
+        }
+    }
+
+    /// The step just taken began the destroy of the MR that owns `pin`.
+    pub fn pin_destroy_begun(&self, pin: ObjId) {
+        let mut st = self.st();
+        let now = st.log.len();
+        if let Some(p) = Self::pin_mut(&mut st, pin) {
+            p.destroy_begun.get_or_insert(now);
+        }
+    }
+
+    /// The step just taken unpinned the pages of `pin`: its visible life ends.
+    pub fn pin_unpinned(&self, pin: ObjId) {
+        let mut st = self.st();
+        let now = st.log.len();
+        if let Some(p) = Self::pin_mut(&mut st, pin) {
+            p.visible_until.get_or_insert(now);
+        }
+    }
+
+    /// The step just taken installed `file` in slot `fd` of `process`.
+    pub fn fd_install(&self, process: &Name, fd: usize, file: ObjId) {
+        let mut st = self.st();
+        let begin = st.log.len();
+        st.fds.push(FdLife {
+            process: Name::clone(process),
+            fd,
+            file,
+            begin,
+            end: None,
+        });
+    }
+
+    /// The step just taken cleared slot `fd` of `process`.
+    pub fn fd_remove(&self, process: &str, fd: usize) {
+        let mut st = self.st();
+        let end = st.log.len();
+        for i in st
+            .fds
+            .iter_mut()
+            .filter(|i| &*i.process == process && i.fd == fd && i.end.is_none())
+        {
+            i.end = Some(end);
+        }
+    }
+
+    /// Judge a listing of `process`'s pins read over `[from, to]` (`from` the position of the
+    /// read's first step, `to` the position right after its last): the lines no pin justifies,
+    /// then the pins it had to show and did not.
+    pub fn procfs_judge(
+        &self,
+        process: &str,
+        from: usize,
+        to: usize,
+        lines: &[Listed],
+    ) -> Vec<Untrue> {
+        let st = self.st();
+        let owner_of = |file: ObjId| {
+            st.speaks_for
+                .iter()
+                .rev()
+                .find(|(f, _)| *f == file)
+                .map(|(_, o)| *o)
+        };
+        let mut out = Vec::new();
+        for line in lines {
+            let owner = owner_of(line.file);
+            let justified = st.pins.iter().any(|p| {
+                Some(p.owner) == owner
+                    && *p.data == *line.data
+                    && p.visible_from.is_some_and(|v| v <= to)
+                    && p.visible_until.is_none_or(|u| u >= line.looked_up)
+            });
+            if !justified {
+                out.push(Untrue::Listed { line: line.clone() });
+            }
+        }
+        for slot in st
+            .fds
+            .iter()
+            .filter(|i| &*i.process == process && i.begin <= from && i.end.is_none_or(|e| e >= to))
+        {
+            let Some(owner) = owner_of(slot.file) else {
+                continue;
+            };
+            for p in st.pins.iter().filter(|p| p.owner == owner) {
+                let must = p.committed.is_some_and(|c| c <= from)
+                    && p.destroy_begun.is_none_or(|d| d >= to);
+                let shown = lines.iter().any(|l| l.fd == slot.fd && *l.data == *p.data);
+                let omission = Untrue::Omitted {
+                    fd: slot.fd,
+                    data: p.data.to_string(),
+                };
+                if must && !shown && !out.contains(&omission) {
+                    out.push(omission);
+                }
+            }
+        }
+        out
+    }
+}
