@@ -89,6 +89,7 @@ fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
     Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into(), "dax1".into()],
         setup,
         threads: threads

@@ -42,6 +42,9 @@ pub enum Command {
     /// List the steps each thread of a scenario executes (the names `sometimes` goals use), with
     /// where the model writes them.
     Steps(StepsArgs),
+    /// The history table: each historical bug's scenario on the kernel without its fix and with
+    /// it, by exploration (exit 1 when a row does not fail without and pass with).
+    History(HistoryArgs),
     /// What a passing verdict relies on: each lock acquisition, holder reference and
     /// `_unless_zero` the cell runs is removed in turn and the cell explored again; the report
     /// lists the removals that reach a finding, with the finding and a replay token.
@@ -75,6 +78,18 @@ pub enum ListFormat {
     Text,
     /// For scripts.
     Json,
+}
+
+/// `pincheck history`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// The same options as `check` (its `--proposal`, `--kernel` and `--format` do not apply:
+    /// each row names its own).
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// List the patches the model knows (what kernel specs may add or revert) instead.
+    #[arg(long)]
+    pub patches: bool,
 }
 
 /// `pincheck why`.
@@ -215,8 +230,10 @@ pub struct CheckArgs {
     /// Only these proposals (repeatable).
     #[arg(long = "proposal", value_name = "NAME")]
     pub proposals: Vec<String>,
-    /// Only these kernels (repeatable); default: each scenario's own list.
-    #[arg(long = "kernel", value_name = "NAME")]
+    /// Exactly these kernels (repeatable): a release with patches (`v5.3`, `v5.3+f0abc761bbb9`,
+    /// `v5.6-remove_ucontext_lock`) or a short name (`k53`, `k56`, `sync-fput`); default: each
+    /// scenario's own list.
+    #[arg(long = "kernel", value_name = "SPEC")]
     pub kernels: Vec<String>,
     /// Engines.
     #[arg(long, value_enum, default_value_t = EngineArg::Both)]
@@ -248,6 +265,11 @@ pub struct CheckArgs {
     /// Do not shrink counterexamples found by shuttle.
     #[arg(long)]
     pub no_shrink: bool,
+    /// Explore the error branches: up to N fault points failing together in one execution
+    /// (REG_MR's FW command after pinning, a destroy the driver refuses); default: each
+    /// scenario's own `faults` (0 when it sets none).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub faults: Option<u8>,
     /// Text format: show the details (outcomes, counterexample reports, replay commands) of every
     /// cell with findings, not only of the cells that differ from their expectation.
     #[arg(long)]
@@ -314,6 +336,7 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
         Command::Steps(a) => run_steps(a, env),
+        Command::History(a) => run_history(a, env),
         Command::Why(a) => run_why(a, env),
         Command::Worker { .. } => Err(Error::Usage(
             "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
@@ -337,6 +360,7 @@ fn settings(a: &CheckArgs) -> Settings {
         time_per_engine: Duration::from_secs(a.time_per_engine),
         shrink: !a.no_shrink,
         collect_steps: false,
+        faults: a.faults.map(usize::from),
         mutation: None,
         collect_points: false,
     }
@@ -519,4 +543,25 @@ fn run_steps(a: StepsArgs, env: Env) -> Result<Output, Error> {
         ListFormat::Json => crate::steps::json(&listings),
     };
     Ok(Output { stdout, status: 0 })
+}
+
+fn run_history(a: HistoryArgs, env: Env) -> Result<Output, Error> {
+    if a.check.format != Format::Text {
+        return Err(Error::Usage(format!(
+            "history writes `--format text` only, not {}",
+            format!("{:?}", a.check.format).to_lowercase()
+        )));
+    }
+    if a.patches {
+        return Ok(Output {
+            stdout: crate::history::render_patches(),
+            status: 0,
+        });
+    }
+    let results = crate::history::history(&check_options(&a.check, env))?;
+    let holds = results.iter().all(|r| r.holds());
+    Ok(Output {
+        stdout: crate::history::render(&results),
+        status: if holds { 0 } else { 1 },
+    })
 }

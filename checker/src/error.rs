@@ -24,8 +24,8 @@ pub enum Error {
     /// A replay token that does not parse or does not fit its scenario.
     #[error("{0}")]
     Token(String),
-    /// The run would check nothing (an empty folder, a filter that matches no scenario, an empty
-    /// shard): refused, so that a gate can never pass without checking anything.
+    /// The run would check nothing (an empty folder, an empty shard, no scenario at all): refused,
+    /// so that a gate can never pass without checking anything.
     #[error("nothing to check: {0}")]
     NothingToCheck(String),
 }

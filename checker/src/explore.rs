@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, Mutation, ObjectInfo, Oracle};
+use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, ObjectInfo, Oracle};
 use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
@@ -49,6 +49,9 @@ pub struct Settings {
     pub shrink: bool,
     /// Keep every step each thread executed ([`Explored::steps`]; `pincheck steps`).
     pub collect_steps: bool,
+    /// Fault points failing together in one execution, at most (`None`: each scenario's own
+    /// `faults`, 0 when it sets none).
+    pub faults: Option<usize>,
     /// Run every execution under this mutation plan (`pincheck why`, the kill analysis).
     pub mutation: Option<Mutation>,
     /// Record the mutation points the executions run ([`Explored::points`]).
@@ -66,6 +69,7 @@ impl Default for Settings {
             time_per_engine: Duration::from_secs(60),
             shrink: true,
             collect_steps: false,
+            faults: None,
             mutation: None,
             collect_points: false,
         }
@@ -159,6 +163,8 @@ pub struct EngineRun {
     pub steps_max: usize,
     /// The seed (shuttle).
     pub seed: Option<u64>,
+    /// Fault plans explored besides the run without faults (0 when the scenario asks for none).
+    pub plans: usize,
 }
 
 /// Per engine (`loom`, `pct`, ...), how many of its executions reached one outcome. Never summed
@@ -261,6 +267,8 @@ pub fn preemptions(events: &[Event]) -> usize {
 
 #[derive(Default)]
 struct Collector {
+    /// Fault points reached (with the thread names of the execution that reached them).
+    reached: BTreeSet<FaultPoint>,
     outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, Counterexample>,
     goals: Vec<bool>,
@@ -308,6 +316,17 @@ fn goal_reached(
     }
 }
 
+/// `fault t:point#n | ` for the executions of a fault plan (empty without faults).
+fn fault_prefix(faults: &[FaultPoint], threads: &[String]) -> String {
+    faults
+        .iter()
+        .map(|f| {
+            let t = threads.get(f.tid).map_or("?", |s| s.as_str());
+            format!("fault {t}:{}#{} | ", f.step, f.occurrence)
+        })
+        .collect()
+}
+
 /// The outcome key of one execution: observations, then finding signatures.
 fn outcome_key(obs: &BTreeMap<String, String>, findings: &[Finding]) -> String {
     let mut parts: Vec<String> = obs.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -326,8 +345,10 @@ fn body(
     cell: &Cell,
     engine: &'static str,
     collector: Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
     all_steps: bool,
 ) -> pincheck_model::sync::Body {
+    let faults = Arc::clone(faults);
     let program = Arc::new(cell.scenario.program.clone());
     let goals = cell.scenario.expect.sometimes.clone();
     let target = Target {
@@ -335,11 +356,13 @@ fn body(
         proposal: cell.proposal,
     };
     Arc::new(move |oracle: &Arc<Oracle>| {
+        oracle.set_faults(Arc::clone(&faults));
         execute_shared(&program, target);
         let findings = oracle.findings();
         let obs = oracle.observations();
         let threads = oracle.thread_names();
-        let key = outcome_key(&obs, &findings);
+        let key = fault_prefix(&faults, &threads) + &outcome_key(&obs, &findings);
+        let reached = oracle.faults_reached();
         // Read before `with_log`, which holds the oracle's state: only executions with a finding
         // can become counterexamples that need their objects' roles.
         let objects = if findings.is_empty() {
@@ -349,6 +372,7 @@ fn body(
         };
         let points = oracle.mutation_points();
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+        c.reached.extend(reached);
         for (m, concurrent) in points {
             *c.points.entry(m).or_insert(false) |= concurrent;
         }
@@ -412,6 +436,7 @@ fn run_loom(
     settings: &Settings,
     bound: usize,
     shared: &Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let mut total = 0;
@@ -425,7 +450,13 @@ fn run_loom(
             },
             &limits(settings),
             threads,
-            body(cell, "loom", Arc::clone(&collector), settings.collect_steps),
+            body(
+                cell,
+                "loom",
+                Arc::clone(&collector),
+                faults,
+                settings.collect_steps,
+            ),
         );
         total += r.executions;
         elapsed += r.elapsed;
@@ -453,6 +484,7 @@ fn run_loom(
         outcomes: c.outcomes.clone(),
         steps_max: c.steps_max,
         seed: None,
+        plans: 0,
     }
 }
 
@@ -461,6 +493,7 @@ fn run_shuttle(
     settings: &Settings,
     engine: EngineChoice,
     shared: &Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let (name, mode) = match engine {
@@ -486,7 +519,13 @@ fn run_shuttle(
         &mode,
         &limits(settings),
         threads,
-        body(cell, name, Arc::clone(&collector), settings.collect_steps),
+        body(
+            cell,
+            name,
+            Arc::clone(&collector),
+            faults,
+            settings.collect_steps,
+        ),
     );
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
@@ -525,6 +564,7 @@ fn run_shuttle(
         outcomes: c.outcomes.clone(),
         steps_max: c.steps_max,
         seed: (engine != EngineChoice::Dfs).then_some(settings.seed),
+        plans: 0,
     }
 }
 
@@ -538,6 +578,7 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
         to.goals[i] |= *g;
     }
     to.steps_seen.extend(from.steps_seen.iter().copied());
+    to.reached.extend(from.reached.iter().cloned());
     for (m, concurrent) in &from.points {
         *to.points.entry(*m).or_insert(false) |= *concurrent;
     }
@@ -560,25 +601,21 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         .scenario
         .preemptions
         .map_or(settings.preemptions, |p| p.max(settings.preemptions));
-    let threads = cell.scenario.program.threads.len();
     let mut notes = Vec::new();
-    let mut runs = Vec::new();
-    let loom_fits = threads < LOOM_THREADS_MAX;
-    match settings.engine {
-        EngineChoice::Both | EngineChoice::Loom => {
-            if loom_fits {
-                runs.push(run_loom(cell, settings, bound, &shared));
-            } else {
-                notes.push(format!(
-                    "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
-                    LOOM_THREADS_MAX
-                ));
-            }
-            if settings.engine == EngineChoice::Both || !loom_fits {
-                runs.push(run_shuttle(cell, settings, EngineChoice::Pct, &shared));
-            }
+    let faults_max = settings.faults.unwrap_or(cell.scenario.faults);
+    let none = Arc::new(Vec::new());
+    let mut runs = run_engines(cell, settings, bound, &shared, &none, &mut notes);
+    if faults_max > 0 {
+        let plans = fault_plans(cell, settings, bound, &shared, faults_max, &mut notes);
+        for (_, plan_runs) in plans {
+            runs = merge_runs(runs, plan_runs);
         }
-        other => runs.push(run_shuttle(cell, settings, other, &shared)),
+        for r in runs.iter_mut().filter(|r| r.plans > 0) {
+            r.mode.push_str(&format!(
+                "; and {} fault plan(s) of up to {faults_max}",
+                r.plans
+            ));
+        }
     }
     let c = shared.lock().unwrap_or_else(|e| e.into_inner());
     notes.extend(disagreements(&runs));
@@ -646,6 +683,147 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         steps,
         points,
     }
+}
+
+/// The engines `settings` ask for on `cell` with fault plan `faults`.
+fn run_engines(
+    cell: &Cell,
+    settings: &Settings,
+    bound: usize,
+    shared: &Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
+    notes: &mut Vec<String>,
+) -> Vec<EngineRun> {
+    let threads = cell.scenario.program.threads.len();
+    let mut runs = Vec::new();
+    let loom_fits = threads < LOOM_THREADS_MAX;
+    match settings.engine {
+        EngineChoice::Both | EngineChoice::Loom => {
+            if loom_fits {
+                runs.push(run_loom(cell, settings, bound, shared, faults));
+            } else if faults.is_empty() {
+                notes.push(format!(
+                    "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
+                    LOOM_THREADS_MAX
+                ));
+            }
+            if settings.engine == EngineChoice::Both || !loom_fits {
+                runs.push(run_shuttle(
+                    cell,
+                    settings,
+                    EngineChoice::Pct,
+                    shared,
+                    faults,
+                ));
+            }
+        }
+        other => runs.push(run_shuttle(cell, settings, other, shared, faults)),
+    }
+    runs
+}
+
+/// Most fault plans one cell explores; past it the cell's search is cut (bound-reached).
+pub const FAULT_PLANS_MAX: usize = 32;
+
+/// Explore every fault plan of up to `faults_max` points of the scenario's threads: first each
+/// point the executions without faults reached, then, for two, each point reached under a
+/// one-point plan added to it. Returns each plan's engine runs.
+fn fault_plans(
+    cell: &Cell,
+    settings: &Settings,
+    bound: usize,
+    shared: &Arc<Mutex<Collector>>,
+    faults_max: usize,
+    notes: &mut Vec<String>,
+) -> Vec<(Vec<FaultPoint>, Vec<EngineRun>)> {
+    let mut done: Vec<(Vec<FaultPoint>, Vec<EngineRun>)> = Vec::new();
+    let mut frontier: Vec<Vec<FaultPoint>> = vec![Vec::new()];
+    let mut reached_by: BTreeMap<Vec<FaultPoint>, BTreeSet<FaultPoint>> = BTreeMap::new();
+    reached_by.insert(
+        Vec::new(),
+        shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reached
+            .clone(),
+    );
+    for _ in 0..faults_max {
+        let mut next = Vec::new();
+        for plan in &frontier {
+            for p in reached_by.get(plan).into_iter().flatten() {
+                // The setup and quiescence (thread 0) run as written: a fault there would change
+                // what the scenario races, not how the race goes wrong.
+                if p.tid == 0 || plan.iter().any(|q| q >= p) {
+                    continue;
+                }
+                let mut bigger = plan.clone();
+                bigger.push(p.clone());
+                if !next.contains(&bigger) {
+                    next.push(bigger);
+                }
+            }
+        }
+        for plan in &next {
+            if done.len() == FAULT_PLANS_MAX {
+                notes.push(format!(
+                    "more than {FAULT_PLANS_MAX} fault plans: the error branches were not all explored"
+                ));
+                if let Some((_, runs)) = done.last_mut() {
+                    for r in runs {
+                        r.cut.get_or_insert(Cut::Branches);
+                    }
+                }
+                return done;
+            }
+            let local = Arc::new(Mutex::new(Collector::default()));
+            let runs = run_engines(
+                cell,
+                settings,
+                bound,
+                &local,
+                &Arc::new(plan.clone()),
+                notes,
+            );
+            reached_by.insert(
+                plan.clone(),
+                local
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .reached
+                    .clone(),
+            );
+            merge_into(shared, &local);
+            done.push((plan.clone(), runs));
+        }
+        frontier = next;
+    }
+    done
+}
+
+/// Runs of one plan added to those of the others, engine by engine (executions and outcomes
+/// summed, the mode saying how many plans).
+fn merge_runs(mut into: Vec<EngineRun>, more: Vec<EngineRun>) -> Vec<EngineRun> {
+    for r in more {
+        let Some(t) = into.iter_mut().find(|t| t.engine == r.engine) else {
+            into.push(r);
+            continue;
+        };
+        t.executions += r.executions;
+        t.executions_total += r.executions_total;
+        t.elapsed += r.elapsed;
+        t.steps_max = t.steps_max.max(r.steps_max);
+        if t.cut.is_none() {
+            t.cut = r.cut;
+        }
+        if t.model_panic.is_none() {
+            t.model_panic = r.model_panic;
+        }
+        for (k, n) in r.outcomes {
+            *t.outcomes.entry(k).or_insert(0) += n;
+        }
+        t.plans += 1;
+    }
+    into
 }
 
 /// An outcome one engine reached that a complete loom search did not: loom's claim that it is

@@ -115,6 +115,7 @@ pub fn cell_certificate(c: &CellReport, s: &Settings) -> Value {
         "scenario_hash": c.scenario.hash,
         "proposal": c.proposal,
         "kernel": c.kernel,
+        "kernel_spec": pincheck_model::kernel::Variant::spelt_out(c.kernel),
         "verdict": c.verdict.to_string(),
         "expected": c.expected.to_string(),
         "matches": c.matches(),

@@ -12,6 +12,7 @@
 //! - [`report`]: a run as the terminal matrix, JSON, JUnit, SARIF.
 //! - [`gate`]: `pincheck gate`, what CI runs: the rules, the verdict certificate, baselines.
 //! - [`diff`]: `pincheck diff A B`: outcomes new and gone, verdict changes, side by side.
+//! - [`history`]: `pincheck history`: each historical bug without and with its fix.
 //! - [`why`]: `pincheck why SCENARIO PROPOSAL@KERNEL`: the locks and references a passing verdict
 //!   relies on, found by removing each one the model runs (mutation plans) and exploring again.
 //! - [`snapshot`]: a cell as reviewable text (the insta snapshots in `snapshots/`).
@@ -33,6 +34,7 @@ pub mod diff;
 pub mod error;
 pub mod explore;
 pub mod gate;
+pub mod history;
 pub mod minimize;
 pub mod render;
 pub mod replay;

@@ -12,6 +12,8 @@
 
 use std::fmt::Write;
 
+use pincheck_model::kernel::Variant;
+
 use crate::check::CellReport;
 use crate::explore::Counterexample;
 use crate::verdict::Verdict;
@@ -40,7 +42,7 @@ pub fn render(c: &CellReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario: {}", c.scenario.name);
     let _ = writeln!(out, "proposal: {}", c.proposal);
-    let _ = writeln!(out, "kernel:   {}", c.kernel);
+    let _ = writeln!(out, "kernel:   {}", Variant::spelt_out(c.kernel));
     let _ = writeln!(out, "verdict:  {}", c.verdict);
     let _ = writeln!(
         out,

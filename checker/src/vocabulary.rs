@@ -2,7 +2,7 @@
 //! scenario files, verdicts and JSON use, and the short ones (`uaf`) the matrix prints, accepted
 //! wherever a long one is. And what the checker says about kernels that carry a known bug.
 
-use pincheck_model::kernel::Variant;
+use pincheck_model::kernel::{Hypothetical, Variant, HISTORY};
 use pincheck_model::oracle::FindingKind;
 
 /// The matrix's short name of a finding kind.
@@ -56,25 +56,27 @@ pub fn kinds_both() -> String {
 /// The matrix's name of `bound-reached`; scenario files accept both.
 pub const BOUND_SHORT: &str = "bound";
 
-/// What a pre-fix kernel variant lacks, when the variant carries a known kernel bug (its rows in
-/// the matrix test that the checker finds that bug, so every proposal is expected to fail there).
-pub fn kernel_bug(v: &Variant) -> Option<&'static str> {
-    if v.double_destroy_bug {
-        Some(
-            "before the 2020 fix \"RDMA/core: Fix double destruction of uobject\" (usecnt goes \
-             back to 0 after DESTROY)",
-        )
-    } else if v.fput_before_unlock_bug {
-        Some(
-            "before f0abc761bbb9 \"RDMA/core: Fix race between destroy and release FD object\" \
-             (the lookup's fput comes before its usecnt unlock)",
-        )
-    } else if !v.fput_deferred {
-        Some(
-            "before 4a9d4b024a31 \"switch fput to task_work_add\", with a close that takes \
-             ucontext_lock blocking: the last fput runs ->release at once, in its caller",
-        )
-    } else {
-        None
+/// Why the row of `kernel` in `scenario` tests a kernel with a known bug, if it does: the row is
+/// one of the history table's (`pincheck history`: this scenario on this kernel, without the fix),
+/// or the kernel never shipped. Such a row checks that the kernel's own bug is found.
+pub fn kernel_bug(scenario: &str, kernel: &str) -> Option<String> {
+    let v = Variant::by_name(kernel)?;
+    if let Some(h) = v.hypothetical {
+        return Some(match h {
+            Hypothetical::SyncFput => "a kernel that never shipped: the last fput runs ->release \
+                 inline (as before 4a9d4b024a31 \"switch fput to task_work_add\") and close takes \
+                 ucontext_lock blocking, so exit_mmap's fput re-enters close under the lock device \
+                 removal holds; every proposal deadlocks there"
+                .to_string(),
+        });
     }
+    let row = HISTORY.iter().find(|r| {
+        r.scenario == scenario && Variant::by_name(r.without).is_some_and(|w| w.spec == v.spec)
+    })?;
+    let info = row.fix.info();
+    Some(format!(
+        "the kernel without {} \"{}\" ({}), a row of the history table: the bug must be found \
+         there ({} shows it)",
+        info.name, info.subject, info.landed, row.proposal
+    ))
 }

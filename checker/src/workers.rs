@@ -52,6 +52,8 @@ struct WireSettings {
     pct_depth: usize,
     time_per_engine_ms: u64,
     shrink: bool,
+    #[serde(default)]
+    faults: Option<usize>,
     mutation: Option<String>,
     collect_points: bool,
 }
@@ -76,6 +78,7 @@ impl WireSettings {
             pct_depth: s.pct_depth,
             time_per_engine_ms: s.time_per_engine.as_millis() as u64,
             shrink: s.shrink,
+            faults: s.faults,
             mutation: s.mutation.map(|m| m.to_string()),
             collect_points: s.collect_points,
         }
@@ -100,6 +103,7 @@ impl WireSettings {
             pct_depth: self.pct_depth,
             time_per_engine: Duration::from_millis(self.time_per_engine_ms),
             shrink: self.shrink,
+            faults: self.faults,
             mutation: self
                 .mutation
                 .as_deref()
@@ -133,6 +137,10 @@ enum WireNote {
         latest: i64,
     },
     Text(String),
+    Fault {
+        step: String,
+        occurrence: usize,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -179,6 +187,8 @@ struct WireRun {
     outcomes: BTreeMap<String, u64>,
     steps_max: usize,
     seed: Option<u64>,
+    #[serde(default)]
+    plans: usize,
 }
 
 /// What a worker sends back for one cell.
@@ -212,6 +222,10 @@ fn note_out(n: &Note) -> WireNote {
             latest: *latest,
         },
         Note::Text(t) => WireNote::Text(t.clone()),
+        Note::Fault { step, occurrence } => WireNote::Fault {
+            step: step.to_string(),
+            occurrence: *occurrence,
+        },
     }
 }
 
@@ -232,6 +246,10 @@ fn note_in(n: WireNote) -> Note {
         },
         WireNote::StaleRead { seen, latest } => Note::StaleRead { seen, latest },
         WireNote::Text(t) => Note::Text(t),
+        WireNote::Fault { step, occurrence } => Note::Fault {
+            step: intern(&step),
+            occurrence,
+        },
     }
 }
 
@@ -337,6 +355,7 @@ fn explored_out(e: &Explored) -> WireExplored {
                 outcomes: r.outcomes.clone(),
                 steps_max: r.steps_max,
                 seed: r.seed,
+                plans: r.plans,
             })
             .collect(),
         counterexamples: e
@@ -366,6 +385,7 @@ fn explored_in(w: WireExplored) -> Explored {
             outcomes: r.outcomes,
             steps_max: r.steps_max,
             seed: r.seed,
+            plans: r.plans,
         })
         .collect();
     Explored {

@@ -7,19 +7,26 @@
 //! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::process`] (fd table,
 //!   `close`, `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
 //!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned);
-//! - [`mm`]: `struct mm_struct`, its VMAs, `mmput`;
+//! - [`mm`]: `struct mm_struct` (`mm_users` and `mmput` → `exit_mmap`, `mm_count` and `mmdrop`),
+//!   [`mm::vma`] (`mmap_region`, `munmap`, `dup_mmap`: a VMA holds its file and runs the file's
+//!   `vm_ops`);
 //! - [`rdma::uverbs`] (`drivers/infiniband/core/`): [`rdma::uverbs::device`]
 //!   (`ib_uverbs_remove_one`), [`rdma::uverbs::ufile`] (`struct ib_uverbs_file`,
 //!   `ib_uverbs_close`, `uverbs_destroy_ufile_hw`), [`rdma::uverbs::ucontext`],
+//!   [`rdma::uverbs::mmap`] (`rdma_umap_priv`, the mmap entries, `uverbs_user_mmap_disassociate`),
 //!   [`rdma::uverbs::uobject`] (kref + usecnt, lookups, destroy), [`rdma::uverbs::mr`],
 //!   [`rdma::uverbs::umem`] (the pins);
+//! - [`rdma::ucma`] (`drivers/infiniband/core/ucma.c`): [`rdma::ucma::file`] (`ucma_open`,
+//!   `ucma_close`), [`rdma::ucma::context`] (create, destroy and migrate of a CM id),
+//!   [`rdma::ucma::multicast`] (join and leave);
 //! - [`task`] (`current` and its task_work), [`rcu`].
 //!
 //! The call paths follow the kernel's order step for step; every engine-visible access is a named
 //! step (`destroy_ufile_hw.trylock_ucontext`, `filp_close.fput`, ...).
 //!
-//! [`kernel`] holds the variants (`k53`: close trylocks `ucontext_lock`; `k56`: close waits for a
-//! running destroy; and the pre-fix regressions) and the slabs. [`proposals`] holds the lifetime
+//! [`kernel`] says which kernel: a release as it shipped (v5.3: close trylocks `ucontext_lock`;
+//! v5.6: close waits for a running destroy) plus or minus named upstream patches, each fix of a
+//! historical bug among them; and it holds the slabs of one execution. [`proposals`] holds the lifetime
 //! designs behind one trait, with the objects only they add ([`proposals::pin_record`]). [`run`]
 //! executes a [`program::Program`] (what a scenario file says).
 //!
@@ -48,14 +55,17 @@
 //! What the model leaves out:
 //! - Memory is never really freed: a freed object's memory stays readable (as freed slab memory
 //!   does) and the oracle says it was freed. After a use-after-free through a reused slot the model
-//!   goes on reading the freed object, not the new occupant (the finding names the alias). mm_structs
-//!   are never freed (mm_count is not modelled).
+//!   goes on reading the freed object, not the new occupant (the finding names the alias).
+//! - VMAs map files only (no anonymous memory); each uverbs mapping maps the driver's one
+//!   doorbell entry; `zap_vma_ptes` and page faults are not modelled.
 //! - Counterexamples relying on a weak-memory read (loom only) cannot be replayed by the
 //!   sequentially consistent token scheduler; the checker prefers replayable ones and says so.
-//! - Failures are not modelled (GFP_ATOMIC allocation failure, destroy_hw returning busy and the
-//!   retry passes): the forced pass of destroy-all is not distinct, and its
-//!   `WARN(true, "ib_uverbs: failed to remove uobject ...")` cannot fire; the completion channel's
-//!   own HW object is not modelled.
+//! - Failures are fault points ([`oracle::FaultPoint`]) the checker explores where a scenario
+//!   asks for them (`faults`): the driver failing REG_MR's HW key after the pages are pinned,
+//!   and refusing an MR's destroy (-EBUSY, with destroy-all's retry and forced passes). GFP_ATOMIC
+//!   allocation failure is not modelled; the completion channel's own HW object is not modelled.
+//! - `wait_for_completion` is a spin with yields (no engine block); a wait no other thread can
+//!   end is reported as a hang (the hung-task detector's case), not left to the engine.
 //! - The kernel's debug checks that read without ordering anything (`assert_uverbs_usecnt`,
 //!   `WARN_ON(entry->object)`, RFC 13/19's `file_pins` check in `file_free_rcu`) and the G7 check
 //!   read the last written value without a scheduling point.
@@ -87,14 +97,9 @@ pub mod vfs;
 /// release gate does without their cost (about 15% of an exploration).
 pub const SELF_CHECKS: bool = cfg!(any(debug_assertions, feature = "self-checks"));
 
-/// The kernel variants, by the name scenario files and the CLI use.
-pub const KNOWN_KERNELS: &[&str] = &[
-    "k53",
-    "k56",
-    "k53-double-destroy",
-    "k53-fput-before-unlock",
-    "sync-fput",
-];
+/// The kernels to list in hints and help: the releases and the short names. Any spec
+/// [`kernel::Variant::resolve`] accepts may be used.
+pub use kernel::KNOWN_KERNELS;
 
 /// The lifetime proposals, by the name scenario files and the CLI use.
 pub const KNOWN_PROPOSALS: &[&str] = &[
@@ -127,6 +132,12 @@ pub enum Errno {
     /// Bad file descriptor.
     #[error("EBADF")]
     EBADF,
+    /// Bad address (a user buffer the kernel cannot write).
+    #[error("EFAULT")]
+    EFAULT,
+    /// No such device or address (the object is going away).
+    #[error("ENXIO")]
+    ENXIO,
     /// Device or resource busy (usecnt held).
     #[error("EBUSY")]
     EBUSY,

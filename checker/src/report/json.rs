@@ -75,6 +75,7 @@ pub fn cell(c: &CellReport) -> Value {
         "scenario_hash": c.scenario.hash,
         "proposal": c.proposal,
         "kernel": c.kernel,
+        "kernel_spec": pincheck_model::kernel::Variant::spelt_out(c.kernel),
         "engine": engines.join("+"),
         "verdict": c.verdict.to_string(),
         "expected": c.expected.to_string(),

@@ -89,7 +89,7 @@ impl<'a> Columns<'a> {
             .iter()
             .map(|c| {
                 2 + c.kernel.len()
-                    + if pre_fix(c.kernel) {
+                    + if pre_fix(&c.scenario.name, c.kernel) {
                         PRE_FIX_MARK.len()
                     } else {
                         0
@@ -179,17 +179,14 @@ fn blocks(label: usize, widths: &[usize], gap: usize) -> Vec<Vec<usize>> {
     out
 }
 
-fn pre_fix(kernel: &str) -> bool {
-    pincheck_model::kernel::Variant::by_name(kernel)
-        .as_ref()
-        .and_then(vocabulary::kernel_bug)
-        .is_some()
+fn pre_fix(scenario: &str, kernel: &str) -> bool {
+    vocabulary::kernel_bug(scenario, kernel).is_some()
 }
 
 /// A pre-fix kernel's row where every proposal got the same verdict (the kernel's own bug, as
 /// expected): its one text, printed once across the columns instead of in each.
 fn uniform_pre_fix(report: &CheckReport, scenario: &str, kernel: &str) -> Option<String> {
-    if !pre_fix(kernel) {
+    if !pre_fix(scenario, kernel) {
         return None;
     }
     let mut texts = report
@@ -232,10 +229,14 @@ fn block(report: &CheckReport, cols: &Columns, which: &[usize], out: &mut String
             }
         }
         for k in kernels {
-            let mark = if pre_fix(k) { PRE_FIX_MARK } else { "" };
+            let mark = if pre_fix(&s.name, k) {
+                PRE_FIX_MARK
+            } else {
+                ""
+            };
             let mut line = format!("{:l$}", format!("  {k}{mark}"));
             if let Some(t) = uniform_pre_fix(report, &s.name, k) {
-                let _ = writeln!(out, "{line}{:g$}{t} (every proposal)", "", g = cols.gap);
+                spanning(&line, &format!("{t} (every proposal)"), cols, out);
                 continue;
             }
             for &i in which {
@@ -249,6 +250,26 @@ fn block(report: &CheckReport, cols: &Columns, which: &[usize], out: &mut String
             let _ = writeln!(out, "{}", line.trim_end());
         }
     }
+}
+
+/// A row's one text across the columns after its `label`, wrapped at `+` (between finding kinds)
+/// or spaces to stay within the matrix width.
+fn spanning(label: &str, text: &str, cols: &Columns, out: &mut String) {
+    let start = label.chars().count() + cols.gap;
+    let room = MATRIX_COLUMNS_MAX.saturating_sub(start).max(12);
+    let mut line = format!("{label}{:g$}", "", g = cols.gap);
+    let mut used = 0;
+    for piece in text.split_inclusive(['+', ' ']) {
+        let n = piece.chars().count();
+        if used > 0 && used + n > room {
+            let _ = writeln!(out, "{}", line.trim_end());
+            line = " ".repeat(start);
+            used = 0;
+        }
+        line.push_str(piece);
+        used += n;
+    }
+    let _ = writeln!(out, "{}", line.trim_end());
 }
 
 /// Word-wrap `text` to the matrix width; continuation lines are indented.
@@ -317,22 +338,24 @@ fn legend(report: &CheckReport, cols: &Columns, out: &mut String) {
             .collect();
         wrapped(&format!("proposals: {}", items.join(", ")), out);
     }
-    let mut kernels: Vec<&str> = Vec::new();
+    let mut rows: Vec<(&str, &str)> = Vec::new();
     for c in &report.cells {
-        if pre_fix(c.kernel) && !kernels.contains(&c.kernel) {
-            kernels.push(c.kernel);
+        let row = (c.scenario.name.as_str(), c.kernel);
+        if pre_fix(row.0, row.1) && !rows.contains(&row) {
+            rows.push(row);
         }
     }
-    for k in kernels {
-        let v = pincheck_model::kernel::Variant::by_name(k).expect("a cell's kernel is known");
-        let why = vocabulary::kernel_bug(&v).unwrap_or_default();
-        wrapped(
-            &format!(
-                "*{k}: a kernel with a known bug, {why}; its rows test that the bug is found, so \
-                 every proposal is expected to fail there."
-            ),
-            out,
-        );
+    for (s, k) in rows {
+        let why = vocabulary::kernel_bug(s, k).unwrap_or_default();
+        wrapped(&format!("*{k} in {s}: {why}."), out);
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for c in &report.cells {
+        let full = pincheck_model::kernel::Variant::spelt_out(c.kernel);
+        if !seen.contains(&c.kernel) && full != c.kernel {
+            seen.push(c.kernel);
+            wrapped(&format!("kernel {full}"), out);
+        }
     }
 }
 

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use pincheck_model::oracle::FindingKind;
-use pincheck_model::{KNOWN_KERNELS, KNOWN_PROPOSALS};
+use pincheck_model::KNOWN_PROPOSALS;
 use toml::de::DeTable;
 
 use super::diag::did_you_mean;
@@ -216,21 +216,33 @@ fn verdict_key(
         ok = false;
     }
     let kspan = ctx.inner_span(&span, key, p.len() + 1, k.len());
-    if k != "*" && !KNOWN_KERNELS.contains(&k) {
-        let hint = did_you_mean(k, KNOWN_KERNELS.iter().copied())
-            .or_else(|| Some(format!("kernels are: {}, or `*`", KNOWN_KERNELS.join(", "))));
-        ctx.error(kspan, format!("unknown kernel `{k}`"), hint);
-        ok = false;
-    } else if k != "*" && !kernels.iter().any(|x| x == k) {
-        let hint = Some(format!("add it to `kernels` (now {})", kernels.join(", ")));
-        ctx.error(
-            kspan,
-            format!("kernel `{k}` is not one this scenario runs on"),
-            hint,
-        );
-        ok = false;
+    let mut kernel = k.to_string();
+    if k != "*" {
+        match super::kernels::resolve(ctx, k, &kspan) {
+            None => ok = false,
+            Some(v) => {
+                // A kernel this scenario runs on, however it is spelt there.
+                let listed = kernels.iter().find(|x| {
+                    pincheck_model::kernel::Variant::by_name(x)
+                        .is_some_and(|x| super::kernels::same(&x, &v))
+                });
+                match listed {
+                    Some(name) => kernel = name.clone(),
+                    None => {
+                        let hint =
+                            Some(format!("add it to `kernels` (now {})", kernels.join(", ")));
+                        ctx.error(
+                            kspan,
+                            format!("kernel `{k}` is not one this scenario runs on"),
+                            hint,
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
     }
-    ok.then(|| (p.to_string(), k.to_string()))
+    ok.then(|| (p.to_string(), kernel))
 }
 
 /// One error inside a verdict string: byte range in the string, message, hint.

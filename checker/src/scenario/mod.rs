@@ -8,6 +8,7 @@
 
 mod diag;
 mod expect;
+pub mod kernels;
 mod names;
 mod ops;
 mod parse;
@@ -35,6 +36,8 @@ pub const THREADS_MIN: usize = 2;
 pub const THREADS_MAX: usize = 4;
 /// Most operations in one thread or in setup.
 pub const OPS_PER_THREAD_MAX: usize = 16;
+/// Most fault points failing together that a scenario may ask for.
+pub const FAULTS_MAX: usize = 2;
 /// Largest per-scenario loom preemption bound.
 pub const PREEMPTIONS_MAX: usize = 6;
 /// Most pages one `reg_mr` pins.
@@ -56,12 +59,14 @@ pub struct Scenario {
     pub summary: String,
     /// Links to the mail, commits or code the race comes from.
     pub sources: Vec<String>,
-    /// Kernel variants to run, names from `KNOWN_KERNELS`.
+    /// Kernels to run: short names or canonical specs (`k53`, `v5.3+f0abc761bbb9`).
     pub kernels: Vec<String>,
     /// Loom preemption bound for this scenario, when it sets one.
     pub preemptions: Option<usize>,
     /// The gate requires a complete loom search.
     pub exhaustive: bool,
+    /// Fault points that may fail together in one execution (0: none explored).
+    pub faults: usize,
     /// What the model runs.
     pub program: Program,
     pub expect: Expect,

@@ -4,6 +4,7 @@ mod ci;
 mod cli;
 mod controls;
 mod docs;
+mod history;
 mod kills;
 mod parse;
 mod reliability;

@@ -720,7 +720,7 @@ fn unknown_kernel() {
         &src,
         "\"k5.6\"",
         "unknown kernel `k5.6`",
-        Some("did you mean `k56`?"),
+        Some("did you mean `v5.6`?"),
     );
     let src = edit("\"context@k56\"", "\"context@sync-fput\"");
     assert_at(

@@ -402,6 +402,8 @@ fn kind_key(arg_name: &str, kind: &pincheck::scenario::OpSpec) -> &'static str {
         ("file", _) => "data_file",
         ("mr", _) | ("as", "reg_mr") => "mr",
         ("as", "procfs_read" | "truncate") => "label",
+        ("map", _) | ("as", "mmap") => "mapping",
+        ("id", _) | ("as", "create_id") => "cm_id",
         _ => "fd",
     }
 }
@@ -438,6 +440,8 @@ impl FileGen<'_, '_> {
             "process" => "p",
             "mr" => "mr",
             "label" => "l",
+            "mapping" => "map",
+            "cm_id" => "id",
             _ => "fd",
         };
         let name = format!("{prefix}{}", self.fresh);
@@ -453,6 +457,7 @@ impl FileGen<'_, '_> {
                 !a.required
                     || a.name == "as"
                     || a.name == "kind"
+                    || a.name == "mc"
                     || !scope.of(kind_key(a.name, spec)).is_empty()
             });
             if usable || self.hostile {
@@ -498,6 +503,8 @@ impl FileGen<'_, '_> {
                     parts.push(format!("pages = {n}"));
                 }
                 "kind" => parts.push(format!("kind = \"{procfs_kind}\"")),
+                "bad_response" => parts.push(format!("bad_response = {}", self.d.percent(50))),
+                "mc" => parts.push(format!("mc = {}", self.d.below(3))),
                 "as" => binds.push(key),
                 _ => {
                     let name = self.use_name(scope, key);

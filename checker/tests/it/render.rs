@@ -48,6 +48,7 @@ fn s01() -> Program {
     Program {
         processes: vec!["p0".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into()],
         setup: vec![open, ctx, reg],
         threads: vec![

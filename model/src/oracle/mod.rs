@@ -11,6 +11,7 @@
 //! mutation points it runs.
 
 pub mod check;
+mod fault;
 mod finding;
 mod leak;
 mod lockdep;
@@ -24,8 +25,9 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use check::Check;
+pub use fault::FaultPoint;
 pub use finding::{Finding, FindingKind};
-pub use lockdep::{LockId, LockMode};
+pub use lockdep::{CompletionId, LockId, LockMode};
 pub use mutation::{HolderLabel, Mutation};
 pub use objects::{Holder, ObjId, ObjectInfo, Root};
 pub use truth::{Listed, Untrue};
@@ -91,6 +93,13 @@ pub enum Note {
     },
     /// Anything else (`trylock of ucontext_lock failed`).
     Text(String),
+    /// The thread took the failing branch of a fault point (its `occurrence`-th reach of `step`).
+    Fault {
+        /// The point.
+        step: Step,
+        /// Which reach.
+        occurrence: usize,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -110,6 +119,9 @@ impl std::fmt::Display for Note {
                 )
             }
             Note::Text(t) => f.write_str(t),
+            Note::Fault { step, occurrence } => {
+                write!(f, "fault injected: {step} (reach {occurrence}) fails")
+            }
         }
     }
 }
@@ -124,6 +136,8 @@ pub struct ReplayPlan {
     /// (`pincheck replay --until`). After the last step the caller takes it with
     /// [`Oracle::graph`].
     pub until: Option<usize>,
+    /// The fault points that fail in this execution.
+    pub faults: Vec<FaultPoint>,
 }
 
 impl ReplayPlan {
@@ -131,7 +145,17 @@ impl ReplayPlan {
     pub fn from_events(events: &[Event]) -> ReplayPlan {
         let mut counts: HashMap<(usize, &str), usize> = HashMap::new();
         let mut segments: Vec<Segment> = Vec::new();
+        let mut faults = Vec::new();
         for (i, e) in events.iter().enumerate() {
+            for note in &e.notes {
+                if let Note::Fault { step, occurrence } = note {
+                    faults.push(FaultPoint {
+                        tid: e.tid,
+                        step: step.to_string(),
+                        occurrence: *occurrence,
+                    });
+                }
+            }
             let n = counts.entry((e.tid, e.step)).or_insert(0);
             *n += 1;
             let last_of_run = events.get(i + 1).is_none_or(|next| next.tid != e.tid);
@@ -146,6 +170,7 @@ impl ReplayPlan {
         ReplayPlan {
             segments,
             until: None,
+            faults,
         }
     }
 }
@@ -215,6 +240,7 @@ struct State {
     speaks_for: Vec<(ObjId, ObjId)>,
     /// Mutation points this execution ran, when collecting.
     points: BTreeMap<Mutation, bool>,
+    faults: fault::Faults,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -259,6 +285,7 @@ impl State {
             fds,
             speaks_for,
             points,
+            faults,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -284,6 +311,7 @@ impl State {
         fds.clear();
         speaks_for.clear();
         points.clear();
+        faults.clear();
         for v in &mut spare.notes {
             v.clear();
         }

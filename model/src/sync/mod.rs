@@ -12,6 +12,7 @@
 //! here relies on SeqCst.
 
 mod atomic;
+mod completion;
 mod context;
 pub mod engine;
 mod mutex;
@@ -20,6 +21,7 @@ mod rwsem;
 mod thread;
 
 pub use atomic::Atomic;
+pub use completion::Completion;
 pub(crate) use context::{
     current_oracle, engine_thread_key as engine_key, enter, with_oracle as with_current,
 };

@@ -1,7 +1,7 @@
 //! `struct file`: f_count, the deferred final fput, `__fput` and `file_free` through RCU.
 //!
 //! G1 (docs/kernel.md §3.2): ->release runs once, after f_count reaches zero, in the context of
-//! whoever dropped the last reference, later (task_work) unless the kernel variant is the old
+//! whoever dropped the last reference, later (task_work) unless the kernel is the hypothetical
 //! synchronous one. The memory is freed after an RCU grace period.
 
 use crate::heap::Handle;
@@ -11,6 +11,7 @@ use crate::oracle::{Holder, ObjId};
 use crate::proposals::context::PinContext;
 use crate::proposals::pin_record::PinRecord;
 use crate::rcu::Deferred;
+use crate::rdma::ucma::file::{ucma_close, UcmaFile};
 use crate::rdma::uverbs::ufile::{ib_uverbs_close, Ufile};
 use crate::rdma::uverbs::uobject::{uverbs_close_fd, Uobject};
 use crate::sync::{Mutex, Published};
@@ -31,6 +32,11 @@ pub enum FileKind {
         ufile: Handle<Ufile>,
         /// The uobject (`private_data`, counted).
         uobj: Handle<Uobject>,
+    },
+    /// `/dev/infiniband/rdma_cm`: `private_data` is the ucma file.
+    Ucma {
+        /// The ucma file.
+        file: Handle<UcmaFile>,
     },
     /// A file of the FS-DAX filesystem.
     Data {
@@ -88,7 +94,7 @@ pub fn get_file(k: &Kernel, step: &'static str, f: Handle<File>, holder: Holder)
 }
 
 /// `fput`: drop `holder`'s reference; the last one queues `____fput` on the dropping task (or runs
-/// `__fput` inline on the synchronous variant).
+/// `__fput` inline on the hypothetical `sync-fput` kernel).
 pub fn fput(
     k: &Kernel,
     cur: &Task,
@@ -99,7 +105,7 @@ pub fn fput(
     if !k.files.get(f).f_count.put(step, holder) {
         return Ok(());
     }
-    if k.variant.fput_deferred {
+    if k.variant.fput_deferred() {
         cur.task_work_add(f);
         Ok(())
     } else {
@@ -113,11 +119,23 @@ pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
     match file.kind {
         FileKind::Uverbs { ufile } => ib_uverbs_close(k, cur, f, ufile)?,
         FileKind::CompChannel { ufile, uobj } => uverbs_close_fd(k, cur, f, ufile, uobj)?,
+        FileKind::Ucma { file: uf } => ucma_close(k, cur, f, uf)?,
         FileKind::Data { .. } => {}
     }
     k.proposal.file_release(k, cur, f)?;
-    k.rcu.call_rcu(k, "__fput.file_free", Deferred::File(f));
+    k.rcu.call_rcu(
+        k,
+        "__fput.file_free",
+        Deferred::new(file_free_rcu, f.encode()),
+    );
     Ok(())
+}
+
+/// `file_free_rcu`: the struct file's memory, after the grace period.
+fn file_free_rcu(k: &Kernel, arg: i64) {
+    let f = Handle::<File>::decode(arg).expect("call_rcu got a file");
+    k.proposal.file_free(k, f);
+    k.files.free("file_free_rcu", f);
 }
 
 /// The holder naming a file's own field (`file#1.private_data`).

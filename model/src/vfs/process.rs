@@ -110,8 +110,9 @@ pub fn dup(k: &Kernel, p: &Process, fd: usize) -> KResult<Result<usize, Errno>> 
     Ok(Ok(new))
 }
 
-/// `fork`: `dup_fd` takes a reference on every open file; the child's VMAs hold theirs.
-pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Process>> {
+/// `fork`: `dup_fd` takes a reference on every open file; `dup_mmap` copies the VMAs (each copy
+/// holds its file and runs `vm_ops->open`).
+pub fn fork(k: &Kernel, cur: &Task, parent: &Process, child_name: &str) -> KResult<Arc<Process>> {
     let child = new_process(k, &Name::from(child_name));
     {
         let table = parent.files.lock("dup_fd.file_lock")?;
@@ -125,26 +126,7 @@ pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Proce
             }
         }
     }
-    let pmm = k.mms.get(parent.mm);
-    let cmm = k.mms.get(child.mm);
-    let vmas: Vec<Handle<File>> = {
-        let g = pmm.mmap_sem.down_read("dup_mmap.mmap_sem")?;
-        let v = g.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        v
-    };
-    for f in vmas {
-        get_file(
-            k,
-            "dup_mmap.get_file",
-            f,
-            Holder::Root(Root::Vma(Name::clone(&child.name))),
-        );
-        cmm.mmap_sem
-            .down_write("dup_mmap.child_mmap_sem")?
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(f);
-    }
+    crate::mm::vma::dup_mmap(k, cur, parent.mm, child.mm)?;
     Ok(child)
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, FindingKind, Oracle};
+use pincheck_model::oracle::{Event, FaultPoint, Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, Program, ThreadProgram};
 use pincheck_model::proposals::Proposal;
 use pincheck_model::run::{execute, execute_with, Target};
@@ -234,6 +234,7 @@ pub fn explore_goals(
         mode,
         goals,
         None,
+        None,
         Arc::new(move || execute(&p, target)),
     )
 }
@@ -251,6 +252,7 @@ pub fn explore_with_goals(
         program,
         mode,
         goals,
+        None,
         None,
         Arc::new(move || execute_with(&p, variant, proposal())),
     )
@@ -270,6 +272,7 @@ fn explore_body(
     mode: Mode,
     goals: &[Goal],
     mutation: Option<pincheck_model::oracle::Mutation>,
+    faults: Option<Arc<Vec<FaultPoint>>>,
     one: Arc<dyn Fn() + Send + Sync>,
 ) -> Explored {
     let collected = Arc::new(Mutex::new(Collected {
@@ -278,6 +281,9 @@ fn explore_body(
     }));
     let (c, goals_owned) = (Arc::clone(&collected), goals.to_vec());
     let body = Arc::new(move |oracle: &Arc<Oracle>| {
+        if let Some(plan) = &faults {
+            oracle.set_faults(Arc::clone(plan));
+        }
         one();
         let fs = oracle.findings();
         let threads = oracle.thread_names();
@@ -350,7 +356,32 @@ pub fn explore_mutated(
         mode,
         &[],
         mutation,
+        None,
         Arc::new(move || execute_with(&p, variant, proposal())),
+    )
+}
+
+/// [`explore`] with a fault plan: the driver's error branches the plan names fail in every
+/// execution (the checker explores each plan; here one is given).
+pub fn explore_faulted(
+    program: &Program,
+    kernel: &str,
+    proposal: &'static str,
+    faults: Vec<FaultPoint>,
+    mode: Mode,
+) -> Explored {
+    let target = Target {
+        variant: Variant::by_name(kernel).expect("kernel"),
+        proposal,
+    };
+    let p = program.clone();
+    explore_body(
+        program,
+        mode,
+        &[],
+        None,
+        Some(Arc::new(faults)),
+        Arc::new(move || execute(&p, target)),
     )
 }
 
@@ -406,6 +437,7 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
     Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into(), "dax1".into()],
         setup,
         threads: threads

@@ -3,7 +3,7 @@
 
 use pincheck_model::heap::Handle;
 use pincheck_model::kernel::{Kernel, Variant};
-use pincheck_model::oracle::{Finding, FindingKind, HolderLabel, Mutation};
+use pincheck_model::oracle::{FaultPoint, Finding, FindingKind, HolderLabel, Mutation};
 use pincheck_model::program::{Op, ProcfsKind, Program};
 use pincheck_model::proposals::{by_name, Proposal};
 use pincheck_model::rdma::uverbs::umem::{Bundle, Umem};
@@ -87,7 +87,7 @@ pub fn control_double_destroy_before_the_2020_fix() -> Vec<Finding> {
         after: "t1:lookup_get.kref_get_unless_zero",
         before: "t1:uobj_destroy.usecnt_write",
     }];
-    let bad = explore_goals(&p, "k53-double-destroy", "context", loom(2), &window);
+    let bad = explore_goals(&p, "v5.3", "context", loom(2), &window);
     bad.assert_found(&Want {
         kind: FindingKind::RefcountUnderflow,
         object: "uobject#",
@@ -133,6 +133,7 @@ pub fn control_synchronous_fput_deadlock() -> Vec<Finding> {
             Op::Mmap {
                 process: "p0".into(),
                 fd: "fd0".into(),
+                map: None,
             },
         ],
         vec![
@@ -402,7 +403,7 @@ pub fn control_warn_release_of_a_locked_fd_object() -> Vec<Finding> {
             ("close", vec![op_close("p0", "ch0")]),
         ],
     );
-    let bad = explore(&p, "k53-fput-before-unlock", "context", loom(2));
+    let bad = explore(&p, "k53-f0abc761bbb9", "context", loom(2));
     let w = bad
         .by_check("warn.uverbs_close_fd.usecnt")
         .expect("the release WARN is reached");
@@ -439,11 +440,7 @@ fn warn_release_of_a_locked_fd_object_before_f0abc761bbb9() {
 
 /// k53 without "RDMA/core: Prevent mixed use of FDs between shared ufiles" (0fb00941dc63).
 fn k53_without_the_ufile_check() -> Variant {
-    Variant {
-        name: "k53-mixed-fd-ufiles",
-        fd_uobject_ufile_check: false,
-        ..Variant::by_name("k53").expect("k53")
-    }
+    Variant::resolve("k53-0fb00941dc63").expect("k53 contains 0fb00941dc63")
 }
 
 /// Two ufiles: a completion channel of the first used through the second's command fd.
@@ -1132,6 +1129,190 @@ type Control = fn() -> Vec<Finding>;
 
 /// No oracle check is unreachable: every registered check (`declare_check!`) is reported by at
 /// least one of the negative controls above.
+/// Device removal racing a DESTROY of an MR (s04) on v5.3 without 7452a3c745a2: the DESTROY only
+/// trylocks hw_destroy_rwsem, meets the destroy-all holding it and WARNs "Cleanup is running
+/// while removing an uobject"; with the fix (v5.3 as released) the DESTROY waits.
+pub fn control_warn_destroy_meets_a_running_destroy_all() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("dereg", vec![dereg("p0", "fd0", "mr0")]),
+            (
+                "unplug",
+                vec![Op::RemoveDevice {
+                    device: "uverbs0".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore(&p, "v5.3-7452a3c745a2", "context", loom(2));
+    bad.assert_found(&Want {
+        kind: FindingKind::Warn,
+        object: "uobject#",
+        title: "WARNING: at drivers/infiniband/core/rdma_core.c rdma_explicit_destroy: \
+                WARN(true, \"ib_uverbs: Cleanup is running while removing an uobject\")",
+        at: "dereg rdma_explicit_destroy.down_read_trylock",
+    });
+    let fixed = explore(&p, "v5.3", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.distinct());
+    bad.all()
+}
+
+#[test]
+fn before_7452a3c745a2_a_destroy_meeting_device_removal_warns() {
+    control_warn_destroy_meets_a_running_destroy_all();
+}
+
+/// Exit with a uverbs mapping racing device removal (s03) on v5.6 without 39c011a53827:
+/// disassociate unlists the exiting mm's VMA without putting its mmap entry, and the ucontext is
+/// freed with the entry still in its mmap_xa.
+pub fn control_warn_ucontext_freed_with_an_mmap_entry() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            Op::Mmap {
+                process: "p0".into(),
+                fd: "fd0".into(),
+                map: None,
+            },
+        ],
+        vec![
+            (
+                "exit",
+                vec![Op::Exit {
+                    process: "p0".into(),
+                }],
+            ),
+            (
+                "unplug",
+                vec![Op::RemoveDevice {
+                    device: "uverbs0".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore(&p, "v5.6", "context", loom(2));
+    let w = bad
+        .by_check("warn.ufile_destroy_ucontext.mmap_xa")
+        .unwrap_or_else(|| panic!("{:#?}", bad.distinct()));
+    assert_eq!(w.kind, FindingKind::Warn);
+    assert!(
+        w.object.as_deref().unwrap_or("").starts_with("ucontext#"),
+        "{w:#?}"
+    );
+    let fixed = explore(&p, "v5.6+39c011a53827", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.distinct());
+    bad.all()
+}
+
+#[test]
+fn before_39c011a53827_exit_vs_disassociate_frees_a_ucontext_with_an_mmap_entry() {
+    control_warn_ucontext_freed_with_an_mmap_entry();
+}
+
+/// The last close of a uverbs fd whose driver refuses the MR's destroy twice: the first refusal
+/// leaves the MR for the next pass, the forced pass's refusal WARNs "failed to remove uobject" and
+/// the MR, its umem and its pins leak. One refusal is recovered.
+pub fn control_warn_forced_destroy_refused() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![("close", vec![op_close("p0", "fd0")])],
+    );
+    let refusal = |occurrence| FaultPoint {
+        tid: 1,
+        step: "ib_dereg_mr_user.dereg_mr_busy".into(),
+        occurrence,
+    };
+    let bad = explore_faulted(&p, "k56", "context", vec![refusal(1), refusal(2)], loom(1));
+    let w = bad
+        .by_check("warn.uverbs_destroy_uobject.failed")
+        .unwrap_or_else(|| panic!("{:#?}", bad.distinct()));
+    assert_eq!(w.kind, FindingKind::Warn);
+    assert!(
+        bad.kinds().contains(&FindingKind::Leak),
+        "{:#?}",
+        bad.distinct()
+    );
+    let once = explore_faulted(&p, "k56", "context", vec![refusal(1)], loom(1));
+    assert!(once.findings.is_empty(), "{:#?}", once.distinct());
+    bad.all()
+}
+
+#[test]
+fn a_destroy_the_driver_refuses_in_the_forced_pass_warns_and_leaks() {
+    control_warn_forced_destroy_refused();
+}
+
+/// MIGRATE_ID racing DESTROY_ID (s21) on v5.6, before f5449e74802c: the migrate moves a context
+/// destroy has already erased, closing the new file frees it, and destroy's wait_for_completion
+/// waits for a reference nobody can put any more.
+pub fn control_hung_task_in_ucma_destroy_id() -> Vec<Finding> {
+    let mut p = program(
+        vec![
+            Op::UcmaOpen {
+                process: "p0".into(),
+                fd: "fa".into(),
+            },
+            Op::UcmaOpen {
+                process: "p0".into(),
+                fd: "fb".into(),
+            },
+            Op::CreateId {
+                process: "p0".into(),
+                fd: "fa".into(),
+                id: "id0".into(),
+                bad_response: false,
+            },
+        ],
+        vec![
+            (
+                "destroy",
+                vec![Op::DestroyId {
+                    process: "p0".into(),
+                    fd: "fa".into(),
+                    id: "id0".into(),
+                }],
+            ),
+            (
+                "migrate",
+                vec![
+                    Op::MigrateId {
+                        process: "p0".into(),
+                        fd: "fb".into(),
+                        from: "fa".into(),
+                        id: "id0".into(),
+                    },
+                    op_close("p0", "fb"),
+                ],
+            ),
+        ],
+    );
+    p.devices.clear();
+    p.data_files.clear();
+    let bad = explore(&p, "v5.6", "context", loom(2));
+    let h = bad
+        .by_check("hung_task.wait_for_completion")
+        .unwrap_or_else(|| panic!("{:#?}", bad.distinct()));
+    assert_eq!(h.kind, FindingKind::Deadlock);
+    let fixed = explore(&p, "v5.6+f5449e74802c", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.distinct());
+    bad.all()
+}
+
+#[test]
+fn before_f5449e74802c_ucma_destroy_id_waits_for_ever_after_a_migrate() {
+    control_hung_task_in_ucma_destroy_id();
+}
+
 #[test]
 fn every_check_is_reached_by_a_negative_control() {
     let controls: &[(&str, Control)] = &[
@@ -1174,6 +1355,22 @@ fn every_check_is_reached_by_a_negative_control() {
         (
             "usecnt_lock_removed",
             control_unpin_twice_without_the_usecnt_lock,
+        ),
+        (
+            "destroy_meets_destroy_all",
+            control_warn_destroy_meets_a_running_destroy_all,
+        ),
+        (
+            "ucontext_freed_with_mmap_entry",
+            control_warn_ucontext_freed_with_an_mmap_entry,
+        ),
+        (
+            "forced_destroy_refused",
+            control_warn_forced_destroy_refused,
+        ),
+        (
+            "ucma_destroy_id_hangs",
+            control_hung_task_in_ucma_destroy_id,
         ),
     ];
     let mut hits: std::collections::BTreeMap<&'static str, std::collections::BTreeSet<&str>> =

@@ -5,6 +5,7 @@ use std::sync::OnceLock;
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
+use crate::mm::{mmdrop, mmgrab, Mm};
 use crate::oracle::{FindingKind, Holder};
 use crate::proposals::pin_record::PinRecord;
 use crate::rdma::uverbs::mr::Mr;
@@ -32,6 +33,8 @@ pub struct Bundle {
     pub file: Handle<File>,
     /// Its ufile.
     pub ufile: Handle<Ufile>,
+    /// `current->mm` of the syscall (the umem's `owning_mm`).
+    pub mm: Handle<Mm>,
 }
 
 /// `struct ib_umem`.
@@ -44,6 +47,8 @@ pub struct Umem {
     pub pinned: Atomic,
     /// The ufile of the REG_MR (for the oracle's procfs truth).
     pub ufile: Handle<Ufile>,
+    /// `owning_mm`: `mmgrab` of the registering task's mm (its `mm_count`, not its users).
+    pub owning_mm: Handle<Mm>,
     /// RFC `vaddr_pin.f_owner`: the owning uverbs struct file, copied from `ufile->sys_file`.
     pub f_owner: OnceLock<Option<Handle<File>>>,
     /// D2: the pin record this umem owns.
@@ -51,6 +56,10 @@ pub struct Umem {
     /// The MR whose HW key maps these pages (the driver's mkey over the umem's DMA addresses),
     /// set when the driver creates it.
     pub mapped_by: OnceLock<Handle<Mr>>,
+}
+
+fn owning_mm(umem: Handle<Umem>) -> Holder {
+    Holder::Obj(umem.obj(), "owning_mm")
 }
 
 /// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), then the proposal's pin
@@ -69,14 +78,17 @@ pub fn ib_umem_get(
         npages: pages,
         pinned: Atomic::new(0),
         ufile: bundle.ufile,
+        owning_mm: bundle.mm,
         f_owner: OnceLock::new(),
         record: OnceLock::new(),
         mapped_by: OnceLock::new(),
     });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
+    mmgrab(k, "ib_umem_get.mmgrab", bundle.mm, owning_mm(umem));
     oracle.pin_new(umem.obj(), bundle.ufile.obj(), &df.name);
     if let Err(e) = k.proposal.pin(k, cur, bundle, umem)? {
+        mmdrop(k, "ib_umem_get.mmdrop", bundle.mm, &owning_mm(umem));
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
         k.umems.free("ib_umem_get.kfree", umem);
         return Ok(Err(e));
@@ -138,6 +150,12 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<
         );
     }
     oracle.pin_unpinned(umem_h.obj());
+    mmdrop(
+        k,
+        "ib_umem_release.mmdrop",
+        umem.owning_mm,
+        &owning_mm(umem_h),
+    );
     k.umems.free("ib_umem_release.kfree", umem_h);
     Ok(())
 }
