@@ -73,10 +73,14 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         scm: KMutex::new("unix_sock.lock", Default::default()),
     };
     let mut k = k;
+    // Objects that exist before any operation are named by role here (the checker names the
+    // others by the operation that allocated them).
+    let (_, oracle) = crate::sync::current_oracle();
     for (index, name) in program.data_files.iter().enumerate() {
         let name = Name::from(name.as_str());
         let holder = Holder::Root(Root::Fs(Name::clone(&name)));
         let file = alloc_file(&k, "dax_open", FileKind::Data { index }, &name, holder);
+        oracle.obj_role(file.obj(), Name::clone(&name));
         k.data_files.push(DataFile {
             name,
             file,
@@ -84,7 +88,8 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         });
     }
     for p in &program.processes {
-        new_process(&k, &Name::from(p.as_str()));
+        let p = new_process(&k, &Name::from(p.as_str()));
+        oracle.obj_role(p.mm.obj(), Name::clone(&p.name));
     }
     k
 }

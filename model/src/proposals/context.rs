@@ -11,8 +11,9 @@
 //! Here: a refcounted `PinContext` per ufile, held by the ufile and by every struct file whose
 //! handler points at it. The handler is a published pointer in the file (arc-swap under std, an
 //! engine atomic under loom and shuttle), read by procfs under a counted file reference as
-//! `show_fdinfo` is (§2.8), so it never races ->release of that file. The GUP callback and the
-//! unpin touch only the context, reached through the ufile that the destroy path holds.
+//! `show_fdinfo` is (docs/kernel.md §2.8), so it never races ->release of that file. The GUP
+//! callback and the unpin touch only the context, reached through the ufile that the destroy path
+//! holds.
 
 use std::sync::Arc;
 
