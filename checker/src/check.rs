@@ -158,12 +158,21 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
                 "--shard {i}/{n}: expected I/N with 1 <= I <= N"
             )));
         }
+        let all = cells.len();
         cells = cells
             .into_iter()
             .enumerate()
             .filter(|(j, _)| j % n == i - 1)
             .map(|(_, c)| c)
             .collect();
+        if cells.is_empty() {
+            return Err(Error::NothingToCheck(format!(
+                "shard {i}/{n} holds none of the matrix's {all} cell(s); use fewer shards"
+            )));
+        }
+    }
+    if cells.is_empty() {
+        return Err(Error::NothingToCheck("no scenario was loaded".into()));
     }
     Ok(cells)
 }

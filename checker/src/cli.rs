@@ -39,6 +39,9 @@ pub enum Command {
     Gate(GateArgs),
     /// Compare two proposals on the scenario set: outcomes new and gone, verdict changes.
     Diff(DiffArgs),
+    /// List the steps each thread of a scenario executes (the names `sometimes` goals use), with
+    /// where the model writes them.
+    Steps(StepsArgs),
     /// The history table: each historical bug's scenario on the kernel without its fix and with
     /// it, by exploration (exit 1 when a row does not fail without and pass with).
     History(HistoryArgs),
@@ -46,6 +49,35 @@ pub enum Command {
     /// `_unless_zero` the cell runs is removed in turn and the cell explored again; the report
     /// lists the removals that reach a finding, with the finding and a replay token.
     Why(WhyArgs),
+}
+
+/// `pincheck steps`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StepsArgs {
+    /// Scenario files or folders.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Only under these proposals (repeatable; default all).
+    #[arg(long = "proposal", value_name = "NAME")]
+    pub proposals: Vec<String>,
+    /// Only on these kernels (repeatable; default each scenario's own list).
+    #[arg(long = "kernel", value_name = "NAME")]
+    pub kernels: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Formats of a listing.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
 }
 
 /// `pincheck history`.
@@ -115,7 +147,7 @@ pub struct DiffArgs {
     pub a: String,
     /// The proposal after (right column).
     pub b: String,
-    /// The same options as `check` (its `--proposal` and `--format` do not apply).
+    /// The same options as `check` (its `--proposal` does not apply; `--format` is text or json).
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -129,12 +161,18 @@ pub struct ReplayArgs {
     /// Read the token from a file instead.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
-    /// Where the scenario named by the token is.
+    /// Where the scenario named by the token is: its folder (holding `<scenario>.toml`) or the
+    /// file itself (repeatable).
     #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
     pub scenarios: Vec<PathBuf>,
-    /// Stop the report after step N and print the object graph at that point.
+    /// End the report at step N (numbered as reports number them) and show the object graph
+    /// after it, its effects included; the exit status then says whether steps 0..=N hold a
+    /// finding.
     #[arg(long, value_name = "N")]
     pub until: Option<usize>,
+    /// Show every step of the trace (nothing folded).
+    #[arg(long)]
+    pub unfold: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
     pub format: ReplayFormat,
@@ -151,6 +189,8 @@ pub enum ReplayFormat {
     Svg,
     /// An HTML page with the swimlanes and the text report.
     Html,
+    /// The execution as JSON: steps, findings, observations, object graph, token.
+    Json,
 }
 
 /// Engines to run.
@@ -234,6 +274,9 @@ pub struct CheckArgs {
     /// cell with findings, not only of the cells that differ from their expectation.
     #[arg(long)]
     pub details: bool,
+    /// Text format: show every step of each counterexample report (nothing folded).
+    #[arg(long)]
+    pub unfold: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -292,6 +335,7 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Replay(a) => run_replay(a),
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
+        Command::Steps(a) => run_steps(a, env),
         Command::History(a) => run_history(a, env),
         Command::Why(a) => run_why(a, env),
         Command::Worker { .. } => Err(Error::Usage(
@@ -315,6 +359,7 @@ fn settings(a: &CheckArgs) -> Settings {
         pct_depth: a.depth,
         time_per_engine: Duration::from_secs(a.time_per_engine),
         shrink: !a.no_shrink,
+        collect_steps: false,
         faults: a.faults.map(usize::from),
         mutation: None,
         collect_points: false,
@@ -334,7 +379,7 @@ fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
     };
     let r = check(&opts)?;
     let stdout = match a.format {
-        Format::Text => report::matrix::render(&r, a.details),
+        Format::Text => report::matrix::render(&r, a.details, a.unfold),
         Format::Json => report::json::render(&r),
         Format::Junit => report::junit::render(&r),
         Format::Sarif => report::sarif::render(&r),
@@ -361,42 +406,37 @@ fn run_replay(a: ReplayArgs) -> Result<Output, Error> {
     };
     let r = crate::replay::replay(&opts)?;
     let text = r.token.encode();
+    let file = crate::replay::scenario_arg(&r.scenario);
+    // With --until N the report is the prefix 0..=N: its steps, and the findings made there.
+    let mut cx = r.execution.clone();
+    if let Some(n) = a.until {
+        cx.events.truncate(n + 1);
+        cx.findings.retain(|f| f.event <= n);
+    }
     let ctx = crate::render::RenderContext {
         scenario: &r.scenario.name,
         proposal: &r.token.proposal,
         kernel: &r.token.kernel,
         token: Some(&text),
+        scenario_file: file.as_deref(),
+        graph: a.until.zip(r.snapshot.as_deref()),
+        unfold: a.unfold,
     };
-    let mut cx = r.execution.clone();
-    if let Some(n) = a.until {
-        cx.events.truncate(n);
-        cx.findings.retain(|f| f.event < n);
-    }
     let mut stdout = match a.format {
         ReplayFormat::Text => crate::render::text(&cx, &ctx),
         ReplayFormat::Mermaid => crate::render::mermaid(&cx, &ctx),
         ReplayFormat::Svg => crate::render::svg(&cx, &ctx),
         ReplayFormat::Html => crate::render::html(&cx, &ctx),
+        ReplayFormat::Json => crate::render::json(&cx, &ctx, r.hash_note.as_deref()),
     };
     if a.format == ReplayFormat::Text {
         if let Some(note) = &r.hash_note {
             stdout.push_str(&format!("\nnote: {note}\n"));
         }
-        if let Some(n) = a.until {
-            stdout.push_str(&format!("\nobject graph after step {n}:\n"));
-            for line in r
-                .snapshot
-                .clone()
-                .unwrap_or_else(|| vec!["(the execution ended before that step)".into()])
-            {
-                stdout.push_str(&format!("  {line}\n"));
-            }
-        }
     }
-    let reproduced = !r.execution.findings.is_empty();
     Ok(Output {
         stdout,
-        status: if reproduced { 1 } else { 0 },
+        status: if cx.findings.is_empty() { 0 } else { 1 },
     })
 }
 
@@ -430,7 +470,7 @@ fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
     }
     let stdout = match a.check.format {
         Format::Text => {
-            let mut s = report::matrix::render(&r, a.check.details);
+            let mut s = report::matrix::render(&r, a.check.details, a.check.unfold);
             s.push_str(&crate::gate::summary(&g, &a.certificate));
             s
         }
@@ -464,8 +504,24 @@ fn run_why(a: WhyArgs, env: Env) -> Result<Output, Error> {
 }
 
 fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
+    let json = match a.check.format {
+        Format::Text => false,
+        Format::Json => true,
+        other => {
+            return Err(Error::Usage(format!(
+                "diff writes `--format text` or `--format json`, not {}; JUnit and SARIF are \
+                 written by `check` and `gate`",
+                format!("{other:?}").to_lowercase()
+            )))
+        }
+    };
     let opts = check_options(&a.check, env);
-    let (rows, stdout) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let (rows, text) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let stdout = if json {
+        crate::diff::json(&rows, &a.a, &a.b)
+    } else {
+        text
+    };
     let changed = rows.iter().any(|r| r.verdict_changed());
     Ok(Output {
         stdout,
@@ -473,7 +529,29 @@ fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
     })
 }
 
+fn run_steps(a: StepsArgs, env: Env) -> Result<Output, Error> {
+    let check = CheckArgs {
+        paths: a.paths,
+        proposals: a.proposals,
+        kernels: a.kernels,
+        jobs: a.jobs,
+        ..CheckArgs::default()
+    };
+    let listings = crate::steps::list(&check_options(&check, env))?;
+    let stdout = match a.format {
+        ListFormat::Text => crate::steps::text(&listings),
+        ListFormat::Json => crate::steps::json(&listings),
+    };
+    Ok(Output { stdout, status: 0 })
+}
+
 fn run_history(a: HistoryArgs, env: Env) -> Result<Output, Error> {
+    if a.check.format != Format::Text {
+        return Err(Error::Usage(format!(
+            "history writes `--format text` only, not {}",
+            format!("{:?}", a.check.format).to_lowercase()
+        )));
+    }
     if a.patches {
         return Ok(Output {
             stdout: crate::history::render_patches(),

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, Oracle};
+use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, ObjectInfo, Oracle};
+use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
 
@@ -46,6 +47,8 @@ pub struct Settings {
     pub time_per_engine: Duration,
     /// Shrink counterexamples found by shuttle (fewer preemptions and steps).
     pub shrink: bool,
+    /// Keep every step each thread executed ([`Explored::steps`]; `pincheck steps`).
+    pub collect_steps: bool,
     /// Fault points failing together in one execution, at most (`None`: each scenario's own
     /// `faults`, 0 when it sets none).
     pub faults: Option<usize>,
@@ -65,6 +68,7 @@ impl Default for Settings {
             pct_depth: 3,
             time_per_engine: Duration::from_secs(60),
             shrink: true,
+            collect_steps: false,
             faults: None,
             mutation: None,
             collect_points: false,
@@ -98,6 +102,45 @@ pub struct Counterexample {
     pub findings: Vec<Finding>,
     /// Its observations.
     pub observations: BTreeMap<String, String>,
+    /// Objects by role in the scenario: `file#1` → `uverbs0 fd0` (see [`roles`]).
+    pub roles: BTreeMap<String, String>,
+}
+
+/// What each object of an execution stands for in the scenario, for reports: the role the model
+/// gave it (the processes' mms), else the scenario operation that allocated it
+/// (`open` → `uverbs0 fd0` for the struct file and the ufile, or `dax0 dfd0` for a data file's,
+/// `set_lease` → `dfd0 lease` for the lease, `reg_mr` → `mr0` for the uobject,
+/// the MR, the umem and its pin records, `create_comp_channel` → its fd, `get_context` → the
+/// fd, `fork` → the child).
+pub fn roles(program: &Program, objects: &[ObjectInfo]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for o in objects {
+        let role = match &o.role {
+            Some(r) => Some(r.to_string()),
+            None => o.op.and_then(|i| op_role(program, o.tid, i)),
+        };
+        if let Some(r) = role {
+            out.insert(o.name.clone(), r);
+        }
+    }
+    out
+}
+
+fn op_role(program: &Program, tid: usize, op: usize) -> Option<String> {
+    let ops = match tid {
+        0 => &program.setup,
+        t => &program.threads.get(t - 1)?.ops,
+    };
+    match ops.get(op)? {
+        Op::Open { device, fd, .. } => Some(format!("{device} {fd}")),
+        Op::OpenData { file, fd, .. } => Some(format!("{file} {fd}")),
+        Op::SetLease { fd, .. } => Some(format!("{fd} lease")),
+        Op::GetContext { fd, .. } => Some(fd.clone()),
+        Op::RegMr { mr, .. } => Some(mr.clone()),
+        Op::CreateCompChannel { new_fd, .. } => Some(new_fd.clone()),
+        Op::Fork { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 /// What one engine run of a cell did.
@@ -127,13 +170,48 @@ pub struct EngineRun {
     pub plans: usize,
 }
 
+/// Per engine (`loom`, `pct`, ...), how many of its executions reached one outcome. Never summed
+/// across engines: loom's are distinct executions of its systematic (bounded) search, PCT's are
+/// random runs, which may repeat an interleaving; a sum would read like a frequency and is not.
+pub type EngineCounts = BTreeMap<&'static str, u64>;
+
+/// Outcome key → executions per engine, over `runs`.
+pub fn outcome_counts(runs: &[EngineRun]) -> BTreeMap<String, EngineCounts> {
+    let mut out: BTreeMap<String, EngineCounts> = BTreeMap::new();
+    for r in runs {
+        for (k, n) in &r.outcomes {
+            *out.entry(k.clone())
+                .or_default()
+                .entry(r.engine)
+                .or_insert(0) += n;
+        }
+    }
+    out
+}
+
+/// `loom 158, pct 12`: per-engine counts in run order, engines that never reached it left out.
+pub fn counts_text(counts: &EngineCounts, runs: &[EngineRun]) -> String {
+    runs.iter()
+        .filter_map(|r| counts.get(r.engine).map(|n| format!("{} {n}", r.engine)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What one engine's count means: `distinct executions` (loom, DFS) or `runs` (PCT, random).
+pub fn count_unit(engine: &str) -> &'static str {
+    match engine {
+        "loom" | "dfs" => "distinct executions",
+        _ => "runs",
+    }
+}
+
 /// Everything exploring a cell produced.
 #[derive(Clone, Debug)]
 pub struct Explored {
     /// Per engine.
     pub runs: Vec<EngineRun>,
-    /// Merged outcome key → executions.
-    pub outcomes: BTreeMap<String, u64>,
+    /// Outcome key → executions per engine (see [`EngineCounts`]).
+    pub outcomes: BTreeMap<String, EngineCounts>,
     /// Finding signature → shortest counterexample found.
     pub counterexamples: BTreeMap<String, Counterexample>,
     /// Per `sometimes` goal: reached by some execution.
@@ -142,10 +220,15 @@ pub struct Explored {
     pub notes: Vec<String>,
     /// Finding signature → how its shuttle counterexample was shrunk.
     pub shrunk: BTreeMap<String, String>,
+    /// With [`Settings::collect_steps`]: every (thread id, step, lock) some execution ran.
+    pub steps: BTreeSet<SeenStep>,
     /// The mutation points the executions ran (when [`Settings::collect_points`]), each with
     /// whether a scenario thread ran it (`false`: only the sequential setup or quiescence did).
     pub points: BTreeMap<Mutation, bool>,
 }
+
+/// A step some execution ran: thread id (0 is setup and quiescence), step name, its lock.
+pub type SeenStep = (usize, &'static str, Option<&'static str>);
 
 /// A finding's identity across executions: kind, object kind, thread and step.
 pub fn signature(f: &Finding) -> String {
@@ -192,7 +275,7 @@ struct Collector {
     outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, Counterexample>,
     goals: Vec<bool>,
-    steps_seen: BTreeSet<(usize, &'static str)>,
+    steps_seen: BTreeSet<SeenStep>,
     steps_max: usize,
     points: BTreeMap<Mutation, bool>,
 }
@@ -266,6 +349,7 @@ fn body(
     engine: &'static str,
     collector: Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
+    all_steps: bool,
 ) -> pincheck_model::sync::Body {
     let faults = Arc::clone(faults);
     let program = Arc::new(cell.scenario.program.clone());
@@ -282,6 +366,13 @@ fn body(
         let threads = oracle.thread_names();
         let key = fault_prefix(&faults, &threads) + &outcome_key(&obs, &findings);
         let reached = oracle.faults_reached();
+        // Read before `with_log`, which holds the oracle's state: only executions with a finding
+        // can become counterexamples that need their objects' roles.
+        let objects = if findings.is_empty() {
+            Vec::new()
+        } else {
+            oracle.objects()
+        };
         let points = oracle.mutation_points();
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
         c.reached.extend(reached);
@@ -294,10 +385,10 @@ fn body(
         oracle.with_log(|log| {
             c.steps_max = c.steps_max.max(log.len());
             // Step names feed the "goal step never executed" hint; once every goal is reached no
-            // goal step can be unknown, so stop paying for them.
-            if c.goals.iter().any(|g| !g) {
+            // goal step can be unknown, so stop paying for them (unless they are asked for).
+            if all_steps || c.goals.iter().any(|g| !g) {
                 for e in log {
-                    c.steps_seen.insert((e.tid, e.step));
+                    c.steps_seen.insert((e.tid, e.step, e.lock));
                 }
             }
             for (i, g) in goals.iter().enumerate() {
@@ -323,6 +414,7 @@ fn body(
                         events: log.to_vec(),
                         findings: findings.clone(),
                         observations: obs.clone(),
+                        roles: roles(&program, &objects),
                     };
                     c.counterexamples.insert(sig, cx);
                 }
@@ -361,7 +453,13 @@ fn run_loom(
             },
             &limits(settings),
             threads,
-            body(cell, "loom", Arc::clone(&collector), faults),
+            body(
+                cell,
+                "loom",
+                Arc::clone(&collector),
+                faults,
+                settings.collect_steps,
+            ),
         );
         total += r.executions;
         elapsed += r.elapsed;
@@ -424,7 +522,13 @@ fn run_shuttle(
         &mode,
         &limits(settings),
         threads,
-        body(cell, name, Arc::clone(&collector), faults),
+        body(
+            cell,
+            name,
+            Arc::clone(&collector),
+            faults,
+            settings.collect_steps,
+        ),
     );
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
@@ -519,19 +623,19 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let c = shared.lock().unwrap_or_else(|e| e.into_inner());
     notes.extend(disagreements(&runs));
     notes.extend(unknown_goal_steps(cell, &c.steps_seen));
-    let mut outcomes = BTreeMap::new();
-    for r in &runs {
-        for (k, n) in &r.outcomes {
-            *outcomes.entry(k.clone()).or_insert(0) += n;
-        }
-    }
+    let steps = if settings.collect_steps {
+        c.steps_seen.clone()
+    } else {
+        BTreeSet::new()
+    };
+    let outcomes = outcome_counts(&runs);
     let mut goals = c.goals.clone();
     goals.resize(cell.scenario.expect.sometimes.len(), false);
     if runs.iter().all(|r| r.engine == "loom") {
         for (i, g) in cell.scenario.expect.sometimes.iter().enumerate() {
             if matches!(g, Goal::Between { .. }) && !goals[i] {
                 notes.push(format!(
-                    "sometimes goal #{} (between) was not witnessed by loom, which runs one \
+                    "sometimes goal #{} {g} was not witnessed by loom, which runs one \
                      interleaving per partial order of dependent accesses: a step independent of \
                      the window may never be scheduled inside it; shuttle (--engine both or pct) \
                      schedules such interleavings",
@@ -579,6 +683,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         goals,
         notes,
         shrunk,
+        steps,
         points,
     }
 }
@@ -747,28 +852,48 @@ fn disagreements(runs: &[EngineRun]) -> Vec<String> {
     out
 }
 
-fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<(usize, &'static str)>) -> Vec<String> {
-    let names: BTreeSet<&str> = seen.iter().map(|(_, s)| *s).collect();
+/// Goal steps the thread they name never executed: the step exists in the model (the parser
+/// checked it against the catalogue) but not on this thread's paths in this cell. The hint lists
+/// the nearest steps that thread did execute.
+fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<SeenStep>) -> Vec<String> {
+    let names = crate::replay::thread_names(&cell.scenario);
     let mut out = Vec::new();
     for g in &cell.scenario.expect.sometimes {
-        if let Goal::Between {
+        let Goal::Between {
             step,
             after,
             before,
         } = g
-        {
-            for (_, s) in [step, after, before] {
-                if !names.contains(s.as_str()) {
-                    let near = names
-                        .iter()
-                        .min_by_key(|n| strsim::levenshtein(n, s))
-                        .copied()
-                        .unwrap_or("-");
-                    out.push(format!(
-                        "goal step `{s}` was never executed by any thread (did you mean `{near}`?)"
-                    ));
-                }
+        else {
+            continue;
+        };
+        for (thread, s) in [step, after, before] {
+            let Some(tid) = names.iter().position(|n| n == thread) else {
+                continue;
+            };
+            let ran: BTreeSet<&str> = seen
+                .iter()
+                .filter(|(t, _, _)| *t == tid)
+                .map(|(_, n, _)| *n)
+                .collect();
+            if ran.contains(s.as_str()) {
+                continue;
             }
+            let mut near: Vec<&str> = ran.iter().copied().collect();
+            near.sort_by(|a, b| {
+                strsim::normalized_damerau_levenshtein(s, b)
+                    .total_cmp(&strsim::normalized_damerau_levenshtein(s, a))
+            });
+            near.truncate(3);
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; its nearest steps: {}", near.join(", "))
+            };
+            out.push(format!(
+                "goal step `{thread}:{s}` never ran: thread `{thread}` never executed `{s}` here \
+                 (`pincheck steps` lists what each thread executes){hint}"
+            ));
         }
     }
     out

@@ -7,7 +7,7 @@
 //!
 //! It writes a **verdict certificate** (one JSON file, deterministic: no times) naming, per cell,
 //! the verdict, each engine's mode, bound and executions, the seed, the hash of the model source
-//! (`build.rs`) and of the scenario file. Given the certificate of an earlier run (`--baseline`),
+//! (`build.rs`) and of the scenario file, and each finding with its replay token. Given the certificate of an earlier run (`--baseline`),
 //! it lists every cell whose execution counts changed while its verdict did not: a change to the
 //! model or to a scenario that moved the explored state space without anyone seeing it in a
 //! verdict. Those are warnings, errors with `--strict`.
@@ -125,7 +125,28 @@ pub fn cell_certificate(c: &CellReport, s: &Settings) -> Value {
         "engines": engines,
         "goals_reached": c.explored.goals,
         "outcomes": c.explored.outcomes.len(),
+        "findings": findings(c),
     })
+}
+
+/// Each finding of a cell with the replay token of its shortest counterexample.
+fn findings(c: &CellReport) -> Vec<Value> {
+    c.explored
+        .counterexamples
+        .iter()
+        .map(|(sig, cx)| {
+            let kind = cx
+                .findings
+                .iter()
+                .find(|f| &f.signature() == sig)
+                .map(|f| f.kind.name());
+            json!({
+                "kind": kind,
+                "signature": sig,
+                "replay": crate::replay::token_for(&c.scenario, c.proposal, c.kernel, cx).encode(),
+            })
+        })
+        .collect()
 }
 
 /// The whole certificate: the run's settings, the gate's result and one entry per cell.
@@ -205,6 +226,14 @@ fn judge_cell(c: &CellReport, g: &mut GateReport) {
     warn_cell(c, &id, g);
 }
 
+/// `sometimes goal #2 { between = ... }`: a goal by number, quoted as the file writes it.
+pub fn goal_text(c: &CellReport, i: usize) -> String {
+    match c.scenario.expect.sometimes.get(i) {
+        Some(g) => format!("sometimes goal #{} {g}", i + 1),
+        None => format!("sometimes goal #{}", i + 1),
+    }
+}
+
 /// The rules that warn only: goals a failing cell never reached, engine disagreements.
 fn warn_cell(c: &CellReport, id: &str, g: &mut GateReport) {
     let mut warn = |rule, text: String| {
@@ -218,20 +247,15 @@ fn warn_cell(c: &CellReport, id: &str, g: &mut GateReport) {
         if *reached {
             continue;
         }
+        let goal = goal_text(c, i);
         match (&c.verdict, &c.expected) {
             (Verdict::Fail(_), _) if c.matches() => warn(
                 "goal",
-                format!(
-                    "sometimes goal #{} never reached (the expected finding may prevent it)",
-                    i + 1
-                ),
+                format!("{goal} never reached (the expected finding may prevent it)"),
             ),
             (_, Verdict::Vacuous) => warn(
                 "goal",
-                format!(
-                    "sometimes goal #{} never reached (vacuous is expected)",
-                    i + 1
-                ),
+                format!("{goal} never reached (vacuous is expected)"),
             ),
             _ => {}
         }

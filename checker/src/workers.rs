@@ -109,6 +109,8 @@ impl WireSettings {
                 .as_deref()
                 .and_then(|m| pincheck_model::oracle::Mutation::parse(m).ok()),
             collect_points: self.collect_points,
+            // `pincheck steps` explores on threads; workers return no step lists.
+            collect_steps: false,
         }
     }
 }
@@ -170,6 +172,7 @@ struct WireCx {
     events: Vec<WireEvent>,
     findings: Vec<WireFinding>,
     observations: BTreeMap<String, String>,
+    roles: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -192,7 +195,6 @@ struct WireRun {
 #[derive(Serialize, Deserialize)]
 struct WireExplored {
     runs: Vec<WireRun>,
-    outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, WireCx>,
     goals: Vec<bool>,
     notes: Vec<String>,
@@ -282,6 +284,7 @@ fn cx_out(cx: &Counterexample) -> WireCx {
             })
             .collect(),
         observations: cx.observations.clone(),
+        roles: cx.roles.clone(),
     }
 }
 
@@ -316,6 +319,7 @@ fn cx_in(cx: WireCx) -> Counterexample {
             })
             .collect(),
         observations: cx.observations,
+        roles: cx.roles,
     }
 }
 
@@ -354,7 +358,6 @@ fn explored_out(e: &Explored) -> WireExplored {
                 plans: r.plans,
             })
             .collect(),
-        outcomes: e.outcomes.clone(),
         counterexamples: e
             .counterexamples
             .iter()
@@ -368,25 +371,26 @@ fn explored_out(e: &Explored) -> WireExplored {
 }
 
 fn explored_in(w: WireExplored) -> Explored {
+    let runs: Vec<EngineRun> = w
+        .runs
+        .into_iter()
+        .map(|r| EngineRun {
+            engine: intern(&r.engine),
+            mode: r.mode,
+            executions: r.executions,
+            executions_total: r.executions_total,
+            cut: r.cut.map(cut_in),
+            model_panic: r.model_panic,
+            elapsed: Duration::from_nanos(r.elapsed_ns),
+            outcomes: r.outcomes,
+            steps_max: r.steps_max,
+            seed: r.seed,
+            plans: r.plans,
+        })
+        .collect();
     Explored {
-        runs: w
-            .runs
-            .into_iter()
-            .map(|r| EngineRun {
-                engine: intern(&r.engine),
-                mode: r.mode,
-                executions: r.executions,
-                executions_total: r.executions_total,
-                cut: r.cut.map(cut_in),
-                model_panic: r.model_panic,
-                elapsed: Duration::from_nanos(r.elapsed_ns),
-                outcomes: r.outcomes,
-                steps_max: r.steps_max,
-                seed: r.seed,
-                plans: r.plans,
-            })
-            .collect(),
-        outcomes: w.outcomes,
+        outcomes: crate::explore::outcome_counts(&runs),
+        runs,
         counterexamples: w
             .counterexamples
             .into_iter()
@@ -400,6 +404,7 @@ fn explored_in(w: WireExplored) -> Explored {
             .iter()
             .filter_map(|(m, c)| Some((pincheck_model::oracle::Mutation::parse(m).ok()?, *c)))
             .collect(),
+        steps: Default::default(),
     }
 }
 

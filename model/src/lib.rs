@@ -101,6 +101,12 @@ pub mod sync;
 pub mod task;
 pub mod vfs;
 
+/// Whether the model checks its own bookkeeping at every step (the oracle's idea of the running
+/// thread, who unlocks a mutex): in debug builds, and in any build with the `self-checks` feature,
+/// which the test suite turns on so that `cargo test --release` keeps these checks while the
+/// release gate does without their cost (about 15% of an exploration).
+pub const SELF_CHECKS: bool = cfg!(any(debug_assertions, feature = "self-checks"));
+
 /// The kernels to list in hints and help: the releases and the short names. Any spec
 /// [`kernel::Variant::resolve`] accepts may be used.
 pub use kernel::KNOWN_KERNELS;

@@ -173,8 +173,8 @@ pub struct Program {
     pub setup: Vec<Op>,
     /// Two to four threads run concurrently.
     pub threads: Vec<ThreadProgram>,
-    /// Processes that exit at quiescence, after the threads (DOMAIN.md §7: "exit processes the
-    /// scenario marks as exiting").
+    /// Processes that exit at quiescence, after the threads: the end of the scenario's story
+    /// (their exit releases what they still hold, so the leak check sees the final state).
     pub exit_at_quiescence: Vec<String>,
 }
 

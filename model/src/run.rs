@@ -73,12 +73,16 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         scm: KMutex::new("unix_sock.lock", Default::default()),
     };
     let mut k = k;
+    // Objects that exist before any operation are named by role here (the checker names the
+    // others by the operation that allocated them).
+    let (_, oracle) = crate::sync::current_oracle();
     for (index, name) in program.data_files.iter().enumerate() {
         k.data_files
             .push(DataFile::new(index, Name::from(name.as_str())));
     }
     for p in &program.processes {
-        new_process(&k, &Name::from(p.as_str()));
+        let p = new_process(&k, &Name::from(p.as_str()));
+        oracle.obj_role(p.mm.obj(), Name::clone(&p.name));
     }
     k
 }

@@ -142,6 +142,40 @@ pub enum Goal {
     },
 }
 
+impl fmt::Display for Goal {
+    /// The goal as the scenario file writes it: `{ between = "close:filp_close.fput", ... }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let step = |(t, s): &(String, String)| format!("\"{t}:{s}\"");
+        match self {
+            Goal::Between {
+                step: s,
+                after,
+                before,
+            } => write!(
+                f,
+                "{{ between = {}, after = {}, before = {} }}",
+                step(s),
+                step(after),
+                step(before)
+            ),
+            Goal::Observe {
+                label,
+                equals,
+                contains,
+            } => {
+                write!(f, "{{ observe = {label:?}")?;
+                if let Some(e) = equals {
+                    write!(f, ", equals = {e:?}")?;
+                }
+                if let Some(c) = contains {
+                    write!(f, ", contains = {c:?}")?;
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
 /// 1-based source lines of the parts of a scenario that reports point at (SARIF results).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Spans {
@@ -206,7 +240,8 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
 }
 
 /// The scenario files under `paths`: files as given, folders' `*.toml` (not recursive), each
-/// folder's sorted by name. A missing path is an error.
+/// folder's sorted by name. A missing path is an error, and so is a folder without a scenario
+/// file (it would check nothing).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
@@ -225,6 +260,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
                 found.push(path);
             }
+        }
+        if found.is_empty() {
+            return Err(Error::NothingToCheck(format!(
+                "the folder `{}` holds no scenario file (*.toml)",
+                p.display()
+            )));
         }
         found.sort();
         out.extend(found);

@@ -569,6 +569,9 @@ fn worker_processes_give_the_results_of_worker_threads() {
                         proposal: c.proposal,
                         kernel: c.kernel,
                         token: None,
+                        scenario_file: None,
+                        graph: None,
+                        unfold: false,
                     };
                     pincheck::render::text(cx, &ctx)
                 })
@@ -581,6 +584,76 @@ fn worker_processes_give_the_results_of_worker_threads() {
     );
     assert_eq!(texts(&threads), texts(&processes));
     assert_eq!(json(threads), json(processes));
+}
+
+/// With a dozen proposals (as designs get added) the matrix still fits 100 columns: proposals are
+/// headed by codes with a legend, and printed in blocks when even those do not fit.
+#[test]
+fn a_matrix_of_many_proposals_stays_within_100_columns() {
+    let mut opts = options(vec![scenario(S01)]);
+    opts.proposals = vec!["rfc-v2".into()];
+    let mut r = check(&opts).expect("s01 runs");
+    let names = [
+        "rfc-v2",
+        "counted-backptr",
+        "clear-on-close",
+        "bundle",
+        "context",
+        "mm-owned-pins",
+        "global-lease-table",
+        "close-fence",
+        "lease-holder-d0",
+        "zombie-lease",
+        "per-mr-lease-reference",
+        "scm-rights-blocked",
+    ];
+    let template = r.cells.clone();
+    r.cells = names
+        .iter()
+        .flat_map(|n| {
+            let n: &'static str = Box::leak(n.to_string().into_boxed_str());
+            template.iter().cloned().map(move |mut c| {
+                c.proposal = n;
+                c
+            })
+        })
+        .collect();
+    let text = pincheck::report::matrix::render(&r, false, false);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}\n{text}");
+    }
+    let legend = text
+        .lines()
+        .skip_while(|l| !l.starts_with("proposals: "))
+        .take_while(|l| l.starts_with("proposals: ") || l.starts_with("  "))
+        .collect::<Vec<_>>()
+        .join(" ");
+    for n in names.iter().filter(|n| n.len() > 7) {
+        assert!(legend.contains(n), "{n} in the legend: {legend}");
+    }
+    assert!(legend.contains("cb counted-backptr"), "{legend}");
+    // Cells too wide for one block of codes: the matrix is printed in blocks, each with its rows.
+    let every = pincheck::verdict::Verdict::Fail(pincheck_model::oracle::FindingKind::ALL.to_vec());
+    for c in &mut r.cells {
+        c.verdict = every.clone();
+        c.expected = every.clone();
+    }
+    let text = pincheck::report::matrix::render(&r, false, false);
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}\n{text}");
+    }
+    let blocks = text.matches("scenario / kernel").count();
+    assert!(blocks > 1, "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| *l == "s01_unplug_vs_last_close")
+            .count(),
+        blocks
+    );
+    for n in names {
+        let shown = text.contains(n) || legend.contains(n);
+        assert!(shown, "{n}");
+    }
 }
 
 /// The workflow runs the tests through `.ci/run` (so it runs the same command as a local
@@ -600,7 +673,7 @@ fn ci_runs_every_test_and_the_fuzz_replay_the_same_way_as_ci_run() {
     };
     assert_eq!(
         commands(&run, "cargo test"),
-        ["cargo test --workspace --locked"],
+        ["cargo test --workspace --release --locked"],
         "the only test command of .ci/run"
     );
     assert!(
@@ -651,14 +724,22 @@ fn the_fuzz_lock_file_follows_the_workspace_lock_file() {
     };
     let refresh =
         "refresh it: cargo build --manifest-path fuzz/Cargo.toml (then commit fuzz/Cargo.lock)";
-    // Dev-dependencies are in the workspace lock only.
+    // Dev-dependencies are in the workspace lock only (a crate that is also a normal dependency,
+    // such as the model with its test-only features, is in both).
     let dev = |manifest: &str| -> Vec<String> {
         let text = std::fs::read_to_string(workspace().join(manifest)).expect("manifest");
         let v: toml::Table = toml::from_str(&text).expect("TOML");
-        v.get("dev-dependencies")
-            .and_then(|d| d.as_table())
-            .map(|d| d.keys().cloned().collect())
-            .unwrap_or_default()
+        let keys = |section: &str| -> Vec<String> {
+            v.get(section)
+                .and_then(|d| d.as_table())
+                .map(|d| d.keys().cloned().collect())
+                .unwrap_or_default()
+        };
+        let normal = keys("dependencies");
+        keys("dev-dependencies")
+            .into_iter()
+            .filter(|d| !normal.contains(d))
+            .collect()
     };
     let deps = |p: &toml::Value| -> Vec<String> {
         p.get("dependencies")

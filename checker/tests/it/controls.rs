@@ -680,3 +680,42 @@ fn shipped_report_covers_every_scenario_file() {
         .collect();
     assert_eq!(names.len(), files.len());
 }
+
+/// The step catalogue `build.rs` reads from the model's source holds every step an exploration of
+/// the scenarios and the control fixtures logs: a step written some way the scan does not see
+/// would make a valid goal fail to load.
+#[test]
+fn every_step_the_model_logs_is_in_the_catalogue() {
+    let opts = pincheck::check::CheckOptions {
+        paths: vec![scenarios_dir(), fixture("controls")],
+        proposals: Vec::new(),
+        kernels: Vec::new(),
+        settings: pincheck::explore::Settings {
+            preemptions: 1,
+            iterations: 200,
+            ..Default::default()
+        },
+        jobs: 2,
+        shard: None,
+        progress: false,
+        worker_exe: None,
+    };
+    let listings = pincheck::steps::list(&opts).expect("the scenarios load");
+    let mut missing = std::collections::BTreeSet::new();
+    let mut seen = 0;
+    for l in &listings {
+        for (_, steps) in &l.threads {
+            for t in steps {
+                seen += 1;
+                if !pincheck::catalogue::contains(t.step) {
+                    missing.insert(t.step);
+                }
+            }
+        }
+    }
+    assert!(seen > 100, "the exploration ran ({seen} steps)");
+    assert!(
+        missing.is_empty(),
+        "steps logged but not in the catalogue: {missing:?}"
+    );
+}

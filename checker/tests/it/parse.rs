@@ -49,7 +49,7 @@ ops = [
 never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "deadlock", "procfs-lie", "warn", "null-ptr-deref", "ref-tracker"]
 never_reason = "counted-backptr leaks by design (the S2 cycle) and is judged by its verdicts"
 sometimes = [
-  { between = "close:fput.last", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin" },
+  { between = "close:filp_close.fput", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin_user_pages" },
   { observe = "probe", equals = "fd3: dax0" },
   { observe = "probe", contains = "dax0" },
 ]
@@ -134,7 +134,7 @@ fn happy_path_builds_the_program_and_expectations() {
     assert_eq!((s.preemptions, s.exhaustive), (Some(2), true));
     // 64-bit FNV-1a of VALID's bytes, computed outside pincheck (Python, the FNV reference
     // offset basis and prime); recompute it when VALID changes.
-    assert_eq!(s.hash, "802025066665c118");
+    assert_eq!(s.hash, "ea21af2d779c3a5d");
     let p = &s.program;
     assert_eq!(p.processes, ["p0", "admin"]);
     assert_eq!(
@@ -240,9 +240,9 @@ fn happy_path_builds_the_program_and_expectations() {
         e.sometimes,
         [
             Goal::Between {
-                step: step("close", "fput.last"),
+                step: step("close", "filp_close.fput"),
                 after: step("unplug", "destroy_ufile_hw.lock_ucontext"),
-                before: step("unplug", "ib_umem_release.unpin")
+                before: step("unplug", "ib_umem_release.unpin_user_pages")
             },
             Goal::Observe {
                 label: "probe".into(),
@@ -897,8 +897,8 @@ fn never_leaving_kinds_out_must_say_why() {
 #[test]
 fn unknown_thread_in_a_sometimes_goal() {
     let src = edit(
-        "between = \"close:fput.last\"",
-        "between = \"clsoe:fput.last\"",
+        "between = \"close:filp_close.fput\"",
+        "between = \"clsoe:filp_close.fput\"",
     );
     assert_at(
         &src,
@@ -906,7 +906,10 @@ fn unknown_thread_in_a_sometimes_goal() {
         "unknown thread `clsoe`",
         Some("did you mean `close`?"),
     );
-    let src = edit("between = \"close:fput.last\"", "between = \"close:\"");
+    let src = edit(
+        "between = \"close:filp_close.fput\"",
+        "between = \"close:\"",
+    );
     // Points just after the colon, where the step name should be.
     assert_error(
         &errors(&src),

@@ -66,6 +66,9 @@ fn counterexample_texts(r: &CheckReport) -> String {
                 proposal: c.proposal,
                 kernel: c.kernel,
                 token: Some(&token),
+                scenario_file: None,
+                graph: None,
+                unfold: false,
             };
             out.push_str(&render::text(cx, &ctx));
         }

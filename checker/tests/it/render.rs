@@ -18,6 +18,9 @@ const CTX: RenderContext<'static> = RenderContext {
     proposal: "rfc-v2",
     kernel: "k53",
     token: Some("v1 s01 'x'"),
+    scenario_file: None,
+    graph: None,
+    unfold: false,
 };
 
 /// S1: device removal races the last close of the uverbs fd with a live MR (as the shipped file).
@@ -97,6 +100,7 @@ fn s01_counterexample() -> Counterexample {
                 events,
                 findings,
                 observations: oracle.observations(),
+                roles: pincheck::explore::roles(&p, &oracle.objects()),
             });
         }
     });
@@ -318,6 +322,7 @@ fn made_up() -> Counterexample {
             "t1.procfs_read".to_string(),
             "pins: 1\nowner: file#0".to_string(),
         )]),
+        roles: BTreeMap::new(),
     }
 }
 
@@ -365,6 +370,7 @@ fn empty_counterexample_renders() {
         events: vec![],
         findings: vec![],
         observations: BTreeMap::new(),
+        roles: BTreeMap::new(),
     };
     let ctx = RenderContext { token: None, ..CTX };
     assert!(render::text(&cx, &ctx).contains("0 steps"));

@@ -32,7 +32,7 @@ pub use fault::FaultPoint;
 pub use finding::{Finding, FindingKind};
 pub use lockdep::{CompletionId, LockId, LockMode};
 pub use mutation::{HolderLabel, Mutation};
-pub use objects::{Holder, ObjId, Root};
+pub use objects::{Holder, ObjId, ObjectInfo, Root};
 pub use truth::{Listed, Untrue};
 
 use crate::sync::{Engine, Step};
@@ -134,7 +134,10 @@ impl std::fmt::Display for Note {
 pub struct ReplayPlan {
     /// The runs, in order.
     pub segments: Vec<Segment>,
-    /// Take a snapshot of the object graph after this many steps (`pincheck replay --until`).
+    /// Take a snapshot of the object graph after the step with this index (0-based, as traces
+    /// number steps), effects included: it is taken when the next step is logged
+    /// (`pincheck replay --until`). After the last step the caller takes it with
+    /// [`Oracle::graph`].
     pub until: Option<usize>,
     /// The fault points that fail in this execution.
     pub faults: Vec<FaultPoint>,
@@ -452,14 +455,16 @@ impl Oracle {
             Some(key) => st.keys.get(&key).copied().unwrap_or(0),
             None => self.running.load(Relaxed),
         };
-        debug_assert_eq!(
-            tid,
-            st.keys
-                .get(&crate::sync::engine_key(self.engine))
-                .copied()
-                .unwrap_or(0),
-            "the running thread switched outside an engine access"
-        );
+        if crate::SELF_CHECKS {
+            assert_eq!(
+                tid,
+                st.keys
+                    .get(&crate::sync::engine_key(self.engine))
+                    .copied()
+                    .unwrap_or(0),
+                "the running thread switched outside an engine access"
+            );
+        }
         tid
     }
 
@@ -520,8 +525,8 @@ impl Oracle {
     #[inline]
     pub(crate) fn step_tid(&self, engine: Engine) -> usize {
         match Self::running_key(engine) {
-            None if !cfg!(debug_assertions) => self.running.load(Relaxed),
-            // Under std, or in debug builds, where `running_tid` checks `running` against the
+            None if !crate::SELF_CHECKS => self.running.load(Relaxed),
+            // Under std, or with self-checks, where `running_tid` checks `running` against the
             // engine's own idea of the running thread.
             key => self.running_tid(&self.st(), key),
         }
@@ -542,6 +547,11 @@ impl Oracle {
         waited: bool,
     ) {
         self.running.store(tid, Relaxed);
+        // Everything step `until` did (its notes, frees, findings) happened before the step that
+        // follows it completes: the snapshot is taken here, before that next step is logged.
+        if st.replay.as_ref().and_then(|p| p.until).map(|u| u + 1) == Some(st.log.len()) {
+            st.snapshot = Some(Self::graph_of(st));
+        }
         let event = Event {
             tid,
             step,
@@ -580,9 +590,6 @@ impl Oracle {
             } else if seg.step == step && seg.occurrence == n {
                 st.replay_cursor += 1;
             }
-        }
-        if plan.until == Some(st.log.len()) {
-            st.snapshot = Some(Self::graph_of(st));
         }
     }
 

@@ -6,10 +6,10 @@
 //! can be stored uncounted and copied into `umem->vaddr_pin.f_owner` and into each
 //! `file_file_pin->f_owner`. Jason's reply (`20190812130039.GD24457@ziepe.ca`): the struct file
 //! lives strictly shorter than the ufile; on v5.3 close can return while device removal still
-//! destroys the MRs (G5), so the copy dangles (§3.3). Hazards kept as posted (DOMAIN.md §3.5):
-//! H1 the owner's `file_pins` is walked without `fp_lock` before `kref_get`; H2 release puts every
-//! entry on the owner list; H3 procfs re-looks fds up by number without a reference and walks the
-//! unlocked list.
+//! destroys the MRs (G5), so the copy dangles (docs/kernel.md §3.3). Hazards kept as posted (§3.5
+//! there): H1 the owner's `file_pins` is walked without `fp_lock` before `kref_get`; H2 release
+//! puts every entry on the owner list; H3 procfs re-looks fds up by number without a reference and
+//! walks the unlocked list.
 //!
 //! The lease side as posted: a pin needs an exclusive layout lease of the caller's thread group
 //! (04/19, 14/19), each file pin holds the struct file that lease lives on (so closing the leased

@@ -232,10 +232,12 @@ impl<T> Drop for MutexGuard<'_, T> {
                 drop(inner.take())
             }
         });
-        debug_assert_eq!(
-            tid, self.tid,
-            "mutex {} unlocked by another thread",
-            self.lock.name
-        );
+        if crate::SELF_CHECKS {
+            assert_eq!(
+                tid, self.tid,
+                "mutex {} unlocked by another thread",
+                self.lock.name
+            );
+        }
     }
 }

@@ -1,6 +1,6 @@
 //! `struct file`: f_count, the deferred final fput, `__fput` and `file_free` through RCU.
 //!
-//! G1 (DOMAIN.md §3.2): ->release runs once, after f_count reaches zero, in the context of
+//! G1 (docs/kernel.md §3.2): ->release runs once, after f_count reaches zero, in the context of
 //! whoever dropped the last reference, later (task_work) unless the kernel is the hypothetical
 //! synchronous one. The memory is freed after an RCU grace period.
 

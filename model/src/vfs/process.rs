@@ -1,6 +1,6 @@
 //! A process: its fd table (`files_struct` under `file_lock`), its mm, and the syscalls on the
 //! table: `fd_install`, `fget`, `close` (`__close_fd` → `filp_close` → `fput`), `dup`, `fork`
-//! (`dup_fd`), and `do_exit` (exit_mm, exit_files, exit_task_work: §2.5).
+//! (`dup_fd`), and `do_exit` (exit_mm, exit_files, exit_task_work: docs/kernel.md §2.5).
 
 use std::sync::Arc;
 

@@ -3,7 +3,7 @@
 //! `uverbs_destroy_ufile_hw(DRIVER_REMOVE)` for every open ufile, and removal returns without
 //! waiting for the fds. For a driver that does not, removal destroys nothing: it drops the
 //! device's own reference and `wait_for_completion(&uverbs_dev->comp)` until every ufile is
-//! released, that is until every fd of every process on the device is closed.
+//! released, that is until every fd of every process on the device is closed (docs/kernel.md §2.6).
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;

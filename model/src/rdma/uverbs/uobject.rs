@@ -2,8 +2,8 @@
 //! (`rdma_alloc_begin_uobject` .. commit), lookups, `uobj_destroy`, `uverbs_destroy_uobject` and
 //! the FD-type release `uverbs_close_fd`.
 //!
-//! kref holders (DOMAIN.md §1.6): the allocation's stack ref (moved into the IDR at commit), the
-//! `uobjects` list membership, lookups, and for FD types the file's private_data.
+//! kref holders (docs/kernel.md §1.6): the allocation's stack ref (moved into the IDR at commit),
+//! the `uobjects` list membership, lookups, and for FD types the file's private_data.
 
 use crate::heap::Handle;
 use crate::kernel::{Kernel, Patch};
