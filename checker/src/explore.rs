@@ -107,8 +107,9 @@ pub struct Counterexample {
 }
 
 /// What each object of an execution stands for in the scenario, for reports: the role the model
-/// gave it (the data files, the processes' mms), else the scenario operation that allocated it
-/// (`open` → `uverbs0 fd0` for the struct file and the ufile, `reg_mr` → `mr0` for the uobject,
+/// gave it (the processes' mms), else the scenario operation that allocated it
+/// (`open` → `uverbs0 fd0` for the struct file and the ufile, or `dax0 dfd0` for a data file's,
+/// `set_lease` → `dfd0 lease` for the lease, `reg_mr` → `mr0` for the uobject,
 /// the MR, the umem and its pin records, `create_comp_channel` → its fd, `get_context` → the
 /// fd, `fork` → the child).
 pub fn roles(program: &Program, objects: &[ObjectInfo]) -> BTreeMap<String, String> {
@@ -132,6 +133,8 @@ fn op_role(program: &Program, tid: usize, op: usize) -> Option<String> {
     };
     match ops.get(op)? {
         Op::Open { device, fd, .. } => Some(format!("{device} {fd}")),
+        Op::OpenData { file, fd, .. } => Some(format!("{file} {fd}")),
+        Op::SetLease { fd, .. } => Some(format!("{fd} lease")),
         Op::GetContext { fd, .. } => Some(fd.clone()),
         Op::RegMr { mr, .. } => Some(mr.clone()),
         Op::CreateCompChannel { new_fd, .. } => Some(new_fd.clone()),

@@ -19,6 +19,7 @@ pub fn short(k: FindingKind) -> &'static str {
         FindingKind::Warn => "warn",
         FindingKind::NullDeref => "null",
         FindingKind::RefTracker => "reftrk",
+        FindingKind::DaxCorruption => "dax",
     }
 }
 

@@ -6,7 +6,8 @@
 //! The folders follow the kernel tree, one file per kernel object, named as in the kernel:
 //! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::process`] (fd table,
 //!   `close`, `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
-//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned);
+//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned: the inode, its block map,
+//!   truncate), [`vfs::locks`] (`fs/locks.c`: the series' layout leases and the pin-time search);
 //! - [`mm`]: `struct mm_struct` (`mm_users` and `mmput` → `exit_mmap`, `mm_count` and `mmdrop`),
 //!   [`mm::vma`] (`mmap_region`, `munmap`, `dup_mmap`: a VMA holds its file and runs the file's
 //!   `vm_ops`);
@@ -26,17 +27,19 @@
 //!
 //! [`kernel`] says which kernel: a release as it shipped (v5.3: close trylocks `ucontext_lock`;
 //! v5.6: close waits for a running destroy) plus or minus named upstream patches, each fix of a
-//! historical bug among them; and it holds the slabs of one execution. [`proposals`] holds the lifetime
-//! designs behind one trait, with the objects only they add ([`proposals::pin_record`]). [`run`]
-//! executes a [`program::Program`] (what a scenario file says).
+//! historical bug among them; and it holds the slabs of one execution. [`proposals`] holds the
+//! lifetime designs behind one trait, one file each; what a design adds to a kernel struct is its
+//! own patch ([`proposals::Ext`]), built when the kernel allocates the object. [`run`] executes a
+//! [`program::Program`] (what a scenario file says).
 //!
 //! Underneath, naming no RDMA type: [`sync`] is the facade over loom, shuttle and std threads,
 //! chosen at run time; [`heap`] is the slab with typed, generation-checked handles and slot reuse;
 //! [`kref`] counts with the kernel's rules and a ref_tracker; [`oracle`] is the std-side
 //! bookkeeping that finds use-after-free, double free, NULL dereferences, refcount and
 //! ref_tracker errors, unpin-twice and pages released under a live HW key, leaks (with the cycle,
-//! and references left to freed holders), deadlocks (lockdep's wait-for cycle), livelocks, procfs
-//! lies and the modelled kernel's own `WARN_ON`s, without adding a scheduling point. Every check
+//! and references left to freed holders), deadlocks (lockdep's wait-for cycle, and a killable sleep
+//! nobody can end), livelocks, procfs lies, the modelled kernel's own `WARN_ON`s, and FS-DAX blocks
+//! freed while a pin can still DMA into them (dax-corruption), without adding a scheduling point. Every check
 //! is registered with a stable id ([`oracle::check`]). A mutation plan ([`oracle::mutation`])
 //! removes one lock acquisition, one holder's references or one `_unless_zero` check at run time,
 //! to find what a passing verdict relies on.
@@ -73,6 +76,13 @@
 //! - `fdget` always takes a reference (as on a shared files_struct).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
+//! - Layout leases are the series' exclusive kind only (F_LAYOUT | F_EXCLUSIVE): no breakable
+//!   lease, no SIGIO to a lease holder, no `lease_break_time`. GUP always faults its pages in
+//!   under `i_mmap_sem` (no GUP-fast), pins from a file's first page, and a file's pages' pin
+//!   counts are summed. A truncate is to zero; its wait for pinned pages is interrupted when no
+//!   thread of the scenario can end it (observed as `blocked by ...`), never after a time.
+//! - Sleeps (`wait_var_event`) are spin loops with yields: a sleep ends only when the condition
+//!   holds or no other thread can run, so a timeout is not modelled.
 
 #[doc(hidden)]
 pub use inventory;
@@ -108,6 +118,11 @@ pub const KNOWN_PROPOSALS: &[&str] = &[
     "clear-on-close",
     "bundle",
     "context",
+    "no-dax-pins",
+    "mm",
+    "global-table",
+    "zombie-lease",
+    "block-close",
 ];
 
 /// Why an execution stopped early. Model code propagates it with `?` so that guards drop.
@@ -132,7 +147,7 @@ pub enum Errno {
     /// Bad file descriptor.
     #[error("EBADF")]
     EBADF,
-    /// Bad address (a user buffer the kernel cannot write).
+    /// Bad address (a user buffer the kernel cannot write; pages to pin that a truncate took).
     #[error("EFAULT")]
     EFAULT,
     /// No such device or address (the object is going away).
@@ -162,10 +177,19 @@ pub enum Errno {
     /// Too many open files.
     #[error("EMFILE")]
     EMFILE,
-    /// Operation not permitted (no owner to record the pin against).
+    /// Operation not permitted (no owner to record the pin against; no layout lease to pin under).
     #[error("EPERM")]
     EPERM,
-    /// Nothing to receive.
+    /// Nothing to receive; no lease to unlock.
     #[error("EAGAIN")]
     EAGAIN,
+    /// Operation not supported (v5.3 refuses long-term pins of FS-DAX pages).
+    #[error("EOPNOTSUPP")]
+    EOPNOTSUPP,
+    /// Text file busy (an exclusive layout lease refuses a truncate).
+    #[error("ETXTBSY")]
+    ETXTBSY,
+    /// Resource deadlock would occur (a lease holder breaking its own exclusive lease, 02/19).
+    #[error("EDEADLK")]
+    EDEADLK,
 }

@@ -13,6 +13,16 @@ pub enum Op {
         device: String,
         fd: String,
     },
+    /// `open` of the FS-DAX data file `file`: a struct file of its own; binds `fd`.
+    OpenData {
+        process: String,
+        file: String,
+        fd: String,
+    },
+    /// `fcntl(fd, F_SETLEASE, F_LAYOUT | F_EXCLUSIVE)` on a data-file fd (RFC 01/19, 02/19).
+    SetLease { process: String, fd: String },
+    /// `fcntl(fd, F_SETLEASE, F_UNLCK)` on a data-file fd.
+    UnlockLease { process: String, fd: String },
     /// The GET_CONTEXT command on `fd`.
     GetContext { process: String, fd: String },
     /// REG_MR on `fd` over `pages` pages of the DAX data file `file`; binds `mr`.
@@ -68,7 +78,9 @@ pub enum Op {
         fd: Option<String>,
         label: String,
     },
-    /// `truncate` of the DAX file: observed under `label` as `ok` or `blocked by ...`.
+    /// `truncate` of the DAX file to zero: observed under `label` as `ok`, an errno (`ETXTBSY`:
+    /// an exclusive layout lease; `EDEADLK`: the caller's own), or `blocked by N pinned pages of
+    /// <file>` when it waited for pinned pages that nobody released.
     Truncate {
         process: String,
         file: String,
@@ -170,7 +182,9 @@ impl Op {
     /// The operation's keyword in scenario files.
     pub fn keyword(&self) -> &'static str {
         match self {
-            Op::Open { .. } => "open",
+            Op::Open { .. } | Op::OpenData { .. } => "open",
+            Op::SetLease { .. } => "set_lease",
+            Op::UnlockLease { .. } => "unlock_lease",
             Op::GetContext { .. } => "get_context",
             Op::RegMr { .. } => "reg_mr",
             Op::DeregMr { .. } => "dereg_mr",

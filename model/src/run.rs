@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::heap::{Handle, Heap};
 use crate::kernel::{Kernel, Variant};
-use crate::oracle::{Holder, Oracle, Root};
+use crate::oracle::{Holder, Oracle};
 use crate::program::{Op, ProcfsKind, Program};
 use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
@@ -16,8 +16,9 @@ use crate::rdma::ucma::file::UcmaFile;
 use crate::rdma::uverbs::device::{ib_uverbs_remove_one, Device};
 use crate::sync::{spawn, Mutex as KMutex};
 use crate::task::Task;
-use crate::vfs::data_file::{truncate, DataFile};
-use crate::vfs::file::{alloc_file, File, FileKind};
+use crate::vfs::data_file::{dax_open, truncate, DataFile};
+use crate::vfs::file::{File, FileKind};
+use crate::vfs::locks::{fcntl_setlease, fcntl_unlock_lease};
 use crate::vfs::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
 use crate::{Errno, KResult, Name};
 
@@ -53,8 +54,7 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         uobjects: Heap::new("uobject"),
         mrs: Heap::new("mr"),
         umems: Heap::new("umem"),
-        records: Heap::new("pin_record"),
-        contexts: Heap::new("pin_context"),
+        leases: Heap::new("file_lock"),
         mms: Heap::new("mm"),
         ucma: crate::rdma::ucma::UcmaTables::new(),
         ucma_files: Heap::new("ucma_file"),
@@ -77,15 +77,8 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
     // others by the operation that allocated them).
     let (_, oracle) = crate::sync::current_oracle();
     for (index, name) in program.data_files.iter().enumerate() {
-        let name = Name::from(name.as_str());
-        let holder = Holder::Root(Root::Fs(Name::clone(&name)));
-        let file = alloc_file(&k, "dax_open", FileKind::Data { index }, &name, holder);
-        oracle.obj_role(file.obj(), Name::clone(&name));
-        k.data_files.push(DataFile {
-            name,
-            file,
-            pins: crate::sync::Atomic::new(0),
-        });
+        k.data_files
+            .push(DataFile::new(index, Name::from(name.as_str())));
     }
     for p in &program.processes {
         let p = new_process(&k, &Name::from(p.as_str()));
@@ -255,20 +248,22 @@ fn run_op(
             oracle.observe(label.clone(), out);
             Ok(Ok(()))
         }
-        Op::Truncate { file, label, .. } => {
-            let df = tri!(k.data_file(file).ok_or(Errno::ENOENT));
-            let pins = truncate(df);
-            let out = if pins > 0 {
-                format!("blocked ({pins} page pins)")
-            } else {
-                "ok".to_string()
-            };
+        Op::Truncate {
+            process: p,
+            file,
+            label,
+        } => {
+            let index = tri!(k.data_file(file).ok_or(Errno::ENOENT));
+            let out = truncate(k, index, &tri!(process_of(k, p)).name)?;
             oracle.observe(label.clone(), out);
             Ok(Ok(()))
         }
         Op::RemoveDevice { device } => {
             ib_uverbs_remove_one(k, cur, tri!(device_index(k, device)))?;
             Ok(Ok(()))
+        }
+        Op::OpenData { .. } | Op::SetLease { .. } | Op::UnlockLease { .. } => {
+            run_data_file_op(k, cur, env, op)
         }
         Op::Open { .. }
         | Op::GetContext { .. }
@@ -324,13 +319,9 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             mr,
         } => {
             let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
-            let data = tri!(k
-                .data_files
-                .iter()
-                .position(|d| *d.name == **file)
-                .ok_or(Errno::ENOENT));
+            let data = tri!(k.data_file(file).ok_or(Errno::ENOENT));
             let id = tri!(with_fd(k, cur, &p, n, |f| {
-                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, p.mm, f, data, *pages)
+                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, &p, f, data, *pages)
             })?);
             env.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -395,6 +386,38 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             })?);
         }
         other => unreachable!("not a uverbs operation: {}", other.keyword()),
+    }
+    Ok(Ok(()))
+}
+
+/// Opening a data file and leasing it: `open`, `fcntl(F_SETLEASE)`.
+fn run_data_file_op(
+    k: &Kernel,
+    cur: &Task,
+    env: &Mutex<Env>,
+    op: &Op,
+) -> KResult<Result<(), Errno>> {
+    match op {
+        Op::OpenData {
+            process: p,
+            file,
+            fd,
+        } => {
+            let p = tri!(process_of(k, p));
+            let index = tri!(k.data_file(file).ok_or(Errno::ENOENT));
+            let f = dax_open(k, index, Holder::Task(cur.tid, "open"));
+            let n = tri!(fd_install(k, &p, f, &Holder::Task(cur.tid, "open"))?);
+            bind_fd(env, fd, n);
+        }
+        Op::SetLease { process: p, fd } => {
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            tri!(with_fd(k, cur, &p, n, |f| fcntl_setlease(k, &p.name, f))?);
+        }
+        Op::UnlockLease { process: p, fd } => {
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            tri!(with_fd(k, cur, &p, n, |f| fcntl_unlock_lease(k, cur, f))?);
+        }
+        other => unreachable!("not a data-file operation: {}", other.keyword()),
     }
     Ok(Ok(()))
 }

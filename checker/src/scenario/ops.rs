@@ -105,10 +105,21 @@ pub const OP_SPECS: &[OpSpec] = &[
         keyword: "open",
         args: &[
             PROCESS,
-            req("device", Arg::Use(Kind::Device)),
+            opt("device", Arg::Use(Kind::Device)),
+            opt("file", Arg::Use(Kind::DataFile)),
             req("as", Arg::Bind(Kind::Fd)),
         ],
-        models: "open(/dev/infiniband/uverbsN) → ib_uverbs_open",
+        models: "open(/dev/infiniband/uverbsN) → ib_uverbs_open, or open of an FS-DAX data file",
+    },
+    OpSpec {
+        keyword: "set_lease",
+        args: &[PROCESS, FD],
+        models: "fcntl(fd, F_SETLEASE, F_LAYOUT | F_EXCLUSIVE) on a data-file fd",
+    },
+    OpSpec {
+        keyword: "unlock_lease",
+        args: &[PROCESS, FD],
+        models: "fcntl(fd, F_SETLEASE, F_UNLCK) on a data-file fd",
     },
     OpSpec {
         keyword: "get_context",
@@ -194,7 +205,8 @@ pub const OP_SPECS: &[OpSpec] = &[
             req("file", Arg::Use(Kind::DataFile)),
             req("as", Arg::Bind(Kind::Label)),
         ],
-        models: "truncate of the DAX file: ok or blocked by a pin",
+        models:
+            "truncate of the DAX file: ok, ETXTBSY (a layout lease), or blocked by pinned pages",
     },
     OpSpec {
         keyword: "create_comp_channel",
@@ -344,6 +356,7 @@ pub fn read_op(ctx: &mut Ctx<'_>, v: &Value<'_>, default: &DefaultProcess<'_>) -
         valid: ok,
     };
     op.valid &= check_procfs(ctx, &op);
+    op.valid &= check_open(ctx, &op, kw.span());
     Some(op)
 }
 
@@ -432,6 +445,35 @@ fn check_procfs(ctx: &mut Ctx<'_>, op: &RawOp) -> bool {
     }
 }
 
+/// `open` names exactly one of `device` (a uverbs device) and `file` (a DAX data file).
+fn check_open(ctx: &mut Ctx<'_>, op: &RawOp, span: Range<usize>) -> bool {
+    if op.spec.keyword != "open" {
+        return true;
+    }
+    let device = op.args.iter().find(|a| a.name == "device");
+    let file = op.args.iter().find(|a| a.name == "file");
+    match (device, file) {
+        (Some(_), None) | (None, Some(_)) => true,
+        (None, None) => {
+            let hint = Some(
+                "open a uverbs device (`device = \"uverbs0\"`) or a data file (`file = \"dax0\"`)"
+                    .to_string(),
+            );
+            ctx.error(span, "`open` is missing argument `device` or `file`", hint);
+            false
+        }
+        (Some(_), Some(f)) => {
+            let hint = Some("one `open` opens one file; remove one of them".to_string());
+            ctx.error(
+                f.span.clone(),
+                "`open` takes `device` or `file`, not both",
+                hint,
+            );
+            false
+        }
+    }
+}
+
 /// Letters, digits, `_`, `-`; starting with a letter or `_`.
 pub fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -514,10 +556,25 @@ impl RawOp {
         let p = || self.text("process");
         let t = |n: &str| self.text(n);
         match self.spec.keyword {
-            "open" => Op::Open {
+            "open" => match self.opt_text("file") {
+                Some(file) => Op::OpenData {
+                    process: p(),
+                    file,
+                    fd: t("as"),
+                },
+                None => Op::Open {
+                    process: p(),
+                    device: t("device"),
+                    fd: t("as"),
+                },
+            },
+            "set_lease" => Op::SetLease {
                 process: p(),
-                device: t("device"),
-                fd: t("as"),
+                fd: t("fd"),
+            },
+            "unlock_lease" => Op::UnlockLease {
+                process: p(),
+                fd: t("fd"),
             },
             "get_context" => Op::GetContext {
                 process: p(),

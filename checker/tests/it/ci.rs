@@ -8,6 +8,7 @@ use clap::Parser;
 use pincheck::check::{check, matrix, run_cells, CheckOptions};
 use pincheck::cli::{run, Args, Env, Output};
 use pincheck::explore::Settings;
+use pincheck_model::KNOWN_PROPOSALS;
 use serde_json::Value;
 
 fn workspace() -> PathBuf {
@@ -109,8 +110,8 @@ fn junit_has_a_case_per_cell_and_a_failure_exactly_where_verdicts_differ() {
         .children()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    // 5 proposals x s01's kernels.
-    let n = 5 * kernels_of(S01);
+    // Every proposal on s01's kernels.
+    let n = KNOWN_PROPOSALS.len() * kernels_of(S01);
     assert_eq!(cases.len(), n);
     assert_eq!(suites[0].attribute("tests"), Some(n.to_string().as_str()));
     assert_eq!(root.attribute("tests"), Some(n.to_string().as_str()));
@@ -151,7 +152,7 @@ fn junit_has_a_case_per_cell_and_a_failure_exactly_where_verdicts_differ() {
         doc.descendants()
             .filter(|n| n.has_tag_name("testcase"))
             .count(),
-        5 * kernels_of(S01)
+        KNOWN_PROPOSALS.len() * kernels_of(S01)
     );
     assert_eq!(
         doc.descendants()
@@ -294,8 +295,8 @@ fn three_shards_give_exactly_the_cells_of_one_run() {
     .sum();
     assert_eq!(
         whole.len(),
-        5 * kernels,
-        "3 scenarios, each on its kernels, 5 proposals"
+        KNOWN_PROPOSALS.len() * kernels,
+        "3 scenarios, each on its kernels, every proposal"
     );
     let mut parts = Vec::new();
     for i in 1..=3 {
@@ -338,7 +339,7 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
     assert_eq!(v["format"], 1);
     assert_eq!(v["passed"], true);
     let cells = v["cells"].as_array().unwrap();
-    assert_eq!(cells.len(), 5 * kernels_of(S01));
+    assert_eq!(cells.len(), KNOWN_PROPOSALS.len() * kernels_of(S01));
     for c in cells {
         for k in ["scenario", "proposal", "kernel", "verdict", "scenario_hash"] {
             assert!(c[k].as_str().is_some_and(|s| !s.is_empty()), "{k}");
@@ -365,7 +366,7 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
         &cert_s,
     ]);
     assert_eq!(out.status, 0);
-    let compared = format!("{} cells compared", 5 * kernels_of(S01));
+    let compared = format!("{} cells compared", KNOWN_PROPOSALS.len() * kernels_of(S01));
     assert!(out.stdout.contains(&compared), "{}", out.stdout);
     assert!(!out.stdout.contains("warning[executions]"));
 

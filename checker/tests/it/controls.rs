@@ -11,9 +11,11 @@
 //! counterexample of both runs.
 //!
 //! Coverage by kind: use-after-free s01, double-free fixture c01, refcount-underflow s05,
-//! refcount-inc-from-zero s07, leak s02, deadlock s03, procfs-lie fixture c02, warn s06 on
-//! v5.6 (without f0abc761bbb9), ref-tracker s05 on v5.6 (without c85f4abe66be) and the fixtures,
-//! null-ptr-deref s19 on v5.6 (without 0fb00941dc63); the kinds without a scenario-file control are listed with their reason in [`WITHOUT_SCENARIO_CONTROL`].
+//! refcount-inc-from-zero s07, leak s02, deadlock s03 (and the hung-task check s25), procfs-lie
+//! fixture c02 (and D4's attribution s26), warn s06 on v5.6 (without f0abc761bbb9), ref-tracker s05
+//! on v5.6 (without c85f4abe66be) and the fixtures, null-ptr-deref s19 on v5.6 (without
+//! 0fb00941dc63); the kinds without a scenario-file control are listed with their reason in
+//! [`WITHOUT_SCENARIO_CONTROL`].
 //! unpin-twice: no shipped proposal and kernel reach it (no path releases a umem twice, and the HW
 //! key is always destroyed first); the Rust-driven controls in `model/tests/it/negative.rs`
 //! produce it, one per trigger: the page pin count going below zero
@@ -272,9 +274,31 @@ fn control_double_free_fixture_c01_rfc_v2_on_k53() {
     );
 }
 
+/// The proposals `scenario` lists as failing on `kernel` (the double destroy is the kernel's bug:
+/// every design that registers the MR fails; no-dax-pins never pins).
+fn listed_failing(scenario: &str, kernel: &str) -> Vec<&'static str> {
+    let s = shipped()
+        .scenarios
+        .iter()
+        .find(|s| s.name == scenario)
+        .expect("shipped scenario");
+    let failing: Vec<&'static str> = KNOWN_PROPOSALS
+        .iter()
+        .copied()
+        .filter(|p| {
+            matches!(
+                s.expect.verdict_for(p, kernel),
+                Some(ExpectedVerdict::Fail(_))
+            )
+        })
+        .collect();
+    assert!(failing.len() >= 5, "{scenario}: {failing:?}");
+    failing
+}
+
 #[test]
 fn control_refcount_underflow_s05_on_v56() {
-    for proposal in KNOWN_PROPOSALS {
+    for proposal in listed_failing("s05_double_dereg", "v5.6") {
         assert_control(
             shipped(),
             &Control {
@@ -292,7 +316,7 @@ fn control_refcount_underflow_s05_on_v56() {
 
 #[test]
 fn control_ref_tracker_s05_on_v56() {
-    for proposal in KNOWN_PROPOSALS {
+    for proposal in listed_failing("s05_double_dereg", "v5.6") {
         assert_control(
             shipped(),
             &Control {
@@ -391,6 +415,47 @@ fn control_deadlock_s03_on_sync_fput() {
     }
 }
 
+/// The hung-task detector through a shipped scenario: block-close's last close of the leased
+/// file waits for a pin only its own task would release.
+#[test]
+fn control_deadlock_s25_block_close_hangs_the_close() {
+    for kernel in ["k53", "k56"] {
+        let (_, f) = assert_control(
+            shipped(),
+            &Control {
+                scenario: "s25_data_file_close_while_pinned",
+                proposal: "block-close",
+                kernel,
+                kind: FindingKind::Deadlock,
+                title: "INFO: task app blocked for more than 120 seconds.",
+                object: "file_lock#",
+                at: "app locks_remove_file.wait_lease_pins",
+            },
+        );
+        assert_eq!(f.check, "hung_task.wait_var_event");
+    }
+}
+
+/// D4 loses the attribution after SCM_RIGHTS: the receiver holds the pin's fd for its whole read
+/// and does not list it.
+#[test]
+fn control_procfs_lie_s26_mm_after_scm_rights() {
+    for kernel in ["k53", "k56"] {
+        assert_control(
+            shipped(),
+            &Control {
+                scenario: "s26_scm_rights_receiver_without_lease",
+                proposal: "mm",
+                kernel,
+                kind: FindingKind::ProcfsLie,
+                title: "procfs lie: /proc/b/file_pins omits fd0 pinning dax0",
+                object: "fd0",
+                at: "b mmput",
+            },
+        );
+    }
+}
+
 #[test]
 fn control_procfs_lie_fixture_c02_rfc_v2() {
     for kernel in ["k53", "k56"] {
@@ -432,11 +497,19 @@ fn control_null_deref_s19_on_v56() {
 /// Finding kinds no scenario file reaches, each with where its control is instead (or why there
 /// is none yet). The list must shrink, never grow: a new kind needs a scenario control here or an
 /// entry, and an entry whose kind a scenario now reaches fails until it is removed.
-const WITHOUT_SCENARIO_CONTROL: &[(FindingKind, &str)] = &[(
-    FindingKind::UnpinTwice,
-    "no shipped proposal and kernel reach it; model/tests/it/negative.rs has one control per \
+const WITHOUT_SCENARIO_CONTROL: &[(FindingKind, &str)] = &[
+    (
+        FindingKind::UnpinTwice,
+        "no shipped proposal and kernel reach it; model/tests/it/negative.rs has one control per \
          trigger",
-)];
+    ),
+    (
+        FindingKind::DaxCorruption,
+        "the invariant the series exists for: no shipped proposal and kernel may reach it (every \
+         scenario's `never` covers it); model/tests/it/leases.rs has one control per trigger, a \
+         broken design and a patch without the fault's i_mmap_sem",
+    ),
+];
 
 /// The table above covers every kind but those of WITHOUT_SCENARIO_CONTROL.
 #[test]

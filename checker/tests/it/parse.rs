@@ -556,6 +556,58 @@ fn missing_argument() {
     );
 }
 
+/// `open` names a uverbs device or a data file: exactly one of them.
+#[test]
+fn open_takes_a_device_or_a_file() {
+    let src = edit(
+        "{ op = \"open\", process = \"p0\", device = \"uverbs0\", as = \"fd0\" }",
+        "{ op = \"open\", process = \"p0\", as = \"fd0\" }",
+    );
+    assert_at(
+        &src,
+        "\"open\"",
+        "`open` is missing argument `device` or `file`",
+        Some("a data file (`file = \"dax0\"`)"),
+    );
+    let src = edit(
+        "device = \"uverbs0\", as = \"fd0\"",
+        "device = \"uverbs0\", file = \"dax0\", as = \"fd0\"",
+    );
+    assert_at(
+        &src,
+        "\"dax0\", as",
+        "`open` takes `device` or `file`, not both",
+        Some("remove one of them"),
+    );
+    // A data file, leased and unleased, builds the model's operations.
+    let src = edit(
+        "  { op = \"get_context\", process = \"p0\", fd = \"fd0\" },\n",
+        "  { op = \"get_context\", process = \"p0\", fd = \"fd0\" },\n  \
+         { op = \"open\", process = \"p0\", file = \"dax0\", as = \"dfd\" },\n  \
+         { op = \"set_lease\", process = \"p0\", fd = \"dfd\" },\n  \
+         { op = \"unlock_lease\", process = \"p0\", fd = \"dfd\" },\n",
+    );
+    let s = parse(&src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.program.setup[2..5],
+        [
+            Op::OpenData {
+                process: "p0".into(),
+                file: "dax0".into(),
+                fd: "dfd".into()
+            },
+            Op::SetLease {
+                process: "p0".into(),
+                fd: "dfd".into()
+            },
+            Op::UnlockLease {
+                process: "p0".into(),
+                fd: "dfd".into()
+            },
+        ]
+    );
+}
+
 #[test]
 fn unknown_process_suggests_the_nearest() {
     let src = edit(

@@ -23,7 +23,7 @@ const CTX: RenderContext<'static> = RenderContext {
     unfold: false,
 };
 
-/// S1: device removal races the last close of the uverbs fd with a live MR.
+/// S1: device removal races the last close of the uverbs fd with a live MR (as the shipped file).
 fn s01() -> Program {
     let open = Op::Open {
         process: "p0".into(),
@@ -45,12 +45,22 @@ fn s01() -> Program {
         process: "p0".into(),
         fd: "fd0".into(),
     };
+    // RFC 04/19: the pin needs a layout lease of the pinning process.
+    let open_data = Op::OpenData {
+        process: "p0".into(),
+        file: "dax0".into(),
+        fd: "dfd".into(),
+    };
+    let lease = Op::SetLease {
+        process: "p0".into(),
+        fd: "dfd".into(),
+    };
     Program {
         processes: vec!["p0".into()],
         devices: vec!["uverbs0".into()],
         devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into()],
-        setup: vec![open, ctx, reg],
+        setup: vec![open, ctx, open_data, lease, reg],
         threads: vec![
             ThreadProgram {
                 name: "unplug".into(),

@@ -18,8 +18,7 @@ use std::sync::Arc;
 
 use crate::heap::{Handle, Heap};
 use crate::mm::Mm;
-use crate::proposals::pin_record::PinRecord;
-use crate::proposals::{context::PinContext, Proposal};
+use crate::proposals::Proposal;
 use crate::rcu::Rcu;
 use crate::rdma::ucma::context::UcmaContext;
 use crate::rdma::ucma::file::UcmaFile;
@@ -35,6 +34,7 @@ use crate::rdma::uverbs::uobject::Uobject;
 use crate::sync::Mutex;
 use crate::vfs::data_file::DataFile;
 use crate::vfs::file::File;
+use crate::vfs::locks::FileLock;
 use crate::vfs::process::Process;
 
 /// A fault point of the running thread (see [`crate::oracle::FaultPoint`]): whether this reach of
@@ -70,10 +70,8 @@ pub struct Kernel {
     pub mrs: Heap<Mr>,
     /// `struct ib_umem` slab.
     pub umems: Heap<Umem>,
-    /// Pin records of the proposals that keep them (RFC `file_file_pin`, D2's MR-owned record).
-    pub records: Heap<PinRecord>,
-    /// D3's driver pin contexts.
-    pub contexts: Heap<PinContext>,
+    /// Layout leases (`struct file_lock`), on their inodes' lists.
+    pub leases: Heap<FileLock>,
     /// `struct mm_struct` slab.
     pub mms: Heap<Mm>,
     /// ucma's global tables (`ctx_idr`, `multicast_table`).
@@ -90,7 +88,7 @@ pub struct Kernel {
     pub mmap_entries: Heap<MmapEntry>,
     /// uverbs devices, by scenario name.
     pub devices: Vec<Device>,
-    /// FS-DAX data files, by scenario name.
+    /// FS-DAX data files (their inodes), by scenario name.
     pub data_files: Vec<DataFile>,
     /// Processes (std-side registry: processes are never freed in the model).
     pub processes: std::sync::Mutex<Vec<Arc<Process>>>,
@@ -112,8 +110,8 @@ impl Kernel {
         self.devices.iter().find(|d| d.name == name)
     }
 
-    /// The data file called `name`.
-    pub fn data_file(&self, name: &str) -> Option<&DataFile> {
-        self.data_files.iter().find(|d| &*d.name == name)
+    /// The index of the data file called `name`.
+    pub fn data_file(&self, name: &str) -> Option<usize> {
+        self.data_files.iter().position(|d| &*d.name == name)
     }
 }

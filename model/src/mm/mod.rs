@@ -14,6 +14,7 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, Root};
+use crate::proposals::Ext;
 use crate::sync::RwSem;
 use crate::task::Task;
 use crate::{KResult, Name};
@@ -32,6 +33,8 @@ pub struct Mm {
     pub owner: Name,
     /// The next VMA's number (std-side: VMAs are created under `mmap_sem` for write).
     pub next_vma: std::sync::atomic::AtomicU32,
+    /// What the lifetime proposal adds to `struct mm_struct` (RFC 13/19's `file_pins` for D4).
+    pub ext: Ext,
 }
 
 /// The holder of the users' share of `mm_count`.
@@ -47,6 +50,7 @@ pub fn mm_alloc(k: &Kernel, owner: &Name) -> Handle<Mm> {
         mmap_sem: RwSem::new("mmap_sem", std::sync::Mutex::new(Vec::new())),
         owner: Name::clone(owner),
         next_vma: std::sync::atomic::AtomicU32::new(0),
+        ext: k.proposal.mm_ext(),
     })
 }
 

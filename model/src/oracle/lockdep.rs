@@ -321,13 +321,14 @@ impl Oracle {
     }
 
     /// Whether thread `t` can still make progress: not finished, not in `join`, not waiting for a
-    /// lock someone holds in a conflicting mode, not waiting for a completion.
-    fn can_run(st: &State, t: usize) -> bool {
+    /// lock someone holds in a conflicting mode, not waiting for a completion, not asleep in
+    /// `wait_var_event`.
+    pub(super) fn can_run(st: &State, t: usize) -> bool {
         let info = &st.threads[t];
         if info.finished || info.pending.is_some_and(|p| p.0 == "join") {
             return false;
         }
-        if st.lockdep.completion_waits.iter().any(|(w, _)| *w == t) {
+        if st.lockdep.completion_waits.iter().any(|(w, _)| *w == t) || st.sleeping.contains(&t) {
             return false;
         }
         let blocked_on_lock = st

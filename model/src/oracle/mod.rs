@@ -4,15 +4,18 @@
 //! shuttle (one model thread runs at a time there).
 //!
 //! It keeps the execution's event log (one entry per engine access, named by its step), the
-//! threads, lockdep's view of who holds and waits for which lock, the objects of the model heap
-//! (allocated by, freed by, who holds a reference: a ref_tracker), pins' visible lives and fd
-//! slots for the procfs truth ([`truth`]), observations, and the findings, each from a registered
-//! check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
+//! threads, lockdep's view of who holds and waits for which lock (and the hung-task detector's of
+//! who sleeps, [`hang`]), the objects of the model heap (allocated by, freed by, who holds a
+//! reference: a ref_tracker), pins' visible lives and fd slots for the procfs truth ([`truth`]),
+//! the blocks mapped for DMA and freed by the filesystem ([`dax`]), observations, and the
+//! findings, each from a registered check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
 //! mutation points it runs.
 
 pub mod check;
+pub mod dax;
 mod fault;
 mod finding;
+pub mod hang;
 mod leak;
 mod lockdep;
 pub mod mutation;
@@ -240,6 +243,10 @@ struct State {
     speaks_for: Vec<(ObjId, ObjId)>,
     /// Mutation points this execution ran, when collecting.
     points: BTreeMap<Mutation, bool>,
+    /// Blocks mapped for DMA, and blocks freed.
+    dax: dax::Dax,
+    /// Threads asleep in `wait_var_event`.
+    sleeping: Vec<usize>,
     faults: fault::Faults,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
@@ -285,6 +292,8 @@ impl State {
             fds,
             speaks_for,
             points,
+            dax,
+            sleeping,
             faults,
             spare,
         } = self;
@@ -311,6 +320,8 @@ impl State {
         fds.clear();
         speaks_for.clear();
         points.clear();
+        dax.recycle();
+        sleeping.clear();
         faults.clear();
         for v in &mut spare.notes {
             v.clear();

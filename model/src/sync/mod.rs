@@ -19,6 +19,7 @@ mod mutex;
 mod published;
 mod rwsem;
 mod thread;
+mod wait;
 
 pub use atomic::Atomic;
 pub use completion::Completion;
@@ -30,6 +31,7 @@ pub use mutex::{Mutex, MutexGuard};
 pub use published::Published;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
 pub use thread::{spawn, yield_now, JoinHandle};
+pub use wait::{wait_var_event, Sleep, Woken};
 
 /// The stable name of one scheduling point: `function.action`, e.g. `fput.last`.
 pub type Step = &'static str;

@@ -8,14 +8,13 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, ObjId};
-use crate::proposals::context::PinContext;
-use crate::proposals::pin_record::PinRecord;
+use crate::proposals::Ext;
 use crate::rcu::Deferred;
 use crate::rdma::ucma::file::{ucma_close, UcmaFile};
 use crate::rdma::uverbs::ufile::{ib_uverbs_close, Ufile};
 use crate::rdma::uverbs::uobject::{uverbs_close_fd, Uobject};
-use crate::sync::{Mutex, Published};
 use crate::task::Task;
+use crate::vfs::locks::locks_remove_file;
 use crate::KResult;
 
 /// What a file is: its `f_op` and `private_data`.
@@ -38,7 +37,7 @@ pub enum FileKind {
         /// The ucma file.
         file: Handle<UcmaFile>,
     },
-    /// A file of the FS-DAX filesystem.
+    /// A file of the FS-DAX filesystem, opened by a process (`open` of a data file).
     Data {
         /// Index in the kernel's data files.
         index: usize,
@@ -53,13 +52,8 @@ pub struct File {
     pub kind: FileKind,
     /// Path, as procfs prints it.
     pub path: String,
-    /// RFC 13/19 `fp_lock`, protecting `file_pins` writers.
-    pub fp_lock: Mutex<()>,
-    /// RFC 13/19 `file_pins`: records of the data files pinned through this (owner) file.
-    /// Writers publish a new list under `fp_lock`; the RFC's readers load it without the lock.
-    pub file_pins: Published<Vec<Handle<PinRecord>>>,
-    /// D3: the procfs handler the driver installed in this file (and the context it shows).
-    pub pin_handler: Published<Handle<PinContext>>,
+    /// What the lifetime proposal adds to `struct file` (RFC 13/19's `file_pins`, D3's handler).
+    pub ext: Ext,
 }
 
 /// Allocate a file with f_count 1 held by `holder` (`alloc_file_pseudo`, `dentry_open`).
@@ -74,9 +68,7 @@ pub fn alloc_file(
         f_count: Kref::new(id, "f_count", holder),
         kind,
         path: path.to_string(),
-        fp_lock: Mutex::new("fp_lock", ()),
-        file_pins: Published::new(),
-        pin_handler: Published::new(),
+        ext: k.proposal.file_ext(&kind),
     });
     // The uverbs file and its child fds speak for the pins of their ufile (procfs truth).
     if let FileKind::Uverbs { ufile } | FileKind::CompChannel { ufile, .. } = kind {
@@ -116,6 +108,7 @@ pub fn fput(
 /// `__fput`: locks and leases removed, `f_op->release`, then `file_free` through RCU.
 pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
     let file = k.files.deref("__fput", f, "Read of f_op");
+    locks_remove_file(k, cur, f)?;
     match file.kind {
         FileKind::Uverbs { ufile } => ib_uverbs_close(k, cur, f, ufile)?,
         FileKind::CompChannel { ufile, uobj } => uverbs_close_fd(k, cur, f, ufile, uobj)?,

@@ -131,8 +131,15 @@ pub fn fork(k: &Kernel, cur: &Task, parent: &Process, child_name: &str) -> KResu
 }
 
 /// `do_exit`: exit_mm (mmput: the last drops the VMA files), exit_files (close every fd),
-/// exit_task_work (the deferred `__fput`s run here).
+/// exit_task_work (the deferred `__fput`s run here), all with PF_EXITING set.
 pub fn do_exit(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
+    cur.set_exiting(true);
+    let r = exit_mm_files(k, cur, p);
+    cur.set_exiting(false);
+    r
+}
+
+fn exit_mm_files(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
     mmput(k, cur, p.mm, &Holder::Root(Root::Mm(Name::clone(&p.name))))?;
     let files: Vec<(usize, Handle<File>)> = {
         let mut table = p.files.lock("close_files.file_lock")?;

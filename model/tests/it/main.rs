@@ -1,6 +1,7 @@
 //! Integration tests of the model: the thread's arguments as reachable states, under every engine.
 
 mod engines;
+mod leases;
 mod negative;
 mod scenarios;
 
@@ -434,7 +435,7 @@ pub fn op_close(p: &str, fd: &str) -> Op {
 }
 
 pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
-    Program {
+    let mut p = Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
         devices_without_disassociate: Vec::new(),
@@ -448,7 +449,51 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
             })
             .collect(),
         exit_at_quiescence: vec![],
+    };
+    lease_what_is_pinned(&mut p);
+    p
+}
+
+/// RFC 04/19: a long-term pin of an FS-DAX page needs a layout lease of the caller's process. For
+/// each process and data file the program registers MRs on and does not open itself, open the
+/// file and take the lease in setup, right before setup's first REG_MR (at its end when only
+/// threads register): the fd numbers of what setup opened before stay as they were.
+fn lease_what_is_pinned(p: &mut Program) {
+    let all: Vec<&Op> = p
+        .setup
+        .iter()
+        .chain(p.threads.iter().flat_map(|t| &t.ops))
+        .collect();
+    let opened = |process: &str, file: &str| {
+        all.iter().any(|op| {
+            matches!(op, Op::OpenData { process: q, file: f, .. } if q == process && f == file)
+        })
+    };
+    let mut pinned: Vec<(String, String)> = Vec::new();
+    for op in &all {
+        if let Op::RegMr { process, file, .. } = op {
+            let key = (process.clone(), file.clone());
+            if !opened(process, file) && !pinned.contains(&key) {
+                pinned.push(key);
+            }
+        }
     }
+    let at = p
+        .setup
+        .iter()
+        .position(|op| matches!(op, Op::RegMr { .. }))
+        .unwrap_or(p.setup.len());
+    let mut lease = Vec::new();
+    for (process, file) in pinned {
+        let fd = format!("lease_{process}_{file}");
+        lease.push(Op::OpenData {
+            process: process.clone(),
+            file,
+            fd: fd.clone(),
+        });
+        lease.push(Op::SetLease { process, fd });
+    }
+    p.setup.splice(at..at, lease);
 }
 
 /// S1: device removal races the last close of the uverbs fd with a live MR.

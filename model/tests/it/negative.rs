@@ -3,14 +3,81 @@
 
 use pincheck_model::heap::Handle;
 use pincheck_model::kernel::{Kernel, Variant};
-use pincheck_model::oracle::{FaultPoint, Finding, FindingKind, HolderLabel, Mutation};
+use pincheck_model::oracle::{FaultPoint, Finding, FindingKind, HolderLabel, Mutation, ObjId};
 use pincheck_model::program::{Op, ProcfsKind, Program};
-use pincheck_model::proposals::{by_name, Proposal};
+use pincheck_model::proposals::bundle::{self, DataFileRef, PinRecords, UmemRecord};
+use pincheck_model::proposals::context::Context;
+use pincheck_model::proposals::{by_name, Ext, Proposal};
+use pincheck_model::rdma::uverbs::ufile::Ufile;
 use pincheck_model::rdma::uverbs::umem::{Bundle, Umem};
 use pincheck_model::task::Task;
+use pincheck_model::vfs::file::{File, FileKind};
+use pincheck_model::vfs::locks::LeaseRef;
 use pincheck_model::{Errno, KResult};
 
 use crate::*;
+
+/// The hooks a deliberately broken design takes unchanged from the sound design it breaks
+/// (`self.base`): its patches to the kernel's structs, and what it does at open, for a child
+/// file and before GUP.
+macro_rules! from_base {
+    () => {
+        fn file_ext(&self, kind: &FileKind) -> Ext {
+            self.base.file_ext(kind)
+        }
+        fn ufile_ext(&self) -> Ext {
+            self.base.ufile_ext()
+        }
+        fn umem_ext(&self) -> Ext {
+            self.base.umem_ext()
+        }
+        fn mm_ext(&self) -> Ext {
+            self.base.mm_ext()
+        }
+        fn lease_ext(&self, lease: ObjId) -> Ext {
+            self.base.lease_ext(lease)
+        }
+        fn open(&self, k: &Kernel, cur: &Task, f: Handle<File>, u: Handle<Ufile>) -> KResult<()> {
+            self.base.open(k, cur, f, u)
+        }
+        fn child_file(
+            &self,
+            k: &Kernel,
+            cur: &Task,
+            f: Handle<File>,
+            u: Handle<Ufile>,
+        ) -> KResult<()> {
+            self.base.child_file(k, cur, f, u)
+        }
+        fn pin_begin(
+            &self,
+            k: &Kernel,
+            cur: &Task,
+            b: &Bundle,
+            u: Handle<Umem>,
+        ) -> KResult<Result<(), Errno>> {
+            self.base.pin_begin(k, cur, b, u)
+        }
+    };
+}
+
+/// `bundle`'s records, as a broken design built on it reaches them.
+fn record_of(
+    k: &Kernel,
+    u: Handle<Umem>,
+) -> Option<Handle<pincheck_model::proposals::pin_record::PinRecord>> {
+    k.umems
+        .get(u)
+        .ext
+        .part::<UmemRecord>("bundle's record")
+        .record
+        .get()
+        .copied()
+}
+
+fn sound_bundle() -> bundle::Bundle {
+    bundle::Bundle::new(DataFileRef::Held)
+}
 
 fn dereg(p: &str, fd: &str, mr: &str) -> Op {
     Op::DeregMr {
@@ -189,20 +256,14 @@ fn rfc_v2_procfs_omits_a_pin_still_held() {
 
 /// A deliberately broken design whose GUP callback unpins the pages itself, so the core's
 /// release unpins them a second time.
-struct UnpinInCallback(Box<dyn Proposal>);
+struct UnpinInCallback {
+    base: Box<dyn Proposal>,
+}
 
 impl Proposal for UnpinInCallback {
+    from_base!();
     fn name(&self) -> &'static str {
         "unpin-in-callback"
-    }
-    fn open(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        self.0.open(k, cur, f, u)
     }
     fn pin(
         &self,
@@ -210,15 +271,16 @@ impl Proposal for UnpinInCallback {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        self.0.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(u);
         k.data_files[umem.data]
-            .pins
+            .page_pins
             .fetch_add("callback.unpin_user_pages", -(umem.npages as i64));
-        self.0.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
 }
 
@@ -232,7 +294,11 @@ pub fn control_unpin_in_callback() -> Vec<Finding> {
     let e = explore_with_goals(
         &dereg_vs_close(),
         kernel("k56"),
-        || Box::new(UnpinInCallback(by_name("context").unwrap())),
+        || {
+            Box::new(UnpinInCallback {
+                base: by_name("context").unwrap(),
+            })
+        },
         loom(1),
         &[DEREG_VS_CLOSE_WINDOW],
     );
@@ -254,9 +320,12 @@ pub fn control_unpin_in_callback() -> Vec<Finding> {
 
 /// A deliberately broken design that frees each record both at unpin and, from the ufile's list,
 /// at ufile release.
-struct FreeTwice;
+struct FreeTwice {
+    base: bundle::Bundle,
+}
 
 impl Proposal for FreeTwice {
+    from_base!();
     fn name(&self) -> &'static str {
         "free-twice"
     }
@@ -266,24 +335,26 @@ impl Proposal for FreeTwice {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, _cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        if let Some(&rec) = k.umems.get(u).record.get() {
-            k.records.free("free_twice.unpin_kfree", rec);
+        if let Some(rec) = record_of(k, u) {
+            self.base.records().free("free_twice.unpin_kfree", rec);
         }
         Ok(())
     }
-    fn ufile_release(
-        &self,
-        k: &Kernel,
-        _cur: &Task,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        let list = k.ufiles.get(u).pin_records.lock("free_twice.lock")?.clone();
+    fn ufile_release(&self, k: &Kernel, _cur: &Task, u: Handle<Ufile>) -> KResult<()> {
+        let ufile = k.ufiles.get(u);
+        let list = ufile
+            .ext
+            .part::<PinRecords>("bundle's records")
+            .list
+            .lock("free_twice.lock")?
+            .clone();
         for rec in list {
-            k.records.free("free_twice.release_kfree", rec);
+            self.base.records().free("free_twice.release_kfree", rec);
         }
         Ok(())
     }
@@ -298,7 +369,11 @@ pub fn control_free_twice() -> Vec<Finding> {
     let e = explore_with_goals(
         &dereg_vs_close(),
         kernel("k56"),
-        || Box::new(FreeTwice),
+        || {
+            Box::new(FreeTwice {
+                base: sound_bundle(),
+            })
+        },
         loom(1),
         &[DEREG_VS_CLOSE_WINDOW],
     );
@@ -543,12 +618,15 @@ fn warn_destroy_all_races_a_lookup_through_another_ufile() {
     control_warn_destroy_all_races_a_lookup();
 }
 
-/// A deliberately broken design that gives the process an fd on the pinned data file (so an
+/// A deliberately broken design that gives the process another fd on the leased data file (so an
 /// administrator can find it) without `get_file`: the fd slot is handed a reference the pinning
 /// task never had.
-struct FdForPinWithoutGetFile;
+struct FdForPinWithoutGetFile {
+    base: bundle::Bundle,
+}
 
 impl Proposal for FdForPinWithoutGetFile {
+    from_base!();
     fn name(&self) -> &'static str {
         "fd-for-pin-without-get-file"
     }
@@ -558,17 +636,17 @@ impl Proposal for FdForPinWithoutGetFile {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        let data = k.data_files[k.umems.get(u).data].file;
         let p = k.process("p0").expect("p0");
         let from = pincheck_model::oracle::Holder::Task(cur.tid, "pin");
-        if let Err(e) = pincheck_model::vfs::process::fd_install(k, &p, data, &from)? {
+        if let Err(e) = pincheck_model::vfs::process::fd_install(k, &p, l.fl_file, &from)? {
             return Ok(Err(e));
         }
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        pincheck_model::proposals::bundle::Bundle.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
 }
 
@@ -584,7 +662,11 @@ pub fn control_ref_moved_from_a_holder_without_one() -> Vec<Finding> {
     let bad = explore_with(
         &p,
         Variant::by_name("k56").unwrap(),
-        || Box::new(FdForPinWithoutGetFile),
+        || {
+            Box::new(FdForPinWithoutGetFile {
+                base: sound_bundle(),
+            })
+        },
         loom(1),
     );
     let r = bad
@@ -593,7 +675,7 @@ pub fn control_ref_moved_from_a_holder_without_one() -> Vec<Finding> {
     assert_eq!(r.kind, FindingKind::RefTracker);
     assert!(
         r.title.starts_with(
-            "ref_tracker: reference to file#0 moved from task reg (pin), which holds none"
+            "ref_tracker: reference to file#1 moved from task reg (pin), which holds none"
         ),
         "{r:#?}"
     );
@@ -664,10 +746,14 @@ pub fn control_rfc_v2_puts_every_record() -> Vec<Finding> {
 }
 
 /// A deliberately broken design whose records are freed without the `fput` of the data file
-/// they hold: the file stays open for ever, reachable only because its filesystem holds it too.
-struct FreeRecordWithoutFput;
+/// they hold: the file stays open for ever, reachable only because the process's leased fd holds
+/// it too.
+struct FreeRecordWithoutFput {
+    base: bundle::Bundle,
+}
 
 impl Proposal for FreeRecordWithoutFput {
+    from_base!();
     fn name(&self) -> &'static str {
         "free-record-without-fput"
     }
@@ -677,18 +763,21 @@ impl Proposal for FreeRecordWithoutFput {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, _cur: &Task, u: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(u);
-        if let Some(&rec) = umem.record.get() {
+        if let Some(rec) = record_of(k, u) {
             k.ufiles
                 .get(umem.ufile)
-                .pin_records
+                .ext
+                .part::<PinRecords>("bundle's records")
+                .list
                 .lock("leaky_unpin.pin_records_lock")?
                 .retain(|r| *r != rec);
-            k.records.free("leaky_unpin.kfree", rec);
+            self.base.records().free("leaky_unpin.kfree", rec);
         }
         Ok(())
     }
@@ -696,18 +785,22 @@ impl Proposal for FreeRecordWithoutFput {
 
 /// ref_tracker at quiescence: a data file still counted by a freed pin record.
 pub fn control_leaked_data_file_reference() -> Vec<Finding> {
-    let found = dereg_vs_close_with(|| Box::new(FreeRecordWithoutFput));
+    let found = dereg_vs_close_with(|| {
+        Box::new(FreeRecordWithoutFput {
+            base: sound_bundle(),
+        })
+    });
     let l = found
         .iter()
         .find(|f| f.check == "ref_tracker.leaked")
         .expect("the leaked data-file reference is found");
     assert_eq!(l.kind, FindingKind::Leak);
     assert!(l.title.starts_with("ref_tracker: "), "{l:#?}");
-    assert_eq!(l.object.as_deref(), Some("file#0"), "{l:#?}");
+    assert_eq!(l.object.as_deref(), Some("file#1"), "{l:#?}");
     assert!(
         l.details
             .iter()
-            .any(|d| d.starts_with("file#0 is held by pin_record#0.file: freed by task")),
+            .any(|d| d.starts_with("file#1 is held by pin_record#0.file: freed by task")),
         "{l:#?}"
     );
     found
@@ -732,9 +825,10 @@ impl Proposal for SpinUntilUnpinned {
         _cur: &Task,
         _b: &Bundle,
         u: Handle<Umem>,
+        _l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
         let df = &k.data_files[k.umems.get(u).data];
-        while df.pins.load("spin.page_pins") != 0 {
+        while df.page_pins.load("spin.page_pins") != 0 {
             pincheck_model::sync::yield_now("spin.cond_resched")?;
         }
         Ok(Ok(()))
@@ -810,9 +904,12 @@ fn the_counted_back_pointer_leaks_a_cycle() {
 
 /// A deliberately broken design that assumes close destroyed the MRs (G5 says it may not have on
 /// v5.3) and releases the pages of every MR still listed, "so that a closed file keeps no pins".
-struct ReleasePinsAtClose;
+struct ReleasePinsAtClose {
+    base: Context,
+}
 
 impl Proposal for ReleasePinsAtClose {
+    from_base!();
     fn name(&self) -> &'static str {
         "release-pins-at-close"
     }
@@ -822,28 +919,14 @@ impl Proposal for ReleasePinsAtClose {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::context::Context.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        pincheck_model::proposals::context::Context.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
-    fn open(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        pincheck_model::proposals::context::Context.open(k, cur, f, u)
-    }
-    fn release(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        _f: Handle<pincheck_model::vfs::file::File>,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
+    fn release(&self, k: &Kernel, cur: &Task, _f: Handle<File>, u: Handle<Ufile>) -> KResult<()> {
         let listed = k
             .ufiles
             .get(u)
@@ -859,21 +942,11 @@ impl Proposal for ReleasePinsAtClose {
         }
         Ok(())
     }
-    fn ufile_release(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        pincheck_model::proposals::context::Context.ufile_release(k, cur, u)
+    fn ufile_release(&self, k: &Kernel, cur: &Task, u: Handle<Ufile>) -> KResult<()> {
+        self.base.ufile_release(k, cur, u)
     }
-    fn file_release(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-    ) -> KResult<()> {
-        pincheck_model::proposals::context::Context.file_release(k, cur, f)
+    fn file_release(&self, k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
+        self.base.file_release(k, cur, f)
     }
 }
 
@@ -884,7 +957,11 @@ pub fn control_hw_key_live_at_unpin() -> Vec<Finding> {
         explore_with_goals(
             &s01(),
             kernel(name),
-            || Box::new(ReleasePinsAtClose),
+            || {
+                Box::new(ReleasePinsAtClose {
+                    base: Context::new(),
+                })
+            },
             loom(2),
             &[crate::scenarios::S01_RACE],
         )
@@ -911,9 +988,12 @@ fn a_design_that_releases_pins_at_close_frees_pages_under_a_live_hw_key() {
 
 /// A deliberately broken design whose records stay on the ufile's list after the unpin (the
 /// removal was forgotten): the listing shows pins no one holds any more.
-struct RecordOutlivesUnpin;
+struct RecordOutlivesUnpin {
+    base: bundle::Bundle,
+}
 
 impl Proposal for RecordOutlivesUnpin {
+    from_base!();
     fn name(&self) -> &'static str {
         "record-outlives-unpin"
     }
@@ -923,19 +1003,15 @@ impl Proposal for RecordOutlivesUnpin {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, _k: &Kernel, _cur: &Task, _u: Handle<Umem>) -> KResult<()> {
         Ok(())
     }
-    fn show_fdinfo(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-    ) -> KResult<Vec<String>> {
-        pincheck_model::proposals::bundle::Bundle.show_fdinfo(k, cur, f)
+    fn show_fdinfo(&self, k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<Vec<String>> {
+        self.base.show_fdinfo(k, cur, f)
     }
 }
 
@@ -965,7 +1041,11 @@ pub fn control_procfs_lists_a_released_pin() -> Vec<Finding> {
     let bad = explore_with(
         &p,
         Variant::by_name("k56").unwrap(),
-        || Box::new(RecordOutlivesUnpin),
+        || {
+            Box::new(RecordOutlivesUnpin {
+                base: sound_bundle(),
+            })
+        },
         loom(1),
     );
     let l = bad
@@ -1040,9 +1120,12 @@ fn without_free_hw_resources_reference_a_ufile_is_released_with_live_objects() {
 
 /// A deliberately broken design that files the pin under the MR handle being created: the IDR
 /// slot `alloc_begin` reserved is no longer empty at commit.
-struct ScribbleOnTheIdr;
+struct ScribbleOnTheIdr {
+    base: bundle::Bundle,
+}
 
 impl Proposal for ScribbleOnTheIdr {
+    from_base!();
     fn name(&self) -> &'static str {
         "scribble-on-the-idr"
     }
@@ -1052,19 +1135,24 @@ impl Proposal for ScribbleOnTheIdr {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
         let ufile = k.ufiles.get(b.ufile);
         let reserved = ufile.idr_next.peek() as usize - 1;
         ufile.idr[reserved].store("scribble.xa_store", 1);
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        pincheck_model::proposals::bundle::Bundle.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
 }
 
 pub fn control_warn_idr_slot_taken() -> Vec<Finding> {
-    let found = dereg_vs_close_with(|| Box::new(ScribbleOnTheIdr));
+    let found = dereg_vs_close_with(|| {
+        Box::new(ScribbleOnTheIdr {
+            base: sound_bundle(),
+        })
+    });
     let w = found
         .iter()
         .find(|f| f.check == "warn.alloc_commit_idr_uobject.xa_store")
@@ -1356,6 +1444,15 @@ fn every_check_is_reached_by_a_negative_control() {
             "usecnt_lock_removed",
             control_unpin_twice_without_the_usecnt_lock,
         ),
+        (
+            "dax_free_while_mapped",
+            crate::leases::control_dax_free_while_mapped,
+        ),
+        (
+            "dax_map_of_freed_blocks",
+            crate::leases::control_dax_map_of_freed_blocks,
+        ),
+        ("hung_close", crate::leases::control_hung_close),
         (
             "destroy_meets_destroy_all",
             control_warn_destroy_meets_a_running_destroy_all,

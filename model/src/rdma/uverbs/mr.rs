@@ -4,7 +4,6 @@
 
 use crate::heap::Handle;
 use crate::kernel::{fault, Kernel};
-use crate::mm::Mm;
 use crate::oracle::Holder;
 use crate::rdma::uverbs::ufile::uverbs_private_data;
 use crate::rdma::uverbs::umem::{ib_umem_get, ib_umem_release, Bundle, Umem};
@@ -15,7 +14,8 @@ use crate::rdma::uverbs::uobject::{
 use crate::sync::Atomic;
 use crate::task::Task;
 use crate::vfs::file::File;
-use crate::{Errno, KResult};
+use crate::vfs::process::Process;
+use crate::{Errno, KResult, Name};
 
 /// `struct ib_mr` (with the driver's container fields the model needs).
 pub struct Mr {
@@ -27,12 +27,12 @@ pub struct Mr {
     pub uobject: Handle<Uobject>,
 }
 
-/// REG_MR on `file` over `pages` pages of data file `data` by a task of the process whose mm is
-/// `mm`: returns the MR handle.
+/// REG_MR on `file` over `pages` pages of data file `data` by a task of process `p` (its mm and
+/// thread group are `current`'s for GUP): returns the MR handle.
 pub fn ib_uverbs_reg_mr(
     k: &Kernel,
     cur: &Task,
-    mm: Handle<Mm>,
+    p: &Process,
     file: Handle<File>,
     data: usize,
     pages: u32,
@@ -54,11 +54,13 @@ pub fn ib_uverbs_reg_mr(
         return Ok(Err(Errno::ENOMEM));
     }
     let uobj = alloc_uobj(k, cur, ufile_h, UobjType::Mr, id);
-    // Driver reg_user_mr -> ib_umem_get with the bundle (the syscall's file and ufile).
+    // Driver reg_user_mr -> ib_umem_get with the bundle (the syscall's file and ufile) and
+    // `current` (its mm and thread group).
     let bundle = Bundle {
         file,
         ufile: ufile_h,
-        mm,
+        mm: p.mm,
+        tgid: Name::clone(&p.name),
     };
     let umem = match ib_umem_get(k, cur, &bundle, data, pages)? {
         Ok(u) => u,

@@ -10,7 +10,7 @@ use crate::heap::Handle;
 use crate::kernel::{Kernel, Patch};
 use crate::kref::Kref;
 use crate::oracle::{FindingKind, Holder};
-use crate::proposals::pin_record::PinRecord;
+use crate::proposals::Ext;
 use crate::rdma::uverbs::device::Device;
 use crate::rdma::uverbs::mmap::UmapPriv;
 use crate::rdma::uverbs::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
@@ -50,18 +50,12 @@ pub struct Ufile {
     pub idr_next: Atomic,
     /// `umaps` under `umap_lock`: the uverbs VMAs of this ufile, in every mm.
     pub umaps: Mutex<Vec<Handle<UmapPriv>>>,
-    /// RFC 16/19 `sys_file`: the main struct file, uncounted (counted under counted-backptr).
-    pub sys_file: Atomic,
-    /// clear-on-close: the lock that makes reading and clearing `sys_file` safe.
-    pub sys_file_lock: Mutex<()>,
-    /// D2: the pin records of this ufile's MRs, under its lock.
-    pub pin_records: Mutex<Vec<Handle<PinRecord>>>,
-    /// D3: the driver pin context, encoded handle.
-    pub pin_context: Atomic,
     /// `ucontext->cleanup_retryable` (kept here: the model's uobjects reach their ufile, not the
     /// ucontext). Written and read only by a destroy-all holding `hw_destroy_rwsem` for write, so
     /// it is no scheduling point.
     pub cleanup_retryable: std::sync::atomic::AtomicBool,
+    /// What the lifetime proposal adds to `struct ib_uverbs_file` (RFC 16/19's `sys_file`, ...).
+    pub ext: Ext,
 }
 
 /// `ib_uverbs_open`: a new ufile and its struct file, added to the device's file list. The file's
@@ -95,11 +89,8 @@ pub fn ib_uverbs_open(
         idr: (0..IDR_SLOTS_MAX).map(|_| Atomic::new(0)).collect(),
         idr_next: Atomic::new(0),
         umaps: Mutex::new("umap_lock", Vec::new()),
-        sys_file: Atomic::new(0),
-        sys_file_lock: Mutex::new("sys_file_lock", ()),
-        pin_records: Mutex::new("pin_records_lock", Vec::new()),
-        pin_context: Atomic::new(0),
         cleanup_retryable: std::sync::atomic::AtomicBool::new(false),
+        ext: k.proposal.ufile_ext(),
     });
     let path = format!("/dev/infiniband/{}", dev.name);
     let file = alloc_file(

@@ -416,6 +416,8 @@ pub fn create_comp_channel(
         .object
         .store("alloc_commit_fd_uobject.object", file.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
+    // The caller installs the fd next: the file becomes reachable.
+    k.proposal.child_file(k, cur, file, ufile_h)?;
     Ok(Ok(file))
 }
 
