@@ -831,7 +831,9 @@ fn the_matrix_fits_100_columns_marks_pre_fix_kernels_and_counts_per_engine() {
 
 #[test]
 fn a_warning_about_a_goal_quotes_it() {
-    // A goal `unplug` can never reach (it does not join), and `vacuous` expected: the gate warns.
+    // A goal `unplug` can never reach (it does not join). rfc-v2@k53 is expected to fail: its
+    // finding comes without the goal's race, and the gate warns, quoting the goal. bundle@k56,
+    // listed as `vacuous`, meets that expectation exactly and gets no warning.
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join(format!("{S01}.toml"));
     let text = std::fs::read_to_string(scenario(S01)).unwrap();
@@ -846,24 +848,38 @@ fn a_warning_about_a_goal_quotes_it() {
         );
     assert_ne!(edited, text);
     std::fs::write(&path, edited).unwrap();
-    let r = pincheck(&[
-        "gate",
-        "--proposal",
-        "bundle",
-        "--kernel",
-        "k56",
-        "--certificate",
-        s(&dir.path().join("c.json")),
-        s(&path),
-    ]);
+    let gate = |proposal: &str, kernel: &str| {
+        pincheck(&[
+            "gate",
+            "--proposal",
+            proposal,
+            "--kernel",
+            kernel,
+            "--certificate",
+            s(&dir.path().join("c.json")),
+            s(&path),
+        ])
+    };
+    let quoted = "sometimes goal #1 { between = \"close:filp_close.fput\", after = \"unplug:join\"";
+
+    let r = gate("rfc-v2", "k53");
     assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
     assert!(
-        r.stdout.contains(
-            "sometimes goal #1 { between = \"close:filp_close.fput\", after = \"unplug:join\""
-        ),
+        r.stdout
+            .contains(&format!("warning[goal] {S01} rfc-v2@k53: {quoted}")),
         "{}",
         r.stdout
     );
+    assert!(
+        r.stdout.contains("(the expected finding may prevent it)"),
+        "{}",
+        r.stdout
+    );
+
+    let r = gate("bundle", "k56");
+    assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
+    assert!(!r.stdout.contains("warning[goal]"), "{}", r.stdout);
+    assert!(r.stdout.contains("0 warning(s)"), "{}", r.stdout);
 }
 
 // ---- objects named by role ---------------------------------------------------------------------
