@@ -58,9 +58,11 @@ pub struct Scenario {
     pub sources: Vec<String>,
     /// Kernel variants to run, names from `KNOWN_KERNELS`.
     pub kernels: Vec<String>,
-    /// Loom preemption bound for this scenario, when it sets one.
-    pub preemptions: Option<usize>,
-    /// The gate requires a complete loom search.
+    /// Loom preemption bound for this scenario, when it sets one (`preemptions = N` or
+    /// `"unbounded"`).
+    pub preemptions: Option<crate::explore::Preemptions>,
+    /// loom searches this scenario without a preemption bound (in every command), and the gate
+    /// requires that search to complete.
     pub exhaustive: bool,
     /// What the model runs.
     pub program: Program,
