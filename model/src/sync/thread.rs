@@ -22,11 +22,14 @@ where
     let (engine, oracle) = context::current_oracle();
     let parent = oracle.step_begin(engine, "spawn", None);
     let tid = oracle.thread_create(name);
+    oracle.thread_started();
     let child_oracle = std::sync::Arc::clone(&oracle);
     let body = move || {
         let _entered = context::enter(engine, std::sync::Arc::clone(&child_oracle));
         child_oracle.thread_bind(context::engine_thread_key(engine), tid);
-        f()
+        let r = f();
+        child_oracle.thread_returned();
+        r
     };
     let inner = match engine {
         Engine::Loom => Inner::Loom(loom::thread::spawn(body)),
