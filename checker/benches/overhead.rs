@@ -55,6 +55,21 @@ fn reg_mr(fd: &str, file: &str, mr: &str) -> Op {
         mr: mr.into(),
     }
 }
+/// Open data file `file` as `fd` and take the layout lease a long-term pin of it needs (RFC
+/// 04/19): two operations.
+fn lease(file: &str, fd: &str) -> [Op; 2] {
+    [
+        Op::OpenData {
+            process: "p0".into(),
+            file: file.into(),
+            fd: fd.into(),
+        },
+        Op::SetLease {
+            process: "p0".into(),
+            fd: fd.into(),
+        },
+    ]
+}
 fn dereg_mr(fd: &str, mr: &str) -> Op {
     Op::DeregMr {
         process: "p0".into(),
@@ -89,6 +104,7 @@ fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
     Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into(), "dax1".into()],
         setup,
         threads: threads
@@ -102,12 +118,15 @@ fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
     }
 }
 
-/// S1 exactly as `model/tests/it/main.rs` builds it.
+/// S1 exactly as `model/tests/it/main.rs` builds it (with the layout lease its pin needs).
 fn s01() -> Program {
+    let [open_data, set_lease] = lease("dax0", "dfd0");
     program(
         vec![
             open("fd0"),
             get_context("fd0"),
+            open_data,
+            set_lease,
             reg_mr("fd0", "dax0", "mr0"),
         ],
         vec![
@@ -130,13 +149,14 @@ fn scaling(threads: usize, ops: usize) -> Program {
         ("t3", vec![procfs_read("t3.pins"), dereg_mr("fd1", "mr1")]),
         ("t4", vec![dup("fd1", "fd3"), close("fd3")]),
     ];
-    let setup = vec![
-        open("fd0"),
-        get_context("fd0"),
+    let mut setup = vec![open("fd0"), get_context("fd0")];
+    setup.extend(lease("dax0", "dfd0"));
+    setup.extend(lease("dax1", "dfd1"));
+    setup.extend([
         reg_mr("fd0", "dax0", "mr0"),
         reg_mr("fd0", "dax1", "mr1"),
         dup("fd0", "fd1"),
-    ];
+    ]);
     let threads = lists
         .into_iter()
         .take(threads)

@@ -20,7 +20,7 @@ pub struct CheckOptions {
     pub paths: Vec<PathBuf>,
     /// Proposals to run (empty: all).
     pub proposals: Vec<String>,
-    /// Kernels to run (empty: each scenario's own list).
+    /// Kernel specs to run, exactly (empty: each scenario's own list).
     pub kernels: Vec<String>,
     /// Exploration settings.
     pub settings: Settings,
@@ -96,6 +96,27 @@ pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Arc<Scenario>>, Error> {
     Ok(out)
 }
 
+/// The kernels scenario `s` runs on: its own list, or exactly `wanted` when the command line names
+/// kernels (a kernel the scenario lists keeps the scenario's spelling, so its expected verdicts
+/// apply; another is checked against the scenario's `never` list).
+fn cell_kernels(s: &Scenario, wanted: &[Variant]) -> Vec<Variant> {
+    let listed: Vec<Variant> = s
+        .kernels
+        .iter()
+        .filter_map(|k| Variant::by_name(k))
+        .collect();
+    if wanted.is_empty() {
+        return listed;
+    }
+    wanted
+        .iter()
+        .map(|w| {
+            let twin = listed.iter().find(|l| scenario::kernels::same(l, w));
+            *twin.unwrap_or(w)
+        })
+        .collect()
+}
+
 /// The cells of the matrix, in order: scenarios, then proposals, then kernels.
 pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Cell>, Error> {
     for p in &opts.proposals {
@@ -109,16 +130,11 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
             )));
         }
     }
+    let mut wanted: Vec<Variant> = Vec::new();
     for k in &opts.kernels {
-        if Variant::by_name(k).is_none() {
-            let known = pincheck_model::KNOWN_KERNELS;
-            let hint = scenario::did_you_mean(k, known.iter().copied())
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
-            return Err(Error::Usage(format!(
-                "unknown kernel `{k}` (known: {}){hint}",
-                known.join(", ")
-            )));
+        match Variant::resolve(k) {
+            Ok(v) => wanted.push(v),
+            Err(e) => return Err(Error::Usage(scenario::kernels::usage_text(k, &e))),
         }
     }
     let mut cells = Vec::new();
@@ -127,13 +143,7 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
             if !opts.proposals.is_empty() && !opts.proposals.iter().any(|x| x == p) {
                 continue;
             }
-            for k in &s.kernels {
-                if !opts.kernels.is_empty() && !opts.kernels.contains(k) {
-                    continue;
-                }
-                let Some(variant) = Variant::by_name(k) else {
-                    continue;
-                };
+            for variant in cell_kernels(s, &wanted) {
                 cells.push(Cell {
                     scenario: Arc::clone(s),
                     proposal: p,
@@ -148,12 +158,21 @@ pub fn matrix(scenarios: &[Arc<Scenario>], opts: &CheckOptions) -> Result<Vec<Ce
                 "--shard {i}/{n}: expected I/N with 1 <= I <= N"
             )));
         }
+        let all = cells.len();
         cells = cells
             .into_iter()
             .enumerate()
             .filter(|(j, _)| j % n == i - 1)
             .map(|(_, c)| c)
             .collect();
+        if cells.is_empty() {
+            return Err(Error::NothingToCheck(format!(
+                "shard {i}/{n} holds none of the matrix's {all} cell(s); use fewer shards"
+            )));
+        }
+    }
+    if cells.is_empty() {
+        return Err(Error::NothingToCheck("no scenario was loaded".into()));
     }
     Ok(cells)
 }

@@ -39,10 +39,57 @@ pub enum Command {
     Gate(GateArgs),
     /// Compare two proposals on the scenario set: outcomes new and gone, verdict changes.
     Diff(DiffArgs),
+    /// List the steps each thread of a scenario executes (the names `sometimes` goals use), with
+    /// where the model writes them.
+    Steps(StepsArgs),
+    /// The history table: each historical bug's scenario on the kernel without its fix and with
+    /// it, by exploration (exit 1 when a row does not fail without and pass with).
+    History(HistoryArgs),
     /// What a passing verdict relies on: each lock acquisition, holder reference and
     /// `_unless_zero` the cell runs is removed in turn and the cell explored again; the report
     /// lists the removals that reach a finding, with the finding and a replay token.
     Why(WhyArgs),
+}
+
+/// `pincheck steps`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct StepsArgs {
+    /// Scenario files or folders.
+    #[arg(default_value = "scenarios")]
+    pub paths: Vec<PathBuf>,
+    /// Only under these proposals (repeatable; default all).
+    #[arg(long = "proposal", value_name = "NAME")]
+    pub proposals: Vec<String>,
+    /// Only on these kernels (repeatable; default each scenario's own list).
+    #[arg(long = "kernel", value_name = "NAME")]
+    pub kernels: Vec<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Formats of a listing.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListFormat {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// `pincheck history`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// The same options as `check` (its `--proposal`, `--kernel` and `--format` do not apply:
+    /// each row names its own).
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// List the patches the model knows (what kernel specs may add or revert) instead.
+    #[arg(long)]
+    pub patches: bool,
 }
 
 /// `pincheck why`.
@@ -101,7 +148,7 @@ pub struct DiffArgs {
     pub a: String,
     /// The proposal after (right column).
     pub b: String,
-    /// The same options as `check` (its `--proposal` and `--format` do not apply).
+    /// The same options as `check` (its `--proposal` does not apply; `--format` is text or json).
     #[command(flatten)]
     pub check: CheckArgs,
 }
@@ -115,12 +162,18 @@ pub struct ReplayArgs {
     /// Read the token from a file instead.
     #[arg(long, value_name = "PATH", conflicts_with = "token")]
     pub token_file: Option<PathBuf>,
-    /// Where the scenario named by the token is.
+    /// Where the scenario named by the token is: its folder (holding `<scenario>.toml`) or the
+    /// file itself (repeatable).
     #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
     pub scenarios: Vec<PathBuf>,
-    /// Stop the report after step N and print the object graph at that point.
+    /// End the report at step N (numbered as reports number them) and show the object graph
+    /// after it, its effects included; the exit status then says whether steps 0..=N hold a
+    /// finding.
     #[arg(long, value_name = "N")]
     pub until: Option<usize>,
+    /// Show every step of the trace (nothing folded).
+    #[arg(long)]
+    pub unfold: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReplayFormat::Text)]
     pub format: ReplayFormat,
@@ -137,6 +190,8 @@ pub enum ReplayFormat {
     Svg,
     /// An HTML page with the swimlanes and the text report.
     Html,
+    /// The execution as JSON: steps, findings, observations, object graph, token.
+    Json,
 }
 
 /// Engines to run.
@@ -176,8 +231,10 @@ pub struct CheckArgs {
     /// Only these proposals (repeatable).
     #[arg(long = "proposal", value_name = "NAME")]
     pub proposals: Vec<String>,
-    /// Only these kernels (repeatable); default: each scenario's own list.
-    #[arg(long = "kernel", value_name = "NAME")]
+    /// Exactly these kernels (repeatable): a release with patches (`v5.3`, `v5.3+f0abc761bbb9`,
+    /// `v5.6-remove_ucontext_lock`) or a short name (`k53`, `k56`, `sync-fput`); default: each
+    /// scenario's own list.
+    #[arg(long = "kernel", value_name = "SPEC")]
     pub kernels: Vec<String>,
     /// Engines.
     #[arg(long, value_enum, default_value_t = EngineArg::Both)]
@@ -211,10 +268,18 @@ pub struct CheckArgs {
     /// Do not shrink counterexamples found by shuttle.
     #[arg(long)]
     pub no_shrink: bool,
+    /// Explore the error branches: up to N fault points failing together in one execution
+    /// (REG_MR's FW command after pinning, a destroy the driver refuses); default: each
+    /// scenario's own `faults` (0 when it sets none).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=2))]
+    pub faults: Option<u8>,
     /// Text format: show the details (outcomes, counterexample reports, replay commands) of every
     /// cell with findings, not only of the cells that differ from their expectation.
     #[arg(long)]
     pub details: bool,
+    /// Text format: show every step of each counterexample report (nothing folded).
+    #[arg(long)]
+    pub unfold: bool,
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {
@@ -286,6 +351,8 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Replay(a) => run_replay(a),
         Command::Gate(a) => run_gate(a, env),
         Command::Diff(a) => run_diff(a, env),
+        Command::Steps(a) => run_steps(a, env),
+        Command::History(a) => run_history(a, env),
         Command::Why(a) => run_why(a, env),
         Command::Worker { .. } => Err(Error::Usage(
             "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
@@ -308,6 +375,8 @@ fn settings(a: &CheckArgs) -> Settings {
         pct_depth: a.depth,
         time_per_engine: a.time_per_engine,
         shrink: !a.no_shrink,
+        collect_steps: false,
+        faults: a.faults.map(usize::from),
         mutation: None,
         collect_points: false,
     }
@@ -326,7 +395,7 @@ fn run_check(a: CheckArgs, env: Env) -> Result<Output, Error> {
     };
     let r = check(&opts)?;
     let stdout = match a.format {
-        Format::Text => report::matrix::render(&r, a.details),
+        Format::Text => report::matrix::render(&r, a.details, a.unfold),
         Format::Json => report::json::render(&r),
         Format::Junit => report::junit::render(&r),
         Format::Sarif => report::sarif::render(&r),
@@ -353,42 +422,37 @@ fn run_replay(a: ReplayArgs) -> Result<Output, Error> {
     };
     let r = crate::replay::replay(&opts)?;
     let text = r.token.encode();
+    let file = crate::replay::scenario_arg(&r.scenario);
+    // With --until N the report is the prefix 0..=N: its steps, and the findings made there.
+    let mut cx = r.execution.clone();
+    if let Some(n) = a.until {
+        cx.events.truncate(n + 1);
+        cx.findings.retain(|f| f.event <= n);
+    }
     let ctx = crate::render::RenderContext {
         scenario: &r.scenario.name,
         proposal: &r.token.proposal,
         kernel: &r.token.kernel,
         token: Some(&text),
+        scenario_file: file.as_deref(),
+        graph: a.until.zip(r.snapshot.as_deref()),
+        unfold: a.unfold,
     };
-    let mut cx = r.execution.clone();
-    if let Some(n) = a.until {
-        cx.events.truncate(n);
-        cx.findings.retain(|f| f.event < n);
-    }
     let mut stdout = match a.format {
         ReplayFormat::Text => crate::render::text(&cx, &ctx),
         ReplayFormat::Mermaid => crate::render::mermaid(&cx, &ctx),
         ReplayFormat::Svg => crate::render::svg(&cx, &ctx),
         ReplayFormat::Html => crate::render::html(&cx, &ctx),
+        ReplayFormat::Json => crate::render::json(&cx, &ctx, r.hash_note.as_deref()),
     };
     if a.format == ReplayFormat::Text {
         if let Some(note) = &r.hash_note {
             stdout.push_str(&format!("\nnote: {note}\n"));
         }
-        if let Some(n) = a.until {
-            stdout.push_str(&format!("\nobject graph after step {n}:\n"));
-            for line in r
-                .snapshot
-                .clone()
-                .unwrap_or_else(|| vec!["(the execution ended before that step)".into()])
-            {
-                stdout.push_str(&format!("  {line}\n"));
-            }
-        }
     }
-    let reproduced = !r.execution.findings.is_empty();
     Ok(Output {
         stdout,
-        status: if reproduced { 1 } else { 0 },
+        status: if cx.findings.is_empty() { 0 } else { 1 },
     })
 }
 
@@ -422,7 +486,7 @@ fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
     }
     let stdout = match a.check.format {
         Format::Text => {
-            let mut s = report::matrix::render(&r, a.check.details);
+            let mut s = report::matrix::render(&r, a.check.details, a.check.unfold);
             s.push_str(&crate::gate::summary(&g, &a.certificate));
             s
         }
@@ -456,11 +520,64 @@ fn run_why(a: WhyArgs, env: Env) -> Result<Output, Error> {
 }
 
 fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {
+    let json = match a.check.format {
+        Format::Text => false,
+        Format::Json => true,
+        other => {
+            return Err(Error::Usage(format!(
+                "diff writes `--format text` or `--format json`, not {}; JUnit and SARIF are \
+                 written by `check` and `gate`",
+                format!("{other:?}").to_lowercase()
+            )))
+        }
+    };
     let opts = check_options(&a.check, env);
-    let (rows, stdout) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let (rows, text) = crate::diff::diff(&opts, &a.a, &a.b)?;
+    let stdout = if json {
+        crate::diff::json(&rows, &a.a, &a.b)
+    } else {
+        text
+    };
     let changed = rows.iter().any(|r| r.verdict_changed());
     Ok(Output {
         stdout,
         status: if changed { 1 } else { 0 },
+    })
+}
+
+fn run_steps(a: StepsArgs, env: Env) -> Result<Output, Error> {
+    let check = CheckArgs {
+        paths: a.paths,
+        proposals: a.proposals,
+        kernels: a.kernels,
+        jobs: a.jobs,
+        ..CheckArgs::default()
+    };
+    let listings = crate::steps::list(&check_options(&check, env))?;
+    let stdout = match a.format {
+        ListFormat::Text => crate::steps::text(&listings),
+        ListFormat::Json => crate::steps::json(&listings),
+    };
+    Ok(Output { stdout, status: 0 })
+}
+
+fn run_history(a: HistoryArgs, env: Env) -> Result<Output, Error> {
+    if a.check.format != Format::Text {
+        return Err(Error::Usage(format!(
+            "history writes `--format text` only, not {}",
+            format!("{:?}", a.check.format).to_lowercase()
+        )));
+    }
+    if a.patches {
+        return Ok(Output {
+            stdout: crate::history::render_patches(),
+            status: 0,
+        });
+    }
+    let results = crate::history::history(&check_options(&a.check, env))?;
+    let holds = results.iter().all(|r| r.holds());
+    Ok(Output {
+        stdout: crate::history::render(&results),
+        status: if holds { 0 } else { 1 },
     })
 }

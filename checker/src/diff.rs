@@ -6,8 +6,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+use serde_json::{json, Value};
+
 use crate::check::{check, CellReport, CheckOptions, CheckReport};
 use crate::error::Error;
+use crate::explore::{count_unit, EngineCounts};
 use crate::verdict::Verdict;
 
 /// Widest a column gets; longer outcome parts wrap onto continuation lines.
@@ -24,10 +27,10 @@ pub struct Row {
     pub a: (Verdict, Verdict),
     /// B's verdict and expected verdict.
     pub b: (Verdict, Verdict),
-    /// Outcomes only A reaches, with A's counts.
-    pub gone: BTreeMap<String, u64>,
-    /// Outcomes only B reaches, with B's counts.
-    pub new: BTreeMap<String, u64>,
+    /// Outcomes only A reaches, with A's counts per engine.
+    pub gone: BTreeMap<String, EngineCounts>,
+    /// Outcomes only B reaches, with B's counts per engine.
+    pub new: BTreeMap<String, EngineCounts>,
     /// Outcomes both reach.
     pub shared: usize,
 }
@@ -61,12 +64,12 @@ pub fn compare(report: &CheckReport, a: &str, b: &str) -> Vec<Row> {
             gone: oa
                 .iter()
                 .filter(|(k, _)| !ob.contains_key(*k))
-                .map(|(k, n)| (k.clone(), *n))
+                .map(|(k, n)| (k.clone(), n.clone()))
                 .collect(),
             new: ob
                 .iter()
                 .filter(|(k, _)| !oa.contains_key(*k))
-                .map(|(k, n)| (k.clone(), *n))
+                .map(|(k, n)| (k.clone(), n.clone()))
                 .collect(),
             shared: oa.keys().filter(|k| ob.contains_key(*k)).count(),
         });
@@ -74,21 +77,24 @@ pub fn compare(report: &CheckReport, a: &str, b: &str) -> Vec<Row> {
     rows
 }
 
-/// An outcome as column lines: `N× part`, one ` | `-separated part per line, long parts wrapped.
-fn outcome_lines(key: &str, n: u64, width: usize) -> Vec<String> {
-    let head = format!("{n}x ");
-    let pad = " ".repeat(head.len());
-    let mut out = Vec::new();
-    for (i, part) in key.split(" | ").enumerate() {
+/// `loom 12, pct 3`: counts per engine, in name order (never summed).
+fn counts(n: &EngineCounts) -> String {
+    n.iter()
+        .map(|(e, k)| format!("{e} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// An outcome as column lines: its counts per engine (`[loom 12, pct 3]`), then one
+/// ` | `-separated part per line, indented, long parts wrapped.
+fn outcome_lines(key: &str, n: &EngineCounts, width: usize) -> Vec<String> {
+    let pad = "  ";
+    let mut out = vec![format!("[{}]", counts(n))];
+    for part in key.split(" | ") {
         let mut rest: Vec<char> = part.chars().collect();
         let mut first = true;
         while first || !rest.is_empty() {
-            let prefix = if i == 0 && first {
-                head.as_str()
-            } else {
-                pad.as_str()
-            };
-            let room = width.saturating_sub(prefix.len() + 2).max(8);
+            let room = width.saturating_sub(pad.len() + 2).max(8);
             let take = if rest.len() <= room {
                 rest.len()
             } else {
@@ -104,17 +110,17 @@ fn outcome_lines(key: &str, n: u64, width: usize) -> Vec<String> {
                 .trim_end()
                 .to_string();
             let cont = if first { "" } else { "  " };
-            out.push(format!("{prefix}{cont}{chunk}"));
+            out.push(format!("{pad}{cont}{chunk}"));
             first = false;
         }
     }
     out
 }
 
-fn column(list: &BTreeMap<String, u64>, width: usize) -> Vec<String> {
+fn column(list: &BTreeMap<String, EngineCounts>, width: usize) -> Vec<String> {
     let mut out = Vec::new();
     for (k, n) in list {
-        out.extend(outcome_lines(k, *n, width));
+        out.extend(outcome_lines(k, n, width));
     }
     out
 }
@@ -135,6 +141,12 @@ pub fn render(rows: &[Row], a: &str, b: &str) -> String {
         let _ = writeln!(out, "  {l:<w$} | {r}");
     };
     let _ = writeln!(out, "pincheck diff: {a} (left) | {b} (right)");
+    let _ = writeln!(
+        out,
+        "counts per engine, never summed: [loom N] {}, [pct N] {}",
+        count_unit("loom"),
+        count_unit("pct")
+    );
     let mut changed = 0;
     let mut moved = 0;
     for row in rows {
@@ -200,4 +212,43 @@ pub fn diff(opts: &CheckOptions, a: &str, b: &str) -> Result<(Vec<Row>, String),
     let rows = compare(&report, a, b);
     let text = render(&rows, a, b);
     Ok((rows, text))
+}
+
+fn verdict_json(v: &(Verdict, Verdict), proposal: &str) -> Value {
+    json!({
+        "proposal": proposal,
+        "verdict": v.0.to_string(),
+        "expected": v.1.to_string(),
+        "matches": v.0 == v.1,
+    })
+}
+
+fn outcomes_json(list: &BTreeMap<String, EngineCounts>) -> Vec<Value> {
+    list.iter()
+        .map(|(k, n)| json!({ "outcome": k, "executions": n }))
+        .collect()
+}
+
+/// The comparison as JSON (`diff --format json`): one object per scenario × kernel, with both
+/// verdicts and the outcomes gone and new, counted per engine.
+pub fn json(rows: &[Row], a: &str, b: &str) -> String {
+    let rows: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            json!({
+                "scenario": r.scenario,
+                "kernel": r.kernel,
+                "a": verdict_json(&r.a, a),
+                "b": verdict_json(&r.b, b),
+                "verdict_changed": r.verdict_changed(),
+                "gone": outcomes_json(&r.gone),
+                "new": outcomes_json(&r.new),
+                "shared": r.shared,
+            })
+        })
+        .collect();
+    let doc = json!({ "a": a, "b": b, "rows": rows });
+    let mut text = serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".into());
+    text.push('\n');
+    text
 }

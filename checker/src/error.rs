@@ -24,6 +24,10 @@ pub enum Error {
     /// A replay token that does not parse or does not fit its scenario.
     #[error("{0}")]
     Token(String),
+    /// The run would check nothing (an empty folder, an empty shard, no scenario at all): refused,
+    /// so that a gate can never pass without checking anything.
+    #[error("nothing to check: {0}")]
+    NothingToCheck(String),
 }
 
 impl Error {
@@ -37,6 +41,16 @@ impl Error {
                     "{}error: {n} error{} in scenario files",
                     e.render_pretty_detached(),
                     if n == 1 { "" } else { "s" }
+                )
+            }
+            Error::Io { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
+                let here = std::env::current_dir()
+                    .map(|d| format!(" (relative paths are read from {})", d.display()))
+                    .unwrap_or_default();
+                format!(
+                    "error: {self}\n  hint: `{}` does not exist{here}; name the scenario files or \
+                     folders to check, or run from the repository root",
+                    path.display()
                 )
             }
             other => format!("error: {other}"),

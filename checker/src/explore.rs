@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, Mutation, Oracle};
+use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, ObjectInfo, Oracle};
+use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Cut, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 
@@ -145,6 +146,11 @@ pub struct Settings {
     pub time_per_engine: Duration,
     /// Shrink counterexamples found by shuttle (fewer preemptions and steps).
     pub shrink: bool,
+    /// Keep every step each thread executed ([`Explored::steps`]; `pincheck steps`).
+    pub collect_steps: bool,
+    /// Fault points failing together in one execution, at most (`None`: each scenario's own
+    /// `faults`, 0 when it sets none).
+    pub faults: Option<usize>,
     /// Run every execution under this mutation plan (`pincheck why`, the kill analysis).
     pub mutation: Option<Mutation>,
     /// Record the mutation points the executions run ([`Explored::points`]).
@@ -161,6 +167,8 @@ impl Default for Settings {
             pct_depth: 3,
             time_per_engine: Duration::from_secs(60),
             shrink: true,
+            collect_steps: false,
+            faults: None,
             mutation: None,
             collect_points: false,
         }
@@ -193,6 +201,45 @@ pub struct Counterexample {
     pub findings: Vec<Finding>,
     /// Its observations.
     pub observations: BTreeMap<String, String>,
+    /// Objects by role in the scenario: `file#1` → `uverbs0 fd0` (see [`roles`]).
+    pub roles: BTreeMap<String, String>,
+}
+
+/// What each object of an execution stands for in the scenario, for reports: the role the model
+/// gave it (the processes' mms), else the scenario operation that allocated it
+/// (`open` → `uverbs0 fd0` for the struct file and the ufile, or `dax0 dfd0` for a data file's,
+/// `set_lease` → `dfd0 lease` for the lease, `reg_mr` → `mr0` for the uobject,
+/// the MR, the umem and its pin records, `create_comp_channel` → its fd, `get_context` → the
+/// fd, `fork` → the child).
+pub fn roles(program: &Program, objects: &[ObjectInfo]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for o in objects {
+        let role = match &o.role {
+            Some(r) => Some(r.to_string()),
+            None => o.op.and_then(|i| op_role(program, o.tid, i)),
+        };
+        if let Some(r) = role {
+            out.insert(o.name.clone(), r);
+        }
+    }
+    out
+}
+
+fn op_role(program: &Program, tid: usize, op: usize) -> Option<String> {
+    let ops = match tid {
+        0 => &program.setup,
+        t => &program.threads.get(t - 1)?.ops,
+    };
+    match ops.get(op)? {
+        Op::Open { device, fd, .. } => Some(format!("{device} {fd}")),
+        Op::OpenData { file, fd, .. } => Some(format!("{file} {fd}")),
+        Op::SetLease { fd, .. } => Some(format!("{fd} lease")),
+        Op::GetContext { fd, .. } => Some(fd.clone()),
+        Op::RegMr { mr, .. } => Some(mr.clone()),
+        Op::CreateCompChannel { new_fd, .. } => Some(new_fd.clone()),
+        Op::Fork { child, .. } => Some(child.clone()),
+        _ => None,
+    }
 }
 
 /// What one engine run of a cell did.
@@ -222,6 +269,43 @@ pub struct EngineRun {
     pub seed: Option<u64>,
     /// loom: the preemption bound asked for (the search covered it when `cut` is `None`).
     pub bound: Option<Preemptions>,
+    /// Fault plans explored besides the run without faults (0 when the scenario asks for none).
+    pub plans: usize,
+}
+
+/// Per engine (`loom`, `pct`, ...), how many of its executions reached one outcome. Never summed
+/// across engines: loom's are distinct executions of its systematic (bounded) search, PCT's are
+/// random runs, which may repeat an interleaving; a sum would read like a frequency and is not.
+pub type EngineCounts = BTreeMap<&'static str, u64>;
+
+/// Outcome key → executions per engine, over `runs`.
+pub fn outcome_counts(runs: &[EngineRun]) -> BTreeMap<String, EngineCounts> {
+    let mut out: BTreeMap<String, EngineCounts> = BTreeMap::new();
+    for r in runs {
+        for (k, n) in &r.outcomes {
+            *out.entry(k.clone())
+                .or_default()
+                .entry(r.engine)
+                .or_insert(0) += n;
+        }
+    }
+    out
+}
+
+/// `loom 158, pct 12`: per-engine counts in run order, engines that never reached it left out.
+pub fn counts_text(counts: &EngineCounts, runs: &[EngineRun]) -> String {
+    runs.iter()
+        .filter_map(|r| counts.get(r.engine).map(|n| format!("{} {n}", r.engine)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// What one engine's count means: `distinct executions` (loom, DFS) or `runs` (PCT, random).
+pub fn count_unit(engine: &str) -> &'static str {
+    match engine {
+        "loom" | "dfs" => "distinct executions",
+        _ => "runs",
+    }
 }
 
 /// Everything exploring a cell produced.
@@ -229,8 +313,8 @@ pub struct EngineRun {
 pub struct Explored {
     /// Per engine.
     pub runs: Vec<EngineRun>,
-    /// Merged outcome key → executions.
-    pub outcomes: BTreeMap<String, u64>,
+    /// Outcome key → executions per engine (see [`EngineCounts`]).
+    pub outcomes: BTreeMap<String, EngineCounts>,
     /// Finding signature → shortest counterexample found.
     pub counterexamples: BTreeMap<String, Counterexample>,
     /// Per `sometimes` goal: reached by some execution.
@@ -239,10 +323,15 @@ pub struct Explored {
     pub notes: Vec<String>,
     /// Finding signature → how its shuttle counterexample was shrunk.
     pub shrunk: BTreeMap<String, String>,
+    /// With [`Settings::collect_steps`]: every (thread id, step, lock) some execution ran.
+    pub steps: BTreeSet<SeenStep>,
     /// The mutation points the executions ran (when [`Settings::collect_points`]), each with
     /// whether a scenario thread ran it (`false`: only the sequential setup or quiescence did).
     pub points: BTreeMap<Mutation, bool>,
 }
+
+/// A step some execution ran: thread id (0 is setup and quiescence), step name, its lock.
+pub type SeenStep = (usize, &'static str, Option<&'static str>);
 
 /// A finding's identity across executions: kind, object kind, thread and step.
 pub fn signature(f: &Finding) -> String {
@@ -284,10 +373,12 @@ pub fn preemptions(events: &[Event]) -> usize {
 
 #[derive(Default)]
 struct Collector {
+    /// Fault points reached (with the thread names of the execution that reached them).
+    reached: BTreeSet<FaultPoint>,
     outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, Counterexample>,
     goals: Vec<bool>,
-    steps_seen: BTreeSet<(usize, &'static str)>,
+    steps_seen: BTreeSet<SeenStep>,
     steps_max: usize,
     points: BTreeMap<Mutation, bool>,
 }
@@ -331,6 +422,17 @@ fn goal_reached(
     }
 }
 
+/// `fault t:point#n | ` for the executions of a fault plan (empty without faults).
+fn fault_prefix(faults: &[FaultPoint], threads: &[String]) -> String {
+    faults
+        .iter()
+        .map(|f| {
+            let t = threads.get(f.tid).map_or("?", |s| s.as_str());
+            format!("fault {t}:{}#{} | ", f.step, f.occurrence)
+        })
+        .collect()
+}
+
 /// The outcome key of one execution: observations, then finding signatures.
 fn outcome_key(obs: &BTreeMap<String, String>, findings: &[Finding]) -> String {
     let mut parts: Vec<String> = obs.iter().map(|(k, v)| format!("{k}={v}")).collect();
@@ -349,7 +451,10 @@ fn body(
     cell: &Cell,
     engine: &'static str,
     collector: Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
+    all_steps: bool,
 ) -> pincheck_model::sync::Body {
+    let faults = Arc::clone(faults);
     let program = Arc::new(cell.scenario.program.clone());
     let goals = cell.scenario.expect.sometimes.clone();
     let target = Target {
@@ -357,13 +462,23 @@ fn body(
         proposal: cell.proposal,
     };
     Arc::new(move |oracle: &Arc<Oracle>| {
+        oracle.set_faults(Arc::clone(&faults));
         execute_shared(&program, target);
         let findings = oracle.findings();
         let obs = oracle.observations();
         let threads = oracle.thread_names();
-        let key = outcome_key(&obs, &findings);
+        let key = fault_prefix(&faults, &threads) + &outcome_key(&obs, &findings);
+        let reached = oracle.faults_reached();
+        // Read before `with_log`, which holds the oracle's state: only executions with a finding
+        // can become counterexamples that need their objects' roles.
+        let objects = if findings.is_empty() {
+            Vec::new()
+        } else {
+            oracle.objects()
+        };
         let points = oracle.mutation_points();
         let mut c = collector.lock().unwrap_or_else(|e| e.into_inner());
+        c.reached.extend(reached);
         for (m, concurrent) in points {
             *c.points.entry(m).or_insert(false) |= concurrent;
         }
@@ -373,10 +488,10 @@ fn body(
         oracle.with_log(|log| {
             c.steps_max = c.steps_max.max(log.len());
             // Step names feed the "goal step never executed" hint; once every goal is reached no
-            // goal step can be unknown, so stop paying for them.
-            if c.goals.iter().any(|g| !g) {
+            // goal step can be unknown, so stop paying for them (unless they are asked for).
+            if all_steps || c.goals.iter().any(|g| !g) {
                 for e in log {
-                    c.steps_seen.insert((e.tid, e.step));
+                    c.steps_seen.insert((e.tid, e.step, e.lock));
                 }
             }
             for (i, g) in goals.iter().enumerate() {
@@ -402,6 +517,7 @@ fn body(
                         events: log.to_vec(),
                         findings: findings.clone(),
                         observations: obs.clone(),
+                        roles: roles(&program, &objects),
                     };
                     c.counterexamples.insert(sig, cx);
                 }
@@ -428,6 +544,7 @@ fn run_loom(
     settings: &Settings,
     bound: Preemptions,
     shared: &Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let start = Instant::now();
@@ -447,7 +564,13 @@ fn run_loom(
             },
             &budget,
             threads,
-            body(cell, "loom", Arc::clone(&collector)),
+            body(
+                cell,
+                "loom",
+                Arc::clone(&collector),
+                faults,
+                settings.collect_steps,
+            ),
         );
         total += r.executions;
         merge_into(shared, &collector);
@@ -481,6 +604,7 @@ fn run_loom(
         steps_max: c.steps_max,
         seed: None,
         bound: Some(bound),
+        plans: 0,
     }
 }
 
@@ -529,6 +653,7 @@ fn run_shuttle(
     settings: &Settings,
     engine: EngineChoice,
     shared: &Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let (name, mode) = match engine {
@@ -554,7 +679,13 @@ fn run_shuttle(
         &mode,
         &limits(settings),
         threads,
-        body(cell, name, Arc::clone(&collector)),
+        body(
+            cell,
+            name,
+            Arc::clone(&collector),
+            faults,
+            settings.collect_steps,
+        ),
     );
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
@@ -601,6 +732,7 @@ fn run_shuttle(
         steps_max: c.steps_max,
         seed: (engine != EngineChoice::Dfs).then_some(settings.seed),
         bound: None,
+        plans: 0,
     }
 }
 
@@ -614,6 +746,7 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
         to.goals[i] |= *g;
     }
     to.steps_seen.extend(from.steps_seen.iter().copied());
+    to.reached.extend(from.reached.iter().cloned());
     for (m, concurrent) in &from.points {
         *to.points.entry(*m).or_insert(false) |= *concurrent;
     }
@@ -632,42 +765,38 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
 pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let shared = Arc::new(Mutex::new(Collector::default()));
     let bound = bound_of(&cell.scenario, settings);
-    let threads = cell.scenario.program.threads.len();
     let mut notes = Vec::new();
-    let mut runs = Vec::new();
-    let loom_fits = threads < LOOM_THREADS_MAX;
-    match settings.engine {
-        EngineChoice::Both | EngineChoice::Loom => {
-            if loom_fits {
-                runs.push(run_loom(cell, settings, bound, &shared));
-            } else {
-                notes.push(format!(
-                    "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
-                    LOOM_THREADS_MAX
-                ));
-            }
-            if settings.engine == EngineChoice::Both || !loom_fits {
-                runs.push(run_shuttle(cell, settings, EngineChoice::Pct, &shared));
-            }
+    let faults_max = settings.faults.unwrap_or(cell.scenario.faults);
+    let none = Arc::new(Vec::new());
+    let mut runs = run_engines(cell, settings, bound, &shared, &none, &mut notes);
+    if faults_max > 0 {
+        let plans = fault_plans(cell, settings, bound, &shared, faults_max, &mut notes);
+        for (_, plan_runs) in plans {
+            runs = merge_runs(runs, plan_runs);
         }
-        other => runs.push(run_shuttle(cell, settings, other, &shared)),
+        for r in runs.iter_mut().filter(|r| r.plans > 0) {
+            r.mode.push_str(&format!(
+                "; and {} fault plan(s) of up to {faults_max}",
+                r.plans
+            ));
+        }
     }
     let c = shared.lock().unwrap_or_else(|e| e.into_inner());
     notes.extend(disagreements(&runs));
     notes.extend(unknown_goal_steps(cell, &c.steps_seen));
-    let mut outcomes = BTreeMap::new();
-    for r in &runs {
-        for (k, n) in &r.outcomes {
-            *outcomes.entry(k.clone()).or_insert(0) += n;
-        }
-    }
+    let steps = if settings.collect_steps {
+        c.steps_seen.clone()
+    } else {
+        BTreeSet::new()
+    };
+    let outcomes = outcome_counts(&runs);
     let mut goals = c.goals.clone();
     goals.resize(cell.scenario.expect.sometimes.len(), false);
     if runs.iter().all(|r| r.engine == "loom") {
         for (i, g) in cell.scenario.expect.sometimes.iter().enumerate() {
             if matches!(g, Goal::Between { .. }) && !goals[i] {
                 notes.push(format!(
-                    "sometimes goal #{} (between) was not witnessed by loom, which runs one \
+                    "sometimes goal #{} {g} was not witnessed by loom, which runs one \
                      interleaving per partial order of dependent accesses: a step independent of \
                      the window may never be scheduled inside it; shuttle (--engine both or pct) \
                      schedules such interleavings",
@@ -715,8 +844,150 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
         goals,
         notes,
         shrunk,
+        steps,
         points,
     }
+}
+
+/// The engines `settings` ask for on `cell` with fault plan `faults`.
+fn run_engines(
+    cell: &Cell,
+    settings: &Settings,
+    bound: Preemptions,
+    shared: &Arc<Mutex<Collector>>,
+    faults: &Arc<Vec<FaultPoint>>,
+    notes: &mut Vec<String>,
+) -> Vec<EngineRun> {
+    let threads = cell.scenario.program.threads.len();
+    let mut runs = Vec::new();
+    let loom_fits = threads < LOOM_THREADS_MAX;
+    match settings.engine {
+        EngineChoice::Both | EngineChoice::Loom => {
+            if loom_fits {
+                runs.push(run_loom(cell, settings, bound, shared, faults));
+            } else if faults.is_empty() {
+                notes.push(format!(
+                    "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
+                    LOOM_THREADS_MAX
+                ));
+            }
+            if settings.engine == EngineChoice::Both || !loom_fits {
+                runs.push(run_shuttle(
+                    cell,
+                    settings,
+                    EngineChoice::Pct,
+                    shared,
+                    faults,
+                ));
+            }
+        }
+        other => runs.push(run_shuttle(cell, settings, other, shared, faults)),
+    }
+    runs
+}
+
+/// Most fault plans one cell explores; past it the cell's search is cut (bound-reached).
+pub const FAULT_PLANS_MAX: usize = 32;
+
+/// Explore every fault plan of up to `faults_max` points of the scenario's threads: first each
+/// point the executions without faults reached, then, for two, each point reached under a
+/// one-point plan added to it. Returns each plan's engine runs.
+fn fault_plans(
+    cell: &Cell,
+    settings: &Settings,
+    bound: Preemptions,
+    shared: &Arc<Mutex<Collector>>,
+    faults_max: usize,
+    notes: &mut Vec<String>,
+) -> Vec<(Vec<FaultPoint>, Vec<EngineRun>)> {
+    let mut done: Vec<(Vec<FaultPoint>, Vec<EngineRun>)> = Vec::new();
+    let mut frontier: Vec<Vec<FaultPoint>> = vec![Vec::new()];
+    let mut reached_by: BTreeMap<Vec<FaultPoint>, BTreeSet<FaultPoint>> = BTreeMap::new();
+    reached_by.insert(
+        Vec::new(),
+        shared
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .reached
+            .clone(),
+    );
+    for _ in 0..faults_max {
+        let mut next = Vec::new();
+        for plan in &frontier {
+            for p in reached_by.get(plan).into_iter().flatten() {
+                // The setup and quiescence (thread 0) run as written: a fault there would change
+                // what the scenario races, not how the race goes wrong.
+                if p.tid == 0 || plan.iter().any(|q| q >= p) {
+                    continue;
+                }
+                let mut bigger = plan.clone();
+                bigger.push(p.clone());
+                if !next.contains(&bigger) {
+                    next.push(bigger);
+                }
+            }
+        }
+        for plan in &next {
+            if done.len() == FAULT_PLANS_MAX {
+                notes.push(format!(
+                    "more than {FAULT_PLANS_MAX} fault plans: the error branches were not all explored"
+                ));
+                if let Some((_, runs)) = done.last_mut() {
+                    for r in runs {
+                        r.cut.get_or_insert(Cut::Branches);
+                    }
+                }
+                return done;
+            }
+            let local = Arc::new(Mutex::new(Collector::default()));
+            let runs = run_engines(
+                cell,
+                settings,
+                bound,
+                &local,
+                &Arc::new(plan.clone()),
+                notes,
+            );
+            reached_by.insert(
+                plan.clone(),
+                local
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .reached
+                    .clone(),
+            );
+            merge_into(shared, &local);
+            done.push((plan.clone(), runs));
+        }
+        frontier = next;
+    }
+    done
+}
+
+/// Runs of one plan added to those of the others, engine by engine (executions and outcomes
+/// summed, the mode saying how many plans).
+fn merge_runs(mut into: Vec<EngineRun>, more: Vec<EngineRun>) -> Vec<EngineRun> {
+    for r in more {
+        let Some(t) = into.iter_mut().find(|t| t.engine == r.engine) else {
+            into.push(r);
+            continue;
+        };
+        t.executions += r.executions;
+        t.executions_total += r.executions_total;
+        t.elapsed += r.elapsed;
+        t.steps_max = t.steps_max.max(r.steps_max);
+        if t.cut.is_none() {
+            t.cut = r.cut;
+        }
+        if t.model_panic.is_none() {
+            t.model_panic = r.model_panic;
+        }
+        for (k, n) in r.outcomes {
+            *t.outcomes.entry(k).or_insert(0) += n;
+        }
+        t.plans += 1;
+    }
+    into
 }
 
 /// An outcome one engine reached that a complete loom search did not: loom's claim that it is
@@ -742,28 +1013,48 @@ fn disagreements(runs: &[EngineRun]) -> Vec<String> {
     out
 }
 
-fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<(usize, &'static str)>) -> Vec<String> {
-    let names: BTreeSet<&str> = seen.iter().map(|(_, s)| *s).collect();
+/// Goal steps the thread they name never executed: the step exists in the model (the parser
+/// checked it against the catalogue) but not on this thread's paths in this cell. The hint lists
+/// the nearest steps that thread did execute.
+fn unknown_goal_steps(cell: &Cell, seen: &BTreeSet<SeenStep>) -> Vec<String> {
+    let names = crate::replay::thread_names(&cell.scenario);
     let mut out = Vec::new();
     for g in &cell.scenario.expect.sometimes {
-        if let Goal::Between {
+        let Goal::Between {
             step,
             after,
             before,
         } = g
-        {
-            for (_, s) in [step, after, before] {
-                if !names.contains(s.as_str()) {
-                    let near = names
-                        .iter()
-                        .min_by_key(|n| strsim::levenshtein(n, s))
-                        .copied()
-                        .unwrap_or("-");
-                    out.push(format!(
-                        "goal step `{s}` was never executed by any thread (did you mean `{near}`?)"
-                    ));
-                }
+        else {
+            continue;
+        };
+        for (thread, s) in [step, after, before] {
+            let Some(tid) = names.iter().position(|n| n == thread) else {
+                continue;
+            };
+            let ran: BTreeSet<&str> = seen
+                .iter()
+                .filter(|(t, _, _)| *t == tid)
+                .map(|(_, n, _)| *n)
+                .collect();
+            if ran.contains(s.as_str()) {
+                continue;
             }
+            let mut near: Vec<&str> = ran.iter().copied().collect();
+            near.sort_by(|a, b| {
+                strsim::normalized_damerau_levenshtein(s, b)
+                    .total_cmp(&strsim::normalized_damerau_levenshtein(s, a))
+            });
+            near.truncate(3);
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!("; its nearest steps: {}", near.join(", "))
+            };
+            out.push(format!(
+                "goal step `{thread}:{s}` never ran: thread `{thread}` never executed `{s}` here \
+                 (`pincheck steps` lists what each thread executes){hint}"
+            ));
         }
     }
     out

@@ -46,6 +46,7 @@ fn candidates(plan: &ReplayPlan, threads: usize) -> Vec<(ReplayPlan, Option<usiz
             ReplayPlan {
                 segments,
                 until: None,
+                faults: plan.faults.clone(),
             },
             Some(t),
         ));
@@ -57,6 +58,7 @@ fn candidates(plan: &ReplayPlan, threads: usize) -> Vec<(ReplayPlan, Option<usiz
             ReplayPlan {
                 segments,
                 until: None,
+                faults: plan.faults.clone(),
             },
             None,
         ));

@@ -2,7 +2,7 @@
 //! shuttle scheduler that follows the token's runs, and report it as `check` did.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use pincheck_model::kernel::Variant;
@@ -11,20 +11,24 @@ use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Limits, Mode};
 use pincheck_model::KNOWN_PROPOSALS;
 
-use crate::check::load_all;
 use crate::error::Error;
 use crate::explore::{preemptions, Counterexample};
 use crate::scenario::Scenario;
 use crate::token::Token;
+
+/// The folder `check`, `gate` and `replay` read when given no path.
+pub const SCENARIOS_DEFAULT: &str = "scenarios";
 
 /// What to replay.
 #[derive(Clone, Debug)]
 pub struct ReplayOptions {
     /// The token text.
     pub token: String,
-    /// Where to find the scenario named by the token.
+    /// Where to find the scenario named by the token: folders (holding `<scenario>.toml`) or
+    /// scenario files.
     pub scenarios: Vec<PathBuf>,
-    /// Snapshot the object graph after this many steps.
+    /// Stop after the step with this index (0-based, as reports number steps) and snapshot the
+    /// object graph there.
     pub until: Option<usize>,
 }
 
@@ -39,8 +43,62 @@ pub struct Replayed {
     pub execution: Counterexample,
     /// Set when the scenario file changed since the token was made.
     pub hash_note: Option<String>,
-    /// The object graph after `until` steps.
+    /// The object graph after step `until`.
     pub snapshot: Option<Vec<String>>,
+}
+
+/// The `--scenarios` argument a replay command needs for `s`: `None` when `s` is a file of the
+/// default folder as seen from here (the printed line then stays short), else its absolute path,
+/// which works from any folder.
+pub fn scenario_arg(s: &Scenario) -> Option<PathBuf> {
+    let file = std::fs::canonicalize(&s.path).unwrap_or_else(|_| s.path.clone());
+    let default = std::fs::canonicalize(SCENARIOS_DEFAULT).ok();
+    match (file.parent(), default) {
+        (Some(dir), Some(d)) if dir == d => None,
+        _ => Some(file),
+    }
+}
+
+/// `pincheck replay [--scenarios FILE] 'TOKEN'`, quoted for a POSIX shell.
+pub fn command(token: &str, scenario_file: Option<&Path>) -> String {
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    match scenario_file {
+        Some(f) => format!(
+            "pincheck replay --scenarios {} {}",
+            quote(&f.display().to_string()),
+            quote(token)
+        ),
+        None => format!("pincheck replay {}", quote(token)),
+    }
+}
+
+/// Find the scenario called `name`: `<folder>/<name>.toml` in each folder given, or a file given
+/// whose stem is `name`. Only that file is read, so a broken neighbour does not stop a replay.
+pub fn find_scenario(name: &str, paths: &[PathBuf]) -> Result<Arc<Scenario>, Error> {
+    let mut searched = Vec::new();
+    for p in paths {
+        let candidate = if p.is_dir() {
+            p.join(format!("{name}.toml"))
+        } else {
+            p.clone()
+        };
+        if candidate.is_file() && candidate.file_stem().is_some_and(|s| s == name) {
+            return Ok(Arc::new(crate::scenario::load(&candidate)?));
+        }
+        searched.push(if p.exists() {
+            format!("`{}`", p.display())
+        } else {
+            format!("`{}` (does not exist)", p.display())
+        });
+    }
+    let here = std::env::current_dir()
+        .map(|d| format!("; relative paths are read from {}", d.display()))
+        .unwrap_or_default();
+    Err(Error::Token(format!(
+        "no scenario `{name}` (a file `{name}.toml`) in {}{here}; pass `--scenarios PATH` (the \
+         scenario file or its folder) to look elsewhere",
+        searched.join(", ")
+    )))
 }
 
 /// Thread names of a scenario by id: `setup`, then its threads in order.
@@ -65,17 +123,7 @@ pub fn token_for(s: &Scenario, proposal: &str, kernel: &str, cx: &Counterexample
 /// Replay a token.
 pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     let token = Token::decode(&opts.token)?;
-    let scenarios = load_all(&opts.scenarios)?;
-    let scenario = scenarios
-        .iter()
-        .find(|s| s.name == token.scenario)
-        .cloned()
-        .ok_or_else(|| {
-            Error::Token(format!(
-                "no scenario `{}` under {:?}",
-                token.scenario, opts.scenarios
-            ))
-        })?;
+    let scenario = find_scenario(&token.scenario, &opts.scenarios)?;
     let variant = Variant::by_name(&token.kernel)
         .ok_or_else(|| Error::Token(format!("unknown kernel `{}`", token.kernel)))?;
     let proposal = KNOWN_PROPOSALS
@@ -100,6 +148,15 @@ pub fn replay(opts: &ReplayOptions) -> Result<Replayed, Error> {
     let (execution, problem, snapshot) = run_plan(&scenario, proposal, variant, mutation, plan)?;
     if let Some(p) = problem {
         return Err(Error::Token(p));
+    }
+    if let Some(n) = opts.until {
+        let steps = execution.events.len();
+        if n >= steps {
+            return Err(Error::Usage(format!(
+                "--until {n}: this execution has {steps} steps, numbered 0 to {}",
+                steps.saturating_sub(1)
+            )));
+        }
     }
     Ok(Replayed {
         scenario,
@@ -140,8 +197,13 @@ pub fn run_plan(
             events,
             findings: o.findings(),
             observations: o.observations(),
+            roles: crate::explore::roles(&program, &o.objects()),
         };
-        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((cx, problem, o.snapshot()));
+        // After the last step no next step takes the snapshot: the state at the end is the one.
+        let snapshot = o
+            .snapshot()
+            .or_else(|| plan2.until.is_some().then(|| o.graph()));
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some((cx, problem, snapshot));
     });
     let threads = scenario.program.threads.len();
     let limits = Limits {

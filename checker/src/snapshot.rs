@@ -12,6 +12,8 @@
 
 use std::fmt::Write;
 
+use pincheck_model::kernel::Variant;
+
 use crate::check::CellReport;
 use crate::explore::Counterexample;
 use crate::verdict::Verdict;
@@ -40,7 +42,7 @@ pub fn render(c: &CellReport) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "scenario: {}", c.scenario.name);
     let _ = writeln!(out, "proposal: {}", c.proposal);
-    let _ = writeln!(out, "kernel:   {}", c.kernel);
+    let _ = writeln!(out, "kernel:   {}", Variant::spelt_out(c.kernel));
     let _ = writeln!(out, "verdict:  {}", c.verdict);
     let _ = writeln!(
         out,
@@ -67,20 +69,14 @@ pub fn render(c: &CellReport) -> String {
                 .unwrap_or_default()
         );
     }
-    let total: u64 = c.explored.outcomes.values().sum();
-    let _ = writeln!(
-        out,
-        "outcomes ({} distinct, {total} executions, all engines):",
-        c.explored.outcomes.len()
-    );
-    for (k, n) in &c.explored.outcomes {
-        let _ = writeln!(out, "  {n:>7}  {k}");
+    for line in crate::report::outcome_table(&c.explored) {
+        let _ = writeln!(out, "{line}");
     }
     for (i, g) in c.explored.goals.iter().enumerate() {
         let _ = writeln!(
             out,
-            "sometimes goal #{}: {}",
-            i + 1,
+            "{}: {}",
+            crate::gate::goal_text(c, i),
             if *g { "reached" } else { "NEVER REACHED" }
         );
     }
@@ -101,6 +97,9 @@ pub fn render(c: &CellReport) -> String {
             proposal: c.proposal,
             kernel: c.kernel,
             token: Some(&token),
+            scenario_file: None,
+            graph: None,
+            unfold: false,
         };
         let text = crate::render::text(cx, &ctx);
         out.push_str(&text.replace(&c.scenario.hash, "[scenario-hash]"));

@@ -3,7 +3,8 @@
 //! `pc1/<scenario>/<proposal>@<kernel>[+<mutation>]/<scenario hash>/<thread>:<step>#<n>,...`: the
 //! optional mutation (`pincheck why`) is the plan the schedule ran under; each run says
 //! "this thread runs until it completes the n-th execution of this step". Thread names are the
-//! scenario's (`setup` is the setup and quiescence thread). No spaces and no shell
+//! scenario's (`setup` is the setup and quiescence thread). A run written `~<thread>:<point>#<n>`
+//! (first in the list) is a fault point that fails: that thread's n-th reach of it. No spaces and no shell
 //! metacharacters: a token pastes as one shell word, quoted or not. A model change that keeps the anchor steps' names keeps old tokens working.
 
 use pincheck_model::oracle::{ReplayPlan, Segment};
@@ -28,6 +29,8 @@ pub struct Token {
     pub mutation: Option<String>,
     /// Runs: thread name, anchor step, occurrence.
     pub runs: Vec<(String, String, usize)>,
+    /// Fault points that fail: thread name, point, which reach.
+    pub faults: Vec<(String, String, usize)>,
 }
 
 impl Token {
@@ -40,19 +43,21 @@ impl Token {
         threads: &[String],
         plan: &ReplayPlan,
     ) -> Token {
+        let name = |tid: usize| {
+            threads
+                .get(tid)
+                .cloned()
+                .unwrap_or_else(|| format!("t{tid}"))
+        };
         let runs = plan
             .segments
             .iter()
-            .map(|s| {
-                (
-                    threads
-                        .get(s.tid)
-                        .cloned()
-                        .unwrap_or_else(|| format!("t{}", s.tid)),
-                    s.step.clone(),
-                    s.occurrence,
-                )
-            })
+            .map(|s| (name(s.tid), s.step.clone(), s.occurrence))
+            .collect();
+        let faults = plan
+            .faults
+            .iter()
+            .map(|f| (name(f.tid), f.step.clone(), f.occurrence))
             .collect();
         Token {
             scenario: scenario.into(),
@@ -61,15 +66,15 @@ impl Token {
             hash: hash.into(),
             mutation: None,
             runs,
+            faults,
         }
     }
 
     /// The text form.
     pub fn encode(&self) -> String {
-        let runs: Vec<String> = self
-            .runs
-            .iter()
-            .map(|(t, s, n)| format!("{t}:{s}#{n}"))
+        let faults = self.faults.iter().map(|(t, s, n)| format!("~{t}:{s}#{n}"));
+        let runs: Vec<String> = faults
+            .chain(self.runs.iter().map(|(t, s, n)| format!("{t}:{s}#{n}")))
             .collect();
         let mutation = self
             .mutation
@@ -109,7 +114,12 @@ impl Token {
             None => (kernel, None),
         };
         let mut out = Vec::new();
+        let mut faults = Vec::new();
         for (i, r) in runs.split(',').enumerate() {
+            let (r, fault) = match r.strip_prefix('~') {
+                Some(rest) => (rest, true),
+                None => (r, false),
+            };
             let (thread, rest) = r
                 .split_once(':')
                 .ok_or_else(|| bad(&format!("run {} `{r}` has no `:`", i + 1)))?;
@@ -122,7 +132,12 @@ impl Token {
             if thread.is_empty() || step.is_empty() || n == 0 {
                 return Err(bad(&format!("run {} `{r}` is incomplete", i + 1)));
             }
-            out.push((thread.to_string(), step.to_string(), n));
+            let run = (thread.to_string(), step.to_string(), n);
+            if fault {
+                faults.push(run);
+            } else {
+                out.push(run);
+            }
         }
         Ok(Token {
             scenario: scenario.into(),
@@ -131,6 +146,7 @@ impl Token {
             hash: hash.into(),
             mutation,
             runs: out,
+            faults,
         })
     }
 
@@ -151,6 +167,24 @@ impl Token {
                 occurrence: *n,
             });
         }
-        Ok(ReplayPlan { segments, until })
+        let mut faults = Vec::new();
+        for (t, step, n) in &self.faults {
+            let tid = threads.iter().position(|x| x == t).ok_or_else(|| {
+                Error::Token(format!(
+                    "fault `{t}:{step}`: the scenario has no thread `{t}` (threads: {})",
+                    threads.join(", ")
+                ))
+            })?;
+            faults.push(pincheck_model::oracle::FaultPoint {
+                tid,
+                step: step.clone(),
+                occurrence: *n,
+            });
+        }
+        Ok(ReplayPlan {
+            segments,
+            until,
+            faults,
+        })
     }
 }

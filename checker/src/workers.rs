@@ -52,6 +52,8 @@ struct WireSettings {
     pct_depth: usize,
     time_per_engine_us: u64,
     shrink: bool,
+    #[serde(default)]
+    faults: Option<usize>,
     mutation: Option<String>,
     collect_points: bool,
 }
@@ -76,6 +78,7 @@ impl WireSettings {
             pct_depth: s.pct_depth,
             time_per_engine_us: s.time_per_engine.as_micros() as u64,
             shrink: s.shrink,
+            faults: s.faults,
             mutation: s.mutation.map(|m| m.to_string()),
             collect_points: s.collect_points,
         }
@@ -103,11 +106,14 @@ impl WireSettings {
             pct_depth: self.pct_depth,
             time_per_engine: Duration::from_micros(self.time_per_engine_us),
             shrink: self.shrink,
+            faults: self.faults,
             mutation: self
                 .mutation
                 .as_deref()
                 .and_then(|m| pincheck_model::oracle::Mutation::parse(m).ok()),
             collect_points: self.collect_points,
+            // `pincheck steps` explores on threads; workers return no step lists.
+            collect_steps: false,
         }
     }
 }
@@ -134,6 +140,10 @@ enum WireNote {
         latest: i64,
     },
     Text(String),
+    Fault {
+        step: String,
+        occurrence: usize,
+    },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -165,6 +175,7 @@ struct WireCx {
     events: Vec<WireEvent>,
     findings: Vec<WireFinding>,
     observations: BTreeMap<String, String>,
+    roles: BTreeMap<String, String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -180,13 +191,14 @@ struct WireRun {
     steps_max: usize,
     seed: Option<u64>,
     bound: Option<String>,
+    #[serde(default)]
+    plans: usize,
 }
 
 /// What a worker sends back for one cell.
 #[derive(Serialize, Deserialize)]
 struct WireExplored {
     runs: Vec<WireRun>,
-    outcomes: BTreeMap<String, u64>,
     counterexamples: BTreeMap<String, WireCx>,
     goals: Vec<bool>,
     notes: Vec<String>,
@@ -214,6 +226,10 @@ fn note_out(n: &Note) -> WireNote {
             latest: *latest,
         },
         Note::Text(t) => WireNote::Text(t.clone()),
+        Note::Fault { step, occurrence } => WireNote::Fault {
+            step: step.to_string(),
+            occurrence: *occurrence,
+        },
     }
 }
 
@@ -234,6 +250,10 @@ fn note_in(n: WireNote) -> Note {
         },
         WireNote::StaleRead { seen, latest } => Note::StaleRead { seen, latest },
         WireNote::Text(t) => Note::Text(t),
+        WireNote::Fault { step, occurrence } => Note::Fault {
+            step: intern(&step),
+            occurrence,
+        },
     }
 }
 
@@ -268,6 +288,7 @@ fn cx_out(cx: &Counterexample) -> WireCx {
             })
             .collect(),
         observations: cx.observations.clone(),
+        roles: cx.roles.clone(),
     }
 }
 
@@ -302,6 +323,7 @@ fn cx_in(cx: WireCx) -> Counterexample {
             })
             .collect(),
         observations: cx.observations,
+        roles: cx.roles,
     }
 }
 
@@ -338,9 +360,9 @@ fn explored_out(e: &Explored) -> WireExplored {
                 steps_max: r.steps_max,
                 seed: r.seed,
                 bound: r.bound.map(|b| b.to_string()),
+                plans: r.plans,
             })
             .collect(),
-        outcomes: e.outcomes.clone(),
         counterexamples: e
             .counterexamples
             .iter()
@@ -354,25 +376,27 @@ fn explored_out(e: &Explored) -> WireExplored {
 }
 
 fn explored_in(w: WireExplored) -> Explored {
+    let runs: Vec<EngineRun> = w
+        .runs
+        .into_iter()
+        .map(|r| EngineRun {
+            engine: intern(&r.engine),
+            mode: r.mode,
+            executions: r.executions,
+            executions_total: r.executions_total,
+            cut: r.cut.map(cut_in),
+            model_panic: r.model_panic,
+            elapsed: Duration::from_nanos(r.elapsed_ns),
+            outcomes: r.outcomes,
+            steps_max: r.steps_max,
+            seed: r.seed,
+            bound: r.bound.and_then(|b| b.parse().ok()),
+            plans: r.plans,
+        })
+        .collect();
     Explored {
-        runs: w
-            .runs
-            .into_iter()
-            .map(|r| EngineRun {
-                engine: intern(&r.engine),
-                mode: r.mode,
-                executions: r.executions,
-                executions_total: r.executions_total,
-                cut: r.cut.map(cut_in),
-                model_panic: r.model_panic,
-                elapsed: Duration::from_nanos(r.elapsed_ns),
-                outcomes: r.outcomes,
-                steps_max: r.steps_max,
-                seed: r.seed,
-                bound: r.bound.and_then(|b| b.parse().ok()),
-            })
-            .collect(),
-        outcomes: w.outcomes,
+        outcomes: crate::explore::outcome_counts(&runs),
+        runs,
         counterexamples: w
             .counterexamples
             .into_iter()
@@ -386,6 +410,7 @@ fn explored_in(w: WireExplored) -> Explored {
             .iter()
             .filter_map(|(m, c)| Some((pincheck_model::oracle::Mutation::parse(m).ok()?, *c)))
             .collect(),
+        steps: Default::default(),
     }
 }
 

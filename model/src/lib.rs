@@ -6,30 +6,40 @@
 //! The folders follow the kernel tree, one file per kernel object, named as in the kernel:
 //! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::process`] (fd table,
 //!   `close`, `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
-//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned);
-//! - [`mm`]: `struct mm_struct`, its VMAs, `mmput`;
+//!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned: the inode, its block map,
+//!   truncate), [`vfs::locks`] (`fs/locks.c`: the series' layout leases and the pin-time search);
+//! - [`mm`]: `struct mm_struct` (`mm_users` and `mmput` → `exit_mmap`, `mm_count` and `mmdrop`),
+//!   [`mm::vma`] (`mmap_region`, `munmap`, `dup_mmap`: a VMA holds its file and runs the file's
+//!   `vm_ops`);
 //! - [`rdma::uverbs`] (`drivers/infiniband/core/`): [`rdma::uverbs::device`]
 //!   (`ib_uverbs_remove_one`), [`rdma::uverbs::ufile`] (`struct ib_uverbs_file`,
 //!   `ib_uverbs_close`, `uverbs_destroy_ufile_hw`), [`rdma::uverbs::ucontext`],
+//!   [`rdma::uverbs::mmap`] (`rdma_umap_priv`, the mmap entries, `uverbs_user_mmap_disassociate`),
 //!   [`rdma::uverbs::uobject`] (kref + usecnt, lookups, destroy), [`rdma::uverbs::mr`],
 //!   [`rdma::uverbs::umem`] (the pins);
+//! - [`rdma::ucma`] (`drivers/infiniband/core/ucma.c`): [`rdma::ucma::file`] (`ucma_open`,
+//!   `ucma_close`), [`rdma::ucma::context`] (create, destroy and migrate of a CM id),
+//!   [`rdma::ucma::multicast`] (join and leave);
 //! - [`task`] (`current` and its task_work), [`rcu`].
 //!
 //! The call paths follow the kernel's order step for step; every engine-visible access is a named
 //! step (`destroy_ufile_hw.trylock_ucontext`, `filp_close.fput`, ...).
 //!
-//! [`kernel`] holds the variants (`k53`: close trylocks `ucontext_lock`; `k56`: close waits for a
-//! running destroy; and the pre-fix regressions) and the slabs. [`proposals`] holds the lifetime
-//! designs behind one trait, with the objects only they add ([`proposals::pin_record`]). [`run`]
-//! executes a [`program::Program`] (what a scenario file says).
+//! [`kernel`] says which kernel: a release as it shipped (v5.3: close trylocks `ucontext_lock`;
+//! v5.6: close waits for a running destroy) plus or minus named upstream patches, each fix of a
+//! historical bug among them; and it holds the slabs of one execution. [`proposals`] holds the
+//! lifetime designs behind one trait, one file each; what a design adds to a kernel struct is its
+//! own patch ([`proposals::Ext`]), built when the kernel allocates the object. [`run`] executes a
+//! [`program::Program`] (what a scenario file says).
 //!
 //! Underneath, naming no RDMA type: [`sync`] is the facade over loom, shuttle and std threads,
 //! chosen at run time; [`heap`] is the slab with typed, generation-checked handles and slot reuse;
 //! [`kref`] counts with the kernel's rules and a ref_tracker; [`oracle`] is the std-side
 //! bookkeeping that finds use-after-free, double free, NULL dereferences, refcount and
 //! ref_tracker errors, unpin-twice and pages released under a live HW key, leaks (with the cycle,
-//! and references left to freed holders), deadlocks (lockdep's wait-for cycle), livelocks, procfs
-//! lies and the modelled kernel's own `WARN_ON`s, without adding a scheduling point. Every check
+//! and references left to freed holders), deadlocks (lockdep's wait-for cycle, and a killable sleep
+//! nobody can end), livelocks, procfs lies, the modelled kernel's own `WARN_ON`s, and FS-DAX blocks
+//! freed while a pin can still DMA into them (dax-corruption), without adding a scheduling point. Every check
 //! is registered with a stable id ([`oracle::check`]). A mutation plan ([`oracle::mutation`])
 //! removes one lock acquisition, one holder's references or one `_unless_zero` check at run time,
 //! to find what a passing verdict relies on.
@@ -48,14 +58,17 @@
 //! What the model leaves out:
 //! - Memory is never really freed: a freed object's memory stays readable (as freed slab memory
 //!   does) and the oracle says it was freed. After a use-after-free through a reused slot the model
-//!   goes on reading the freed object, not the new occupant (the finding names the alias). mm_structs
-//!   are never freed (mm_count is not modelled).
+//!   goes on reading the freed object, not the new occupant (the finding names the alias).
+//! - VMAs map files only (no anonymous memory); each uverbs mapping maps the driver's one
+//!   doorbell entry; `zap_vma_ptes` and page faults are not modelled.
 //! - Counterexamples relying on a weak-memory read (loom only) cannot be replayed by the
 //!   sequentially consistent token scheduler; the checker prefers replayable ones and says so.
-//! - Failures are not modelled (GFP_ATOMIC allocation failure, destroy_hw returning busy and the
-//!   retry passes): the forced pass of destroy-all is not distinct, and its
-//!   `WARN(true, "ib_uverbs: failed to remove uobject ...")` cannot fire; the completion channel's
-//!   own HW object is not modelled.
+//! - Failures are fault points ([`oracle::FaultPoint`]) the checker explores where a scenario
+//!   asks for them (`faults`): the driver failing REG_MR's HW key after the pages are pinned,
+//!   and refusing an MR's destroy (-EBUSY, with destroy-all's retry and forced passes). GFP_ATOMIC
+//!   allocation failure is not modelled; the completion channel's own HW object is not modelled.
+//! - `wait_for_completion` is a spin with yields (no engine block); a wait no other thread can
+//!   end is reported as a hang (the hung-task detector's case), not left to the engine.
 //! - The kernel's debug checks that read without ordering anything (`assert_uverbs_usecnt`,
 //!   `WARN_ON(entry->object)`, RFC 13/19's `file_pins` check in `file_free_rcu`) and the G7 check
 //!   read the last written value without a scheduling point.
@@ -63,6 +76,13 @@
 //! - `fdget` always takes a reference (as on a shared files_struct).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
+//! - Layout leases are the series' exclusive kind only (F_LAYOUT | F_EXCLUSIVE): no breakable
+//!   lease, no SIGIO to a lease holder, no `lease_break_time`. GUP always faults its pages in
+//!   under `i_mmap_sem` (no GUP-fast), pins from a file's first page, and a file's pages' pin
+//!   counts are summed. A truncate is to zero; its wait for pinned pages is interrupted when no
+//!   thread of the scenario can end it (observed as `blocked by ...`), never after a time.
+//! - Sleeps (`wait_var_event`) are spin loops with yields: a sleep ends only when the condition
+//!   holds or no other thread can run, so a timeout is not modelled.
 
 #[doc(hidden)]
 pub use inventory;
@@ -81,14 +101,15 @@ pub mod sync;
 pub mod task;
 pub mod vfs;
 
-/// The kernel variants, by the name scenario files and the CLI use.
-pub const KNOWN_KERNELS: &[&str] = &[
-    "k53",
-    "k56",
-    "k53-double-destroy",
-    "k53-fput-before-unlock",
-    "sync-fput",
-];
+/// Whether the model checks its own bookkeeping at every step (the oracle's idea of the running
+/// thread, who unlocks a mutex): in debug builds, and in any build with the `self-checks` feature,
+/// which the test suite turns on so that `cargo test --release` keeps these checks while the
+/// release gate does without their cost (about 15% of an exploration).
+pub const SELF_CHECKS: bool = cfg!(any(debug_assertions, feature = "self-checks"));
+
+/// The kernels to list in hints and help: the releases and the short names. Any spec
+/// [`kernel::Variant::resolve`] accepts may be used.
+pub use kernel::KNOWN_KERNELS;
 
 /// The lifetime proposals, by the name scenario files and the CLI use.
 pub const KNOWN_PROPOSALS: &[&str] = &[
@@ -97,6 +118,11 @@ pub const KNOWN_PROPOSALS: &[&str] = &[
     "clear-on-close",
     "bundle",
     "context",
+    "no-dax-pins",
+    "mm",
+    "global-table",
+    "zombie-lease",
+    "block-close",
 ];
 
 /// Why an execution stopped early. Model code propagates it with `?` so that guards drop.
@@ -121,6 +147,12 @@ pub enum Errno {
     /// Bad file descriptor.
     #[error("EBADF")]
     EBADF,
+    /// Bad address (a user buffer the kernel cannot write; pages to pin that a truncate took).
+    #[error("EFAULT")]
+    EFAULT,
+    /// No such device or address (the object is going away).
+    #[error("ENXIO")]
+    ENXIO,
     /// Device or resource busy (usecnt held).
     #[error("EBUSY")]
     EBUSY,
@@ -145,10 +177,19 @@ pub enum Errno {
     /// Too many open files.
     #[error("EMFILE")]
     EMFILE,
-    /// Operation not permitted (no owner to record the pin against).
+    /// Operation not permitted (no owner to record the pin against; no layout lease to pin under).
     #[error("EPERM")]
     EPERM,
-    /// Nothing to receive.
+    /// Nothing to receive; no lease to unlock.
     #[error("EAGAIN")]
     EAGAIN,
+    /// Operation not supported (v5.3 refuses long-term pins of FS-DAX pages).
+    #[error("EOPNOTSUPP")]
+    EOPNOTSUPP,
+    /// Text file busy (an exclusive layout lease refuses a truncate).
+    #[error("ETXTBSY")]
+    ETXTBSY,
+    /// Resource deadlock would occur (a lease holder breaking its own exclusive lease, 02/19).
+    #[error("EDEADLK")]
+    EDEADLK,
 }

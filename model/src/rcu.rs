@@ -6,19 +6,22 @@
 //! of different threads not against each other (RCU readers do not synchronize). Whether a reader
 //! holds the callback back is decided right after `call_rcu` reached that reader's word.
 
-use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::rdma::uverbs::uobject::Uobject;
 use crate::sync::{PerThread, Step};
-use crate::vfs::file::File;
 
-/// What a callback frees.
+/// What a callback does: the subject's own free function (`file_free_rcu`, `kfree_rcu` of a
+/// uobject) and its argument (an encoded handle), so the RCU domain names no object type.
 #[derive(Clone, Copy, Debug)]
-pub enum Deferred {
-    /// `file_free_rcu`.
-    File(Handle<File>),
-    /// `kfree_rcu(uobj)`.
-    Uobject(Handle<Uobject>),
+pub struct Deferred {
+    free: fn(&Kernel, i64),
+    arg: i64,
+}
+
+impl Deferred {
+    /// Run `free(k, arg)` after a grace period.
+    pub fn new(free: fn(&Kernel, i64), arg: i64) -> Deferred {
+        Deferred { free, arg }
+    }
 }
 
 /// The RCU domain of the model kernel.
@@ -106,11 +109,5 @@ impl Default for Rcu {
 }
 
 fn run(k: &Kernel, what: Deferred) {
-    match what {
-        Deferred::File(f) => {
-            k.proposal.file_free(k, f);
-            k.files.free("file_free_rcu", f)
-        }
-        Deferred::Uobject(u) => k.uobjects.free("kfree_rcu.uobject", u),
-    }
+    (what.free)(k, what.arg)
 }

@@ -8,15 +8,17 @@ use std::sync::{Arc, Mutex};
 
 use crate::heap::{Handle, Heap};
 use crate::kernel::{Kernel, Variant};
-use crate::oracle::{Holder, Oracle, Root};
+use crate::oracle::{Holder, Oracle};
 use crate::program::{Op, ProcfsKind, Program};
 use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
+use crate::rdma::ucma::file::UcmaFile;
 use crate::rdma::uverbs::device::{ib_uverbs_remove_one, Device};
 use crate::sync::{spawn, Mutex as KMutex};
 use crate::task::Task;
-use crate::vfs::data_file::{truncate, DataFile};
-use crate::vfs::file::{alloc_file, File, FileKind};
+use crate::vfs::data_file::{dax_open, truncate, DataFile};
+use crate::vfs::file::{File, FileKind};
+use crate::vfs::locks::{fcntl_setlease, fcntl_unlock_lease};
 use crate::vfs::process::{close_fd, do_exit, dup, fd_install, fget, fork, new_process, Process};
 use crate::{Errno, KResult, Name};
 
@@ -36,6 +38,10 @@ pub struct Target {
 struct Env {
     fds: HashMap<String, usize>,
     mrs: HashMap<String, usize>,
+    /// ucma CM ids.
+    cm_ids: HashMap<String, usize>,
+    /// Mappings: the mm and the VMA's number.
+    maps: HashMap<String, (Handle<crate::mm::Mm>, u32)>,
 }
 
 fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Kernel {
@@ -48,28 +54,35 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
         uobjects: Heap::new("uobject"),
         mrs: Heap::new("mr"),
         umems: Heap::new("umem"),
-        records: Heap::new("pin_record"),
-        contexts: Heap::new("pin_context"),
+        leases: Heap::new("file_lock"),
         mms: Heap::new("mm"),
-        devices: program.devices.iter().map(|d| Device::new(d)).collect(),
+        ucma: crate::rdma::ucma::UcmaTables::new(),
+        ucma_files: Heap::new("ucma_file"),
+        ucma_contexts: Heap::new("ucma_context"),
+        ucma_multicasts: Heap::new("ucma_multicast"),
+        umap_privs: Heap::new("umap_priv"),
+        mmap_entries: Heap::new("mmap_entry"),
+        devices: program
+            .devices
+            .iter()
+            .map(|d| Device::new(d, !program.devices_without_disassociate.contains(d)))
+            .collect(),
         data_files: Vec::new(),
         processes: std::sync::Mutex::new(Vec::new()),
         rcu: Rcu::new(),
         scm: KMutex::new("unix_sock.lock", Default::default()),
     };
     let mut k = k;
+    // Objects that exist before any operation are named by role here (the checker names the
+    // others by the operation that allocated them).
+    let (_, oracle) = crate::sync::current_oracle();
     for (index, name) in program.data_files.iter().enumerate() {
-        let name = Name::from(name.as_str());
-        let holder = Holder::Root(Root::Fs(Name::clone(&name)));
-        let file = alloc_file(&k, "dax_open", FileKind::Data { index }, &name, holder);
-        k.data_files.push(DataFile {
-            name,
-            file,
-            pins: crate::sync::Atomic::new(0),
-        });
+        k.data_files
+            .push(DataFile::new(index, Name::from(name.as_str())));
     }
     for p in &program.processes {
-        new_process(&k, &Name::from(p.as_str()));
+        let p = new_process(&k, &Name::from(p.as_str()));
+        oracle.obj_role(p.mm.obj(), Name::clone(&p.name));
     }
     k
 }
@@ -157,7 +170,7 @@ fn run_ops(
     Ok(())
 }
 
-fn process(k: &Kernel, name: &str) -> Result<Arc<Process>, Errno> {
+fn process_of(k: &Kernel, name: &str) -> Result<Arc<Process>, Errno> {
     k.process(name).ok_or(Errno::ESRCH)
 }
 
@@ -225,7 +238,7 @@ fn run_op(
             label,
             ..
         } => {
-            let t = tri!(process(k, target));
+            let t = tri!(process_of(k, target));
             let out = match kind {
                 ProcfsKind::Fdinfo => {
                     let n = tri!(fd_of(env, fd.as_deref().unwrap_or("")));
@@ -236,14 +249,13 @@ fn run_op(
             oracle.observe(label.clone(), out);
             Ok(Ok(()))
         }
-        Op::Truncate { file, label, .. } => {
-            let df = tri!(k.data_file(file).ok_or(Errno::ENOENT));
-            let pins = truncate(df);
-            let out = if pins > 0 {
-                format!("blocked ({pins} page pins)")
-            } else {
-                "ok".to_string()
-            };
+        Op::Truncate {
+            process: p,
+            file,
+            label,
+        } => {
+            let index = tri!(k.data_file(file).ok_or(Errno::ENOENT));
+            let out = truncate(k, index, &tri!(process_of(k, p)).name)?;
             oracle.observe(label.clone(), out);
             Ok(Ok(()))
         }
@@ -251,12 +263,22 @@ fn run_op(
             ib_uverbs_remove_one(k, cur, tri!(device_index(k, device)))?;
             Ok(Ok(()))
         }
+        Op::OpenData { .. } | Op::SetLease { .. } | Op::UnlockLease { .. } => {
+            run_data_file_op(k, cur, env, op)
+        }
         Op::Open { .. }
         | Op::GetContext { .. }
         | Op::RegMr { .. }
         | Op::DeregMr { .. }
-        | Op::Mmap { .. } => run_uverbs_op(k, cur, env, op),
+        | Op::Mmap { .. }
+        | Op::Munmap { .. } => run_uverbs_op(k, cur, env, op),
         Op::CreateCompChannel { .. } | Op::UseCompChannel { .. } => run_uverbs_op(k, cur, env, op),
+        Op::UcmaOpen { .. }
+        | Op::CreateId { .. }
+        | Op::DestroyId { .. }
+        | Op::MigrateId { .. }
+        | Op::JoinMulticast { .. }
+        | Op::LeaveMulticast { .. } => run_ucma_op(k, cur, env, op),
         Op::Close { .. }
         | Op::Dup { .. }
         | Op::Fork { .. }
@@ -275,7 +297,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             device,
             fd,
         } => {
-            let p = tri!(process(k, p));
+            let p = tri!(process_of(k, p));
             let f = tri!(crate::rdma::uverbs::ufile::ib_uverbs_open(
                 k,
                 cur,
@@ -285,7 +307,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             bind_fd(env, fd, n);
         }
         Op::GetContext { process: p, fd } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             tri!(with_fd(k, cur, &p, n, |f| {
                 crate::rdma::uverbs::ufile::ib_uverbs_get_context(k, cur, f)
             })?);
@@ -297,14 +319,10 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             pages,
             mr,
         } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            let data = tri!(k
-                .data_files
-                .iter()
-                .position(|d| *d.name == **file)
-                .ok_or(Errno::ENOENT));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            let data = tri!(k.data_file(file).ok_or(Errno::ENOENT));
             let id = tri!(with_fd(k, cur, &p, n, |f| {
-                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, f, data, *pages)
+                crate::rdma::uverbs::mr::ib_uverbs_reg_mr(k, cur, &p, f, data, *pages)
             })?);
             env.lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -312,27 +330,42 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
                 .insert(mr.clone(), id);
         }
         Op::DeregMr { process: p, fd, mr } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             let id = tri!(mrs(env).get(mr).copied().ok_or(Errno::ENOENT));
             tri!(with_fd(k, cur, &p, n, |f| {
                 crate::rdma::uverbs::mr::ib_uverbs_dereg_mr(k, cur, f, id)
             })?);
         }
-        Op::Mmap { process: p, fd } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
-            tri!(with_fd(k, cur, &p, n, |f| {
-                if let Some(u) = crate::rdma::uverbs::ufile::uverbs_private_data(k, f) {
-                    crate::mm::uverbs_mmap(k, p.mm, f, &k.ufiles.get(u))?;
-                }
-                Ok(Ok(()))
+        Op::Mmap {
+            process: p,
+            fd,
+            map,
+        } => {
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            let id = tri!(with_fd(k, cur, &p, n, |f| {
+                crate::mm::vma::mmap_region(k, cur, p.mm, f)
             })?);
+            if let Some(map) = map {
+                let mut env = env.lock().unwrap_or_else(|e| e.into_inner());
+                env.maps.insert(map.clone(), (p.mm, id));
+            }
+        }
+        Op::Munmap { map, .. } => {
+            let found = env
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .maps
+                .get(map)
+                .copied();
+            let (mm, id) = tri!(found.ok_or(Errno::EINVAL));
+            tri!(crate::mm::vma::do_munmap(k, cur, mm, id)?);
         }
         Op::CreateCompChannel {
             process: p,
             fd,
             new_fd,
         } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             let ch = tri!(with_fd(k, cur, &p, n, |f| {
                 match crate::rdma::uverbs::ufile::uverbs_private_data(k, f) {
                     Some(u) => crate::rdma::uverbs::uobject::create_comp_channel(k, cur, u),
@@ -347,7 +380,7 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
             fd,
             channel,
         } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             let ch = tri!(fd_of(env, channel));
             tri!(with_fd(k, cur, &p, n, |f| {
                 crate::rdma::uverbs::uobject::use_comp_channel(k, cur, f, &p, ch)
@@ -356,6 +389,106 @@ fn run_uverbs_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<R
         other => unreachable!("not a uverbs operation: {}", other.keyword()),
     }
     Ok(Ok(()))
+}
+
+/// Opening a data file and leasing it: `open`, `fcntl(F_SETLEASE)`.
+fn run_data_file_op(
+    k: &Kernel,
+    cur: &Task,
+    env: &Mutex<Env>,
+    op: &Op,
+) -> KResult<Result<(), Errno>> {
+    match op {
+        Op::OpenData {
+            process: p,
+            file,
+            fd,
+        } => {
+            let p = tri!(process_of(k, p));
+            let index = tri!(k.data_file(file).ok_or(Errno::ENOENT));
+            let f = dax_open(k, index, Holder::Task(cur.tid, "open"));
+            let n = tri!(fd_install(k, &p, f, &Holder::Task(cur.tid, "open"))?);
+            bind_fd(env, fd, n);
+        }
+        Op::SetLease { process: p, fd } => {
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            tri!(with_fd(k, cur, &p, n, |f| fcntl_setlease(k, &p.name, f))?);
+        }
+        Op::UnlockLease { process: p, fd } => {
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
+            tri!(with_fd(k, cur, &p, n, |f| fcntl_unlock_lease(k, cur, f))?);
+        }
+        other => unreachable!("not a data-file operation: {}", other.keyword()),
+    }
+    Ok(Ok(()))
+}
+
+/// The ucma file behind `f` (`filp->private_data` of an rdma_cm file).
+fn ucma_file_of(k: &Kernel, f: Handle<File>) -> Result<Handle<UcmaFile>, Errno> {
+    match k.files.get(f).kind {
+        FileKind::Ucma { file } => Ok(file),
+        _ => Err(Errno::EINVAL),
+    }
+}
+
+fn cm_id_of(env: &Mutex<Env>, name: &str) -> Result<usize, Errno> {
+    let env = env.lock().unwrap_or_else(|e| e.into_inner());
+    env.cm_ids.get(name).copied().ok_or(Errno::EINVAL)
+}
+
+/// Commands on a ucma fd (`ucma_write`'s table), and opening one.
+fn run_ucma_op(k: &Kernel, cur: &Task, env: &Mutex<Env>, op: &Op) -> KResult<Result<(), Errno>> {
+    use crate::rdma::ucma::{context, multicast};
+    let (p, fd) = match op {
+        Op::UcmaOpen { process, fd } => {
+            let p = tri!(process_of(k, process));
+            let f = crate::rdma::ucma::file::ucma_open(k, cur);
+            let n = tri!(fd_install(k, &p, f, &Holder::Task(cur.tid, "open"))?);
+            bind_fd(env, fd, n);
+            return Ok(Ok(()));
+        }
+        Op::CreateId { process, fd, .. }
+        | Op::DestroyId { process, fd, .. }
+        | Op::MigrateId { process, fd, .. }
+        | Op::JoinMulticast { process, fd, .. }
+        | Op::LeaveMulticast { process, fd, .. } => (tri!(process_of(k, process)), fd),
+        other => unreachable!("not a ucma operation: {}", other.keyword()),
+    };
+    let n = tri!(fd_of(env, fd));
+    with_fd(k, cur, &p, n, |f| {
+        let file = tri!(ucma_file_of(k, f));
+        match op {
+            Op::CreateId {
+                id, bad_response, ..
+            } => {
+                let got = tri!(context::ucma_create_id(k, cur, file, *bad_response)?);
+                let mut env = env.lock().unwrap_or_else(|e| e.into_inner());
+                env.cm_ids.insert(id.clone(), got);
+                Ok(Ok(()))
+            }
+            Op::DestroyId { id, .. } => {
+                context::ucma_destroy_id(k, cur, file, tri!(cm_id_of(env, id)))
+            }
+            Op::MigrateId { from, id, .. } => {
+                let m = tri!(fd_of(env, from));
+                let id = tri!(cm_id_of(env, id));
+                with_fd(k, cur, &p, m, |g| {
+                    let cur_file = tri!(ucma_file_of(k, g));
+                    context::ucma_migrate_id(k, cur, file, cur_file, id)
+                })
+            }
+            Op::JoinMulticast {
+                id, bad_response, ..
+            } => {
+                let id = tri!(cm_id_of(env, id));
+                multicast::ucma_process_join(k, cur, file, id, *bad_response).map(|r| r.map(|_| ()))
+            }
+            Op::LeaveMulticast { mc, .. } => {
+                multicast::ucma_leave_multicast(k, cur, file, *mc as usize)
+            }
+            _ => Ok(Ok(())),
+        }
+    })
 }
 
 /// Operations on the fd table and the process: close, dup, fork, SCM_RIGHTS, exit.
@@ -367,7 +500,7 @@ fn run_fd_table_op(
 ) -> KResult<Result<(), Errno>> {
     match op {
         Op::Close { process: p, fd } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             tri!(close_fd(k, cur, &p, n)?);
         }
         Op::Dup {
@@ -375,25 +508,25 @@ fn run_fd_table_op(
             fd,
             new_fd,
         } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             let m = tri!(dup(k, &p, n)?);
             bind_fd(env, new_fd, m);
         }
         Op::Fork { process: p, child } => {
-            let p = tri!(process(k, p));
-            fork(k, &p, child)?;
+            let p = tri!(process_of(k, p));
+            fork(k, cur, &p, child)?;
         }
         Op::SendFd { process: p, fd, to } => {
-            let (p, n) = (tri!(process(k, p)), tri!(fd_of(env, fd)));
+            let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
             tri!(crate::vfs::scm::send_fd(k, cur, &p, n, to)?);
         }
         Op::RecvFd { process: p, fd } => {
-            let p = tri!(process(k, p));
+            let p = tri!(process_of(k, p));
             let n = tri!(crate::vfs::scm::recv_fd(k, &p)?);
             bind_fd(env, fd, n);
         }
         Op::Exit { process: p } => {
-            let p = tri!(process(k, p));
+            let p = tri!(process_of(k, p));
             do_exit(k, cur, &p)?;
         }
         other => unreachable!("not an fd-table operation: {}", other.keyword()),

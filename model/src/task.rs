@@ -1,7 +1,7 @@
 //! `current`: the task running a scenario thread, with its task_work queue (where deferred
 //! `____fput`s wait for the return to user mode) or, for a kernel thread, the delayed_fput list.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use crate::heap::Handle;
@@ -20,6 +20,8 @@ pub struct Task {
     pub process: Option<Arc<Process>>,
     /// Queued `____fput` works (`task_work_add`) or, in a kthread, `delayed_fput_list`.
     task_work: RefCell<Vec<Handle<File>>>,
+    /// PF_EXITING: set while the task runs `do_exit` (its deferred `__fput`s run there).
+    exiting: Cell<bool>,
 }
 
 impl Task {
@@ -30,7 +32,18 @@ impl Task {
             tid,
             process,
             task_work: RefCell::new(Vec::new()),
+            exiting: Cell::new(false),
         }
+    }
+
+    /// Whether the task is in `do_exit` (PF_EXITING).
+    pub fn exiting(&self) -> bool {
+        self.exiting.get()
+    }
+
+    /// Enter or leave `do_exit`.
+    pub fn set_exiting(&self, exiting: bool) {
+        self.exiting.set(exiting);
     }
 
     /// `task_work_add(current, ____fput)`.

@@ -9,7 +9,9 @@
 
 use std::fmt::Write as _;
 
-use super::{header, is_release, lanes, step_text, thread_name, Layout, RenderContext, Row};
+use super::{
+    header, is_release, lanes, step_text, stopped_text, thread_name, Layout, RenderContext, Row,
+};
 use crate::explore::Counterexample;
 
 /// Characters per line of a wrapped note (the setup state).
@@ -35,7 +37,7 @@ pub fn escape(s: &str) -> String {
 
 /// The Mermaid sequence diagram of `cx`.
 pub fn mermaid(cx: &Counterexample, ctx: &RenderContext) -> String {
-    let layout = Layout::new(cx);
+    let layout = Layout::new(cx, ctx.unfold);
     let n = lanes(cx);
     let all = if n == 1 {
         "T0".to_string()
@@ -102,8 +104,12 @@ pub fn mermaid(cx: &Counterexample, ctx: &RenderContext) -> String {
         special_row(cx, &layout, row, &all, &mut out);
     }
     flush(&mut out, &mut group);
-    if let Some(token) = ctx.token {
-        let _ = writeln!(out, "    %% replay: {}", super::replay_command(token));
+    if let Some(lines) = ctx.graph_lines(cx) {
+        let lines: Vec<String> = lines.iter().map(|l| escape(l.trim_start())).collect();
+        let _ = writeln!(out, "    Note over {all}: {}", lines.join("<br/>"));
+    }
+    if let Some(command) = super::replay_command(ctx) {
+        let _ = writeln!(out, "    %% replay: {command}");
     }
     out
 }
@@ -148,6 +154,13 @@ fn special_row(cx: &Counterexample, layout: &Layout, row: &Row, all: &str, out: 
                 titles.join("<br/>")
             );
             out.push_str("    end\n");
+        }
+        Row::Stopped { hidden } => {
+            let _ = writeln!(
+                out,
+                "    Note over {all}: {}",
+                escape(&stopped_text(*hidden))
+            );
         }
     }
 }

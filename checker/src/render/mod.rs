@@ -9,6 +9,7 @@
 //! finding, or is the last step before / first step after a thread switch. Everything is a pure
 //! function of the counterexample: the same input gives byte-identical output.
 
+mod json;
 mod mermaid;
 mod svg;
 mod text;
@@ -19,6 +20,7 @@ use pincheck_model::oracle::{Event, Finding};
 
 use crate::explore::Counterexample;
 
+pub use json::json;
 pub use mermaid::mermaid;
 pub use svg::{html, svg};
 pub use text::text;
@@ -34,6 +36,78 @@ pub struct RenderContext<'a> {
     pub kernel: &'a str,
     /// Replay token text, shown at the end as a `pincheck replay` command when present.
     pub token: Option<&'a str>,
+    /// The scenario file, when the replay command must name it (`--scenarios PATH`) because it is
+    /// not under the default `scenarios/` folder (see [`crate::replay::scenario_arg`]).
+    pub scenario_file: Option<&'a std::path::Path>,
+    /// `replay --until N`: the object graph after step N (the trace then ends at N).
+    pub graph: Option<(usize, &'a [String])>,
+    /// Show every step: nothing folded.
+    pub unfold: bool,
+}
+
+impl RenderContext<'_> {
+    /// The lines of the object graph, under their heading, if the context has one; each object
+    /// named by its role (`file#1 (uverbs0 fd0): live; ...`).
+    pub(crate) fn graph_lines(&self, cx: &Counterexample) -> Option<Vec<String>> {
+        let (n, lines) = self.graph?;
+        let mut out = vec![format!("object graph after step {n}:")];
+        for l in lines {
+            let l = match l.split_once(": ") {
+                Some((name, rest)) if cx.roles.contains_key(name) => {
+                    format!("{name} ({}): {rest}", cx.roles[name])
+                }
+                _ => l.clone(),
+            };
+            out.push(format!("  {l}"));
+        }
+        Some(out)
+    }
+}
+
+/// `text` with ` (role)` after the first mention of each object `roles` names that is not in
+/// `named` yet (`file#1` → `file#1 (uverbs0 fd0)`); `named` collects the objects named.
+pub(crate) fn with_roles(
+    text: &str,
+    roles: &BTreeMap<String, String>,
+    named: &mut BTreeSet<String>,
+) -> String {
+    if roles.is_empty() {
+        return text.to_string();
+    }
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(hash) = rest.find('#') {
+        let start = rest[..hash]
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| word(*c))
+            .last()
+            .map_or(hash, |(i, _)| i);
+        let digits = rest[hash + 1..]
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(rest.len() - hash - 1);
+        let end = hash + 1 + digits;
+        let name = &rest[start..end];
+        out.push_str(&rest[..end]);
+        if let Some(role) = roles.get(name) {
+            if digits > 0 && named.insert(name.to_string()) {
+                out.push_str(&format!(" ({role})"));
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The line that stands for the steps after a deadlock.
+pub(crate) fn stopped_text(hidden: usize) -> String {
+    format!(
+        "(the trace ends at the deadlock: the {hidden} step{} after it are the model unwinding, \
+         which the deadlocked kernel never does)",
+        if hidden == 1 { "" } else { "s" }
+    )
 }
 
 /// Steps kept on each side of a finding's step.
@@ -57,6 +131,9 @@ pub(crate) enum Row {
     SetupState(String),
     /// Findings found after the last step (quiescence checks).
     End,
+    /// The trace stops at a deadlock: the `hidden` steps after it are the model unwinding (its
+    /// guards drop), which a deadlocked kernel never does.
+    Stopped { hidden: usize },
 }
 
 /// A remark attached to a step: a finding happened there, or a finding names it.
@@ -85,19 +162,29 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
-    /// The layout of `cx`.
-    pub fn new(cx: &Counterexample) -> Layout {
+    /// The layout of `cx`; with `unfold`, every step is shown.
+    pub fn new(cx: &Counterexample, unfold: bool) -> Layout {
         let locks = involved_locks(cx);
         let (marks, sites) = marks(cx);
-        let n = cx.events.len();
-        let setup_end = cx.events.iter().position(|e| e.tid != 0).unwrap_or(n);
-        let keep = kept(cx, &locks, &marks, setup_end);
+        let n = shown_steps(cx);
+        let setup_end = cx
+            .events
+            .iter()
+            .position(|e| e.tid != 0)
+            .unwrap_or(n)
+            .min(n);
+        let mut keep = kept(cx, &locks, &marks, setup_end);
+        keep.truncate(n);
+        if unfold {
+            keep.iter_mut().for_each(|k| *k = true);
+        }
         let mut rows = Vec::new();
         let mut folded = 0;
         let mut i = 0;
         while i < n {
             if i == setup_end && setup_end > 0 {
                 if let Some(state) = setup_state(&cx.events[..setup_end]) {
+                    let state = with_roles(&state, &cx.roles, &mut BTreeSet::new());
                     rows.push(Row::SetupState(state));
                 }
             }
@@ -123,7 +210,11 @@ impl Layout {
             }
             i = end;
         }
-        if marks.keys().any(|&k| k >= n) {
+        if n < cx.events.len() {
+            rows.push(Row::Stopped {
+                hidden: cx.events.len() - n,
+            });
+        } else if marks.keys().any(|&k| k >= n) {
             rows.push(Row::End);
         }
         Layout {
@@ -168,6 +259,18 @@ impl Layout {
             cx.events.len()
         ))
     }
+}
+
+/// How many events the trace shows: all of them, or up to and including the first deadlock (the
+/// deadlocked threads never run again; the model only unwinds after it).
+fn shown_steps(cx: &Counterexample) -> usize {
+    let n = cx.events.len();
+    cx.findings
+        .iter()
+        .filter(|f| f.kind == pincheck_model::oracle::FindingKind::Deadlock)
+        .map(|f| (f.event + 1).min(n))
+        .min()
+        .unwrap_or(n)
 }
 
 /// Which events are shown.
@@ -368,9 +471,11 @@ pub(crate) fn header(cx: &Counterexample, ctx: &RenderContext) -> String {
     )
 }
 
-/// The replay command for a token, quoted for a POSIX shell.
-pub(crate) fn replay_command(token: &str) -> String {
-    format!("pincheck replay '{}'", token.replace('\'', r"'\''"))
+/// The replay command of the context's token, quoted for a POSIX shell, naming the scenario file
+/// when it is not under the default folder.
+pub(crate) fn replay_command(ctx: &RenderContext) -> Option<String> {
+    let token = ctx.token?;
+    Some(crate::replay::command(token, ctx.scenario_file))
 }
 
 /// Cut `s` to `max` characters, ending in `…` when cut.

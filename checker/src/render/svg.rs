@@ -127,7 +127,7 @@ fn box_lines(cx: &Counterexample, i: usize) -> Vec<String> {
 
 /// The standalone SVG document of `cx`.
 pub fn svg(cx: &Counterexample, ctx: &RenderContext) -> String {
-    let layout = Layout::new(cx);
+    let layout = Layout::new(cx, ctx.unfold);
     let lanes = Lanes::new(cx, &layout);
     let margin_x = lanes.end() + PAD_PX * 3;
     let mut body = String::new();
@@ -139,8 +139,27 @@ pub fn svg(cx: &Counterexample, ctx: &RenderContext) -> String {
         y += h + PAD_PX / 2;
     }
     let bottom = y + PAD_PX;
-    let legend_y = bottom + PAD_PX * 2;
-    let width = (margin_x + px(margin_chars) + PAD_PX * 2).max(px(90));
+    let mut legend_y = bottom + PAD_PX * 2;
+    let mut graph_chars = 0;
+    if let Some(lines) = ctx.graph_lines(cx) {
+        body.push_str("<g class=\"graph\">\n");
+        for (k, line) in lines.iter().enumerate() {
+            let weight = if k == 0 { r#" font-weight="bold""# } else { "" };
+            let _ = writeln!(
+                body,
+                r#"<text x="{}" y="{}" xml:space="preserve"{weight}>{}</text>"#,
+                PAD_PX * 2,
+                legend_y + 12 + k * LINE_PX,
+                escape(line)
+            );
+            graph_chars = graph_chars.max(line.chars().count());
+        }
+        body.push_str("</g>\n");
+        legend_y += lines.len() * LINE_PX + PAD_PX * 2;
+    }
+    let width = (margin_x + px(margin_chars) + PAD_PX * 2)
+        .max(px(90))
+        .max(px(graph_chars) + PAD_PX * 4);
     let height = legend_y + LINE_PX * 3;
     let mut out = String::new();
     let _ = writeln!(
@@ -263,6 +282,7 @@ fn row_svg(
             );
             (18, 0)
         }
+        Row::Stopped { hidden } => note(lanes, y, &super::stopped_text(*hidden), out),
         Row::End => {
             let (x, w) = (lanes.x[0], lanes.w[0]);
             let _ = writeln!(
@@ -279,6 +299,18 @@ fn row_svg(
             (22, m)
         }
     }
+}
+
+/// A grey italic line across the lanes (the trace's end at a deadlock).
+fn note(lanes: &Lanes, y: usize, text: &str, out: &mut String) -> (usize, usize) {
+    let _ = writeln!(
+        out,
+        r#"<text x="{}" y="{}" font-style="italic" fill="{GREY}">{}</text>"#,
+        lanes.x[0],
+        y + 12,
+        escape(text)
+    );
+    (18, 0)
 }
 
 /// One step's box in its lane, and its marks in the margin.

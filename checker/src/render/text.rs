@@ -2,11 +2,12 @@
 //! (folded), then each finding as the kernel prints it (KASAN, lockdep, kmemleak) and the replay
 //! command.
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use super::{
-    header, lanes, replay_command, step_label, step_text, thread_name, truncate, Layout, Mark,
-    RenderContext, Row,
+    header, lanes, replay_command, step_label, step_text, stopped_text, thread_name, truncate,
+    with_roles, Layout, Mark, RenderContext, Row,
 };
 use crate::explore::Counterexample;
 
@@ -96,7 +97,7 @@ impl Columns {
 
 /// The text report of `cx`.
 pub fn text(cx: &Counterexample, ctx: &RenderContext) -> String {
-    let layout = Layout::new(cx);
+    let layout = Layout::new(cx, ctx.unfold);
     let cols = Columns::new(cx);
     let mut out = String::new();
     out.push_str(&header(cx, ctx));
@@ -120,8 +121,17 @@ pub fn text(cx: &Counterexample, ctx: &RenderContext) -> String {
         out.push('\n');
         report(cx, &layout, k, &mut out);
     }
-    if let Some(token) = ctx.token {
-        let _ = write!(out, "\nreplay:\n  {}\n", replay_command(token));
+    if let Some(lines) = ctx.graph_lines(cx) {
+        out.push('\n');
+        for line in lines {
+            for l in wrap(&line, TEXT_COLUMNS_MAX, "    ") {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+    }
+    if let Some(command) = replay_command(ctx) {
+        let _ = write!(out, "\nreplay:\n  {command}\n");
     }
     out
 }
@@ -189,6 +199,13 @@ fn row_lines(cx: &Counterexample, layout: &Layout, cols: &Columns, row: &Row) ->
                 .map(|l| cols.compose("", cols.lanes[0], l))
                 .collect()
         }
+        Row::Stopped { hidden } => {
+            let room = TEXT_COLUMNS_MAX - cols.lanes[0];
+            wrap(&stopped_text(*hidden), room, "  ")
+                .iter()
+                .map(|l| cols.compose("", cols.lanes[0], l))
+                .collect()
+        }
         Row::End => {
             let mut items = vec!["(after the last step: quiescence)".to_string()];
             items.extend(layout.marks_at(cx.events.len()).iter().map(mark_text));
@@ -217,10 +234,13 @@ fn observations(cx: &Counterexample, out: &mut String) {
 fn report(cx: &Counterexample, layout: &Layout, k: usize, out: &mut String) {
     let f = &cx.findings[k];
     let step = |i: Option<usize>| i.map(|i| format!(" (step {i})")).unwrap_or_default();
+    // Each object the report names is named by its role at its first mention.
+    let mut named = BTreeSet::new();
     out.push_str(REPORT_RULE);
     out.push('\n');
-    let _ = writeln!(out, "{}", f.title);
+    let _ = writeln!(out, "{}", with_roles(&f.title, &cx.roles, &mut named));
     for (d, detail) in f.details.iter().enumerate() {
+        let detail = &with_roles(detail, &cx.roles, &mut named);
         let site = layout
             .sites
             .get(k)

@@ -21,7 +21,7 @@ pub fn render(report: &CheckReport) -> String {
                 let mut st = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 st.set_message(format!("verdict {}, expected {}", c.verdict, c.expected));
                 st.set_type(c.verdict.to_string());
-                st.set_description(details(c));
+                st.set_description(details(c, false));
                 st
             };
             let mut case = TestCase::new(format!("{}@{}", c.proposal, c.kernel), status);

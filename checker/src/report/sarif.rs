@@ -1,14 +1,21 @@
 //! `--format sarif`: SARIF 2.1.0 (through serde-sarif's generated types), one result per cell
 //! whose verdict differs from its expectation, located at the scenario line of the operation whose
-//! step failed (or, for a negative control whose bug was not found, at its verdict line).
+//! step failed (or, for a negative control whose bug was not found, at its verdict line). A result
+//! with a finding carries its replay token twice: as the `replay` property (with the shell command
+//! as `replay_command`, and every finding of the cell under `replays`) and at the end of the
+//! message, where a reviewer reading the code-scanning alert sees it.
 
+use serde_json::json;
 use serde_sarif::sarif::{
-    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, Region,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
+    ToolComponent,
 };
 
 use crate::check::{CellReport, CheckReport};
+use crate::explore::Counterexample;
 use crate::verdict::Verdict;
+use pincheck_model::oracle::Finding;
 
 /// The rule ids: one per finding kind, plus the gate's own.
 fn rules() -> Vec<ReportingDescriptor> {
@@ -98,25 +105,55 @@ pub fn location(c: &CellReport) -> (usize, String) {
     }
 }
 
+/// The counterexample and finding a result reports: the first finding of a kind the verdict
+/// names (the one [`location`] points at), else the first finding.
+fn reported(c: &CellReport) -> Option<(&Counterexample, &Finding)> {
+    let kinds = match &c.verdict {
+        Verdict::Fail(kinds) => kinds.as_slice(),
+        _ => &[],
+    };
+    let all = || {
+        c.explored
+            .counterexamples
+            .values()
+            .flat_map(|cx| cx.findings.iter().map(move |f| (cx, f)))
+    };
+    all()
+        .find(|(_, f)| kinds.contains(&f.kind))
+        .or_else(|| all().next())
+}
+
 fn result(c: &CellReport) -> SarifResult {
     let (line, rule) = location(c);
     let mut text = format!(
         "{} on {}@{}: verdict {}, expected {}",
         c.scenario.name, c.proposal, c.kernel, c.verdict, c.expected
     );
-    if let Some(f) = c
-        .explored
-        .counterexamples
-        .values()
-        .flat_map(|cx| cx.findings.iter())
-        .next()
-    {
-        text.push_str(&format!(". {} ({})", f.title, f.at));
+    let file = crate::replay::scenario_arg(&c.scenario);
+    let token = |cx: &Counterexample| {
+        crate::replay::token_for(&c.scenario, c.proposal, c.kernel, cx).encode()
+    };
+    let mut properties = PropertyBag::default();
+    if let Some((cx, f)) = reported(c) {
+        let t = token(cx);
+        let command = crate::replay::command(&t, file.as_deref());
+        text.push_str(&format!(". {} ({}). Replay: {command}", f.title, f.at));
+        let p = &mut properties.additional_properties;
+        p.insert("replay".into(), json!(t));
+        p.insert("replay_command".into(), json!(command));
+        let all: Vec<_> = c
+            .explored
+            .counterexamples
+            .iter()
+            .map(|(sig, cx)| json!({ "finding": sig, "replay": token(cx) }))
+            .collect();
+        p.insert("replays".into(), json!(all));
     }
     SarifResult::builder()
         .rule_id(rule)
         .level(ResultLevel::Error)
         .message(Message::builder().text(text).build())
+        .properties(properties)
         .locations(vec![Location::builder()
             .physical_location(
                 PhysicalLocation::builder()

@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use pincheck_model::oracle::FindingKind;
-use pincheck_model::{KNOWN_KERNELS, KNOWN_PROPOSALS};
+use pincheck_model::KNOWN_PROPOSALS;
 use toml::de::DeTable;
 
 use super::diag::did_you_mean;
@@ -18,7 +18,7 @@ const GOAL_KEYS: &[&str] = &[
     "between", "after", "before", "observe", "equals", "contains",
 ];
 const VERDICT_GRAMMAR: &str =
-    "a verdict is `pass`, `vacuous`, `bound-reached` or `fail(kind, ...)`";
+    "a verdict is `pass`, `vacuous`, `bound-reached` (or `bound`) or `fail(kind, ...)`";
 
 /// Each scope (`setup`, then threads) with the keywords of its ops (`None`: unreadable op).
 pub type Scopes = [(String, Vec<Option<&'static str>>)];
@@ -53,13 +53,23 @@ pub fn read(
     out
 }
 
+/// Every name a finding kind may be written with: long or short (`use-after-free`, `uaf`).
 fn kind_names() -> Vec<&'static str> {
-    FindingKind::ALL.iter().map(|k| k.name()).collect()
+    crate::vocabulary::kind_names()
 }
 
-/// A finding kind name, or an error at `span` with a suggestion.
+/// `finding kinds are: use-after-free (uaf), ...`, with `any` when it is allowed.
+fn kinds_hint(any_ok: bool) -> String {
+    format!(
+        "finding kinds (long or short name) are: {}{}",
+        crate::vocabulary::kinds_both(),
+        if any_ok { ", or `any`" } else { "" }
+    )
+}
+
+/// A finding kind name (long or short), or an error at `span` with a suggestion.
 fn kind(ctx: &mut Ctx<'_>, name: &str, span: Range<usize>, any_ok: bool) -> Option<FindingKind> {
-    if let Some(k) = FindingKind::from_name(name) {
+    if let Some(k) = crate::vocabulary::kind(name) {
         return Some(k);
     }
     let mut known = kind_names();
@@ -67,7 +77,8 @@ fn kind(ctx: &mut Ctx<'_>, name: &str, span: Range<usize>, any_ok: bool) -> Opti
         known.push("any");
     }
     let hint = did_you_mean(name, known.iter().copied())
-        .or_else(|| Some(format!("finding kinds are: {}", known.join(", "))));
+        .map(|d| format!("{d} ({})", kinds_hint(any_ok)))
+        .or_else(|| Some(kinds_hint(any_ok)));
     ctx.error(span, format!("unknown finding kind `{name}`"), hint);
     None
 }
@@ -205,21 +216,33 @@ fn verdict_key(
         ok = false;
     }
     let kspan = ctx.inner_span(&span, key, p.len() + 1, k.len());
-    if k != "*" && !KNOWN_KERNELS.contains(&k) {
-        let hint = did_you_mean(k, KNOWN_KERNELS.iter().copied())
-            .or_else(|| Some(format!("kernels are: {}, or `*`", KNOWN_KERNELS.join(", "))));
-        ctx.error(kspan, format!("unknown kernel `{k}`"), hint);
-        ok = false;
-    } else if k != "*" && !kernels.iter().any(|x| x == k) {
-        let hint = Some(format!("add it to `kernels` (now {})", kernels.join(", ")));
-        ctx.error(
-            kspan,
-            format!("kernel `{k}` is not one this scenario runs on"),
-            hint,
-        );
-        ok = false;
+    let mut kernel = k.to_string();
+    if k != "*" {
+        match super::kernels::resolve(ctx, k, &kspan) {
+            None => ok = false,
+            Some(v) => {
+                // A kernel this scenario runs on, however it is spelt there.
+                let listed = kernels.iter().find(|x| {
+                    pincheck_model::kernel::Variant::by_name(x)
+                        .is_some_and(|x| super::kernels::same(&x, &v))
+                });
+                match listed {
+                    Some(name) => kernel = name.clone(),
+                    None => {
+                        let hint =
+                            Some(format!("add it to `kernels` (now {})", kernels.join(", ")));
+                        ctx.error(
+                            kspan,
+                            format!("kernel `{k}` is not one this scenario runs on"),
+                            hint,
+                        );
+                        ok = false;
+                    }
+                }
+            }
+        }
     }
-    ok.then(|| (p.to_string(), k.to_string()))
+    ok.then(|| (p.to_string(), kernel))
 }
 
 /// One error inside a verdict string: byte range in the string, message, hint.
@@ -232,7 +255,9 @@ pub fn parse_verdict(text: &str) -> Result<ExpectedVerdict, Vec<SubError>> {
     match t {
         "pass" => return Ok(ExpectedVerdict::Pass),
         "vacuous" => return Ok(ExpectedVerdict::Vacuous),
-        "bound-reached" => return Ok(ExpectedVerdict::BoundReached),
+        "bound-reached" | crate::vocabulary::BOUND_SHORT => {
+            return Ok(ExpectedVerdict::BoundReached)
+        }
         _ => {}
     }
     let whole = 0..text.len();
@@ -257,7 +282,7 @@ pub fn parse_verdict(text: &str) -> Result<ExpectedVerdict, Vec<SubError>> {
         let name = part.trim();
         let at = offset + (part.len() - part.trim_start().len());
         offset += part.len() + 1;
-        match FindingKind::from_name(name) {
+        match crate::vocabulary::kind(name) {
             Some(k) if !kinds.contains(&k) => kinds.push(k),
             Some(_) => errs.push((
                 at..at + name.len(),
@@ -272,7 +297,8 @@ pub fn parse_verdict(text: &str) -> Result<ExpectedVerdict, Vec<SubError>> {
             None => {
                 let known = kind_names();
                 let hint = did_you_mean(name, known.iter().copied())
-                    .or_else(|| Some(format!("finding kinds are: {}", known.join(", "))));
+                    .map(|d| format!("{d} ({})", kinds_hint(false)))
+                    .or_else(|| Some(kinds_hint(false)));
                 errs.push((
                     at..at + name.len(),
                     format!("unknown finding kind `{name}`"),
@@ -394,8 +420,40 @@ fn step_ref(
             hint,
         );
         ok = false;
+    } else if !crate::catalogue::contains(step) {
+        ctx.error(
+            ctx.inner_span(&span, s, t.len() + 1, step.len()),
+            format!("the model has no step `{step}`"),
+            Some(unknown_step_hint(step)),
+        );
+        ok = false;
     }
     ok.then(|| (t.to_string(), step.to_string()))
+}
+
+/// What to write instead of a step the model's catalogue does not have.
+fn unknown_step_hint(step: &str) -> String {
+    let near = crate::catalogue::suggestions(step);
+    let function = step.split('.').next().unwrap_or(step);
+    let list = |v: &[&str]| {
+        v.iter()
+            .take(6)
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let lister = "`pincheck steps FILE` lists the steps each thread executes";
+    match near.first() {
+        Some(first) if first.split('.').next() == Some(function) => format!(
+            "did you mean `{first}`? the steps of `{function}` are {}; {lister}",
+            list(&near)
+        ),
+        Some(first) => format!(
+            "did you mean `{first}`? (nearest: {}); {lister}",
+            list(&near)
+        ),
+        None => lister.to_string(),
+    }
 }
 
 fn observe(ctx: &mut Ctx<'_>, table: &DeTable<'_>, names: &Names, scopes: &Scopes) -> Option<Goal> {

@@ -8,6 +8,7 @@
 
 mod diag;
 mod expect;
+pub mod kernels;
 mod names;
 mod ops;
 mod parse;
@@ -35,6 +36,8 @@ pub const THREADS_MIN: usize = 2;
 pub const THREADS_MAX: usize = 4;
 /// Most operations in one thread or in setup.
 pub const OPS_PER_THREAD_MAX: usize = 16;
+/// Most fault points failing together that a scenario may ask for.
+pub const FAULTS_MAX: usize = 2;
 /// Largest per-scenario loom preemption bound.
 pub const PREEMPTIONS_MAX: usize = 6;
 /// Most pages one `reg_mr` pins.
@@ -56,7 +59,7 @@ pub struct Scenario {
     pub summary: String,
     /// Links to the mail, commits or code the race comes from.
     pub sources: Vec<String>,
-    /// Kernel variants to run, names from `KNOWN_KERNELS`.
+    /// Kernels to run: short names or canonical specs (`k53`, `v5.3+f0abc761bbb9`).
     pub kernels: Vec<String>,
     /// Loom preemption bound for this scenario, when it sets one (`preemptions = N` or
     /// `"unbounded"`).
@@ -64,6 +67,8 @@ pub struct Scenario {
     /// loom searches this scenario without a preemption bound (in every command), and the gate
     /// requires that search to complete.
     pub exhaustive: bool,
+    /// Fault points that may fail together in one execution (0: none explored).
+    pub faults: usize,
     /// What the model runs.
     pub program: Program,
     pub expect: Expect,
@@ -139,6 +144,40 @@ pub enum Goal {
     },
 }
 
+impl fmt::Display for Goal {
+    /// The goal as the scenario file writes it: `{ between = "close:filp_close.fput", ... }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let step = |(t, s): &(String, String)| format!("\"{t}:{s}\"");
+        match self {
+            Goal::Between {
+                step: s,
+                after,
+                before,
+            } => write!(
+                f,
+                "{{ between = {}, after = {}, before = {} }}",
+                step(s),
+                step(after),
+                step(before)
+            ),
+            Goal::Observe {
+                label,
+                equals,
+                contains,
+            } => {
+                write!(f, "{{ observe = {label:?}")?;
+                if let Some(e) = equals {
+                    write!(f, ", equals = {e:?}")?;
+                }
+                if let Some(c) = contains {
+                    write!(f, ", contains = {c:?}")?;
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
 /// 1-based source lines of the parts of a scenario that reports point at (SARIF results).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Spans {
@@ -203,7 +242,8 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
 }
 
 /// The scenario files under `paths`: files as given, folders' `*.toml` (not recursive), each
-/// folder's sorted by name. A missing path is an error.
+/// folder's sorted by name. A missing path is an error, and so is a folder without a scenario
+/// file (it would check nothing).
 pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
@@ -222,6 +262,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
             if path.extension().is_some_and(|e| e == "toml") && path.is_file() {
                 found.push(path);
             }
+        }
+        if found.is_empty() {
+            return Err(Error::NothingToCheck(format!(
+                "the folder `{}` holds no scenario file (*.toml)",
+                p.display()
+            )));
         }
         found.sort();
         out.extend(found);

@@ -220,7 +220,9 @@ impl Names {
             Kind::Process => "declare it in `processes` or bind it with `fork`",
             Kind::Device => "declare it in `devices`",
             Kind::DataFile => "declare it in `data_files`",
-            Kind::Fd | Kind::Mr | Kind::Label => "bind it first with `as = ...`",
+            Kind::Fd | Kind::Mr | Kind::Label | Kind::Mapping | Kind::CmId => {
+                "bind it first with `as = ...`"
+            }
         };
         if visible.is_empty() {
             format!("no {noun} is known here; {how}")

@@ -18,6 +18,8 @@ pub enum Kind {
     Fd,
     Mr,
     Label,
+    Mapping,
+    CmId,
 }
 
 impl Kind {
@@ -36,6 +38,8 @@ impl Kind {
             Kind::Fd => "fd",
             Kind::Mr => "MR",
             Kind::Label => "observation label",
+            Kind::Mapping => "mapping",
+            Kind::CmId => "CM id",
         }
     }
 }
@@ -51,6 +55,10 @@ pub enum Arg {
     Pages,
     /// `kind`: `fdinfo` or `file_pins`.
     ProcfsKind,
+    /// A boolean, default false.
+    Flag,
+    /// An id number another thread may guess (a multicast id).
+    Number,
 }
 
 /// One argument of an operation.
@@ -87,6 +95,9 @@ const fn opt(name: &'static str, arg: Arg) -> ArgSpec {
 }
 const PROCESS: ArgSpec = req("process", Arg::Use(Kind::Process));
 const FD: ArgSpec = req("fd", Arg::Use(Kind::Fd));
+const BAD_RESPONSE: ArgSpec = opt("bad_response", Arg::Flag);
+/// Largest multicast id a scenario may name.
+pub const MULTICAST_ID_MAX: i64 = 15;
 
 /// The vocabulary, in README order.
 pub const OP_SPECS: &[OpSpec] = &[
@@ -94,10 +105,21 @@ pub const OP_SPECS: &[OpSpec] = &[
         keyword: "open",
         args: &[
             PROCESS,
-            req("device", Arg::Use(Kind::Device)),
+            opt("device", Arg::Use(Kind::Device)),
+            opt("file", Arg::Use(Kind::DataFile)),
             req("as", Arg::Bind(Kind::Fd)),
         ],
-        models: "open(/dev/infiniband/uverbsN) → ib_uverbs_open",
+        models: "open(/dev/infiniband/uverbsN) → ib_uverbs_open, or open of an FS-DAX data file",
+    },
+    OpSpec {
+        keyword: "set_lease",
+        args: &[PROCESS, FD],
+        models: "fcntl(fd, F_SETLEASE, F_LAYOUT | F_EXCLUSIVE) on a data-file fd",
+    },
+    OpSpec {
+        keyword: "unlock_lease",
+        args: &[PROCESS, FD],
+        models: "fcntl(fd, F_SETLEASE, F_UNLCK) on a data-file fd",
     },
     OpSpec {
         keyword: "get_context",
@@ -152,8 +174,13 @@ pub const OP_SPECS: &[OpSpec] = &[
     },
     OpSpec {
         keyword: "mmap",
-        args: &[PROCESS, FD],
-        models: "mmap of the uverbs fd: the VMA holds the file",
+        args: &[PROCESS, FD, opt("as", Arg::Bind(Kind::Mapping))],
+        models: "mmap of the uverbs fd → ib_uverbs_mmap: the VMA holds the file, its rdma_umap_priv joins the ufile's umaps",
+    },
+    OpSpec {
+        keyword: "munmap",
+        args: &[PROCESS, req("map", Arg::Use(Kind::Mapping))],
+        models: "munmap → remove_vma: rdma_umap_close (under umap_lock), then the VMA's fput",
     },
     OpSpec {
         keyword: "remove_device",
@@ -178,7 +205,8 @@ pub const OP_SPECS: &[OpSpec] = &[
             req("file", Arg::Use(Kind::DataFile)),
             req("as", Arg::Bind(Kind::Label)),
         ],
-        models: "truncate of the DAX file: ok or blocked by a pin",
+        models:
+            "truncate of the DAX file: ok, ETXTBSY (a layout lease), or blocked by pinned pages",
     },
     OpSpec {
         keyword: "create_comp_channel",
@@ -189,6 +217,41 @@ pub const OP_SPECS: &[OpSpec] = &[
         keyword: "use_comp_channel",
         args: &[PROCESS, FD, req("channel", Arg::Use(Kind::Fd))],
         models: "a command using the channel as a READ attribute → rdma_lookup_put_uobject",
+    },
+    OpSpec {
+        keyword: "ucma_open",
+        args: &[PROCESS, req("as", Arg::Bind(Kind::Fd))],
+        models: "open(/dev/infiniband/rdma_cm) → ucma_open",
+    },
+    OpSpec {
+        keyword: "create_id",
+        args: &[PROCESS, FD, req("as", Arg::Bind(Kind::CmId)), BAD_RESPONSE],
+        models: "CREATE_ID → ucma_create_id: ucma_alloc_ctx (id in ctx_idr, ctx on ctx_list), then the CM id; bad_response: copy_to_user fails and the error path unwinds",
+    },
+    OpSpec {
+        keyword: "destroy_id",
+        args: &[PROCESS, FD, req("id", Arg::Use(Kind::CmId))],
+        models: "DESTROY_ID → ucma_destroy_id: erase the id, put the id's ref, wait_for_completion(ctx->comp), ucma_free_ctx",
+    },
+    OpSpec {
+        keyword: "migrate_id",
+        args: &[
+            PROCESS,
+            FD,
+            req("from", Arg::Use(Kind::Fd)),
+            req("id", Arg::Use(Kind::CmId)),
+        ],
+        models: "MIGRATE_ID → ucma_migrate_id: move the id from the file of `from` to the file of `fd`",
+    },
+    OpSpec {
+        keyword: "join_multicast",
+        args: &[PROCESS, FD, req("id", Arg::Use(Kind::CmId)), BAD_RESPONSE],
+        models: "JOIN_MCAST → ucma_process_join: a multicast in multicast_table; bad_response: copy_to_user fails and it is freed",
+    },
+    OpSpec {
+        keyword: "leave_multicast",
+        args: &[PROCESS, FD, req("mc", Arg::Number)],
+        models: "LEAVE_MCAST → ucma_leave_multicast of multicast id `mc` (ids count from 0)",
     },
 ];
 
@@ -202,6 +265,8 @@ pub struct RawArg {
     pub arg: Arg,
     pub text: String,
     pub pages: u32,
+    /// A `Flag`'s value.
+    pub flag: bool,
     pub span: Range<usize>,
     /// Filled from the thread's default `process` (checked once, on the thread).
     pub defaulted: bool,
@@ -263,6 +328,7 @@ pub fn read_op(ctx: &mut Ctx<'_>, v: &Value<'_>, default: &DefaultProcess<'_>) -
                     arg: a.arg,
                     text: name.clone(),
                     pages: 0,
+                    flag: false,
                     span: span.clone(),
                     defaulted: true,
                 });
@@ -290,6 +356,7 @@ pub fn read_op(ctx: &mut Ctx<'_>, v: &Value<'_>, default: &DefaultProcess<'_>) -
         valid: ok,
     };
     op.valid &= check_procfs(ctx, &op);
+    op.valid &= check_open(ctx, &op, kw.span());
     Some(op)
 }
 
@@ -300,6 +367,7 @@ fn read_arg(ctx: &mut Ctx<'_>, a: &ArgSpec, v: &Value<'_>, keyword: &str) -> Opt
         arg: a.arg,
         text: String::new(),
         pages: 0,
+        flag: false,
         span: v.span(),
         defaulted: false,
     };
@@ -307,6 +375,10 @@ fn read_arg(ctx: &mut Ctx<'_>, a: &ArgSpec, v: &Value<'_>, keyword: &str) -> Opt
         Arg::Pages => {
             raw.pages = u32::try_from(ctx.integer(v, &what, 1, i64::from(PAGES_MAX))?).ok()?
         }
+        Arg::Number => {
+            raw.pages = u32::try_from(ctx.integer(v, &what, 0, MULTICAST_ID_MAX)?).ok()?
+        }
+        Arg::Flag => raw.flag = ctx.boolean(v, &what)?,
         Arg::ProcfsKind => {
             raw.text = ctx.string(v, &what)?;
             if !PROCFS_KINDS.contains(&raw.text.as_str()) {
@@ -373,6 +445,35 @@ fn check_procfs(ctx: &mut Ctx<'_>, op: &RawOp) -> bool {
     }
 }
 
+/// `open` names exactly one of `device` (a uverbs device) and `file` (a DAX data file).
+fn check_open(ctx: &mut Ctx<'_>, op: &RawOp, span: Range<usize>) -> bool {
+    if op.spec.keyword != "open" {
+        return true;
+    }
+    let device = op.args.iter().find(|a| a.name == "device");
+    let file = op.args.iter().find(|a| a.name == "file");
+    match (device, file) {
+        (Some(_), None) | (None, Some(_)) => true,
+        (None, None) => {
+            let hint = Some(
+                "open a uverbs device (`device = \"uverbs0\"`) or a data file (`file = \"dax0\"`)"
+                    .to_string(),
+            );
+            ctx.error(span, "`open` is missing argument `device` or `file`", hint);
+            false
+        }
+        (Some(_), Some(f)) => {
+            let hint = Some("one `open` opens one file; remove one of them".to_string());
+            ctx.error(
+                f.span.clone(),
+                "`open` takes `device` or `file`, not both",
+                hint,
+            );
+            false
+        }
+    }
+}
+
 /// Letters, digits, `_`, `-`; starting with a letter or `_`.
 pub fn is_name(s: &str) -> bool {
     let mut chars = s.chars();
@@ -388,6 +489,53 @@ pub fn keywords() -> Vec<&'static str> {
 }
 
 impl RawOp {
+    fn flag(&self, name: &str) -> bool {
+        self.args.iter().any(|a| a.name == name && a.flag)
+    }
+
+    /// The ucma operations' model ops.
+    fn to_ucma_op(&self) -> Op {
+        let (process, fd) = (self.text("process"), self.text("fd"));
+        match self.spec.keyword {
+            "ucma_open" => Op::UcmaOpen {
+                process,
+                fd: self.text("as"),
+            },
+            "create_id" => Op::CreateId {
+                process,
+                fd,
+                id: self.text("as"),
+                bad_response: self.flag("bad_response"),
+            },
+            "destroy_id" => Op::DestroyId {
+                process,
+                fd,
+                id: self.text("id"),
+            },
+            "migrate_id" => Op::MigrateId {
+                process,
+                fd,
+                from: self.text("from"),
+                id: self.text("id"),
+            },
+            "join_multicast" => Op::JoinMulticast {
+                process,
+                fd,
+                id: self.text("id"),
+                bad_response: self.flag("bad_response"),
+            },
+            _ => Op::LeaveMulticast {
+                process,
+                fd,
+                mc: self
+                    .args
+                    .iter()
+                    .find(|a| a.name == "mc")
+                    .map_or(0, |a| a.pages),
+            },
+        }
+    }
+
     fn text(&self, name: &str) -> String {
         self.args
             .iter()
@@ -408,10 +556,25 @@ impl RawOp {
         let p = || self.text("process");
         let t = |n: &str| self.text(n);
         match self.spec.keyword {
-            "open" => Op::Open {
+            "open" => match self.opt_text("file") {
+                Some(file) => Op::OpenData {
+                    process: p(),
+                    file,
+                    fd: t("as"),
+                },
+                None => Op::Open {
+                    process: p(),
+                    device: t("device"),
+                    fd: t("as"),
+                },
+            },
+            "set_lease" => Op::SetLease {
                 process: p(),
-                device: t("device"),
-                fd: t("as"),
+                fd: t("fd"),
+            },
+            "unlock_lease" => Op::UnlockLease {
+                process: p(),
+                fd: t("fd"),
             },
             "get_context" => Op::GetContext {
                 process: p(),
@@ -462,6 +625,11 @@ impl RawOp {
             "mmap" => Op::Mmap {
                 process: p(),
                 fd: t("fd"),
+                map: self.opt_text("as"),
+            },
+            "munmap" => Op::Munmap {
+                process: p(),
+                map: t("map"),
             },
             "remove_device" => Op::RemoveDevice {
                 device: t("device"),
@@ -490,11 +658,12 @@ impl RawOp {
                 fd: t("fd"),
                 new_fd: t("as"),
             },
-            _ => Op::UseCompChannel {
+            "use_comp_channel" => Op::UseCompChannel {
                 process: p(),
                 fd: t("fd"),
                 channel: t("channel"),
             },
+            _ => self.to_ucma_op(),
         }
     }
 }

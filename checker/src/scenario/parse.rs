@@ -4,11 +4,12 @@
 use std::ops::Range;
 use std::path::Path;
 
+use pincheck_model::kernel::Variant;
 use pincheck_model::program::{Program, ThreadProgram};
-use pincheck_model::KNOWN_KERNELS;
 use toml::de::{DeTable, DeValue};
 
 use super::diag::{did_you_mean, ScenarioErrors};
+use super::kernels;
 use super::names::{At, Names, Scope};
 use super::ops::{is_name, read_op, DefaultProcess, Kind, RawOp};
 use super::value::{get, key_span, Ctx, Value};
@@ -24,6 +25,7 @@ const TOP_KEYS: &[&str] = &[
     "kernels",
     "preemptions",
     "exhaustive",
+    "faults",
     "processes",
     "devices",
     "data_files",
@@ -46,6 +48,7 @@ struct Header {
     kernels: Vec<String>,
     preemptions: Option<Preemptions>,
     exhaustive: bool,
+    faults: usize,
 }
 
 /// One `[[threads]]` table as read.
@@ -91,7 +94,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
     let header = header(&mut ctx, top);
     let mut names = Names::default();
     let processes = declare(&mut ctx, top, "processes", Kind::Process, &mut names);
-    let devices = declare(&mut ctx, top, "devices", Kind::Device, &mut names);
+    let (devices, devices_without_disassociate) = devices(&mut ctx, top, &mut names);
     let data_files = declare(&mut ctx, top, "data_files", Kind::DataFile, &mut names);
     let (setup, setup_lines) = read_setup(&mut ctx, top);
     let threads = read_threads(&mut ctx, top, &mut names);
@@ -110,6 +113,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
     let program = Program {
         processes,
         devices,
+        devices_without_disassociate,
         data_files,
         setup: setup.iter().flatten().map(RawOp::to_op).collect(),
         threads: threads
@@ -139,6 +143,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
         kernels: header.kernels,
         preemptions: header.preemptions,
         exhaustive: header.exhaustive,
+        faults: header.faults,
         program,
         expect,
         spans,
@@ -207,6 +212,12 @@ fn header(ctx: &mut Ctx<'_>, top: &DeTable<'_>) -> Header {
         h.sources = list.into_iter().map(|(s, _)| s).collect();
     }
     h.kernels = kernels(ctx, top);
+    if let Some(v) = get(top, "faults") {
+        let n = ctx
+            .integer(v, "`faults`", 0, FAULTS_MAX as i64)
+            .unwrap_or(0);
+        h.faults = usize::try_from(n).unwrap_or(0);
+    }
     if let Some(v) = get(top, "exhaustive") {
         h.exhaustive = ctx.boolean(v, "`exhaustive`").unwrap_or(false);
     }
@@ -267,19 +278,23 @@ fn kernels(ctx: &mut Ctx<'_>, top: &DeTable<'_>) -> Vec<String> {
             Some(format!("omit it to run on {}", KERNELS_DEFAULT.join(", "))),
         );
     }
-    let mut out: Vec<String> = Vec::new();
+    let mut out: Vec<Variant> = Vec::new();
     for (k, span) in list {
-        if !KNOWN_KERNELS.contains(&k.as_str()) {
-            let hint = did_you_mean(&k, KNOWN_KERNELS.iter().copied())
-                .or_else(|| Some(format!("kernels are: {}", KNOWN_KERNELS.join(", "))));
-            ctx.error(span, format!("unknown kernel `{k}`"), hint);
-        } else if out.contains(&k) {
-            ctx.error(span, format!("kernel `{k}` is listed twice"), None);
+        let Some(variant) = kernels::resolve(ctx, &k, &span) else {
+            continue;
+        };
+        if let Some(twin) = out.iter().find(|x| kernels::same(x, &variant)) {
+            let msg = if twin.name == variant.name {
+                format!("kernel `{k}` is listed twice")
+            } else {
+                format!("kernel `{k}` is `{}` again", twin.name)
+            };
+            ctx.error(span, msg, None);
         } else {
-            out.push(k);
+            out.push(variant);
         }
     }
-    out
+    out.iter().map(|v| v.name.to_string()).collect()
 }
 
 /// A list of declared names (`processes`, `devices`, `data_files`); absent means empty.
@@ -310,6 +325,61 @@ fn declare(
         out.push(name);
     }
     out
+}
+
+/// Keys of a device given as a table.
+const DEVICE_KEYS: &[&str] = &["name", "disassociate_ucontext"];
+
+/// `devices`: each a name (its driver implements `disassociate_ucontext`), or a table
+/// `{ name = "uverbs0", disassociate_ucontext = false }`. Returns every device, and those
+/// whose driver does not disassociate.
+fn devices(ctx: &mut Ctx<'_>, top: &DeTable<'_>, names: &mut Names) -> (Vec<String>, Vec<String>) {
+    let mut all = Vec::new();
+    let mut without = Vec::new();
+    let Some(v) = get(top, "devices") else {
+        return (all, without);
+    };
+    let items = ctx.array(v, "`devices`").unwrap_or_default();
+    for item in items {
+        let (name, span, disassociate) = match item.get_ref() {
+            DeValue::Table(t) => {
+                ctx.unknown_keys(t, DEVICE_KEYS, "a device");
+                let Some(n) = ctx.require(t, "name", item.span(), "a device") else {
+                    continue;
+                };
+                let Some(name) = ctx.string(n, "`name` of a device") else {
+                    continue;
+                };
+                let d = get(t, "disassociate_ucontext")
+                    .and_then(|b| ctx.boolean(b, "`disassociate_ucontext`"))
+                    .unwrap_or(true);
+                (name, n.span(), d)
+            }
+            _ => {
+                let Some(name) = ctx.string(item, "each element of `devices`") else {
+                    continue;
+                };
+                (name, item.span(), true)
+            }
+        };
+        if !is_name(&name) {
+            let hint = Some(
+                "names are letters, digits, `_` and `-`, starting with a letter or `_`".to_string(),
+            );
+            ctx.error(
+                span,
+                format!("`{}` is not a valid name", name.escape_debug()),
+                hint,
+            );
+            continue;
+        }
+        names.declare(ctx, &name, Kind::Device, span);
+        if !disassociate {
+            without.push(name.clone());
+        }
+        all.push(name);
+    }
+    (all, without)
 }
 
 /// An `ops`/`setup` array: at most OPS_PER_THREAD_MAX, each read with `default` for `process`.

@@ -1,7 +1,10 @@
 //! The integration test binary of the `pincheck` crate.
 
 mod ci;
+mod cli;
 mod controls;
+mod docs;
+mod history;
 mod kills;
 mod parse;
 mod reliability;

@@ -50,7 +50,7 @@ ops = [
 never = ["use-after-free", "double-free", "refcount-underflow", "refcount-inc-from-zero", "unpin-twice", "deadlock", "procfs-lie", "warn", "null-ptr-deref", "ref-tracker"]
 never_reason = "counted-backptr leaks by design (the S2 cycle) and is judged by its verdicts"
 sometimes = [
-  { between = "close:fput.last", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin" },
+  { between = "close:filp_close.fput", after = "unplug:destroy_ufile_hw.lock_ucontext", before = "unplug:ib_umem_release.unpin_user_pages" },
   { observe = "probe", equals = "fd3: dax0" },
   { observe = "probe", contains = "dax0" },
 ]
@@ -138,7 +138,7 @@ fn happy_path_builds_the_program_and_expectations() {
     );
     // 64-bit FNV-1a of VALID's bytes, computed outside pincheck (Python, the FNV reference
     // offset basis and prime); recompute it when VALID changes.
-    assert_eq!(s.hash, "9d4e4d54130a9c72");
+    assert_eq!(s.hash, "99a761002a8c72db");
     let p = &s.program;
     assert_eq!(p.processes, ["p0", "admin"]);
     assert_eq!(
@@ -244,9 +244,9 @@ fn happy_path_builds_the_program_and_expectations() {
         e.sometimes,
         [
             Goal::Between {
-                step: step("close", "fput.last"),
+                step: step("close", "filp_close.fput"),
                 after: step("unplug", "destroy_ufile_hw.lock_ucontext"),
-                before: step("unplug", "ib_umem_release.unpin")
+                before: step("unplug", "ib_umem_release.unpin_user_pages")
             },
             Goal::Observe {
                 label: "probe".into(),
@@ -591,6 +591,58 @@ fn missing_argument() {
     );
 }
 
+/// `open` names a uverbs device or a data file: exactly one of them.
+#[test]
+fn open_takes_a_device_or_a_file() {
+    let src = edit(
+        "{ op = \"open\", process = \"p0\", device = \"uverbs0\", as = \"fd0\" }",
+        "{ op = \"open\", process = \"p0\", as = \"fd0\" }",
+    );
+    assert_at(
+        &src,
+        "\"open\"",
+        "`open` is missing argument `device` or `file`",
+        Some("a data file (`file = \"dax0\"`)"),
+    );
+    let src = edit(
+        "device = \"uverbs0\", as = \"fd0\"",
+        "device = \"uverbs0\", file = \"dax0\", as = \"fd0\"",
+    );
+    assert_at(
+        &src,
+        "\"dax0\", as",
+        "`open` takes `device` or `file`, not both",
+        Some("remove one of them"),
+    );
+    // A data file, leased and unleased, builds the model's operations.
+    let src = edit(
+        "  { op = \"get_context\", process = \"p0\", fd = \"fd0\" },\n",
+        "  { op = \"get_context\", process = \"p0\", fd = \"fd0\" },\n  \
+         { op = \"open\", process = \"p0\", file = \"dax0\", as = \"dfd\" },\n  \
+         { op = \"set_lease\", process = \"p0\", fd = \"dfd\" },\n  \
+         { op = \"unlock_lease\", process = \"p0\", fd = \"dfd\" },\n",
+    );
+    let s = parse(&src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        s.program.setup[2..5],
+        [
+            Op::OpenData {
+                process: "p0".into(),
+                file: "dax0".into(),
+                fd: "dfd".into()
+            },
+            Op::SetLease {
+                process: "p0".into(),
+                fd: "dfd".into()
+            },
+            Op::UnlockLease {
+                process: "p0".into(),
+                fd: "dfd".into()
+            },
+        ]
+    );
+}
+
 #[test]
 fn unknown_process_suggests_the_nearest() {
     let src = edit(
@@ -755,7 +807,7 @@ fn unknown_kernel() {
         &src,
         "\"k5.6\"",
         "unknown kernel `k5.6`",
-        Some("did you mean `k56`?"),
+        Some("did you mean `v5.6`?"),
     );
     let src = edit("\"context@k56\"", "\"context@sync-fput\"");
     assert_at(
@@ -880,8 +932,8 @@ fn never_leaving_kinds_out_must_say_why() {
 #[test]
 fn unknown_thread_in_a_sometimes_goal() {
     let src = edit(
-        "between = \"close:fput.last\"",
-        "between = \"clsoe:fput.last\"",
+        "between = \"close:filp_close.fput\"",
+        "between = \"clsoe:filp_close.fput\"",
     );
     assert_at(
         &src,
@@ -889,7 +941,10 @@ fn unknown_thread_in_a_sometimes_goal() {
         "unknown thread `clsoe`",
         Some("did you mean `close`?"),
     );
-    let src = edit("between = \"close:fput.last\"", "between = \"close:\"");
+    let src = edit(
+        "between = \"close:filp_close.fput\"",
+        "between = \"close:\"",
+    );
     // Points just after the colon, where the step name should be.
     assert_error(
         &errors(&src),

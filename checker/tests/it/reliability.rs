@@ -66,6 +66,9 @@ fn counterexample_texts(r: &CheckReport) -> String {
                 proposal: c.proposal,
                 kernel: c.kernel,
                 token: Some(&token),
+                scenario_file: None,
+                graph: None,
+                unfold: false,
             };
             out.push_str(&render::text(cx, &ctx));
         }
@@ -399,6 +402,8 @@ fn kind_key(arg_name: &str, kind: &pincheck::scenario::OpSpec) -> &'static str {
         ("file", _) => "data_file",
         ("mr", _) | ("as", "reg_mr") => "mr",
         ("as", "procfs_read" | "truncate") => "label",
+        ("map", _) | ("as", "mmap") => "mapping",
+        ("id", _) | ("as", "create_id") => "cm_id",
         _ => "fd",
     }
 }
@@ -435,6 +440,8 @@ impl FileGen<'_, '_> {
             "process" => "p",
             "mr" => "mr",
             "label" => "l",
+            "mapping" => "map",
+            "cm_id" => "id",
             _ => "fd",
         };
         let name = format!("{prefix}{}", self.fresh);
@@ -450,6 +457,7 @@ impl FileGen<'_, '_> {
                 !a.required
                     || a.name == "as"
                     || a.name == "kind"
+                    || a.name == "mc"
                     || !scope.of(kind_key(a.name, spec)).is_empty()
             });
             if usable || self.hostile {
@@ -495,6 +503,8 @@ impl FileGen<'_, '_> {
                     parts.push(format!("pages = {n}"));
                 }
                 "kind" => parts.push(format!("kind = \"{procfs_kind}\"")),
+                "bad_response" => parts.push(format!("bad_response = {}", self.d.percent(50))),
+                "mc" => parts.push(format!("mc = {}", self.d.below(3))),
                 "as" => binds.push(key),
                 _ => {
                     let name = self.use_name(scope, key);
@@ -800,6 +810,15 @@ fn parse_s01_like(src: &str) -> Result<Scenario, scenario::ScenarioErrors> {
     scenario::parse_str(Path::new("scenarios/s01_unplug_vs_last_close.toml"), src)
 }
 
+/// The number of operations in S1's setup.
+fn s01_setup_len() -> usize {
+    parse_s01_like(&s01_source())
+        .expect("S1 parses")
+        .program
+        .setup
+        .len()
+}
+
 fn line_of(src: &str, needle: &str) -> usize {
     src.lines()
         .position(|l| l.contains(needle))
@@ -810,7 +829,8 @@ fn line_of(src: &str, needle: &str) -> usize {
 #[test]
 fn setup_with_more_than_ops_max_operations_is_rejected_at_the_first_extra_op() {
     let max = scenario::OPS_PER_THREAD_MAX;
-    let extra = "  { op = \"mmap\", process = \"p0\", fd = \"fd0\" },\n".repeat(max + 1 - 3);
+    let extra =
+        "  { op = \"mmap\", process = \"p0\", fd = \"fd0\" },\n".repeat(max + 1 - s01_setup_len());
     let src = s01_source().replacen("]\n\n[[threads]]", &format!("{extra}]\n\n[[threads]]"), 1);
     let errs = parse_s01_like(&src).expect_err("too many setup ops").errors;
     let d = errs
@@ -824,8 +844,15 @@ fn setup_with_more_than_ops_max_operations_is_rejected_at_the_first_extra_op() {
             max + 1
         )
     );
-    let first_op = line_of(&src, "op = \"open\"");
-    assert_eq!((d.line, d.column), (first_op + max, 3), "{d:?}");
+    // The first operation past the limit: the (max + 1)-th op line of setup (comments skipped).
+    let extra_op = src
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| l.trim_start().starts_with("{ op ="))
+        .nth(max)
+        .map(|(i, _)| i + 1)
+        .expect("the extra op");
+    assert_eq!((d.line, d.column), (extra_op, 3), "{d:?}");
 }
 
 #[test]
@@ -855,7 +882,7 @@ fn a_scenario_exactly_at_every_limit_parses() {
     let mut src = s01_source()
         .replacen(
             "]\n\n[[threads]]",
-            &format!("{}]\n\n[[threads]]", mmap.repeat(max - 3)),
+            &format!("{}]\n\n[[threads]]", mmap.repeat(max - s01_setup_len())),
             1,
         )
         .replacen("pages = 2", &format!("pages = {}", scenario::PAGES_MAX), 1)

@@ -18,9 +18,12 @@ const CTX: RenderContext<'static> = RenderContext {
     proposal: "rfc-v2",
     kernel: "k53",
     token: Some("v1 s01 'x'"),
+    scenario_file: None,
+    graph: None,
+    unfold: false,
 };
 
-/// S1: device removal races the last close of the uverbs fd with a live MR.
+/// S1: device removal races the last close of the uverbs fd with a live MR (as the shipped file).
 fn s01() -> Program {
     let open = Op::Open {
         process: "p0".into(),
@@ -42,11 +45,22 @@ fn s01() -> Program {
         process: "p0".into(),
         fd: "fd0".into(),
     };
+    // RFC 04/19: the pin needs a layout lease of the pinning process.
+    let open_data = Op::OpenData {
+        process: "p0".into(),
+        file: "dax0".into(),
+        fd: "dfd".into(),
+    };
+    let lease = Op::SetLease {
+        process: "p0".into(),
+        fd: "dfd".into(),
+    };
     Program {
         processes: vec!["p0".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into()],
-        setup: vec![open, ctx, reg],
+        setup: vec![open, ctx, open_data, lease, reg],
         threads: vec![
             ThreadProgram {
                 name: "unplug".into(),
@@ -86,6 +100,7 @@ fn s01_counterexample() -> Counterexample {
                 events,
                 findings,
                 observations: oracle.observations(),
+                roles: pincheck::explore::roles(&p, &oracle.objects()),
             });
         }
     });
@@ -307,6 +322,7 @@ fn made_up() -> Counterexample {
             "t1.procfs_read".to_string(),
             "pins: 1\nowner: file#0".to_string(),
         )]),
+        roles: BTreeMap::new(),
     }
 }
 
@@ -354,6 +370,7 @@ fn empty_counterexample_renders() {
         events: vec![],
         findings: vec![],
         observations: BTreeMap::new(),
+        roles: BTreeMap::new(),
     };
     let ctx = RenderContext { token: None, ..CTX };
     assert!(render::text(&cx, &ctx).contains("0 steps"));

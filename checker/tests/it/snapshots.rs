@@ -23,9 +23,6 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-use pincheck::check::{check, CheckOptions};
-use pincheck::explore::Settings;
-
 fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -35,17 +32,9 @@ fn workspace() -> PathBuf {
 
 #[test]
 fn every_cell_matches_its_snapshot() {
-    let opts = CheckOptions {
-        paths: vec![workspace().join("scenarios")],
-        proposals: Vec::new(),
-        kernels: Vec::new(),
-        settings: Settings::default(),
-        jobs: 2,
-        shard: None,
-        progress: false,
-        worker_exe: None,
-    };
-    let report = check(&opts).expect("the scenario set loads");
+    // The shipped matrix as every test of this binary shares it: all scenarios, proposals and
+    // kernels, default settings (one exploration of the whole matrix per test run, not two).
+    let report = crate::controls::shipped();
     assert!(!report.cells.is_empty());
     let mut failed = Vec::new();
     let mut names = BTreeSet::new();

@@ -3,7 +3,8 @@
 use std::fmt;
 
 /// The kinds of finding: use-after-free, refcount and ref_tracker errors, leaks, deadlocks,
-/// unpin-once and HW-key-before-unpin, procfs lies, and the modelled kernel's own `WARN_ON`s.
+/// unpin-once and HW-key-before-unpin, procfs lies, the modelled kernel's own `WARN_ON`s, and
+/// file blocks freed under a device's DMA.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum FindingKind {
     /// An access to freed memory (KASAN: use-after-free), including an access through a stale
@@ -30,11 +31,14 @@ pub enum FindingKind {
     /// ref_tracker (lib/ref_tracker.c): a reference put or moved by a holder that has none, or
     /// released twice.
     RefTracker,
+    /// A truncate freed FS-DAX file blocks that a long-term pin still maps for DMA, or a pin mapped
+    /// freed ones: the device can write into blocks the filesystem gives to another file.
+    DaxCorruption,
 }
 
 impl FindingKind {
     /// Every kind, in report order.
-    pub const ALL: [FindingKind; 11] = [
+    pub const ALL: [FindingKind; 12] = [
         FindingKind::UseAfterFree,
         FindingKind::DoubleFree,
         FindingKind::RefcountUnderflow,
@@ -46,6 +50,7 @@ impl FindingKind {
         FindingKind::Warn,
         FindingKind::NullDeref,
         FindingKind::RefTracker,
+        FindingKind::DaxCorruption,
     ];
 
     /// The name used in scenario files, verdicts and JSON.
@@ -62,6 +67,7 @@ impl FindingKind {
             FindingKind::Warn => "warn",
             FindingKind::NullDeref => "null-ptr-deref",
             FindingKind::RefTracker => "ref-tracker",
+            FindingKind::DaxCorruption => "dax-corruption",
         }
     }
 

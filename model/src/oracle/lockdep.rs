@@ -12,6 +12,17 @@ use crate::Abort;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LockId(usize);
 
+crate::declare_check!(
+    /// The hung-task detector's case the model can decide: a `wait_for_completion` that no other
+    /// thread can end any more (each has finished or waits itself).
+    pub static HUNG_TASK_COMPLETION = ("hung_task.wait_for_completion", super::FindingKind::Deadlock,
+        "a task waits for a completion nobody can complete");
+);
+
+/// A completion registered with the oracle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct CompletionId(usize);
+
 /// How a lock is held.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LockMode {
@@ -30,6 +41,10 @@ struct Lock {
 pub(super) struct Lockdep {
     locks: Vec<Lock>,
     waiting: Vec<(usize, LockId, LockMode)>,
+    /// Completions by id: their names.
+    completions: Vec<&'static str>,
+    /// Threads waiting in `wait_for_completion`, and on which completion.
+    completion_waits: Vec<(usize, CompletionId)>,
     /// Holder lists of an earlier execution's locks, emptied, for reuse.
     spare: Vec<Vec<(usize, LockMode)>>,
 }
@@ -42,6 +57,8 @@ impl Lockdep {
             self.spare.push(l.holders);
         }
         self.waiting.clear();
+        self.completions.clear();
+        self.completion_waits.clear();
     }
 
     /// The names of the locks `tid` holds, each once (an rw-semaphore is one lock per thread).
@@ -250,5 +267,82 @@ impl Oracle {
     /// Locks held by `tid` (lockdep's "locks held by" list), for reports.
     pub fn locks_held(&self, tid: usize) -> Vec<&'static str> {
         self.st().lockdep.held_by(tid)
+    }
+
+    /// Register a completion; not a step.
+    pub(crate) fn completion_register(&self, name: &'static str) -> CompletionId {
+        let mut st = self.st();
+        st.lockdep.completions.push(name);
+        CompletionId(st.lockdep.completions.len() - 1)
+    }
+
+    /// `tid` found `id` not done and is about to wait for it. When no other thread can run any
+    /// more (each has finished, or waits for a held lock, a thread, or a completion), nobody can
+    /// complete it: the hang is reported (as the hung-task detector would), the execution is
+    /// aborted and the caller must stop waiting.
+    pub(crate) fn completion_wait(&self, tid: usize, id: CompletionId) -> Result<(), Abort> {
+        let mut st = self.st();
+        if !st.lockdep.completion_waits.contains(&(tid, id)) {
+            st.lockdep.completion_waits.push((tid, id));
+        }
+        if (0..st.threads.len()).any(|t| t != tid && Self::can_run(&st, t)) {
+            return Ok(());
+        }
+        let name = st.lockdep.completions[id.0];
+        let who = st.threads[tid].name.clone();
+        let step = st.threads[tid]
+            .pending
+            .map(|p| p.0)
+            .or_else(|| st.log.iter().rev().find(|e| e.tid == tid).map(|e| e.step))
+            .unwrap_or("?");
+        let held = st.lockdep.held_by(tid);
+        drop(st);
+        let mut details = vec![format!(
+            "{who} waits in wait_for_completion({name}) at {step}; no other task can complete it"
+        )];
+        if !held.is_empty() {
+            details.push(format!("locks held by {who}: {}", held.join(", ")));
+        }
+        self.report(
+            &HUNG_TASK_COMPLETION,
+            tid,
+            format!("INFO: task {who} blocked forever in wait_for_completion({name})"),
+            Some(name.to_string()),
+            details,
+        );
+        self.abort(Abort::Deadlock);
+        Err(Abort::Deadlock)
+    }
+
+    /// `complete(id)`: every waiter of `id` can run again (one of them will take it).
+    pub(crate) fn completion_done(&self, id: CompletionId) {
+        self.st().lockdep.completion_waits.retain(|(_, c)| *c != id);
+    }
+
+    /// `tid` stopped waiting for a completion.
+    pub(crate) fn completion_wait_end(&self, tid: usize) {
+        self.st()
+            .lockdep
+            .completion_waits
+            .retain(|(t, _)| *t != tid);
+    }
+
+    /// Whether thread `t` can still make progress: not finished, not in `join`, not waiting for a
+    /// lock someone holds in a conflicting mode, not waiting for a completion, not asleep in
+    /// `wait_var_event`.
+    pub(super) fn can_run(st: &State, t: usize) -> bool {
+        let info = &st.threads[t];
+        if info.finished || info.pending.is_some_and(|p| p.0 == "join") {
+            return false;
+        }
+        if st.lockdep.completion_waits.iter().any(|(w, _)| *w == t) || st.sleeping.contains(&t) {
+            return false;
+        }
+        let blocked_on_lock = st
+            .lockdep
+            .waiting
+            .iter()
+            .any(|&(w, id, mode)| w == t && st.lockdep.conflicts_any(id, mode));
+        !blocked_on_lock
     }
 }

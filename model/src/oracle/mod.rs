@@ -4,14 +4,18 @@
 //! shuttle (one model thread runs at a time there).
 //!
 //! It keeps the execution's event log (one entry per engine access, named by its step), the
-//! threads, lockdep's view of who holds and waits for which lock, the objects of the model heap
-//! (allocated by, freed by, who holds a reference: a ref_tracker), pins' visible lives and fd
-//! slots for the procfs truth ([`truth`]), observations, and the findings, each from a registered
-//! check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
+//! threads, lockdep's view of who holds and waits for which lock (and the hung-task detector's of
+//! who sleeps, [`hang`]), the objects of the model heap (allocated by, freed by, who holds a
+//! reference: a ref_tracker), pins' visible lives and fd slots for the procfs truth ([`truth`]),
+//! the blocks mapped for DMA and freed by the filesystem ([`dax`]), observations, and the
+//! findings, each from a registered check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
 //! mutation points it runs.
 
 pub mod check;
+pub mod dax;
+mod fault;
 mod finding;
+pub mod hang;
 mod leak;
 mod lockdep;
 pub mod mutation;
@@ -24,10 +28,11 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use check::Check;
+pub use fault::FaultPoint;
 pub use finding::{Finding, FindingKind};
-pub use lockdep::{LockId, LockMode};
+pub use lockdep::{CompletionId, LockId, LockMode};
 pub use mutation::{HolderLabel, Mutation};
-pub use objects::{Holder, ObjId, Root};
+pub use objects::{Holder, ObjId, ObjectInfo, Root};
 pub use truth::{Listed, Untrue};
 
 use crate::sync::{Engine, Step};
@@ -91,6 +96,13 @@ pub enum Note {
     },
     /// Anything else (`trylock of ucontext_lock failed`).
     Text(String),
+    /// The thread took the failing branch of a fault point (its `occurrence`-th reach of `step`).
+    Fault {
+        /// The point.
+        step: Step,
+        /// Which reach.
+        occurrence: usize,
+    },
 }
 
 impl std::fmt::Display for Note {
@@ -110,6 +122,9 @@ impl std::fmt::Display for Note {
                 )
             }
             Note::Text(t) => f.write_str(t),
+            Note::Fault { step, occurrence } => {
+                write!(f, "fault injected: {step} (reach {occurrence}) fails")
+            }
         }
     }
 }
@@ -119,8 +134,13 @@ impl std::fmt::Display for Note {
 pub struct ReplayPlan {
     /// The runs, in order.
     pub segments: Vec<Segment>,
-    /// Take a snapshot of the object graph after this many steps (`pincheck replay --until`).
+    /// Take a snapshot of the object graph after the step with this index (0-based, as traces
+    /// number steps), effects included: it is taken when the next step is logged
+    /// (`pincheck replay --until`). After the last step the caller takes it with
+    /// [`Oracle::graph`].
     pub until: Option<usize>,
+    /// The fault points that fail in this execution.
+    pub faults: Vec<FaultPoint>,
 }
 
 impl ReplayPlan {
@@ -128,7 +148,17 @@ impl ReplayPlan {
     pub fn from_events(events: &[Event]) -> ReplayPlan {
         let mut counts: HashMap<(usize, &str), usize> = HashMap::new();
         let mut segments: Vec<Segment> = Vec::new();
+        let mut faults = Vec::new();
         for (i, e) in events.iter().enumerate() {
+            for note in &e.notes {
+                if let Note::Fault { step, occurrence } = note {
+                    faults.push(FaultPoint {
+                        tid: e.tid,
+                        step: step.to_string(),
+                        occurrence: *occurrence,
+                    });
+                }
+            }
             let n = counts.entry((e.tid, e.step)).or_insert(0);
             *n += 1;
             let last_of_run = events.get(i + 1).is_none_or(|next| next.tid != e.tid);
@@ -143,6 +173,7 @@ impl ReplayPlan {
         ReplayPlan {
             segments,
             until: None,
+            faults,
         }
     }
 }
@@ -212,6 +243,11 @@ struct State {
     speaks_for: Vec<(ObjId, ObjId)>,
     /// Mutation points this execution ran, when collecting.
     points: BTreeMap<Mutation, bool>,
+    /// Blocks mapped for DMA, and blocks freed.
+    dax: dax::Dax,
+    /// Threads asleep in `wait_var_event`.
+    sleeping: Vec<usize>,
+    faults: fault::Faults,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -256,6 +292,9 @@ impl State {
             fds,
             speaks_for,
             points,
+            dax,
+            sleeping,
+            faults,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -281,6 +320,9 @@ impl State {
         fds.clear();
         speaks_for.clear();
         points.clear();
+        dax.recycle();
+        sleeping.clear();
+        faults.clear();
         for v in &mut spare.notes {
             v.clear();
         }
@@ -420,14 +462,16 @@ impl Oracle {
             Some(key) => st.keys.get(&key).copied().unwrap_or(0),
             None => self.running.load(Relaxed),
         };
-        debug_assert_eq!(
-            tid,
-            st.keys
-                .get(&crate::sync::engine_key(self.engine))
-                .copied()
-                .unwrap_or(0),
-            "the running thread switched outside an engine access"
-        );
+        if crate::SELF_CHECKS {
+            assert_eq!(
+                tid,
+                st.keys
+                    .get(&crate::sync::engine_key(self.engine))
+                    .copied()
+                    .unwrap_or(0),
+                "the running thread switched outside an engine access"
+            );
+        }
         tid
     }
 
@@ -515,8 +559,8 @@ impl Oracle {
     #[inline]
     pub(crate) fn step_tid(&self, engine: Engine) -> usize {
         match Self::running_key(engine) {
-            None if !cfg!(debug_assertions) => self.running.load(Relaxed),
-            // Under std, or in debug builds, where `running_tid` checks `running` against the
+            None if !crate::SELF_CHECKS => self.running.load(Relaxed),
+            // Under std, or with self-checks, where `running_tid` checks `running` against the
             // engine's own idea of the running thread.
             key => self.running_tid(&self.st(), key),
         }
@@ -537,6 +581,11 @@ impl Oracle {
         waited: bool,
     ) {
         self.running.store(tid, Relaxed);
+        // Everything step `until` did (its notes, frees, findings) happened before the step that
+        // follows it completes: the snapshot is taken here, before that next step is logged.
+        if st.replay.as_ref().and_then(|p| p.until).map(|u| u + 1) == Some(st.log.len()) {
+            st.snapshot = Some(Self::graph_of(st));
+        }
         let event = Event {
             tid,
             step,
@@ -575,9 +624,6 @@ impl Oracle {
             } else if seg.step == step && seg.occurrence == n {
                 st.replay_cursor += 1;
             }
-        }
-        if plan.until == Some(st.log.len()) {
-            st.snapshot = Some(Self::graph_of(st));
         }
     }
 

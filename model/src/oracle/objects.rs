@@ -74,6 +74,10 @@ pub(super) struct Meta {
     pub(super) kind: &'static str,
     pub(super) seq: u32,
     pub(super) alloc: Site,
+    /// The scenario operation the allocating thread was running (`None`: before the first).
+    pub(super) op: Option<usize>,
+    /// What the object stands for in the scenario, when the model says (`dax0`, `p0`).
+    pub(super) role: Option<Name>,
     pub(super) free: Option<Site>,
     pub(super) holders: Vec<(Holder, u32)>,
     /// Holders whose last reference was dropped, and where (ref_tracker's dead trackers): a
@@ -88,6 +92,21 @@ pub(super) enum Untracked {
     AlreadyReleased(Site),
     /// The holder never had one.
     NotHeld,
+}
+
+/// An allocation as reports name it: `kind#seq`, and what lets the checker name it by its role
+/// in the scenario (`file#1 (uverbs0 fd0)`): the operation that allocated it, or a role the model
+/// gave it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// `kind#seq`.
+    pub name: String,
+    /// The allocating thread.
+    pub tid: usize,
+    /// The scenario operation that thread was running (`None`: before its first one).
+    pub op: Option<usize>,
+    /// The role the model gave it, if any.
+    pub role: Option<Name>,
 }
 
 #[derive(Default)]
@@ -193,15 +212,38 @@ impl Oracle {
         };
         let seq = st.objects.next_seq(kind);
         let holders = st.spare.holders.pop().unwrap_or_default();
+        let op = st.threads[alloc.tid].op;
         st.objects.meta.push(Meta {
             kind,
             seq,
             alloc,
+            op,
+            role: None,
             free: None,
             holders,
             released: Vec::new(),
         });
         ObjId(st.objects.meta.len() as u32 - 1)
+    }
+
+    /// Say what `id` stands for in the scenario (`dax0`): reports name it so.
+    pub fn obj_role(&self, id: ObjId, role: Name) {
+        self.st().objects.meta[id.0 as usize].role = Some(role);
+    }
+
+    /// Every allocation of the execution, in order, with what names it by role.
+    pub fn objects(&self) -> Vec<ObjectInfo> {
+        let st = self.st();
+        st.objects
+            .meta
+            .iter()
+            .map(|m| ObjectInfo {
+                name: format!("{}#{}", m.kind, m.seq),
+                tid: m.alloc.tid,
+                op: m.op,
+                role: m.role.clone(),
+            })
+            .collect()
     }
 
     /// `kind#seq`.

@@ -16,6 +16,11 @@
 //! fd that held its file throughout the read, when its REG_MR committed before the read began
 //! and its destroy had not begun when the read ended.
 //!
+//! A line attributed to the process itself, not to an fd (a design that keeps pins on the mm), is
+//! true when some file the process held at an fd at some time from the line's lookup to the end
+//! of the read speaks for an owner with a visible pin of that data in that time; it also counts as
+//! showing that pin at every fd.
+//!
 //! The oracle names no kernel type here: pins, owners and files are object ids.
 
 use super::{ObjId, Oracle};
@@ -50,10 +55,10 @@ pub(super) struct FdLife {
 /// One listed line, as the reader produced it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Listed {
-    /// The fd the line is attributed to.
-    pub fd: usize,
+    /// The fd the line is attributed to; `None` for the process itself.
+    pub fd: Option<usize>,
     /// The struct file the reader found at that fd.
-    pub file: ObjId,
+    pub file: Option<ObjId>,
     /// Position right after the reader's lookup of that fd.
     pub looked_up: usize,
     /// The data file printed.
@@ -197,15 +202,27 @@ impl Oracle {
                 .find(|(f, _)| *f == file)
                 .map(|(_, o)| *o)
         };
+        let visible = |owner: ObjId, data: &str, since: usize| {
+            st.pins.iter().any(|p| {
+                p.owner == owner
+                    && *p.data == *data
+                    && p.visible_from.is_some_and(|v| v <= to)
+                    && p.visible_until.is_none_or(|u| u >= since)
+            })
+        };
         let mut out = Vec::new();
         for line in lines {
-            let owner = owner_of(line.file);
-            let justified = st.pins.iter().any(|p| {
-                Some(p.owner) == owner
-                    && *p.data == *line.data
-                    && p.visible_from.is_some_and(|v| v <= to)
-                    && p.visible_until.is_none_or(|u| u >= line.looked_up)
-            });
+            let justified = match line.file {
+                Some(file) => {
+                    owner_of(file).is_some_and(|o| visible(o, &line.data, line.looked_up))
+                }
+                None => st.fds.iter().any(|i| {
+                    *i.process == *process
+                        && i.begin <= to
+                        && i.end.is_none_or(|e| e >= line.looked_up)
+                        && owner_of(i.file).is_some_and(|o| visible(o, &line.data, line.looked_up))
+                }),
+            };
             if !justified {
                 out.push(Untrue::Listed { line: line.clone() });
             }
@@ -221,7 +238,9 @@ impl Oracle {
             for p in st.pins.iter().filter(|p| p.owner == owner) {
                 let must = p.committed.is_some_and(|c| c <= from)
                     && p.destroy_begun.is_none_or(|d| d >= to);
-                let shown = lines.iter().any(|l| l.fd == slot.fd && *l.data == *p.data);
+                let shown = lines
+                    .iter()
+                    .any(|l| l.fd.is_none_or(|fd| fd == slot.fd) && *l.data == *p.data);
                 let omission = Untrue::Omitted {
                     fd: slot.fd,
                     data: p.data.to_string(),

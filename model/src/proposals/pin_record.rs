@@ -7,10 +7,12 @@ use crate::vfs::file::File;
 
 /// `struct file_file_pin` / D2's record.
 pub struct PinRecord {
-    /// Roughly the pages pinned through it (RFC), or 1 (D2).
+    /// Roughly the pages pinned through it (RFC), or the MRs that share it (D2).
     pub kref: Kref,
-    /// The pinned data file (a counted reference: it keeps the lease alive, Jan Kara's point).
-    pub data_file: Handle<File>,
+    /// The struct file the pin's layout lease lives on (14/19: `fp->file = get_file(fl->fl_file)`,
+    /// a counted reference: it keeps the lease alive, Jan Kara's point in `20190815130558`);
+    /// `None` for a design whose records hold no file.
+    pub data_file: Option<Handle<File>>,
     /// Its path, as procfs prints it.
     pub data_name: crate::Name,
     /// RFC: the owner struct file, uncounted (counted under counted-backptr).

@@ -12,6 +12,7 @@
 //! here relies on SeqCst.
 
 mod atomic;
+mod completion;
 mod context;
 pub mod engine;
 mod mutex;
@@ -19,8 +20,10 @@ mod per_thread;
 mod published;
 mod rwsem;
 mod thread;
+mod wait;
 
 pub use atomic::Atomic;
+pub use completion::Completion;
 pub(crate) use context::{
     current_oracle, engine_thread_key as engine_key, enter, with_oracle as with_current,
 };
@@ -30,6 +33,7 @@ pub use per_thread::PerThread;
 pub use published::Published;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
 pub use thread::{spawn, yield_now, JoinHandle};
+pub use wait::{wait_var_event, Sleep, Woken};
 
 /// The stable name of one scheduling point: `function.action`, e.g. `fput.last`.
 pub type Step = &'static str;

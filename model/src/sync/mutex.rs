@@ -208,10 +208,12 @@ impl<T> Drop for MutexGuard<'_, T> {
             Self::put_back(data.take());
             drop(raw.take());
         });
-        debug_assert_eq!(
-            tid, self.tid,
-            "mutex {} unlocked by another thread",
-            self.lock.name
-        );
+        if crate::SELF_CHECKS {
+            assert_eq!(
+                tid, self.tid,
+                "mutex {} unlocked by another thread",
+                self.lock.name
+            );
+        }
     }
 }

@@ -1,20 +1,20 @@
 //! `struct file`: f_count, the deferred final fput, `__fput` and `file_free` through RCU.
 //!
-//! G1 (DOMAIN.md §3.2): ->release runs once, after f_count reaches zero, in the context of
-//! whoever dropped the last reference, later (task_work) unless the kernel variant is the old
+//! G1 (docs/kernel.md §3.2): ->release runs once, after f_count reaches zero, in the context of
+//! whoever dropped the last reference, later (task_work) unless the kernel is the hypothetical
 //! synchronous one. The memory is freed after an RCU grace period.
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::kref::Kref;
 use crate::oracle::{Holder, ObjId};
-use crate::proposals::context::PinContext;
-use crate::proposals::pin_record::PinRecord;
+use crate::proposals::Ext;
 use crate::rcu::Deferred;
+use crate::rdma::ucma::file::{ucma_close, UcmaFile};
 use crate::rdma::uverbs::ufile::{ib_uverbs_close, Ufile};
 use crate::rdma::uverbs::uobject::{uverbs_close_fd, Uobject};
-use crate::sync::{Mutex, Published};
 use crate::task::Task;
+use crate::vfs::locks::locks_remove_file;
 use crate::KResult;
 
 /// What a file is: its `f_op` and `private_data`.
@@ -32,7 +32,12 @@ pub enum FileKind {
         /// The uobject (`private_data`, counted).
         uobj: Handle<Uobject>,
     },
-    /// A file of the FS-DAX filesystem.
+    /// `/dev/infiniband/rdma_cm`: `private_data` is the ucma file.
+    Ucma {
+        /// The ucma file.
+        file: Handle<UcmaFile>,
+    },
+    /// A file of the FS-DAX filesystem, opened by a process (`open` of a data file).
     Data {
         /// Index in the kernel's data files.
         index: usize,
@@ -47,13 +52,8 @@ pub struct File {
     pub kind: FileKind,
     /// Path, as procfs prints it.
     pub path: String,
-    /// RFC 13/19 `fp_lock`, protecting `file_pins` writers.
-    pub fp_lock: Mutex<()>,
-    /// RFC 13/19 `file_pins`: records of the data files pinned through this (owner) file.
-    /// Writers publish a new list under `fp_lock`; the RFC's readers load it without the lock.
-    pub file_pins: Published<Vec<Handle<PinRecord>>>,
-    /// D3: the procfs handler the driver installed in this file (and the context it shows).
-    pub pin_handler: Published<Handle<PinContext>>,
+    /// What the lifetime proposal adds to `struct file` (RFC 13/19's `file_pins`, D3's handler).
+    pub ext: Ext,
 }
 
 /// Allocate a file with f_count 1 held by `holder` (`alloc_file_pseudo`, `dentry_open`).
@@ -68,9 +68,7 @@ pub fn alloc_file(
         f_count: Kref::new(id, "f_count", holder),
         kind,
         path: path.to_string(),
-        fp_lock: Mutex::new("fp_lock", ()),
-        file_pins: Published::new(),
-        pin_handler: Published::new(),
+        ext: k.proposal.file_ext(&kind),
     });
     // The uverbs file and its child fds speak for the pins of their ufile (procfs truth).
     if let FileKind::Uverbs { ufile } | FileKind::CompChannel { ufile, .. } = kind {
@@ -88,7 +86,7 @@ pub fn get_file(k: &Kernel, step: &'static str, f: Handle<File>, holder: Holder)
 }
 
 /// `fput`: drop `holder`'s reference; the last one queues `____fput` on the dropping task (or runs
-/// `__fput` inline on the synchronous variant).
+/// `__fput` inline on the hypothetical `sync-fput` kernel).
 pub fn fput(
     k: &Kernel,
     cur: &Task,
@@ -99,7 +97,7 @@ pub fn fput(
     if !k.files.get(f).f_count.put(step, holder) {
         return Ok(());
     }
-    if k.variant.fput_deferred {
+    if k.variant.fput_deferred() {
         cur.task_work_add(f);
         Ok(())
     } else {
@@ -110,14 +108,27 @@ pub fn fput(
 /// `__fput`: locks and leases removed, `f_op->release`, then `file_free` through RCU.
 pub fn __fput(k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
     let file = k.files.deref("__fput", f, "Read of f_op");
+    locks_remove_file(k, cur, f)?;
     match file.kind {
         FileKind::Uverbs { ufile } => ib_uverbs_close(k, cur, f, ufile)?,
         FileKind::CompChannel { ufile, uobj } => uverbs_close_fd(k, cur, f, ufile, uobj)?,
+        FileKind::Ucma { file: uf } => ucma_close(k, cur, f, uf)?,
         FileKind::Data { .. } => {}
     }
     k.proposal.file_release(k, cur, f)?;
-    k.rcu.call_rcu(k, "__fput.file_free", Deferred::File(f));
+    k.rcu.call_rcu(
+        k,
+        "__fput.file_free",
+        Deferred::new(file_free_rcu, f.encode()),
+    );
     Ok(())
+}
+
+/// `file_free_rcu`: the struct file's memory, after the grace period.
+fn file_free_rcu(k: &Kernel, arg: i64) {
+    let f = Handle::<File>::decode(arg).expect("call_rcu got a file");
+    k.proposal.file_free(k, f);
+    k.files.free("file_free_rcu", f);
 }
 
 /// The holder naming a file's own field (`file#1.private_data`).

@@ -1,6 +1,6 @@
 //! A process: its fd table (`files_struct` under `file_lock`), its mm, and the syscalls on the
 //! table: `fd_install`, `fget`, `close` (`__close_fd` → `filp_close` → `fput`), `dup`, `fork`
-//! (`dup_fd`), and `do_exit` (exit_mm, exit_files, exit_task_work: §2.5).
+//! (`dup_fd`), and `do_exit` (exit_mm, exit_files, exit_task_work: docs/kernel.md §2.5).
 
 use std::sync::Arc;
 
@@ -110,8 +110,9 @@ pub fn dup(k: &Kernel, p: &Process, fd: usize) -> KResult<Result<usize, Errno>> 
     Ok(Ok(new))
 }
 
-/// `fork`: `dup_fd` takes a reference on every open file; the child's VMAs hold theirs.
-pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Process>> {
+/// `fork`: `dup_fd` takes a reference on every open file; `dup_mmap` copies the VMAs (each copy
+/// holds its file and runs `vm_ops->open`).
+pub fn fork(k: &Kernel, cur: &Task, parent: &Process, child_name: &str) -> KResult<Arc<Process>> {
     let child = new_process(k, &Name::from(child_name));
     {
         let table = parent.files.lock("dup_fd.file_lock")?;
@@ -125,32 +126,20 @@ pub fn fork(k: &Kernel, parent: &Process, child_name: &str) -> KResult<Arc<Proce
             }
         }
     }
-    let pmm = k.mms.get(parent.mm);
-    let cmm = k.mms.get(child.mm);
-    let vmas: Vec<Handle<File>> = {
-        let g = pmm.mmap_sem.down_read("dup_mmap.mmap_sem")?;
-        let v = g.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        v
-    };
-    for f in vmas {
-        get_file(
-            k,
-            "dup_mmap.get_file",
-            f,
-            Holder::Root(Root::Vma(Name::clone(&child.name))),
-        );
-        cmm.mmap_sem
-            .down_write("dup_mmap.child_mmap_sem")?
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(f);
-    }
+    crate::mm::vma::dup_mmap(k, cur, parent.mm, child.mm)?;
     Ok(child)
 }
 
 /// `do_exit`: exit_mm (mmput: the last drops the VMA files), exit_files (close every fd),
-/// exit_task_work (the deferred `__fput`s run here).
+/// exit_task_work (the deferred `__fput`s run here), all with PF_EXITING set.
 pub fn do_exit(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
+    cur.set_exiting(true);
+    let r = exit_mm_files(k, cur, p);
+    cur.set_exiting(false);
+    r
+}
+
+fn exit_mm_files(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
     mmput(k, cur, p.mm, &Holder::Root(Root::Mm(Name::clone(&p.name))))?;
     let files: Vec<(usize, Handle<File>)> = {
         let mut table = p.files.lock("close_files.file_lock")?;

@@ -22,13 +22,14 @@ crate::declare_check!(
 );
 
 /// One listed pin: the fd it is attributed to, the struct file the reader found there (and when),
-/// and the data file printed.
+/// and the data file printed. A pin attributed to the process itself (RFC 13/19's `mm_file_pin`,
+/// listed as a bare path) has no fd and no file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PinLine {
-    /// The fd number printed.
-    pub fd: usize,
+    /// The fd number printed; `None` for a pin of the process (its mm).
+    pub fd: Option<usize>,
     /// The struct file the reader looked up at that fd.
-    pub file: Handle<File>,
+    pub file: Option<Handle<File>>,
     /// Log position right after that lookup.
     pub looked_up: usize,
     /// The data file printed.
@@ -76,8 +77,8 @@ pub fn walk_fds_with_refs(
         let looked_up = oracle.now();
         for data in show(k, cur, f)? {
             out.push(PinLine {
-                fd,
-                file: f,
+                fd: Some(fd),
+                file: Some(f),
                 looked_up,
                 data,
             });
@@ -105,7 +106,7 @@ pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<Strin
         .iter()
         .map(|l| Listed {
             fd: l.fd,
-            file: l.file.obj(),
+            file: l.file.map(|f| f.obj()),
             looked_up: l.looked_up,
             data: l.data.clone(),
         })
@@ -120,19 +121,27 @@ fn report_untrue(cur: &Task, target: &Process, printed: &str, untrue: Untrue) {
     let (_, oracle) = crate::sync::current_oracle();
     let (check, title, object, truth) = match untrue {
         Untrue::Listed { line } => {
-            let file = oracle.obj_name(line.file);
+            let at = at_text(line.fd);
+            let truth = match line.file {
+                Some(file) => format!(
+                    "truth: {}, found at {at} by the reader, pinned {} at no time from that \
+                     lookup to the end of the read",
+                    oracle.obj_name(file),
+                    line.data
+                ),
+                None => format!(
+                    "truth: no file {} held during the read pinned {} at any time then",
+                    target.name, line.data
+                ),
+            };
             (
                 &PROCFS_LISTS_UNPINNED,
                 format!(
-                    "procfs lie: /proc/{}/file_pins lists fd{} pinning {}",
-                    target.name, line.fd, line.data
+                    "procfs lie: /proc/{}/file_pins lists {at} pinning {}",
+                    target.name, line.data
                 ),
-                format!("fd{}", line.fd),
-                format!(
-                    "truth: {file}, found at fd{} by the reader, pinned {} at no time from that \
-                     lookup to the end of the read",
-                    line.fd, line.data
-                ),
+                at,
+                truth,
             )
         }
         Untrue::Omitted { fd, data } => (
@@ -157,14 +166,19 @@ fn report_untrue(cur: &Task, target: &Process, printed: &str, untrue: Untrue) {
     );
 }
 
-/// `fd3: dax0, fd4: dax1`, or `-` when empty.
+/// How a line's attribution prints: `fd3`, or `mm` for a pin of the process.
+fn at_text(fd: Option<usize>) -> String {
+    fd.map_or_else(|| "mm".to_string(), |fd| format!("fd{fd}"))
+}
+
+/// `fd3: dax0, fd4: dax1` (`mm: dax0` for a pin of the process), or `-` when empty.
 pub fn render(lines: &[PinLine]) -> String {
     if lines.is_empty() {
         return "-".into();
     }
     lines
         .iter()
-        .map(|l| format!("fd{}: {}", l.fd, l.data))
+        .map(|l| format!("{}: {}", at_text(l.fd), l.data))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -1,6 +1,7 @@
 //! Integration tests of the model: the thread's arguments as reachable states, under every engine.
 
 mod engines;
+mod leases;
 mod negative;
 mod scenarios;
 
@@ -9,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
-use pincheck_model::oracle::{Event, Finding, FindingKind, Oracle};
+use pincheck_model::oracle::{Event, FaultPoint, Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, Program, ThreadProgram};
 use pincheck_model::proposals::Proposal;
 use pincheck_model::run::{execute, execute_with, Target};
@@ -234,6 +235,7 @@ pub fn explore_goals(
         mode,
         goals,
         None,
+        None,
         Arc::new(move || execute(&p, target)),
     )
 }
@@ -251,6 +253,7 @@ pub fn explore_with_goals(
         program,
         mode,
         goals,
+        None,
         None,
         Arc::new(move || execute_with(&p, variant, proposal())),
     )
@@ -270,6 +273,7 @@ fn explore_body(
     mode: Mode,
     goals: &[Goal],
     mutation: Option<pincheck_model::oracle::Mutation>,
+    faults: Option<Arc<Vec<FaultPoint>>>,
     one: Arc<dyn Fn() + Send + Sync>,
 ) -> Explored {
     let collected = Arc::new(Mutex::new(Collected {
@@ -278,6 +282,9 @@ fn explore_body(
     }));
     let (c, goals_owned) = (Arc::clone(&collected), goals.to_vec());
     let body = Arc::new(move |oracle: &Arc<Oracle>| {
+        if let Some(plan) = &faults {
+            oracle.set_faults(Arc::clone(plan));
+        }
         one();
         let fs = oracle.findings();
         let threads = oracle.thread_names();
@@ -350,7 +357,32 @@ pub fn explore_mutated(
         mode,
         &[],
         mutation,
+        None,
         Arc::new(move || execute_with(&p, variant, proposal())),
+    )
+}
+
+/// [`explore`] with a fault plan: the driver's error branches the plan names fail in every
+/// execution (the checker explores each plan; here one is given).
+pub fn explore_faulted(
+    program: &Program,
+    kernel: &str,
+    proposal: &'static str,
+    faults: Vec<FaultPoint>,
+    mode: Mode,
+) -> Explored {
+    let target = Target {
+        variant: Variant::by_name(kernel).expect("kernel"),
+        proposal,
+    };
+    let p = program.clone();
+    explore_body(
+        program,
+        mode,
+        &[],
+        None,
+        Some(Arc::new(faults)),
+        Arc::new(move || execute(&p, target)),
     )
 }
 
@@ -410,9 +442,10 @@ pub fn op_close(p: &str, fd: &str) -> Op {
 }
 
 pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
-    Program {
+    let mut p = Program {
         processes: vec!["p0".into(), "p1".into()],
         devices: vec!["uverbs0".into()],
+        devices_without_disassociate: Vec::new(),
         data_files: vec!["dax0".into(), "dax1".into()],
         setup,
         threads: threads
@@ -423,7 +456,51 @@ pub fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
             })
             .collect(),
         exit_at_quiescence: vec![],
+    };
+    lease_what_is_pinned(&mut p);
+    p
+}
+
+/// RFC 04/19: a long-term pin of an FS-DAX page needs a layout lease of the caller's process. For
+/// each process and data file the program registers MRs on and does not open itself, open the
+/// file and take the lease in setup, right before setup's first REG_MR (at its end when only
+/// threads register): the fd numbers of what setup opened before stay as they were.
+fn lease_what_is_pinned(p: &mut Program) {
+    let all: Vec<&Op> = p
+        .setup
+        .iter()
+        .chain(p.threads.iter().flat_map(|t| &t.ops))
+        .collect();
+    let opened = |process: &str, file: &str| {
+        all.iter().any(|op| {
+            matches!(op, Op::OpenData { process: q, file: f, .. } if q == process && f == file)
+        })
+    };
+    let mut pinned: Vec<(String, String)> = Vec::new();
+    for op in &all {
+        if let Op::RegMr { process, file, .. } = op {
+            let key = (process.clone(), file.clone());
+            if !opened(process, file) && !pinned.contains(&key) {
+                pinned.push(key);
+            }
+        }
     }
+    let at = p
+        .setup
+        .iter()
+        .position(|op| matches!(op, Op::RegMr { .. }))
+        .unwrap_or(p.setup.len());
+    let mut lease = Vec::new();
+    for (process, file) in pinned {
+        let fd = format!("lease_{process}_{file}");
+        lease.push(Op::OpenData {
+            process: process.clone(),
+            file,
+            fd: fd.clone(),
+        });
+        lease.push(Op::SetLease { process, fd });
+    }
+    p.setup.splice(at..at, lease);
 }
 
 /// S1: device removal races the last close of the uverbs fd with a live MR.

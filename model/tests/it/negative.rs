@@ -3,14 +3,81 @@
 
 use pincheck_model::heap::Handle;
 use pincheck_model::kernel::{Kernel, Variant};
-use pincheck_model::oracle::{Finding, FindingKind, HolderLabel, Mutation};
+use pincheck_model::oracle::{FaultPoint, Finding, FindingKind, HolderLabel, Mutation, ObjId};
 use pincheck_model::program::{Op, ProcfsKind, Program};
-use pincheck_model::proposals::{by_name, Proposal};
+use pincheck_model::proposals::bundle::{self, DataFileRef, PinRecords, UmemRecord};
+use pincheck_model::proposals::context::Context;
+use pincheck_model::proposals::{by_name, Ext, Proposal};
+use pincheck_model::rdma::uverbs::ufile::Ufile;
 use pincheck_model::rdma::uverbs::umem::{Bundle, Umem};
 use pincheck_model::task::Task;
+use pincheck_model::vfs::file::{File, FileKind};
+use pincheck_model::vfs::locks::LeaseRef;
 use pincheck_model::{Errno, KResult};
 
 use crate::*;
+
+/// The hooks a deliberately broken design takes unchanged from the sound design it breaks
+/// (`self.base`): its patches to the kernel's structs, and what it does at open, for a child
+/// file and before GUP.
+macro_rules! from_base {
+    () => {
+        fn file_ext(&self, kind: &FileKind) -> Ext {
+            self.base.file_ext(kind)
+        }
+        fn ufile_ext(&self) -> Ext {
+            self.base.ufile_ext()
+        }
+        fn umem_ext(&self) -> Ext {
+            self.base.umem_ext()
+        }
+        fn mm_ext(&self) -> Ext {
+            self.base.mm_ext()
+        }
+        fn lease_ext(&self, lease: ObjId) -> Ext {
+            self.base.lease_ext(lease)
+        }
+        fn open(&self, k: &Kernel, cur: &Task, f: Handle<File>, u: Handle<Ufile>) -> KResult<()> {
+            self.base.open(k, cur, f, u)
+        }
+        fn child_file(
+            &self,
+            k: &Kernel,
+            cur: &Task,
+            f: Handle<File>,
+            u: Handle<Ufile>,
+        ) -> KResult<()> {
+            self.base.child_file(k, cur, f, u)
+        }
+        fn pin_begin(
+            &self,
+            k: &Kernel,
+            cur: &Task,
+            b: &Bundle,
+            u: Handle<Umem>,
+        ) -> KResult<Result<(), Errno>> {
+            self.base.pin_begin(k, cur, b, u)
+        }
+    };
+}
+
+/// `bundle`'s records, as a broken design built on it reaches them.
+fn record_of(
+    k: &Kernel,
+    u: Handle<Umem>,
+) -> Option<Handle<pincheck_model::proposals::pin_record::PinRecord>> {
+    k.umems
+        .get(u)
+        .ext
+        .part::<UmemRecord>("bundle's record")
+        .record
+        .get()
+        .copied()
+}
+
+fn sound_bundle() -> bundle::Bundle {
+    bundle::Bundle::new(DataFileRef::Held)
+}
 
 fn dereg(p: &str, fd: &str, mr: &str) -> Op {
     Op::DeregMr {
@@ -87,7 +154,7 @@ pub fn control_double_destroy_before_the_2020_fix() -> Vec<Finding> {
         after: "t1:lookup_get.kref_get_unless_zero",
         before: "t1:uobj_destroy.usecnt_write",
     }];
-    let bad = explore_goals(&p, "k53-double-destroy", "context", loom(2), &window);
+    let bad = explore_goals(&p, "v5.3", "context", loom(2), &window);
     bad.assert_found(&Want {
         kind: FindingKind::RefcountUnderflow,
         object: "uobject#",
@@ -133,6 +200,7 @@ pub fn control_synchronous_fput_deadlock() -> Vec<Finding> {
             Op::Mmap {
                 process: "p0".into(),
                 fd: "fd0".into(),
+                map: None,
             },
         ],
         vec![
@@ -190,20 +258,14 @@ fn rfc_v2_procfs_omits_a_pin_still_held() {
 
 /// A deliberately broken design whose GUP callback unpins the pages itself, so the core's
 /// release unpins them a second time.
-struct UnpinInCallback(Box<dyn Proposal>);
+struct UnpinInCallback {
+    base: Box<dyn Proposal>,
+}
 
 impl Proposal for UnpinInCallback {
+    from_base!();
     fn name(&self) -> &'static str {
         "unpin-in-callback"
-    }
-    fn open(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        self.0.open(k, cur, f, u)
     }
     fn pin(
         &self,
@@ -211,15 +273,16 @@ impl Proposal for UnpinInCallback {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        self.0.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(u);
         k.data_files[umem.data]
-            .pins
+            .page_pins
             .fetch_add("callback.unpin_user_pages", -(umem.npages as i64));
-        self.0.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
 }
 
@@ -233,7 +296,11 @@ pub fn control_unpin_in_callback() -> Vec<Finding> {
     let e = explore_with_goals(
         &dereg_vs_close(),
         kernel("k56"),
-        || Box::new(UnpinInCallback(by_name("context").unwrap())),
+        || {
+            Box::new(UnpinInCallback {
+                base: by_name("context").unwrap(),
+            })
+        },
         loom(1),
         &[DEREG_VS_CLOSE_WINDOW],
     );
@@ -255,9 +322,12 @@ pub fn control_unpin_in_callback() -> Vec<Finding> {
 
 /// A deliberately broken design that frees each record both at unpin and, from the ufile's list,
 /// at ufile release.
-struct FreeTwice;
+struct FreeTwice {
+    base: bundle::Bundle,
+}
 
 impl Proposal for FreeTwice {
+    from_base!();
     fn name(&self) -> &'static str {
         "free-twice"
     }
@@ -267,24 +337,26 @@ impl Proposal for FreeTwice {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, _cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        if let Some(&rec) = k.umems.get(u).record.get() {
-            k.records.free("free_twice.unpin_kfree", rec);
+        if let Some(rec) = record_of(k, u) {
+            self.base.records().free("free_twice.unpin_kfree", rec);
         }
         Ok(())
     }
-    fn ufile_release(
-        &self,
-        k: &Kernel,
-        _cur: &Task,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        let list = k.ufiles.get(u).pin_records.lock("free_twice.lock")?.clone();
+    fn ufile_release(&self, k: &Kernel, _cur: &Task, u: Handle<Ufile>) -> KResult<()> {
+        let ufile = k.ufiles.get(u);
+        let list = ufile
+            .ext
+            .part::<PinRecords>("bundle's records")
+            .list
+            .lock("free_twice.lock")?
+            .clone();
         for rec in list {
-            k.records.free("free_twice.release_kfree", rec);
+            self.base.records().free("free_twice.release_kfree", rec);
         }
         Ok(())
     }
@@ -299,7 +371,11 @@ pub fn control_free_twice() -> Vec<Finding> {
     let e = explore_with_goals(
         &dereg_vs_close(),
         kernel("k56"),
-        || Box::new(FreeTwice),
+        || {
+            Box::new(FreeTwice {
+                base: sound_bundle(),
+            })
+        },
         loom(1),
         &[DEREG_VS_CLOSE_WINDOW],
     );
@@ -404,7 +480,7 @@ pub fn control_warn_release_of_a_locked_fd_object() -> Vec<Finding> {
             ("close", vec![op_close("p0", "ch0")]),
         ],
     );
-    let bad = explore(&p, "k53-fput-before-unlock", "context", loom(2));
+    let bad = explore(&p, "k53-f0abc761bbb9", "context", loom(2));
     let w = bad
         .by_check("warn.uverbs_close_fd.usecnt")
         .expect("the release WARN is reached");
@@ -441,11 +517,7 @@ fn warn_release_of_a_locked_fd_object_before_f0abc761bbb9() {
 
 /// k53 without "RDMA/core: Prevent mixed use of FDs between shared ufiles" (0fb00941dc63).
 fn k53_without_the_ufile_check() -> Variant {
-    Variant {
-        name: "k53-mixed-fd-ufiles",
-        fd_uobject_ufile_check: false,
-        ..Variant::by_name("k53").expect("k53")
-    }
+    Variant::resolve("k53-0fb00941dc63").expect("k53 contains 0fb00941dc63")
 }
 
 /// Two ufiles: a completion channel of the first used through the second's command fd.
@@ -548,12 +620,15 @@ fn warn_destroy_all_races_a_lookup_through_another_ufile() {
     control_warn_destroy_all_races_a_lookup();
 }
 
-/// A deliberately broken design that gives the process an fd on the pinned data file (so an
+/// A deliberately broken design that gives the process another fd on the leased data file (so an
 /// administrator can find it) without `get_file`: the fd slot is handed a reference the pinning
 /// task never had.
-struct FdForPinWithoutGetFile;
+struct FdForPinWithoutGetFile {
+    base: bundle::Bundle,
+}
 
 impl Proposal for FdForPinWithoutGetFile {
+    from_base!();
     fn name(&self) -> &'static str {
         "fd-for-pin-without-get-file"
     }
@@ -563,17 +638,17 @@ impl Proposal for FdForPinWithoutGetFile {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        let data = k.data_files[k.umems.get(u).data].file;
         let p = k.process("p0").expect("p0");
         let from = pincheck_model::oracle::Holder::Task(cur.tid, "pin");
-        if let Err(e) = pincheck_model::vfs::process::fd_install(k, &p, data, &from)? {
+        if let Err(e) = pincheck_model::vfs::process::fd_install(k, &p, l.fl_file, &from)? {
             return Ok(Err(e));
         }
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        pincheck_model::proposals::bundle::Bundle.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
 }
 
@@ -589,7 +664,11 @@ pub fn control_ref_moved_from_a_holder_without_one() -> Vec<Finding> {
     let bad = explore_with(
         &p,
         Variant::by_name("k56").unwrap(),
-        || Box::new(FdForPinWithoutGetFile),
+        || {
+            Box::new(FdForPinWithoutGetFile {
+                base: sound_bundle(),
+            })
+        },
         loom(1),
     );
     let r = bad
@@ -598,7 +677,7 @@ pub fn control_ref_moved_from_a_holder_without_one() -> Vec<Finding> {
     assert_eq!(r.kind, FindingKind::RefTracker);
     assert!(
         r.title.starts_with(
-            "ref_tracker: reference to file#0 moved from task reg (pin), which holds none"
+            "ref_tracker: reference to file#1 moved from task reg (pin), which holds none"
         ),
         "{r:#?}"
     );
@@ -669,10 +748,14 @@ pub fn control_rfc_v2_puts_every_record() -> Vec<Finding> {
 }
 
 /// A deliberately broken design whose records are freed without the `fput` of the data file
-/// they hold: the file stays open for ever, reachable only because its filesystem holds it too.
-struct FreeRecordWithoutFput;
+/// they hold: the file stays open for ever, reachable only because the process's leased fd holds
+/// it too.
+struct FreeRecordWithoutFput {
+    base: bundle::Bundle,
+}
 
 impl Proposal for FreeRecordWithoutFput {
+    from_base!();
     fn name(&self) -> &'static str {
         "free-record-without-fput"
     }
@@ -682,18 +765,21 @@ impl Proposal for FreeRecordWithoutFput {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, _cur: &Task, u: Handle<Umem>) -> KResult<()> {
         let umem = k.umems.get(u);
-        if let Some(&rec) = umem.record.get() {
+        if let Some(rec) = record_of(k, u) {
             k.ufiles
                 .get(umem.ufile)
-                .pin_records
+                .ext
+                .part::<PinRecords>("bundle's records")
+                .list
                 .lock("leaky_unpin.pin_records_lock")?
                 .retain(|r| *r != rec);
-            k.records.free("leaky_unpin.kfree", rec);
+            self.base.records().free("leaky_unpin.kfree", rec);
         }
         Ok(())
     }
@@ -701,18 +787,22 @@ impl Proposal for FreeRecordWithoutFput {
 
 /// ref_tracker at quiescence: a data file still counted by a freed pin record.
 pub fn control_leaked_data_file_reference() -> Vec<Finding> {
-    let found = dereg_vs_close_with(|| Box::new(FreeRecordWithoutFput));
+    let found = dereg_vs_close_with(|| {
+        Box::new(FreeRecordWithoutFput {
+            base: sound_bundle(),
+        })
+    });
     let l = found
         .iter()
         .find(|f| f.check == "ref_tracker.leaked")
         .expect("the leaked data-file reference is found");
     assert_eq!(l.kind, FindingKind::Leak);
     assert!(l.title.starts_with("ref_tracker: "), "{l:#?}");
-    assert_eq!(l.object.as_deref(), Some("file#0"), "{l:#?}");
+    assert_eq!(l.object.as_deref(), Some("file#1"), "{l:#?}");
     assert!(
         l.details
             .iter()
-            .any(|d| d.starts_with("file#0 is held by pin_record#0.file: freed by task")),
+            .any(|d| d.starts_with("file#1 is held by pin_record#0.file: freed by task")),
         "{l:#?}"
     );
     found
@@ -737,9 +827,10 @@ impl Proposal for SpinUntilUnpinned {
         _cur: &Task,
         _b: &Bundle,
         u: Handle<Umem>,
+        _l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
         let df = &k.data_files[k.umems.get(u).data];
-        while df.pins.load("spin.page_pins") != 0 {
+        while df.page_pins.load("spin.page_pins") != 0 {
             pincheck_model::sync::yield_now("spin.cond_resched")?;
         }
         Ok(Ok(()))
@@ -815,9 +906,12 @@ fn the_counted_back_pointer_leaks_a_cycle() {
 
 /// A deliberately broken design that assumes close destroyed the MRs (G5 says it may not have on
 /// v5.3) and releases the pages of every MR still listed, "so that a closed file keeps no pins".
-struct ReleasePinsAtClose;
+struct ReleasePinsAtClose {
+    base: Context,
+}
 
 impl Proposal for ReleasePinsAtClose {
+    from_base!();
     fn name(&self) -> &'static str {
         "release-pins-at-close"
     }
@@ -827,28 +921,14 @@ impl Proposal for ReleasePinsAtClose {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::context::Context.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        pincheck_model::proposals::context::Context.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
-    fn open(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        pincheck_model::proposals::context::Context.open(k, cur, f, u)
-    }
-    fn release(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        _f: Handle<pincheck_model::vfs::file::File>,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
+    fn release(&self, k: &Kernel, cur: &Task, _f: Handle<File>, u: Handle<Ufile>) -> KResult<()> {
         let listed = k
             .ufiles
             .get(u)
@@ -864,21 +944,11 @@ impl Proposal for ReleasePinsAtClose {
         }
         Ok(())
     }
-    fn ufile_release(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        u: Handle<pincheck_model::rdma::uverbs::ufile::Ufile>,
-    ) -> KResult<()> {
-        pincheck_model::proposals::context::Context.ufile_release(k, cur, u)
+    fn ufile_release(&self, k: &Kernel, cur: &Task, u: Handle<Ufile>) -> KResult<()> {
+        self.base.ufile_release(k, cur, u)
     }
-    fn file_release(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-    ) -> KResult<()> {
-        pincheck_model::proposals::context::Context.file_release(k, cur, f)
+    fn file_release(&self, k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<()> {
+        self.base.file_release(k, cur, f)
     }
 }
 
@@ -889,7 +959,11 @@ pub fn control_hw_key_live_at_unpin() -> Vec<Finding> {
         explore_with_goals(
             &s01(),
             kernel(name),
-            || Box::new(ReleasePinsAtClose),
+            || {
+                Box::new(ReleasePinsAtClose {
+                    base: Context::new(),
+                })
+            },
             loom(2),
             &[crate::scenarios::S01_RACE],
         )
@@ -916,9 +990,12 @@ fn a_design_that_releases_pins_at_close_frees_pages_under_a_live_hw_key() {
 
 /// A deliberately broken design whose records stay on the ufile's list after the unpin (the
 /// removal was forgotten): the listing shows pins no one holds any more.
-struct RecordOutlivesUnpin;
+struct RecordOutlivesUnpin {
+    base: bundle::Bundle,
+}
 
 impl Proposal for RecordOutlivesUnpin {
+    from_base!();
     fn name(&self) -> &'static str {
         "record-outlives-unpin"
     }
@@ -928,19 +1005,15 @@ impl Proposal for RecordOutlivesUnpin {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, _k: &Kernel, _cur: &Task, _u: Handle<Umem>) -> KResult<()> {
         Ok(())
     }
-    fn show_fdinfo(
-        &self,
-        k: &Kernel,
-        cur: &Task,
-        f: Handle<pincheck_model::vfs::file::File>,
-    ) -> KResult<Vec<String>> {
-        pincheck_model::proposals::bundle::Bundle.show_fdinfo(k, cur, f)
+    fn show_fdinfo(&self, k: &Kernel, cur: &Task, f: Handle<File>) -> KResult<Vec<String>> {
+        self.base.show_fdinfo(k, cur, f)
     }
 }
 
@@ -970,7 +1043,11 @@ pub fn control_procfs_lists_a_released_pin() -> Vec<Finding> {
     let bad = explore_with(
         &p,
         Variant::by_name("k56").unwrap(),
-        || Box::new(RecordOutlivesUnpin),
+        || {
+            Box::new(RecordOutlivesUnpin {
+                base: sound_bundle(),
+            })
+        },
         loom(1),
     );
     let l = bad
@@ -1045,9 +1122,12 @@ fn without_free_hw_resources_reference_a_ufile_is_released_with_live_objects() {
 
 /// A deliberately broken design that files the pin under the MR handle being created: the IDR
 /// slot `alloc_begin` reserved is no longer empty at commit.
-struct ScribbleOnTheIdr;
+struct ScribbleOnTheIdr {
+    base: bundle::Bundle,
+}
 
 impl Proposal for ScribbleOnTheIdr {
+    from_base!();
     fn name(&self) -> &'static str {
         "scribble-on-the-idr"
     }
@@ -1057,19 +1137,24 @@ impl Proposal for ScribbleOnTheIdr {
         cur: &Task,
         b: &Bundle,
         u: Handle<Umem>,
+        l: &LeaseRef,
     ) -> KResult<Result<(), Errno>> {
         let ufile = k.ufiles.get(b.ufile);
         let reserved = ufile.idr_next.peek() as usize - 1;
         ufile.idr[reserved].store("scribble.xa_store", 1);
-        pincheck_model::proposals::bundle::Bundle.pin(k, cur, b, u)
+        self.base.pin(k, cur, b, u, l)
     }
     fn unpin(&self, k: &Kernel, cur: &Task, u: Handle<Umem>) -> KResult<()> {
-        pincheck_model::proposals::bundle::Bundle.unpin(k, cur, u)
+        self.base.unpin(k, cur, u)
     }
 }
 
 pub fn control_warn_idr_slot_taken() -> Vec<Finding> {
-    let found = dereg_vs_close_with(|| Box::new(ScribbleOnTheIdr));
+    let found = dereg_vs_close_with(|| {
+        Box::new(ScribbleOnTheIdr {
+            base: sound_bundle(),
+        })
+    });
     let w = found
         .iter()
         .find(|f| f.check == "warn.alloc_commit_idr_uobject.xa_store")
@@ -1134,6 +1219,190 @@ type Control = fn() -> Vec<Finding>;
 
 /// No oracle check is unreachable: every registered check (`declare_check!`) is reported by at
 /// least one of the negative controls above.
+/// Device removal racing a DESTROY of an MR (s04) on v5.3 without 7452a3c745a2: the DESTROY only
+/// trylocks hw_destroy_rwsem, meets the destroy-all holding it and WARNs "Cleanup is running
+/// while removing an uobject"; with the fix (v5.3 as released) the DESTROY waits.
+pub fn control_warn_destroy_meets_a_running_destroy_all() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("dereg", vec![dereg("p0", "fd0", "mr0")]),
+            (
+                "unplug",
+                vec![Op::RemoveDevice {
+                    device: "uverbs0".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore(&p, "v5.3-7452a3c745a2", "context", loom(2));
+    bad.assert_found(&Want {
+        kind: FindingKind::Warn,
+        object: "uobject#",
+        title: "WARNING: at drivers/infiniband/core/rdma_core.c rdma_explicit_destroy: \
+                WARN(true, \"ib_uverbs: Cleanup is running while removing an uobject\")",
+        at: "dereg rdma_explicit_destroy.down_read_trylock",
+    });
+    let fixed = explore(&p, "v5.3", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.distinct());
+    bad.all()
+}
+
+#[test]
+fn before_7452a3c745a2_a_destroy_meeting_device_removal_warns() {
+    control_warn_destroy_meets_a_running_destroy_all();
+}
+
+/// Exit with a uverbs mapping racing device removal (s03) on v5.6 without 39c011a53827:
+/// disassociate unlists the exiting mm's VMA without putting its mmap entry, and the ucontext is
+/// freed with the entry still in its mmap_xa.
+pub fn control_warn_ucontext_freed_with_an_mmap_entry() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            Op::Mmap {
+                process: "p0".into(),
+                fd: "fd0".into(),
+                map: None,
+            },
+        ],
+        vec![
+            (
+                "exit",
+                vec![Op::Exit {
+                    process: "p0".into(),
+                }],
+            ),
+            (
+                "unplug",
+                vec![Op::RemoveDevice {
+                    device: "uverbs0".into(),
+                }],
+            ),
+        ],
+    );
+    let bad = explore(&p, "v5.6", "context", loom(2));
+    let w = bad
+        .by_check("warn.ufile_destroy_ucontext.mmap_xa")
+        .unwrap_or_else(|| panic!("{:#?}", bad.distinct()));
+    assert_eq!(w.kind, FindingKind::Warn);
+    assert!(
+        w.object.as_deref().unwrap_or("").starts_with("ucontext#"),
+        "{w:#?}"
+    );
+    let fixed = explore(&p, "v5.6+39c011a53827", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.distinct());
+    bad.all()
+}
+
+#[test]
+fn before_39c011a53827_exit_vs_disassociate_frees_a_ucontext_with_an_mmap_entry() {
+    control_warn_ucontext_freed_with_an_mmap_entry();
+}
+
+/// The last close of a uverbs fd whose driver refuses the MR's destroy twice: the first refusal
+/// leaves the MR for the next pass, the forced pass's refusal WARNs "failed to remove uobject" and
+/// the MR, its umem and its pins leak. One refusal is recovered.
+pub fn control_warn_forced_destroy_refused() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![("close", vec![op_close("p0", "fd0")])],
+    );
+    let refusal = |occurrence| FaultPoint {
+        tid: 1,
+        step: "ib_dereg_mr_user.dereg_mr_busy".into(),
+        occurrence,
+    };
+    let bad = explore_faulted(&p, "k56", "context", vec![refusal(1), refusal(2)], loom(1));
+    let w = bad
+        .by_check("warn.uverbs_destroy_uobject.failed")
+        .unwrap_or_else(|| panic!("{:#?}", bad.distinct()));
+    assert_eq!(w.kind, FindingKind::Warn);
+    assert!(
+        bad.kinds().contains(&FindingKind::Leak),
+        "{:#?}",
+        bad.distinct()
+    );
+    let once = explore_faulted(&p, "k56", "context", vec![refusal(1)], loom(1));
+    assert!(once.findings.is_empty(), "{:#?}", once.distinct());
+    bad.all()
+}
+
+#[test]
+fn a_destroy_the_driver_refuses_in_the_forced_pass_warns_and_leaks() {
+    control_warn_forced_destroy_refused();
+}
+
+/// MIGRATE_ID racing DESTROY_ID (s21) on v5.6, before f5449e74802c: the migrate moves a context
+/// destroy has already erased, closing the new file frees it, and destroy's wait_for_completion
+/// waits for a reference nobody can put any more.
+pub fn control_hung_task_in_ucma_destroy_id() -> Vec<Finding> {
+    let mut p = program(
+        vec![
+            Op::UcmaOpen {
+                process: "p0".into(),
+                fd: "fa".into(),
+            },
+            Op::UcmaOpen {
+                process: "p0".into(),
+                fd: "fb".into(),
+            },
+            Op::CreateId {
+                process: "p0".into(),
+                fd: "fa".into(),
+                id: "id0".into(),
+                bad_response: false,
+            },
+        ],
+        vec![
+            (
+                "destroy",
+                vec![Op::DestroyId {
+                    process: "p0".into(),
+                    fd: "fa".into(),
+                    id: "id0".into(),
+                }],
+            ),
+            (
+                "migrate",
+                vec![
+                    Op::MigrateId {
+                        process: "p0".into(),
+                        fd: "fb".into(),
+                        from: "fa".into(),
+                        id: "id0".into(),
+                    },
+                    op_close("p0", "fb"),
+                ],
+            ),
+        ],
+    );
+    p.devices.clear();
+    p.data_files.clear();
+    let bad = explore(&p, "v5.6", "context", loom(2));
+    let h = bad
+        .by_check("hung_task.wait_for_completion")
+        .unwrap_or_else(|| panic!("{:#?}", bad.distinct()));
+    assert_eq!(h.kind, FindingKind::Deadlock);
+    let fixed = explore(&p, "v5.6+f5449e74802c", "context", loom(2));
+    assert!(fixed.findings.is_empty(), "{:#?}", fixed.distinct());
+    bad.all()
+}
+
+#[test]
+fn before_f5449e74802c_ucma_destroy_id_waits_for_ever_after_a_migrate() {
+    control_hung_task_in_ucma_destroy_id();
+}
+
 #[test]
 fn every_check_is_reached_by_a_negative_control() {
     let controls: &[(&str, Control)] = &[
@@ -1176,6 +1445,31 @@ fn every_check_is_reached_by_a_negative_control() {
         (
             "usecnt_lock_removed",
             control_unpin_twice_without_the_usecnt_lock,
+        ),
+        (
+            "dax_free_while_mapped",
+            crate::leases::control_dax_free_while_mapped,
+        ),
+        (
+            "dax_map_of_freed_blocks",
+            crate::leases::control_dax_map_of_freed_blocks,
+        ),
+        ("hung_close", crate::leases::control_hung_close),
+        (
+            "destroy_meets_destroy_all",
+            control_warn_destroy_meets_a_running_destroy_all,
+        ),
+        (
+            "ucontext_freed_with_mmap_entry",
+            control_warn_ucontext_freed_with_an_mmap_entry,
+        ),
+        (
+            "forced_destroy_refused",
+            control_warn_forced_destroy_refused,
+        ),
+        (
+            "ucma_destroy_id_hangs",
+            control_hung_task_in_ucma_destroy_id,
         ),
     ];
     let mut hits: std::collections::BTreeMap<&'static str, std::collections::BTreeSet<&str>> =

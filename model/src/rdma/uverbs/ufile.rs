@@ -2,16 +2,17 @@
 //! `uverbs_destroy_ufile_hw` (CLOSE and DRIVER_REMOVE) and the final `ib_uverbs_release_file`.
 //!
 //! G2: the ufile outlives its main struct file (the file's private_data is a counted reference;
-//! child fds and device removal take more). G5 on k53: close may return while a device removal is
-//! still destroying the MRs. G6 on k56: close waits (it takes `hw_destroy_rwsem` for write).
+//! child fds and device removal take more). G5 on v5.3: close may return while a device removal
+//! is still destroying the MRs. G6 from v5.6 (remove_ucontext_lock): close waits (it takes
+//! `hw_destroy_rwsem` for write).
 
 use crate::heap::Handle;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, Patch};
 use crate::kref::Kref;
-use crate::mm::Mm;
 use crate::oracle::{FindingKind, Holder};
-use crate::proposals::pin_record::PinRecord;
+use crate::proposals::Ext;
 use crate::rdma::uverbs::device::Device;
+use crate::rdma::uverbs::mmap::UmapPriv;
 use crate::rdma::uverbs::ucontext::{alloc_ucontext, free_ucontext, Ucontext};
 use crate::rdma::uverbs::uobject::{uverbs_destroy_uobject, Reason, Uobject};
 use crate::sync::{Atomic, Mutex, RwSem};
@@ -47,16 +48,14 @@ pub struct Ufile {
     pub idr: Vec<Atomic>,
     /// Next free IDR handle (`xa_alloc`).
     pub idr_next: Atomic,
-    /// `umaps` under `umap_lock`: the mms that mapped this ufile.
-    pub umaps: Mutex<Vec<Handle<Mm>>>,
-    /// RFC 16/19 `sys_file`: the main struct file, uncounted (counted under counted-backptr).
-    pub sys_file: Atomic,
-    /// clear-on-close: the lock that makes reading and clearing `sys_file` safe.
-    pub sys_file_lock: Mutex<()>,
-    /// D2: the pin records of this ufile's MRs, under its lock.
-    pub pin_records: Mutex<Vec<Handle<PinRecord>>>,
-    /// D3: the driver pin context, encoded handle.
-    pub pin_context: Atomic,
+    /// `umaps` under `umap_lock`: the uverbs VMAs of this ufile, in every mm.
+    pub umaps: Mutex<Vec<Handle<UmapPriv>>>,
+    /// `ucontext->cleanup_retryable` (kept here: the model's uobjects reach their ufile, not the
+    /// ucontext). Written and read only by a destroy-all holding `hw_destroy_rwsem` for write, so
+    /// it is no scheduling point.
+    pub cleanup_retryable: std::sync::atomic::AtomicBool,
+    /// What the lifetime proposal adds to `struct ib_uverbs_file` (RFC 16/19's `sys_file`, ...).
+    pub ext: Ext,
 }
 
 /// `ib_uverbs_open`: a new ufile and its struct file, added to the device's file list. The file's
@@ -67,9 +66,16 @@ pub fn ib_uverbs_open(
     dev_index: usize,
 ) -> KResult<Result<Handle<File>, Errno>> {
     let dev: &Device = &k.devices[dev_index];
+    if dev.cdev.load("ib_uverbs_open.cdev") == 0 {
+        return Ok(Err(Errno::ENXIO));
+    }
+    if dev.refcount.inc_not_zero("ib_uverbs_open.refcount") == 0 {
+        return Ok(Err(Errno::ENXIO));
+    }
     let srcu = dev.srcu.down_read("ib_uverbs_open.srcu_read_lock")?;
     if dev.ib_dev.load("ib_uverbs_open.ib_dev") == 0 {
         drop(srcu);
+        dev.put("ib_uverbs_open.err_refcount");
         return Ok(Err(Errno::ENODEV));
     }
     let mut list = dev.lists_mutex.lock("ib_uverbs_open.lists_mutex")?;
@@ -83,10 +89,8 @@ pub fn ib_uverbs_open(
         idr: (0..IDR_SLOTS_MAX).map(|_| Atomic::new(0)).collect(),
         idr_next: Atomic::new(0),
         umaps: Mutex::new("umap_lock", Vec::new()),
-        sys_file: Atomic::new(0),
-        sys_file_lock: Mutex::new("sys_file_lock", ()),
-        pin_records: Mutex::new("pin_records_lock", Vec::new()),
-        pin_context: Atomic::new(0),
+        cleanup_retryable: std::sync::atomic::AtomicBool::new(false),
+        ext: k.proposal.ufile_ext(),
     });
     let path = format!("/dev/infiniband/{}", dev.name);
     let file = alloc_file(
@@ -109,8 +113,9 @@ pub fn ib_uverbs_open(
     Ok(Ok(file))
 }
 
-/// GET_CONTEXT (`ib_uverbs_get_context`): k53 serializes it with destroy by `ucontext_lock`,
-/// k56 by `hw_destroy_rwsem` read.
+/// GET_CONTEXT (`ib_uverbs_get_context`): `ucontext_lock` serializes creation; since
+/// remove_ucontext_lock (v5.6) creation also holds `hw_destroy_rwsem` for read (a trylock: -EIO
+/// while a destroy-all runs), the standard pattern that lets destroy drop `ucontext_lock`.
 pub fn ib_uverbs_get_context(
     k: &Kernel,
     _cur: &Task,
@@ -124,18 +129,7 @@ pub fn ib_uverbs_get_context(
         Ok(g) => g,
         Err(e) => return Ok(Err(e)),
     };
-    let _l = if k.variant.destroy_takes_ucontext_lock {
-        Some(
-            ufile
-                .ucontext_lock
-                .lock("ib_uverbs_get_context.ucontext_lock")?,
-        )
-    } else {
-        None
-    };
-    let _r = if k.variant.destroy_takes_ucontext_lock {
-        None
-    } else {
+    let _r = if k.variant.has(Patch::RemoveUcontextLock) {
         match ufile
             .hw_destroy_rwsem
             .down_read_trylock("ib_uverbs_get_context.down_read")
@@ -143,11 +137,16 @@ pub fn ib_uverbs_get_context(
             Some(r) => Some(r),
             None => return Ok(Err(Errno::EIO)),
         }
+    } else {
+        None
     };
+    let _l = ufile
+        .ucontext_lock
+        .lock("ib_uverbs_get_context.ucontext_lock")?;
     if ufile.ucontext.load("ib_uverbs_get_context.ucontext") != 0 {
         return Ok(Err(Errno::EINVAL));
     }
-    let uctx = alloc_ucontext(k, ufile_h);
+    let uctx = alloc_ucontext(k, ufile_h)?;
     ufile
         .ucontext
         .store("ib_uverbs_get_context.publish", uctx.encode());
@@ -196,9 +195,9 @@ pub fn uverbs_destroy_ufile_hw(
     let ufile = k
         .ufiles
         .deref("destroy_ufile_hw.ufile", ufile_h, "Read of ucontext_lock");
-    let _ucontext_lock = if !k.variant.destroy_takes_ucontext_lock {
+    let _ucontext_lock = if !k.variant.destroy_takes_ucontext_lock() {
         None
-    } else if reason == Reason::Close && k.variant.close_trylock {
+    } else if reason == Reason::Close && k.variant.close_trylock() {
         match ufile
             .ucontext_lock
             .try_lock("destroy_ufile_hw.trylock_ucontext")
@@ -221,12 +220,37 @@ pub fn uverbs_destroy_ufile_hw(
         .get(uctx)
         .closing
         .store("destroy_ufile_hw.closing", 1);
+    uverbs_cleanup_ufile(k, cur, &ufile, reason)?;
+    ufile_destroy_ucontext(k, cur, ufile_h, &ufile, uctx, reason)?;
+    k.proposal.destroy_ufile_hw(k, cur, ufile_h)?;
+    Ok(())
+}
+
+/// The destroy-all of `uverbs_destroy_ufile_hw`: `__uverbs_cleanup_ufile` passes over the
+/// uobjects with `cleanup_retryable` set, while a pass destroys something (a driver may refuse a
+/// destroy with -EBUSY: it stays listed for the next pass), then one forced pass in which a
+/// refusal WARNs and the object dangles. Objects are taken one at a time, the first listed that
+/// this pass has not tried.
+fn uverbs_cleanup_ufile(k: &Kernel, cur: &Task, ufile: &Ufile, reason: Reason) -> KResult<()> {
+    use std::sync::atomic::Ordering::Relaxed;
+    ufile.cleanup_retryable.store(true, Relaxed);
+    let (mut tried, mut progress) = (Vec::new(), false);
     loop {
         let list: Vec<Handle<Uobject>> = ufile
             .uobjects
             .lock("__uverbs_cleanup_ufile.uobjects_lock")?
             .clone();
-        let Some(&uobj) = list.first() else { break };
+        let Some(&uobj) = list.iter().find(|u| !tried.contains(*u)) else {
+            if list.is_empty() || !ufile.cleanup_retryable.load(Relaxed) {
+                return Ok(());
+            }
+            if !progress {
+                // No entry was cleaned up in this pass: the forced pass.
+                ufile.cleanup_retryable.store(false, Relaxed);
+            }
+            (tried, progress) = (Vec::new(), false);
+            continue;
+        };
         let uo = k.uobjects.get(uobj);
         // "if we hit this WARN_ON, that means we are racing with a lookup_get": destroyed anyway.
         let (found, _) = crate::rdma::uverbs::uobject::uverbs_try_lock_object(
@@ -237,11 +261,14 @@ pub fn uverbs_destroy_ufile_hw(
         if found != 0 {
             crate::rdma::uverbs::uobject::warn_cleanup_usecnt(k, uobj, found);
         }
-        uverbs_destroy_uobject(k, cur, uobj, reason)?;
+        match uverbs_destroy_uobject(k, cur, uobj, reason)? {
+            Ok(()) => progress = true,
+            Err(_) => {
+                uo.usecnt.store("__uverbs_cleanup_ufile.usecnt_retry", 0);
+                tried.push(uobj);
+            }
+        }
     }
-    ufile_destroy_ucontext(k, cur, ufile_h, &ufile, uctx, reason)?;
-    k.proposal.destroy_ufile_hw(k, cur, ufile_h)?;
-    Ok(())
 }
 
 fn ufile_destroy_ucontext(
@@ -253,14 +280,14 @@ fn ufile_destroy_ucontext(
     reason: Reason,
 ) -> KResult<()> {
     if reason == Reason::DriverRemove {
-        crate::mm::uverbs_user_mmap_disassociate(k, cur, ufile)?;
+        crate::rdma::uverbs::mmap::uverbs_user_mmap_disassociate(k, cur, ufile)?;
     }
     ufile.ucontext.store("ufile_destroy_ucontext.clear", 0);
-    free_ucontext(k, ufile_h, uctx);
-    Ok(())
+    free_ucontext(k, ufile_h, uctx)
 }
 
-/// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, free.
+/// `ib_uverbs_release_file` (kref release): drop the IDR references of leftover uobjects, the
+/// device's reference (the last one lets a waiting non-disassociating removal go on), free.
 pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) -> KResult<()> {
     let ufile = k
         .ufiles
@@ -293,6 +320,7 @@ pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) ->
         }
     }
     k.proposal.ufile_release(k, cur, ufile_h)?;
+    k.devices[ufile.device].put("ib_uverbs_release_file.refcount");
     k.ufiles.free("ib_uverbs_release_file.kfree", ufile_h);
     Ok(())
 }

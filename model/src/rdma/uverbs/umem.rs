@@ -1,18 +1,28 @@
 //! `struct ib_umem`: the long-term pin of a DAX file's pages (`ib_umem_get`) and its release
 //! (`ib_umem_release`), with the proposal's pin and unpin hooks where RFC 14/17 put them.
+//!
+//! The pin is GUP with FOLL_LONGTERM on the FS-DAX pages as the series made it (19/19 lifts the
+//! DAX exclusion; a proposal without the series refuses it with EOPNOTSUPP, as v5.3 does): the
+//! pages are faulted in under the inode's `i_mmap_sem` (read), `mapping_inode_has_layout` finds
+//! a layout lease of the caller's thread group under `flc_lock` (none: EPERM) and the proposal
+//! records the pin there, then each page's pin count is raised and the blocks behind the pages
+//! (the pfns) are mapped for the device.
 
 use std::sync::OnceLock;
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
+use crate::mm::{mmdrop, mmgrab, Mm};
 use crate::oracle::{FindingKind, Holder};
-use crate::proposals::pin_record::PinRecord;
+use crate::proposals::Ext;
 use crate::rdma::uverbs::mr::Mr;
 use crate::rdma::uverbs::ufile::Ufile;
 use crate::sync::Atomic;
 use crate::task::Task;
+use crate::vfs::data_file::DATA_FILE_PAGES;
 use crate::vfs::file::File;
-use crate::{Errno, KResult};
+use crate::vfs::locks::mapping_inode_has_layout;
+use crate::{Errno, KResult, Name};
 
 crate::declare_check!(
     /// I-UNPIN-ONCE: each pinned page is unpinned exactly once.
@@ -25,13 +35,18 @@ crate::declare_check!(
         "pages are released while a HW key can still DMA into them");
 );
 
-/// What the syscall knows when it pins (the `uverbs_attr_bundle`, plus the struct file D2 adds).
-#[derive(Clone, Copy, Debug)]
+/// What the syscall knows when it pins (the `uverbs_attr_bundle`, plus the struct file D2 adds),
+/// and `current`'s thread group and mm, which GUP reads.
+#[derive(Clone, Debug)]
 pub struct Bundle {
     /// The struct file the command came through (alive for the whole handler: G1).
     pub file: Handle<File>,
     /// Its ufile.
     pub ufile: Handle<Ufile>,
+    /// `current->mm` of the syscall (the umem's `owning_mm`).
+    pub mm: Handle<Mm>,
+    /// `current->tgid`: the process, by its scenario name.
+    pub tgid: Name,
 }
 
 /// `struct ib_umem`.
@@ -44,18 +59,21 @@ pub struct Umem {
     pub pinned: Atomic,
     /// The ufile of the REG_MR (for the oracle's procfs truth).
     pub ufile: Handle<Ufile>,
-    /// RFC `vaddr_pin.f_owner`: the owning uverbs struct file, copied from `ufile->sys_file`.
-    pub f_owner: OnceLock<Option<Handle<File>>>,
-    /// D2: the pin record this umem owns.
-    pub record: OnceLock<Handle<PinRecord>>,
+    /// `owning_mm`: `mmgrab` of the registering task's mm (its `mm_count`, not its users).
+    pub owning_mm: Handle<Mm>,
+    /// What the lifetime proposal adds to `struct ib_umem` (RFC 17/19's `vaddr_pin`, ...).
+    pub ext: Ext,
     /// The MR whose HW key maps these pages (the driver's mkey over the umem's DMA addresses),
     /// set when the driver creates it.
     pub mapped_by: OnceLock<Handle<Mr>>,
 }
 
-/// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), then the proposal's pin
-/// hook (RFC: `vaddr_pin_pages` → file_pins add). The umem is held by the task until the MR
-/// takes it.
+fn owning_mm(umem: Handle<Umem>) -> Holder {
+    Holder::Obj(umem.obj(), "owning_mm")
+}
+
+/// `ib_umem_get`: pin `pages` pages of data file `data` (FOLL_LONGTERM), with the proposal's hooks
+/// before GUP and at the lease search. The umem is held by the task until the MR takes it.
 pub fn ib_umem_get(
     k: &Kernel,
     cur: &Task,
@@ -63,26 +81,29 @@ pub fn ib_umem_get(
     data: usize,
     pages: u32,
 ) -> KResult<Result<Handle<Umem>, Errno>> {
-    let df = &k.data_files[data];
     let umem = k.umems.alloc("ib_umem_get.kzalloc", |_| Umem {
         data,
         npages: pages,
         pinned: Atomic::new(0),
         ufile: bundle.ufile,
-        f_owner: OnceLock::new(),
-        record: OnceLock::new(),
+        owning_mm: bundle.mm,
+        ext: k.proposal.umem_ext(),
         mapped_by: OnceLock::new(),
     });
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(umem.obj(), Holder::Task(cur.tid, "ib_umem_get"));
-    oracle.pin_new(umem.obj(), bundle.ufile.obj(), &df.name);
-    if let Err(e) = k.proposal.pin(k, cur, bundle, umem)? {
+    mmgrab(k, "ib_umem_get.mmgrab", bundle.mm, owning_mm(umem));
+    oracle.pin_new(umem.obj(), bundle.ufile.obj(), &k.data_files[data].name);
+    let pinned = match k.proposal.pin_begin(k, cur, bundle, umem)? {
+        Ok(()) => pin_user_pages(k, cur, bundle, umem, data, pages)?,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = pinned {
+        mmdrop(k, "ib_umem_get.mmdrop", bundle.mm, &owning_mm(umem));
         oracle.unhold(umem.obj(), &Holder::Task(cur.tid, "ib_umem_get"));
         k.umems.free("ib_umem_get.kfree", umem);
         return Ok(Err(e));
     }
-    df.pins
-        .fetch_add("ib_umem_get.pin_user_pages", pages as i64);
     // The page pin is visible to a reader (truncate sees it), if the proposal's record was not.
     oracle.pin_visible(umem.obj());
     k.umems
@@ -90,6 +111,40 @@ pub fn ib_umem_get(
         .pinned
         .store("ib_umem_get.pinned", pages as i64);
     Ok(Ok(umem))
+}
+
+/// GUP of the FS-DAX pages: refused without the series (EOPNOTSUPP, `check_dax_vmas`); else the
+/// fault path under `i_mmap_sem`, the lease search (with the proposal's pin record), the page
+/// pins and the DMA mapping of the blocks behind them. A truncated file has no pages: EFAULT.
+fn pin_user_pages(
+    k: &Kernel,
+    cur: &Task,
+    bundle: &Bundle,
+    umem: Handle<Umem>,
+    data: usize,
+    pages: u32,
+) -> KResult<Result<(), Errno>> {
+    if !k.proposal.layout_lease_pins() {
+        return Ok(Err(Errno::EOPNOTSUPP));
+    }
+    let df = &k.data_files[data];
+    let _fault = df.i_mmap_sem.down_read("pin_user_pages.i_mmap_sem")?;
+    let first = df.first_block.load("pin_user_pages.block_map");
+    if first == 0 || i64::from(pages) > DATA_FILE_PAGES {
+        return Ok(Err(Errno::EFAULT));
+    }
+    let leased = mapping_inode_has_layout(k, data, &bundle.tgid, |lease| {
+        k.proposal.pin(k, cur, bundle, umem, lease)
+    })?;
+    if let Err(e) = leased {
+        return Ok(Err(e));
+    }
+    df.page_pins
+        .fetch_add("ib_umem_get.pin_user_pages", pages as i64);
+    crate::sync::current_oracle()
+        .1
+        .dax_map(umem.obj(), &df.name, first, i64::from(pages));
+    Ok(Ok(()))
 }
 
 /// `ib_umem_release`: unpin every page exactly once (after the HW key is gone: G7), the
@@ -119,8 +174,9 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<
     }
     k.proposal.unpin(k, cur, umem_h)?;
     let had = umem.pinned.swap("ib_umem_release.unpin_user_pages", 0);
+    oracle.dax_unmap(umem_h.obj());
     let df = &k.data_files[umem.data];
-    let left = df.pins.fetch_add("ib_umem_release.page_pins", -had) - had;
+    let left = df.page_pins.fetch_add("ib_umem_release.page_pins", -had) - had;
     if had == 0 || left < 0 {
         oracle.report(
             &UNPIN_ONCE,
@@ -138,6 +194,12 @@ pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<
         );
     }
     oracle.pin_unpinned(umem_h.obj());
+    mmdrop(
+        k,
+        "ib_umem_release.mmdrop",
+        umem.owning_mm,
+        &owning_mm(umem_h),
+    );
     k.umems.free("ib_umem_release.kfree", umem_h);
     Ok(())
 }

@@ -2,11 +2,11 @@
 //! (`rdma_alloc_begin_uobject` .. commit), lookups, `uobj_destroy`, `uverbs_destroy_uobject` and
 //! the FD-type release `uverbs_close_fd`.
 //!
-//! kref holders (DOMAIN.md §1.6): the allocation's stack ref (moved into the IDR at commit), the
-//! `uobjects` list membership, lookups, and for FD types the file's private_data.
+//! kref holders (docs/kernel.md §1.6): the allocation's stack ref (moved into the IDR at commit),
+//! the `uobjects` list membership, lookups, and for FD types the file's private_data.
 
 use crate::heap::Handle;
-use crate::kernel::Kernel;
+use crate::kernel::{Kernel, Patch};
 use crate::kref::Kref;
 use crate::oracle::{FindingKind, Holder};
 use crate::rcu::Deferred;
@@ -129,12 +129,21 @@ pub fn rdma_alloc_commit_uobject(
     Ok(())
 }
 
+/// The `kfree_rcu` callback of a uobject.
+fn kfree_rcu_uobject(k: &Kernel, arg: i64) {
+    let h = Handle::<Uobject>::decode(arg).expect("kfree_rcu got a uobject");
+    k.uobjects.free("kfree_rcu.uobject", h);
+}
+
 /// Drop a reference; at zero free the memory (IDR types through `kfree_rcu`).
 pub fn uverbs_uobject_put(k: &Kernel, h: Handle<Uobject>, holder: &Holder) {
     let uobj = k.uobjects.get(h);
     if uobj.kref.put("uverbs_uobject_put", holder) {
-        k.rcu
-            .call_rcu(k, "uverbs_uobject_free.kfree_rcu", Deferred::Uobject(h));
+        k.rcu.call_rcu(
+            k,
+            "uverbs_uobject_free.kfree_rcu",
+            Deferred::new(kfree_rcu_uobject, h.encode()),
+        );
     }
 }
 
@@ -162,40 +171,147 @@ pub fn lookup_get_destroy(
     got.ok_or(Errno::ENOENT)
 }
 
-/// `uobj_destroy` + `uobj_put_destroy`: DESTROY of an IDR uobject the task looked up.
+/// `rdma_lookup_put_uobject` for an IDR uobject: unlock usecnt as `mode` says, then drop the
+/// lookup's reference (the memory is still the lookup's to touch until that put).
+pub fn rdma_lookup_put_idr_uobject(k: &Kernel, cur: &Task, h: Handle<Uobject>, mode: LookupMode) {
+    // Reads the uobject (its type's lookup_put) under the lookup's reference.
+    let uobj = k
+        .uobjects
+        .deref("rdma_lookup_put_uobject", h, "Read of uapi_object");
+    assert_uverbs_usecnt(k, h, &uobj, mode, "rdma_lookup_put_uobject");
+    match mode {
+        LookupMode::Read => {
+            uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
+        }
+        LookupMode::Write => uobj.usecnt.store("lookup_put.usecnt_unlock", 0),
+        LookupMode::Destroy => {}
+    }
+    uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
+}
+
+/// `uobj_perform_destroy` of IDR handle `id`: `__uobj_get_destroy` (the LOOKUP_DESTROY lookup,
+/// then [`uobj_destroy`]) and the put. Since c85f4abe66be the put is LOOKUP_DESTROY and a
+/// destroyed uobject stays write locked; before it the put was LOOKUP_WRITE, usecnt went back
+/// to 0, and a second DESTROY that found the uobject within the RCU window could lock it and run
+/// `remove_handle` again.
+pub fn uobj_perform_destroy(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    id: usize,
+) -> KResult<Result<(), Errno>> {
+    let h = match lookup_get_destroy(k, cur, ufile, id) {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(e)),
+    };
+    if !k.variant.has(Patch::DestroyWaitsForDestroyAll) {
+        return rdma_remove_commit_uobject(k, cur, ufile, h);
+    }
+    if let Err(e) = uobj_destroy(k, cur, ufile, h)? {
+        rdma_lookup_put_idr_uobject(k, cur, h, LookupMode::Destroy);
+        return Ok(Err(e));
+    }
+    let mode = if k.variant.has(Patch::DestroyKeepsWriteLock) {
+        LookupMode::Destroy
+    } else {
+        LookupMode::Write
+    };
+    rdma_lookup_put_idr_uobject(k, cur, h, mode);
+    Ok(Ok(()))
+}
+
+crate::declare_check!(
+    /// `WARN(true, "ib_uverbs: Cleanup is running while removing an uobject\n")` in
+    /// `rdma_explicit_destroy` before 7452a3c745a2: a DESTROY that meets a running destroy-all.
+    pub static WARN_CLEANUP_RUNNING = ("warn.rdma_explicit_destroy.cleanup_running",
+        FindingKind::Warn, "a DESTROY runs while a destroy-all (device removal) holds the ufile");
+);
+
+/// The DESTROY of the kernels before 7452a3c745a2 (`uobj_get_write` + `rdma_remove_commit_uobject`):
+/// the lookup locks usecnt for write at once (-EBUSY otherwise); `rdma_explicit_destroy` then only
+/// trylocks `hw_destroy_rwsem` and, when a destroy-all holds it (device removal, which does not
+/// block DESTROY lookups), WARNs "Cleanup is running while removing an uobject" and returns
+/// success without destroying; the put (`rdma_lookup_put_uobject(uobj, true)`) sets usecnt to 0.
+fn rdma_remove_commit_uobject(
+    k: &Kernel,
+    cur: &Task,
+    ufile: &Ufile,
+    h: Handle<Uobject>,
+) -> KResult<Result<(), Errno>> {
+    let uobj = k.uobjects.get(h);
+    if uobj.usecnt.cmpxchg("lookup_get.usecnt_write", 0, -1) != 0 {
+        uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
+        return Ok(Err(Errno::EBUSY));
+    }
+    match ufile
+        .hw_destroy_rwsem
+        .down_read_trylock("rdma_explicit_destroy.down_read_trylock")
+    {
+        Some(_r) => {
+            if let Err(e) = uverbs_destroy_uobject(k, cur, h, Reason::Destroy)? {
+                rdma_lookup_put_idr_uobject(k, cur, h, LookupMode::Write);
+                return Ok(Err(e));
+            }
+        }
+        None => {
+            let (_, oracle) = crate::sync::current_oracle();
+            let name = k.uobjects.name(h);
+            oracle.warn(
+                &WARN_CLEANUP_RUNNING,
+                "drivers/infiniband/core/rdma_core.c",
+                "rdma_explicit_destroy",
+                "WARN(true, \"ib_uverbs: Cleanup is running while removing an uobject\")",
+                Some(name.clone()),
+                vec![format!(
+                    "DESTROY of {name} meets a destroy-all holding hw_destroy_rwsem"
+                )],
+            );
+        }
+    }
+    rdma_lookup_put_idr_uobject(k, cur, h, LookupMode::Write);
+    Ok(Ok(()))
+}
+
+/// `uobj_destroy`: under `hw_destroy_rwsem` for read (waiting for a running destroy-all: G3),
+/// lock usecnt for write (-EBUSY when a lookup holds it) and destroy with reason DESTROY.
 pub fn uobj_destroy(
     k: &Kernel,
     cur: &Task,
     ufile: &Ufile,
     h: Handle<Uobject>,
 ) -> KResult<Result<(), Errno>> {
-    let result = {
-        let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
-        let uobj = k.uobjects.get(h);
-        if uverbs_try_lock_object(&uobj, LookupMode::Write, "uobj_destroy.usecnt_write").0 != 0 {
-            Err(Errno::EBUSY)
-        } else {
-            uverbs_destroy_uobject(k, cur, h, Reason::Destroy)?;
-            Ok(())
-        }
-    };
-    // uobj_put_destroy -> rdma_lookup_put_uobject(DESTROY): reads the uobject (its type's
-    // lookup_put) under the lookup's reference, then puts that reference.
-    k.uobjects
-        .deref("rdma_lookup_put_uobject", h, "Read of uapi_object");
-    uverbs_uobject_put(k, h, &Holder::Task(cur.tid, "lookup"));
-    Ok(result)
+    let _r = ufile.hw_destroy_rwsem.down_read("uobj_destroy.down_read")?;
+    let uobj = k.uobjects.get(h);
+    if uverbs_try_lock_object(&uobj, LookupMode::Write, "uobj_destroy.usecnt_write").0 != 0 {
+        return Ok(Err(Errno::EBUSY));
+    }
+    if let Err(e) = uverbs_destroy_uobject(k, cur, h, Reason::Destroy)? {
+        uobj.usecnt.store("uobj_destroy.usecnt_unlock", 0);
+        return Ok(Err(e));
+    }
+    Ok(Ok(()))
 }
 
+crate::declare_check!(
+    /// `WARN(true, "ib_uverbs: failed to remove uobject id %d, driver err=%d")`: the driver
+    /// refused a destroy that may not be retried (the forced pass of a destroy-all); the object's
+    /// memory is left dangling.
+    pub static WARN_FAILED_TO_REMOVE = ("warn.uverbs_destroy_uobject.failed", FindingKind::Warn,
+        "a forced destroy fails in the driver and its object is left dangling");
+);
+
 /// `uverbs_destroy_uobject`: destroy the HW object, drop the IDR handle (DESTROY) and the list
-/// membership. After a successful DESTROY usecnt stays -1 so stale lookups get -EBUSY (the 2020
-/// "Fix double destruction of uobject"); the pre-fix variant resets it to 0.
+/// membership. For DESTROY usecnt stays write locked: the caller's put decides (see
+/// [`uobj_perform_destroy`]); other reasons unlock it here. When the driver refuses and the
+/// destroy may be retried (`ib_is_destroy_retryable`: a DESTROY, or a destroy-all's retryable
+/// passes) nothing changes and the error is returned; otherwise the kernel WARNs and leaves the
+/// object's memory dangling.
 pub fn uverbs_destroy_uobject(
     k: &Kernel,
     cur: &Task,
     h: Handle<Uobject>,
     reason: Reason,
-) -> KResult<()> {
+) -> KResult<Result<(), Errno>> {
     let uobj = k
         .uobjects
         .deref("uverbs_destroy_uobject", h, "Read of object");
@@ -206,14 +322,20 @@ pub fn uverbs_destroy_uobject(
     // store. Only the usecnt WRITE lock and hw_destroy_rwsem keep a second destroyer out.
     let object = uobj.object.load("uverbs_destroy_uobject.object");
     if object != 0 {
-        match uobj.ty {
-            UobjType::Mr => {
-                if let Some(mr) = Handle::<Mr>::decode(object) {
-                    uverbs_free_mr(k, cur, mr)?;
-                }
-            }
+        let destroyed = match (uobj.ty, Handle::<Mr>::decode(object)) {
+            (UobjType::Mr, Some(mr)) => uverbs_free_mr(k, cur, mr)?,
             // The channel file persists (fds cannot be revoked); only its uobject is torn down.
-            UobjType::CompChannel => {}
+            _ => Ok(()),
+        };
+        if let Err(e) = destroyed {
+            let retryable = reason == Reason::Destroy
+                || ufile
+                    .cleanup_retryable
+                    .load(std::sync::atomic::Ordering::Relaxed);
+            if retryable {
+                return Ok(Err(e));
+            }
+            warn_failed_to_remove(k, h, uobj.id, e);
         }
         uobj.object.store("uverbs_destroy_uobject.object_null", 0);
     }
@@ -221,9 +343,6 @@ pub fn uverbs_destroy_uobject(
         // remove_handle: xa_erase, then put the IDR's reference.
         ufile.idr[uobj.id].swap("remove_handle.xa_erase", 0);
         uverbs_uobject_put(k, h, &Holder::Obj(ufile_h.obj(), "idr"));
-        if k.variant.double_destroy_bug {
-            uobj.usecnt.store("uobj_destroy.usecnt_unlock", 0);
-        }
     } else {
         uobj.usecnt.store("__uverbs_cleanup_ufile.usecnt", 0);
     }
@@ -240,7 +359,22 @@ pub fn uverbs_destroy_uobject(
     if was_listed {
         uverbs_uobject_put(k, h, &Holder::Obj(ufile_h.obj(), "uobjects"));
     }
-    Ok(())
+    Ok(Ok(()))
+}
+
+fn warn_failed_to_remove(k: &Kernel, h: Handle<Uobject>, id: usize, e: Errno) {
+    let (_, oracle) = crate::sync::current_oracle();
+    let name = k.uobjects.name(h);
+    oracle.warn(
+        &WARN_FAILED_TO_REMOVE,
+        "drivers/infiniband/core/rdma_core.c",
+        "uverbs_destroy_uobject",
+        "WARN(true, \"ib_uverbs: failed to remove uobject id %d, driver err=%d\")",
+        Some(name.clone()),
+        vec![format!(
+            "{name} (id {id}): the driver returned {e}; its object dangles"
+        )],
+    );
 }
 
 /// Create a completion channel: an FD-type uobject whose struct file holds the uobject and,
@@ -282,6 +416,8 @@ pub fn create_comp_channel(
         .object
         .store("alloc_commit_fd_uobject.object", file.encode());
     rdma_alloc_commit_uobject(k, cur, &ufile, ufile_h, uobj)?;
+    // The caller installs the fd next: the file becomes reachable.
+    k.proposal.child_file(k, cur, file, ufile_h)?;
     Ok(Ok(file))
 }
 
@@ -310,7 +446,8 @@ pub fn uverbs_close_fd(
         if found != 0 {
             warn_usecnt(k, h, &WARN_CLOSE_FD_USECNT, "uverbs_close_fd", found);
         }
-        uverbs_destroy_uobject(k, cur, h, Reason::Close)?;
+        // An FD object's destroy_hw cannot fail here: the result is always Ok.
+        let _ = uverbs_destroy_uobject(k, cur, h, Reason::Close)?;
     }
     if ufile.kref.put(
         "uverbs_close_fd.kref_put_ufile",
@@ -334,17 +471,21 @@ pub fn uverbs_try_lock_object(uobj: &Uobject, mode: LookupMode, step: Step) -> (
     let found = match mode {
         LookupMode::Read => uobj.usecnt.add_unless(step, 1, -1),
         LookupMode::Write => uobj.usecnt.cmpxchg(step, 0, -1),
+        // A LOOKUP_DESTROY lookup locks nothing (uobj_destroy takes WRITE later).
+        LookupMode::Destroy => return (0, false),
     };
     (found, true)
 }
 
-/// `enum rdma_lookup_mode`, as far as the model's lookups use it.
+/// `enum rdma_lookup_mode`: how a lookup locked usecnt, and so how its put unlocks it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LookupMode {
     /// Shared (usecnt > 0).
     Read,
-    /// Exclusive (usecnt -1).
+    /// Exclusive (usecnt -1); the put sets it back to 0.
     Write,
+    /// DESTROY: the put leaves usecnt alone (-1 after a successful destroy).
+    Destroy,
 }
 
 crate::declare_check!(
@@ -425,6 +566,7 @@ fn assert_uverbs_usecnt(
     let (bad, condition) = match mode {
         LookupMode::Read => (usecnt <= 0, "WARN_ON(atomic_read(&uobj->usecnt) <= 0)"),
         LookupMode::Write => (usecnt != -1, "WARN_ON(atomic_read(&uobj->usecnt) != -1)"),
+        LookupMode::Destroy => (false, ""),
     };
     if bad {
         let name = k.uobjects.name(h);
@@ -461,7 +603,7 @@ pub fn lookup_get_fd_uobject(
         return Ok(Err(Errno::EBADF));
     };
     // uobject->ufile is set at allocation and never changes: no step.
-    if k.variant.fd_uobject_ufile_check && k.uobjects.get(h).ufile != ufile_h {
+    if k.variant.has(Patch::FdObjectSameUfile) && k.uobjects.get(h).ufile != ufile_h {
         fput(k, cur, "lookup_get.fput", f, &fget_holder)?;
         return Ok(Err(Errno::EBADF));
     }
@@ -541,7 +683,7 @@ pub fn rdma_lookup_put_uobject(
             uobj.usecnt.fetch_add("lookup_put.usecnt_unlock", -1);
         }
     };
-    if k.variant.fput_before_unlock_bug {
+    if !k.variant.has(Patch::LookupPutLast) {
         lookup_put_fd_uobject(k, cur, h)?;
         unlock();
     } else {
