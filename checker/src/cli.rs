@@ -274,7 +274,8 @@ pub struct CheckArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=2))]
     pub faults: Option<u8>,
     /// Text format: show the details (outcomes, counterexample reports, replay commands) of every
-    /// cell with findings, not only of the cells that differ from their expectation.
+    /// cell with findings or notes, not only of the cells that differ from their expectation or
+    /// have notes (a cell `vacuous` as its file expects is shown only with this).
     #[arg(long)]
     pub details: bool,
     /// Text format: show every step of each counterexample report (nothing folded).

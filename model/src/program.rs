@@ -79,7 +79,7 @@ pub enum Op {
         label: String,
     },
     /// `truncate` of the DAX file to zero: observed under `label` as `ok`, an errno (`ETXTBSY`:
-    /// an exclusive layout lease; `EDEADLK`: the caller's own), or `blocked by N pinned pages of
+    /// an exclusive layout lease; `EDEADLK`: the caller's own), or `blocked by N pinned page(s) of
     /// <file>` when it waited for pinned pages that nobody released.
     Truncate {
         process: String,

@@ -359,9 +359,10 @@ fn legend(report: &CheckReport, cols: &Columns, out: &mut String) {
     }
 }
 
-/// The whole text report: the matrix, a summary, then details of every cell that differs (or,
-/// with `all_details`, of every cell with findings or notes; every step of their reports with
-/// `unfold`).
+/// The whole text report: the matrix, a summary, then details of every cell that differs or has
+/// notes, except a cell that is `vacuous` as its file expects (its notes only say why its goals
+/// were not reached, which is what the file expected); with `all_details`, of every cell with
+/// findings or notes; every step of their reports with `unfold`.
 pub fn render(report: &CheckReport, all_details: bool, unfold: bool) -> String {
     let mut out = String::new();
     let cols = Columns::new(report);
@@ -374,8 +375,9 @@ pub fn render(report: &CheckReport, all_details: bool, unfold: bool) -> String {
     out.push('\n');
     legend(report, &cols, &mut out);
     let shown = |c: &&CellReport| {
+        let vacuous_as_expected = c.matches() && c.verdict == Verdict::Vacuous;
         !c.matches()
-            || !c.explored.notes.is_empty()
+            || (!c.explored.notes.is_empty() && (all_details || !vacuous_as_expected))
             || (all_details && !c.explored.counterexamples.is_empty())
     };
     for c in report.cells.iter().filter(shown) {

@@ -348,6 +348,41 @@ fn history_refuses_a_machine_format_it_does_not_write() {
     assert!(r.stderr.contains("--format text"), "{}", r.stderr);
 }
 
+#[test]
+fn a_cell_vacuous_as_expected_shows_its_details_only_when_asked() {
+    // no-dax-pins refuses the pin S1 races on: vacuous, as the file lists it. Its notes say why
+    // the goal's steps never ran; a plain check keeps them out of the way, --details shows them.
+    let header = format!("== {S01} no-dax-pins@k53");
+    let path = scenario(S01);
+    let args = |details: bool| {
+        let mut a = vec!["check", "--proposal", "no-dax-pins", "--kernel", "k53"];
+        if details {
+            a.push("--details");
+        }
+        a.push(s(&path));
+        a
+    };
+    let plain = pincheck(&args(false));
+    assert_eq!(plain.status, 0, "{}{}", plain.stdout, plain.stderr);
+    assert!(
+        plain.stdout.contains("1 cells: 1 as expected"),
+        "{}",
+        plain.stdout
+    );
+    assert!(!plain.stdout.contains(&header), "{}", plain.stdout);
+    let detailed = pincheck(&args(true));
+    assert_eq!(detailed.status, 0, "{}", detailed.stderr);
+    assert!(detailed.stdout.contains(&header), "{}", detailed.stdout);
+    assert!(
+        detailed
+            .stdout
+            .contains("verdict vacuous, expected vacuous"),
+        "{}",
+        detailed.stdout
+    );
+    assert!(detailed.stdout.contains("never ran"), "{}", detailed.stdout);
+}
+
 // ---- replay from anywhere ----------------------------------------------------------------------
 
 #[test]

@@ -12,7 +12,7 @@
 //! exclusive lease fails it: ETXTBSY, or EDEADLK for the holder itself), then wait for the pinned
 //! DAX pages to become idle, dropping `i_mmap_sem` while asleep (`ext4_wait_dax_page`), then free
 //! the blocks. The wait is interruptible: with a long-term pin nobody releases it never ends, and
-//! the model ends it as the user would, observed as `blocked by N pinned pages of <file>` (the
+//! the model ends it as the user would, observed as `blocked by N pinned page(s) of <file>` (the
 //! hang that made v5.3 refuse long-term pins of FS-DAX pages). GUP faults the pages in under
 //! `i_mmap_sem` for read, so a pin and a truncate never interleave between the busy check and the
 //! free.
@@ -87,7 +87,8 @@ pub fn truncate(k: &Kernel, index: usize, tgid: &Name) -> KResult<String> {
                 |pins| pins == 0,
             )?;
             if woken == Woken::Interrupted {
-                return Ok(format!("blocked by {busy} pinned pages of {}", df.name));
+                let pages = if busy == 1 { "page" } else { "pages" };
+                return Ok(format!("blocked by {busy} pinned {pages} of {}", df.name));
             }
             continue;
         }

@@ -169,11 +169,21 @@ pub fn control_dax_free_while_mapped() -> Vec<Finding> {
         title: "BUG: truncate freed blocks 1-2 of dax0 while umem#0 can still DMA into them",
         at: "admin ext4_truncate.free_blocks",
     });
-    // The designs as shipped: the lease goes, the pin stays (rfc-v2: the truncate waits for it;
-    // global-table: the pin goes with the lease), and no block is freed under it.
-    for proposal in ["rfc-v2", "global-table", "bundle"] {
-        explore(&p, "k53", proposal, loom(1)).assert_clean(proposal);
+    // The designs as shipped: the lease goes, the pin stays (rfc-v2, bundle: a truncate after
+    // the unlock waits for pages nobody unpins until it is interrupted; global-table: the pin
+    // goes with the lease, and the truncate frees the blocks), and no block is freed under it.
+    let blocked = [Goal::Observe {
+        label: "truncate",
+        equals: "blocked by 2 pinned pages of dax0",
+    }];
+    for proposal in ["rfc-v2", "bundle"] {
+        explore_goals(&p, "k53", proposal, loom(1), &blocked).assert_clean(proposal);
     }
+    let freed = [Goal::Observe {
+        label: "truncate",
+        equals: "ok",
+    }];
+    explore_goals(&p, "k53", "global-table", loom(1), &freed).assert_clean("global-table");
     bad.all()
 }
 
