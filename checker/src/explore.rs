@@ -536,6 +536,38 @@ fn limits(settings: &Settings) -> Limits {
     }
 }
 
+/// What is left of each engine's time budget on one cell. The run without faults and every fault
+/// plan draw from it, so an engine never runs past `--time-per-engine` on a cell in total (each
+/// plan used to get a fresh budget: up to [`FAULT_PLANS_MAX`] + 1 times the budget).
+struct Budget {
+    per_engine: Duration,
+    spent: Mutex<BTreeMap<&'static str, Duration>>,
+}
+
+impl Budget {
+    fn new(per_engine: Duration) -> Budget {
+        Budget {
+            per_engine,
+            spent: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn left(&self, engine: &'static str) -> Duration {
+        let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        self.per_engine
+            .saturating_sub(spent.get(engine).copied().unwrap_or_default())
+    }
+
+    fn spend(&self, engine: &'static str, d: Duration) {
+        *self
+            .spent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(engine)
+            .or_default() += d;
+    }
+}
+
 /// loom with preemption bounds 0..=N in turn (then unbounded, for [`Preemptions::Unbounded`]);
 /// outcomes are those of the last search. One deadline covers every bound: each search gets what
 /// is left of the engine's budget, so the bounds together never run past it.
@@ -545,10 +577,11 @@ fn run_loom(
     bound: Preemptions,
     shared: &Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
+    budget: &Budget,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let start = Instant::now();
-    let deadline = start + settings.time_per_engine;
+    let deadline = start + budget.left("loom");
     let mut total = 0;
     let mut reached = None;
     let mut last: Option<(RunResult, Arc<Mutex<Collector>>, Option<usize>)> = None;
@@ -590,6 +623,7 @@ fn run_loom(
             break;
         }
     }
+    budget.spend("loom", start.elapsed());
     let (r, collector, at) = last.expect("bound 0 always runs");
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
     EngineRun {
@@ -654,6 +688,7 @@ fn run_shuttle(
     engine: EngineChoice,
     shared: &Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
+    budget: &Budget,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let (name, mode) = match engine {
@@ -677,7 +712,10 @@ fn run_shuttle(
     let collector = Arc::new(Mutex::new(Collector::default()));
     let r = run(
         &mode,
-        &limits(settings),
+        &Limits {
+            time: budget.left(name),
+            ..limits(settings)
+        },
         threads,
         body(
             cell,
@@ -687,6 +725,7 @@ fn run_shuttle(
             settings.collect_steps,
         ),
     );
+    budget.spend(name, r.elapsed);
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
     let mut mode_text = match engine {
@@ -768,9 +807,11 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let mut notes = Vec::new();
     let faults_max = settings.faults.unwrap_or(cell.scenario.faults);
     let none = Arc::new(Vec::new());
-    let mut runs = run_engines(cell, settings, bound, &shared, &none, &mut notes);
+    let budget = Budget::new(settings.time_per_engine);
+    let run = (bound, &budget);
+    let mut runs = run_engines(cell, settings, run, &shared, &none, &mut notes);
     if faults_max > 0 {
-        let plans = fault_plans(cell, settings, bound, &shared, faults_max, &mut notes);
+        let plans = fault_plans(cell, settings, run, &shared, faults_max, &mut notes);
         for (_, plan_runs) in plans {
             runs = merge_runs(runs, plan_runs);
         }
@@ -853,7 +894,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
 fn run_engines(
     cell: &Cell,
     settings: &Settings,
-    bound: Preemptions,
+    (bound, budget): (Preemptions, &Budget),
     shared: &Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
     notes: &mut Vec<String>,
@@ -864,7 +905,7 @@ fn run_engines(
     match settings.engine {
         EngineChoice::Both | EngineChoice::Loom => {
             if loom_fits {
-                runs.push(run_loom(cell, settings, bound, shared, faults));
+                runs.push(run_loom(cell, settings, bound, shared, faults, budget));
             } else if faults.is_empty() {
                 notes.push(format!(
                     "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
@@ -878,10 +919,11 @@ fn run_engines(
                     EngineChoice::Pct,
                     shared,
                     faults,
+                    budget,
                 ));
             }
         }
-        other => runs.push(run_shuttle(cell, settings, other, shared, faults)),
+        other => runs.push(run_shuttle(cell, settings, other, shared, faults, budget)),
     }
     runs
 }
@@ -895,7 +937,7 @@ pub const FAULT_PLANS_MAX: usize = 32;
 fn fault_plans(
     cell: &Cell,
     settings: &Settings,
-    bound: Preemptions,
+    run: (Preemptions, &Budget),
     shared: &Arc<Mutex<Collector>>,
     faults_max: usize,
     notes: &mut Vec<String>,
@@ -943,7 +985,7 @@ fn fault_plans(
             let runs = run_engines(
                 cell,
                 settings,
-                bound,
+                run,
                 &local,
                 &Arc::new(plan.clone()),
                 notes,
