@@ -982,14 +982,7 @@ fn fault_plans(
                 return done;
             }
             let local = Arc::new(Mutex::new(Collector::default()));
-            let runs = run_engines(
-                cell,
-                settings,
-                run,
-                &local,
-                &Arc::new(plan.clone()),
-                notes,
-            );
+            let runs = run_engines(cell, settings, run, &local, &Arc::new(plan.clone()), notes);
             reached_by.insert(
                 plan.clone(),
                 local
