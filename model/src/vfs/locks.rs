@@ -24,6 +24,7 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::Holder;
 use crate::proposals::Ext;
+use crate::sync::Step;
 use crate::task::Task;
 use crate::vfs::file::{field, File, FileKind};
 use crate::{Errno, KResult, Name};
@@ -55,9 +56,17 @@ impl FileLock {
     }
 }
 
-/// The lease `file` was taken through on `inode`, if any (the caller holds `flc_lock`).
-fn lease_of(k: &Kernel, list: &[Handle<FileLock>], file: Handle<File>) -> Option<usize> {
-    list.iter().position(|l| k.leases.get(*l).fl_file == file)
+/// The lease `file` was taken through on `inode`, if any (the caller holds `flc_lock`, which is
+/// what keeps each listed lease alive: each read is a checked dereference at `step`, so a path
+/// that walks the list without the lock meets a freed lease as a use-after-free).
+fn lease_of(
+    k: &Kernel,
+    step: Step,
+    list: &[Handle<FileLock>],
+    file: Handle<File>,
+) -> Option<usize> {
+    list.iter()
+        .position(|l| k.leases.deref(step, *l, "Read of file_lock").fl_file == file)
 }
 
 /// The inode behind `file` when it is a file of the DAX filesystem: leases are only for regular
@@ -83,7 +92,7 @@ pub fn fcntl_setlease(k: &Kernel, tgid: &Name, file: Handle<File>) -> KResult<Re
     let mut list = k.data_files[inode]
         .flc_lease
         .lock("generic_add_lease.flc_lock")?;
-    if lease_of(k, &list, file).is_some() {
+    if lease_of(k, "generic_add_lease.fl_file", &list, file).is_some() {
         return Ok(Ok(()));
     }
     let holder = field(file, "lease");
@@ -114,7 +123,7 @@ pub fn fcntl_unlock_lease(
         let mut list = k.data_files[inode]
             .flc_lease
             .lock("generic_delete_lease.flc_lock")?;
-        let Some(pos) = lease_of(k, &list, file) else {
+        let Some(pos) = lease_of(k, "generic_delete_lease.fl_file", &list, file) else {
             return Ok(Err(Errno::EAGAIN));
         };
         if let Err(e) = k.proposal.lease_unlock(k, list[pos]) {
@@ -138,7 +147,12 @@ pub fn locks_remove_file(k: &Kernel, cur: &Task, file: Handle<File>) -> KResult<
             .lock("locks_remove_lease.flc_lock")?;
         list.iter()
             .copied()
-            .filter(|l| k.leases.get(*l).fl_file == file)
+            .filter(|l| {
+                let l = k
+                    .leases
+                    .deref("locks_remove_lease.fl_file", *l, "Read of file_lock");
+                l.fl_file == file
+            })
             .collect()
     };
     for lease in mine {
@@ -191,7 +205,11 @@ pub fn mapping_inode_has_layout(
         .flc_lease
         .lock("mapping_inode_has_layout.flc_lock")?;
     for &lease in list.iter() {
-        let l = k.leases.get(lease);
+        let l = k.leases.deref(
+            "mapping_inode_has_layout.fl_pid",
+            lease,
+            "Read of file_lock",
+        );
         if l.fl_pid == *tgid && k.proposal.lease_usable(k, lease) {
             let found = LeaseRef {
                 lease,
@@ -212,6 +230,11 @@ pub fn break_layout(k: &Kernel, inode: usize, tgid: &Name) -> KResult<Result<(),
     if list.is_empty() {
         return Ok(Ok(()));
     }
-    let own = list.iter().any(|l| k.leases.get(*l).fl_pid == *tgid);
+    let own = list.iter().any(|l| {
+        k.leases
+            .deref("__break_lease.fl_pid", *l, "Read of file_lock")
+            .fl_pid
+            == *tgid
+    });
     Ok(Err(if own { Errno::EDEADLK } else { Errno::ETXTBSY }))
 }
