@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::check::{check, CheckOptions};
 use crate::error::Error;
-use crate::explore::{EngineChoice, Settings};
+use crate::explore::{EngineChoice, Preemptions, Settings};
 use crate::report;
 
 /// pincheck: model-check kernel object-lifetime proposals against scenario files.
@@ -102,9 +102,10 @@ pub struct WhyArgs {
     /// Where the scenario is.
     #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
     pub scenarios: Vec<PathBuf>,
-    /// loom's largest preemption bound (a scenario may raise it).
-    #[arg(long, default_value_t = 2)]
-    pub preemptions: usize,
+    /// loom's preemption bound: N (bounds 0..=N in turn) or `unbounded` (a scenario may raise
+    /// it).
+    #[arg(long, default_value = "2", value_name = "N|unbounded")]
+    pub preemptions: Preemptions,
     /// shuttle PCT iterations per exploration.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
@@ -238,9 +239,10 @@ pub struct CheckArgs {
     /// Engines.
     #[arg(long, value_enum, default_value_t = EngineArg::Both)]
     pub engine: EngineArg,
-    /// loom's largest preemption bound (bounds 0..=N run in turn; a scenario may raise it).
-    #[arg(long, default_value_t = 2)]
-    pub preemptions: usize,
+    /// loom's preemption bound: N (bounds 0..=N run in turn) or `unbounded` (bounds 0..=2, then
+    /// no bound); a scenario may raise it, and `exhaustive = true` scenarios always run unbounded.
+    #[arg(long, default_value = "2", value_name = "N|unbounded")]
+    pub preemptions: Preemptions,
     /// shuttle iterations per cell.
     #[arg(long, default_value_t = 1000)]
     pub iterations: usize,
@@ -250,9 +252,10 @@ pub struct CheckArgs {
     /// PCT bug depth.
     #[arg(long, default_value_t = 3)]
     pub depth: usize,
-    /// Time budget of one engine on one cell, in seconds (a cut search is bound-reached).
-    #[arg(long, default_value_t = 60)]
-    pub time_per_engine: u64,
+    /// Time budget of one engine on one cell, in seconds (fractions allowed; a cut search is
+    /// bound-reached). loom's bounds share it.
+    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub time_per_engine: Duration,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub jobs: Option<usize>,
@@ -278,6 +281,19 @@ pub struct CheckArgs {
     /// Text format: show every step of each counterexample report (nothing folded).
     #[arg(long)]
     pub unfold: bool,
+}
+
+fn parse_seconds(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 86_400.0 {
+        return Err(format!(
+            "{s}: expected a number of seconds above 0 and at most 86400"
+        ));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -358,7 +374,7 @@ fn settings(a: &CheckArgs) -> Settings {
         iterations: a.iterations,
         seed: a.seed,
         pct_depth: a.depth,
-        time_per_engine: Duration::from_secs(a.time_per_engine),
+        time_per_engine: a.time_per_engine,
         shrink: !a.no_shrink,
         collect_steps: false,
         faults: a.faults.map(usize::from),

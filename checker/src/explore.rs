@@ -5,13 +5,13 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, ObjectInfo, Oracle};
 use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
-use pincheck_model::sync::{run, Cut, Limits, Mode, LOOM_THREADS_MAX};
+use pincheck_model::sync::{run, Cut, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 
 use crate::scenario::{Goal, Scenario};
 
@@ -30,13 +30,112 @@ pub enum EngineChoice {
     Dfs,
 }
 
+/// loom's preemption bound: a number (bounds 0..=N are searched in turn, so the first
+/// counterexample of each finding has the fewest preemptions), or none at all.
+///
+/// Ordered: every number is below `Unbounded`, so "a scenario may raise the bound, never lower
+/// it" is a `max`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Preemptions {
+    /// At most N preemptions per execution.
+    Bound(usize),
+    /// No bound: every interleaving up to loom's DPOR equivalence.
+    Unbounded,
+}
+
+/// The keyword for [`Preemptions::Unbounded`] on the command line and in scenario files.
+pub const UNBOUNDED: &str = "unbounded";
+
+/// Before an unbounded search, loom runs bounds 0..=this in turn: cheap next to the unbounded
+/// search, and they give each finding a counterexample with the fewest preemptions first.
+pub const BOUNDS_BEFORE_UNBOUNDED: usize = 2;
+
+impl std::fmt::Display for Preemptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Preemptions::Bound(n) => write!(f, "{n}"),
+            Preemptions::Unbounded => f.write_str(UNBOUNDED),
+        }
+    }
+}
+
+impl std::str::FromStr for Preemptions {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Preemptions, String> {
+        let s = s.trim();
+        if s == UNBOUNDED {
+            return Ok(Preemptions::Unbounded);
+        }
+        s.parse::<usize>()
+            .map(Preemptions::Bound)
+            .map_err(|_| format!("`{s}` is neither a number of preemptions nor `{UNBOUNDED}`"))
+    }
+}
+
+impl Preemptions {
+    /// The bounds loom runs in turn: 0..=N, or 0..=[`BOUNDS_BEFORE_UNBOUNDED`] then unbounded.
+    pub fn schedule(self) -> Vec<Option<usize>> {
+        match self {
+            Preemptions::Bound(n) => (0..=n).map(Some).collect(),
+            Preemptions::Unbounded => (0..=BOUNDS_BEFORE_UNBOUNDED)
+                .map(Some)
+                .chain(std::iter::once(None))
+                .collect(),
+        }
+    }
+
+    /// `preemption bound N` or `unbounded`, as reports name the search.
+    pub fn describe(self) -> String {
+        match self {
+            Preemptions::Bound(n) => format!("preemption bound {n}"),
+            Preemptions::Unbounded => UNBOUNDED.to_string(),
+        }
+    }
+}
+
+/// The loom bound a cell runs at: the command line's, raised by the scenario's own
+/// (`preemptions = N` or `"unbounded"`); `exhaustive = true` scenarios always run unbounded.
+pub fn bound_of(scenario: &Scenario, settings: &Settings) -> Preemptions {
+    let own = if scenario.exhaustive {
+        Some(Preemptions::Unbounded)
+    } else {
+        scenario.preemptions
+    };
+    own.map_or(settings.preemptions, |p| p.max(settings.preemptions))
+}
+
+/// Why a search was cut, in words (`time budget 60 s`).
+pub fn cut_reason(cut: &Cut, settings: &Settings) -> String {
+    match cut {
+        Cut::Time => format!(
+            "time budget {} s",
+            fmt_secs(settings.time_per_engine.as_secs_f64())
+        ),
+        Cut::Branches => format!(
+            "loom's cap of {} branches in one execution",
+            Limits::default().loom_branches_max
+        ),
+        Cut::Threads { threads } => format!(
+            "{threads} threads exceed loom's limit ({LOOM_THREADS_MAX} with the main thread)"
+        ),
+    }
+}
+
+fn fmt_secs(s: f64) -> String {
+    if s.fract() == 0.0 {
+        format!("{s:.0}")
+    } else {
+        format!("{s}")
+    }
+}
+
 /// Exploration settings shared by every cell of a run.
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// Engines.
     pub engine: EngineChoice,
-    /// loom's largest preemption bound (a scenario may raise it).
-    pub preemptions: usize,
+    /// loom's preemption bound (a scenario may raise it; `exhaustive = true` makes it unbounded).
+    pub preemptions: Preemptions,
     /// shuttle iterations.
     pub iterations: usize,
     /// shuttle seed.
@@ -62,7 +161,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             engine: EngineChoice::Both,
-            preemptions: 2,
+            preemptions: Preemptions::Bound(2),
             iterations: 1000,
             seed: 0,
             pct_depth: 3,
@@ -148,7 +247,9 @@ fn op_role(program: &Program, tid: usize, op: usize) -> Option<String> {
 pub struct EngineRun {
     /// `loom`, `pct`, `random`, `dfs`.
     pub engine: &'static str,
-    /// Human description of the coverage: `preemption bound 2, complete`.
+    /// What the search covered, exactly: `preemption bound 2, complete (bounds 0..=2 in turn)`,
+    /// `unbounded, complete (...)`, `..., cut after N executions ... (reason); ...`; never
+    /// "complete" without its bound.
     pub mode: String,
     /// Executions of the final run (loom: at the largest bound).
     pub executions: u64,
@@ -166,6 +267,8 @@ pub struct EngineRun {
     pub steps_max: usize,
     /// The seed (shuttle).
     pub seed: Option<u64>,
+    /// loom: the preemption bound asked for (the search covered it when `cut` is `None`).
+    pub bound: Option<Preemptions>,
     /// Fault plans explored besides the run without faults (0 when the scenario asks for none).
     pub plans: usize,
 }
@@ -433,25 +536,66 @@ fn limits(settings: &Settings) -> Limits {
     }
 }
 
-/// loom with preemption bounds 0..=bound; outcomes are those of the largest bound.
+/// What is left of each engine's time budget on one cell. The run without faults and every fault
+/// plan draw from it, so an engine never runs past `--time-per-engine` on a cell in total (each
+/// plan used to get a fresh budget: up to [`FAULT_PLANS_MAX`] + 1 times the budget).
+struct Budget {
+    per_engine: Duration,
+    spent: Mutex<BTreeMap<&'static str, Duration>>,
+}
+
+impl Budget {
+    fn new(per_engine: Duration) -> Budget {
+        Budget {
+            per_engine,
+            spent: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn left(&self, engine: &'static str) -> Duration {
+        let spent = self.spent.lock().unwrap_or_else(|e| e.into_inner());
+        self.per_engine
+            .saturating_sub(spent.get(engine).copied().unwrap_or_default())
+    }
+
+    fn spend(&self, engine: &'static str, d: Duration) {
+        *self
+            .spent
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(engine)
+            .or_default() += d;
+    }
+}
+
+/// loom with preemption bounds 0..=N in turn (then unbounded, for [`Preemptions::Unbounded`]);
+/// outcomes are those of the last search. One deadline covers every bound: each search gets what
+/// is left of the engine's budget, so the bounds together never run past it.
 fn run_loom(
     cell: &Cell,
     settings: &Settings,
-    bound: usize,
+    bound: Preemptions,
     shared: &Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
+    budget: &Budget,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
+    let start = Instant::now();
+    let deadline = start + budget.left("loom");
     let mut total = 0;
-    let mut elapsed = Duration::ZERO;
-    let mut last = None;
-    for b in 0..=bound {
+    let mut reached = None;
+    let mut last: Option<(RunResult, Arc<Mutex<Collector>>, Option<usize>)> = None;
+    for b in bound.schedule() {
         let collector = Arc::new(Mutex::new(Collector::default()));
+        let budget = Limits {
+            time: deadline.saturating_duration_since(Instant::now()),
+            ..limits(settings)
+        };
         let r = run(
             &Mode::Loom {
-                preemption_bound: Some(b),
+                preemption_bound: b,
             },
-            &limits(settings),
+            &budget,
             threads,
             body(
                 cell,
@@ -462,33 +606,80 @@ fn run_loom(
             ),
         );
         total += r.executions;
-        elapsed += r.elapsed;
         merge_into(shared, &collector);
         let stop = r.cut.is_some() || r.model_panic.is_some();
-        last = Some((r, collector, b));
+        if !stop {
+            reached = Some(b.map_or(Preemptions::Unbounded, Preemptions::Bound));
+        }
+        // A bound the deadline left no time to start keeps the outcomes of the one before.
+        match &mut last {
+            Some((prev, _, _)) if r.executions == 0 && stop => {
+                prev.cut = r.cut;
+                prev.model_panic = r.model_panic;
+            }
+            _ => last = Some((r, collector, b)),
+        }
         if stop {
             break;
         }
     }
-    let (r, collector, b) = last.expect("bound 0 always runs");
+    budget.spend("loom", start.elapsed());
+    let (r, collector, at) = last.expect("bound 0 always runs");
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
-    let state = match &r.cut {
-        None => "complete".to_string(),
-        Some(cut) => format!("cut: {cut:?}"),
-    };
     EngineRun {
         engine: "loom",
-        mode: format!("preemption bound {b} (iterative 0..={b}), {state}"),
+        mode: loom_search(bound, reached, at, &r, settings),
         executions: r.executions,
         executions_total: total,
         cut: r.cut,
         model_panic: r.model_panic,
-        elapsed,
+        elapsed: start.elapsed(),
         outcomes: c.outcomes.clone(),
         steps_max: c.steps_max,
         seed: None,
+        bound: Some(bound),
         plans: 0,
     }
+}
+
+/// What a loom search covered, exactly: `preemption bound 2, complete (bounds 0..=2 in turn)`,
+/// `unbounded, complete (after bounds 0..=2 in turn)`, or `unbounded, cut after 1200 executions
+/// of the unbounded search (time budget 60 s); complete up to preemption bound 2`.
+fn loom_search(
+    asked: Preemptions,
+    reached: Option<Preemptions>,
+    at: Option<usize>,
+    r: &RunResult,
+    settings: &Settings,
+) -> String {
+    if reached == Some(asked) {
+        return match asked {
+            Preemptions::Bound(n) => {
+                format!("preemption bound {n}, complete (bounds 0..={n} in turn)")
+            }
+            Preemptions::Unbounded => {
+                format!("unbounded, complete (after bounds 0..={BOUNDS_BEFORE_UNBOUNDED} in turn)")
+            }
+        };
+    }
+    let at = match at {
+        Some(b) => format!("at preemption bound {b}"),
+        None => "of the unbounded search".to_string(),
+    };
+    let why = match (&r.cut, &r.model_panic) {
+        (Some(cut), _) => cut_reason(cut, settings),
+        (None, Some(_)) => "a model panic".to_string(),
+        (None, None) => "no reason".to_string(),
+    };
+    let done = match reached {
+        Some(p) => format!("complete up to {}", p.describe()),
+        None => "no bound complete".to_string(),
+    };
+    format!(
+        "{}, cut after {} executions {at} ({why}); {done}",
+        asked.describe(),
+        r.executions
+    )
 }
 
 fn run_shuttle(
@@ -497,6 +688,7 @@ fn run_shuttle(
     engine: EngineChoice,
     shared: &Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
+    budget: &Budget,
 ) -> EngineRun {
     let threads = cell.scenario.program.threads.len();
     let (name, mode) = match engine {
@@ -520,7 +712,10 @@ fn run_shuttle(
     let collector = Arc::new(Mutex::new(Collector::default()));
     let r = run(
         &mode,
-        &limits(settings),
+        &Limits {
+            time: budget.left(name),
+            ..limits(settings)
+        },
         threads,
         body(
             cell,
@@ -530,13 +725,14 @@ fn run_shuttle(
             settings.collect_steps,
         ),
     );
+    budget.spend(name, r.elapsed);
     merge_into(shared, &collector);
     let c = collector.lock().unwrap_or_else(|e| e.into_inner());
-    let mode_text = match engine {
-        EngineChoice::Dfs => format!(
-            "depth-first, {}",
-            if r.cut.is_none() { "complete" } else { "cut" }
-        ),
+    let mut mode_text = match engine {
+        EngineChoice::Dfs if r.cut.is_none() && r.model_panic.is_none() => {
+            "depth-first, unbounded, complete".to_string()
+        }
+        EngineChoice::Dfs => "depth-first, unbounded".to_string(),
         _ if r.single_schedule => {
             "one schedule (no execution had two runnable threads), complete".to_string()
         }
@@ -556,6 +752,13 @@ fn run_shuttle(
             )
         }
     };
+    if let Some(cut) = &r.cut {
+        mode_text.push_str(&format!(
+            ", cut after {} executions ({})",
+            r.executions,
+            cut_reason(cut, settings)
+        ));
+    }
     EngineRun {
         engine: name,
         mode: mode_text,
@@ -567,6 +770,7 @@ fn run_shuttle(
         outcomes: c.outcomes.clone(),
         steps_max: c.steps_max,
         seed: (engine != EngineChoice::Dfs).then_some(settings.seed),
+        bound: None,
         plans: 0,
     }
 }
@@ -599,17 +803,15 @@ fn merge_into(shared: &Arc<Mutex<Collector>>, from: &Arc<Mutex<Collector>>) {
 /// Explore `cell` with `settings`.
 pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
     let shared = Arc::new(Mutex::new(Collector::default()));
-    // A scenario file may raise the bound, never lower it below the command line's.
-    let bound = cell
-        .scenario
-        .preemptions
-        .map_or(settings.preemptions, |p| p.max(settings.preemptions));
+    let bound = bound_of(&cell.scenario, settings);
     let mut notes = Vec::new();
     let faults_max = settings.faults.unwrap_or(cell.scenario.faults);
     let none = Arc::new(Vec::new());
-    let mut runs = run_engines(cell, settings, bound, &shared, &none, &mut notes);
+    let budget = Budget::new(settings.time_per_engine);
+    let run = (bound, &budget);
+    let mut runs = run_engines(cell, settings, run, &shared, &none, &mut notes);
     if faults_max > 0 {
-        let plans = fault_plans(cell, settings, bound, &shared, faults_max, &mut notes);
+        let plans = fault_plans(cell, settings, run, &shared, faults_max, &mut notes);
         for (_, plan_runs) in plans {
             runs = merge_runs(runs, plan_runs);
         }
@@ -692,7 +894,7 @@ pub fn explore(cell: &Cell, settings: &Settings) -> Explored {
 fn run_engines(
     cell: &Cell,
     settings: &Settings,
-    bound: usize,
+    (bound, budget): (Preemptions, &Budget),
     shared: &Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
     notes: &mut Vec<String>,
@@ -703,7 +905,7 @@ fn run_engines(
     match settings.engine {
         EngineChoice::Both | EngineChoice::Loom => {
             if loom_fits {
-                runs.push(run_loom(cell, settings, bound, shared, faults));
+                runs.push(run_loom(cell, settings, bound, shared, faults, budget));
             } else if faults.is_empty() {
                 notes.push(format!(
                     "{threads} threads exceed loom's limit ({} with the main thread): shuttle PCT only",
@@ -717,10 +919,11 @@ fn run_engines(
                     EngineChoice::Pct,
                     shared,
                     faults,
+                    budget,
                 ));
             }
         }
-        other => runs.push(run_shuttle(cell, settings, other, shared, faults)),
+        other => runs.push(run_shuttle(cell, settings, other, shared, faults, budget)),
     }
     runs
 }
@@ -734,7 +937,7 @@ pub const FAULT_PLANS_MAX: usize = 32;
 fn fault_plans(
     cell: &Cell,
     settings: &Settings,
-    bound: usize,
+    run: (Preemptions, &Budget),
     shared: &Arc<Mutex<Collector>>,
     faults_max: usize,
     notes: &mut Vec<String>,
@@ -779,14 +982,7 @@ fn fault_plans(
                 return done;
             }
             let local = Arc::new(Mutex::new(Collector::default()));
-            let runs = run_engines(
-                cell,
-                settings,
-                bound,
-                &local,
-                &Arc::new(plan.clone()),
-                notes,
-            );
+            let runs = run_engines(cell, settings, run, &local, &Arc::new(plan.clone()), notes);
             reached_by.insert(
                 plan.clone(),
                 local

@@ -20,7 +20,7 @@ use serde_json::{json, Value};
 
 use crate::check::{check, CellReport, CheckOptions, CheckReport};
 use crate::error::Error;
-use crate::explore::{EngineRun, Settings};
+use crate::explore::{bound_of, EngineRun, Preemptions, Settings, UNBOUNDED};
 use crate::verdict::Verdict;
 
 /// Hash (64-bit FNV-1a over every file of `model/src`, sorted by path) of the model source this
@@ -79,10 +79,18 @@ pub fn cell_id(c: &CellReport) -> String {
     format!("{} {}@{}", c.scenario.name, c.proposal, c.kernel)
 }
 
+/// A preemption bound in JSON: the number, or `"unbounded"`.
+pub fn preemptions_json(p: Preemptions) -> Value {
+    match p {
+        Preemptions::Bound(n) => json!(n),
+        Preemptions::Unbounded => json!(UNBOUNDED),
+    }
+}
+
 fn bound(r: &EngineRun, c: &CellReport, s: &Settings) -> Value {
     match r.engine {
         "loom" => json!({
-            "preemptions": c.scenario.preemptions.map_or(s.preemptions, |p| p.max(s.preemptions)),
+            "preemptions": preemptions_json(r.bound.unwrap_or_else(|| bound_of(&c.scenario, s))),
         }),
         "pct" => json!({ "iterations": s.iterations, "depth": s.pct_depth }),
         "random" => json!({ "iterations": s.iterations }),
@@ -163,11 +171,11 @@ pub fn certificate(report: &CheckReport, opts: &CheckOptions, gate: &GateReport)
         "model_hash": MODEL_HASH,
         "settings": {
             "engine": format!("{:?}", s.engine).to_lowercase(),
-            "preemptions": s.preemptions,
+            "preemptions": preemptions_json(s.preemptions),
             "iterations": s.iterations,
             "seed": s.seed,
             "pct_depth": s.pct_depth,
-            "time_per_engine_s": s.time_per_engine.as_secs(),
+            "time_per_engine_s": s.time_per_engine.as_secs_f64(),
             "proposals": opts.proposals,
             "kernels": opts.kernels,
             "shard": opts.shard.map(|(i, n)| format!("{i}/{n}")),

@@ -46,11 +46,11 @@ fn intern(s: &str) -> &'static str {
 #[derive(Serialize, Deserialize)]
 struct WireSettings {
     engine: String,
-    preemptions: usize,
+    preemptions: String,
     iterations: usize,
     seed: u64,
     pct_depth: usize,
-    time_per_engine_ms: u64,
+    time_per_engine_us: u64,
     shrink: bool,
     #[serde(default)]
     faults: Option<usize>,
@@ -72,11 +72,11 @@ impl WireSettings {
     fn new(s: &Settings) -> WireSettings {
         WireSettings {
             engine: engine_name(s.engine).to_string(),
-            preemptions: s.preemptions,
+            preemptions: s.preemptions.to_string(),
             iterations: s.iterations,
             seed: s.seed,
             pct_depth: s.pct_depth,
-            time_per_engine_ms: s.time_per_engine.as_millis() as u64,
+            time_per_engine_us: s.time_per_engine.as_micros() as u64,
             shrink: s.shrink,
             faults: s.faults,
             mutation: s.mutation.map(|m| m.to_string()),
@@ -97,11 +97,14 @@ impl WireSettings {
         .unwrap_or(EngineChoice::Both);
         Settings {
             engine,
-            preemptions: self.preemptions,
+            preemptions: self
+                .preemptions
+                .parse()
+                .unwrap_or(Settings::default().preemptions),
             iterations: self.iterations,
             seed: self.seed,
             pct_depth: self.pct_depth,
-            time_per_engine: Duration::from_millis(self.time_per_engine_ms),
+            time_per_engine: Duration::from_micros(self.time_per_engine_us),
             shrink: self.shrink,
             faults: self.faults,
             mutation: self
@@ -187,6 +190,7 @@ struct WireRun {
     outcomes: BTreeMap<String, u64>,
     steps_max: usize,
     seed: Option<u64>,
+    bound: Option<String>,
     #[serde(default)]
     plans: usize,
 }
@@ -355,6 +359,7 @@ fn explored_out(e: &Explored) -> WireExplored {
                 outcomes: r.outcomes.clone(),
                 steps_max: r.steps_max,
                 seed: r.seed,
+                bound: r.bound.map(|b| b.to_string()),
                 plans: r.plans,
             })
             .collect(),
@@ -385,6 +390,7 @@ fn explored_in(w: WireExplored) -> Explored {
             outcomes: r.outcomes,
             steps_max: r.steps_max,
             seed: r.seed,
+            bound: r.bound.and_then(|b| b.parse().ok()),
             plans: r.plans,
         })
         .collect();

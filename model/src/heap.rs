@@ -1,11 +1,15 @@
 //! The model heap: typed handles with generations into per-type slabs whose slots are reused, as
 //! SLUB reuses them (the most recently freed slot first).
 //!
-//! Each allocation has an engine-visible lifecycle word, created live by the allocating thread.
-//! Free is a read-modify-write of that word, and so is every checked dereference: an RMW, not a
-//! plain load, because loom can miss the race between a plain load and a later store
-//! (tokio-rs/loom#166, #392); as RMWs the free and the access are dependent and every engine
-//! orders them both ways. A dereference through a stale handle is a use-after-free finding that
+//! Each allocation has an engine-visible lifecycle, one word per scenario thread
+//! ([`PerThread`]), created live by the allocating thread. A checked dereference is a
+//! read-modify-write of the dereferencing thread's own word, and free is a compare-exchange of
+//! every thread's word: RMWs, not plain loads, because loom can miss the race between a plain load
+//! and a later store (tokio-rs/loom#166, #392); as RMWs the free and each access are dependent and
+//! every engine orders them both ways, while two threads' dereferences of one object touch
+//! different words and are not ordered against each other (the kernel does not order two reads of
+//! one object: only its free is ordered against them). A dereference through a stale handle is a
+//! use-after-free finding that
 //! names the object now occupying the slot (slab reuse aliasing); the memory the access then
 //! reads is the freed object's own, which stays readable until the end of the execution, as freed
 //! slab memory does until reused. (Following the alias into the new object would touch engine
@@ -16,7 +20,7 @@ use std::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::oracle::ObjId;
-use crate::sync::{current_oracle, with_current, Atomic, Step};
+use crate::sync::{current_oracle, with_current, PerThread, Step};
 
 /// Slots per slab: a scenario allocates a handful of objects of each type.
 pub const SLOTS_PER_SLAB_MAX: usize = 64;
@@ -78,7 +82,7 @@ impl<T> Handle<T> {
 /// One allocation: its lifecycle word and the object, in one heap block (one `Arc`, so an
 /// allocation and a checked dereference cost one reference count, not two).
 struct Alloc<T> {
-    word: Atomic,
+    word: PerThread,
     value: T,
 }
 
@@ -157,7 +161,7 @@ impl<T> Heap<T> {
         // shared by successive occupants would be reached by threads whose only link to its
         // creator is the slab's std-side free list, which loom calls a causality violation.
         let alloc = Arc::new(Alloc {
-            word: Atomic::new(live(obj)),
+            word: PerThread::new(live(obj)),
             value,
         });
         let mut slab = self.slab();
@@ -193,11 +197,12 @@ impl<T> Heap<T> {
         }
     }
 
-    /// A checked dereference: one RMW step. A freed or reused target is a use-after-free
-    /// finding; the freed object's memory is returned anyway, as it was when freed.
+    /// A checked dereference: one step, an RMW of the running thread's lifecycle word. A freed
+    /// or reused target is a use-after-free finding; the freed object's memory is returned
+    /// anyway, as it was when freed.
     pub fn deref(&self, step: Step, h: Handle<T>, access: &str) -> Obj<T> {
         let (alloc, occupant) = self.slot(h);
-        let seen = alloc.word.fetch_add(step, 0);
+        let seen = alloc.word.check(step);
         if seen != live(h.obj) {
             let (_, oracle) = current_oracle();
             let now = (occupant != h.obj).then_some(occupant);
@@ -213,17 +218,20 @@ impl<T> Heap<T> {
         Obj(self.slot(h).0)
     }
 
-    /// `kfree`: one RMW step. Freeing a freed or reused slot is a double-free finding.
+    /// `kfree`: a compare-exchange of every thread's lifecycle word, each a `step`; the object is
+    /// freed at the first. Freeing a freed or reused slot is a double-free finding.
     pub fn free(&self, step: Step, h: Handle<T>) {
         let (alloc, _) = self.slot(h);
-        let seen = alloc.word.cmpxchg(step, live(h.obj), dead(h.obj));
+        let seen = alloc.word.change(step, live(h.obj), dead(h.obj), |tid| {
+            if tid == 0 {
+                with_current(|_, oracle| oracle.obj_freed(h.obj));
+                self.slab().free.push(h.slot);
+            }
+        });
         if seen != live(h.obj) {
             let (_, oracle) = current_oracle();
             oracle.report_uaf(h.obj, None, "Free", true);
-            return;
         }
-        with_current(|_, oracle| oracle.obj_freed(h.obj));
-        self.slab().free.push(h.slot);
     }
 
     /// Whether the object is still allocated (oracle view, not a step).

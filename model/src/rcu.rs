@@ -1,10 +1,13 @@
 //! RCU: read-side sections and `call_rcu` / `kfree_rcu`. A callback runs as soon as every reader
 //! that was inside a read-side section when it was queued has left it: the earliest a grace period
-//! can end, which is the most adversarial choice for a use-after-free hunt. Entering, leaving and
-//! queueing are RMWs of one engine-visible counter, so engines order them against each other.
+//! can end, which is the most adversarial choice for a use-after-free hunt. Entering and leaving
+//! are RMWs of the reader's own engine word, and queueing a callback is an RMW of every thread's
+//! word ([`PerThread`]): the engines order each reader's sections against `call_rcu`, and readers
+//! of different threads not against each other (RCU readers do not synchronize). Whether a reader
+//! holds the callback back is decided right after `call_rcu` reached that reader's word.
 
 use crate::kernel::Kernel;
-use crate::sync::{Atomic, Step};
+use crate::sync::{PerThread, Step};
 
 /// What a callback does: the subject's own free function (`file_free_rcu`, `kfree_rcu` of a
 /// uobject) and its argument (an encoded handle), so the RCU domain names no object type.
@@ -23,7 +26,7 @@ impl Deferred {
 
 /// The RCU domain of the model kernel.
 pub struct Rcu {
-    readers: Atomic,
+    readers: PerThread,
     state: std::sync::Mutex<RcuState>,
 }
 
@@ -37,7 +40,7 @@ impl Rcu {
     /// No reader, nothing pending.
     pub fn new() -> Rcu {
         Rcu {
-            readers: Atomic::new(0),
+            readers: PerThread::new(0),
             state: std::sync::Mutex::new(RcuState::default()),
         }
     }
@@ -48,13 +51,13 @@ impl Rcu {
 
     /// `rcu_read_lock()`.
     pub fn read_lock(&self, step: Step, tid: usize) {
-        self.readers.fetch_add(step, 1);
+        self.readers.check(step);
         self.st().inside.push(tid);
     }
 
     /// `rcu_read_unlock()`: runs the callbacks this reader was the last to hold back.
     pub fn read_unlock(&self, k: &Kernel, step: Step, tid: usize) {
-        self.readers.fetch_add(step, -1);
+        self.readers.check(step);
         let ready = {
             let mut st = self.st();
             if let Some(i) = st.inside.iter().position(|t| *t == tid) {
@@ -76,19 +79,17 @@ impl Rcu {
 
     /// `call_rcu`: frees now when no reader is inside, else after the current readers leave.
     pub fn call_rcu(&self, k: &Kernel, step: Step, what: Deferred) {
-        self.readers.fetch_add(step, 0);
-        let now = {
-            let mut st = self.st();
-            if st.inside.is_empty() {
-                true
-            } else {
-                let waiting = st.inside.clone();
-                st.pending.push((what, waiting));
-                false
+        let mut waiting = Vec::new();
+        self.readers.change(step, 0, 0, |tid| {
+            if self.st().inside.contains(&tid) {
+                waiting.push(tid);
             }
-        };
-        if now {
+        });
+        // The setup thread only reads alone, never while call_rcu runs.
+        if waiting.is_empty() {
             run(k, what);
+        } else {
+            self.st().pending.push((what, waiting));
         }
     }
 

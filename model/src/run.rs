@@ -107,9 +107,10 @@ pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Propo
 }
 
 fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Proposal>) {
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.plan_threads(program.threads.len());
     let k = Arc::new(build(program, variant, proposal));
     let env = Arc::new(Mutex::new(Env::default()));
-    let (_, oracle) = crate::sync::current_oracle();
     let setup = Task::new("setup", 0, None);
     if run_ops(&k, &setup, &env, "setup", &program.setup, &oracle).is_err() {
         return;

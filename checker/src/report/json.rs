@@ -64,6 +64,8 @@ pub fn cell(c: &CellReport) -> Value {
                 "executions": r.executions,
                 "executions_total": r.executions_total,
                 "cut": r.cut.as_ref().map(|c| format!("{c:?}")),
+                "complete": r.cut.is_none() && r.model_panic.is_none(),
+                "preemptions": r.bound.map(crate::gate::preemptions_json),
                 "seed": r.seed,
                 "elapsed_ms": r.elapsed.as_millis() as u64,
             })

@@ -61,9 +61,11 @@ pub struct Scenario {
     pub sources: Vec<String>,
     /// Kernels to run: short names or canonical specs (`k53`, `v5.3+f0abc761bbb9`).
     pub kernels: Vec<String>,
-    /// Loom preemption bound for this scenario, when it sets one.
-    pub preemptions: Option<usize>,
-    /// The gate requires a complete loom search.
+    /// Loom preemption bound for this scenario, when it sets one (`preemptions = N` or
+    /// `"unbounded"`).
+    pub preemptions: Option<crate::explore::Preemptions>,
+    /// loom searches this scenario without a preemption bound (in every command), and the gate
+    /// requires that search to complete.
     pub exhaustive: bool,
     /// Fault points that may fail together in one execution (0: none explored).
     pub faults: usize,

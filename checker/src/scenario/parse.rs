@@ -14,6 +14,7 @@ use super::names::{At, Names, Scope};
 use super::ops::{is_name, read_op, DefaultProcess, Kind, RawOp};
 use super::value::{get, key_span, Ctx, Value};
 use super::*;
+use crate::explore::{Preemptions, UNBOUNDED};
 
 /// Every top-level key.
 const TOP_KEYS: &[&str] = &[
@@ -45,7 +46,7 @@ struct Header {
     summary: String,
     sources: Vec<String>,
     kernels: Vec<String>,
-    preemptions: Option<usize>,
+    preemptions: Option<Preemptions>,
     exhaustive: bool,
     faults: usize,
 }
@@ -211,11 +212,6 @@ fn header(ctx: &mut Ctx<'_>, top: &DeTable<'_>) -> Header {
         h.sources = list.into_iter().map(|(s, _)| s).collect();
     }
     h.kernels = kernels(ctx, top);
-    if let Some(v) = get(top, "preemptions") {
-        h.preemptions = ctx
-            .integer(v, "`preemptions`", 0, PREEMPTIONS_MAX as i64)
-            .and_then(|n| usize::try_from(n).ok());
-    }
     if let Some(v) = get(top, "faults") {
         let n = ctx
             .integer(v, "`faults`", 0, FAULTS_MAX as i64)
@@ -225,7 +221,41 @@ fn header(ctx: &mut Ctx<'_>, top: &DeTable<'_>) -> Header {
     if let Some(v) = get(top, "exhaustive") {
         h.exhaustive = ctx.boolean(v, "`exhaustive`").unwrap_or(false);
     }
+    if let Some(v) = get(top, "preemptions") {
+        h.preemptions = preemptions(ctx, v, h.exhaustive);
+    }
     h
+}
+
+/// `preemptions = N` (0..=PREEMPTIONS_MAX) or `preemptions = "unbounded"`; a numeric bound
+/// contradicts `exhaustive = true`, which searches without one.
+fn preemptions(ctx: &mut Ctx<'_>, v: &Value<'_>, exhaustive: bool) -> Option<Preemptions> {
+    let p = match v.get_ref() {
+        DeValue::String(s) if s.as_ref() == UNBOUNDED => Preemptions::Unbounded,
+        DeValue::String(s) => {
+            ctx.error(
+                v.span(),
+                format!("`preemptions` must be an integer or \"{UNBOUNDED}\", found \"{s}\""),
+                Some(format!(
+                    "`preemptions = 4` searches bounds 0..=4 in turn; `preemptions = \"{UNBOUNDED}\"` has no bound"
+                )),
+            );
+            return None;
+        }
+        _ => Preemptions::Bound(
+            ctx.integer(v, "`preemptions`", 0, PREEMPTIONS_MAX as i64)
+                .and_then(|n| usize::try_from(n).ok())?,
+        ),
+    };
+    if exhaustive && p != Preemptions::Unbounded {
+        ctx.error(
+            v.span(),
+            format!("`preemptions = {p}` contradicts `exhaustive = true`, which searches without a preemption bound"),
+            Some("remove `preemptions` (an exhaustive scenario runs unbounded), or remove `exhaustive` to search up to this bound".into()),
+        );
+        return None;
+    }
+    Some(p)
 }
 
 fn non_empty(ctx: &mut Ctx<'_>, v: &Value<'_>, what: &str) -> Option<String> {

@@ -350,7 +350,11 @@ fn gate_certifies_and_flags_silent_execution_count_changes() {
         let engines = c["engines"].as_array().unwrap();
         assert_eq!(engines.len(), 2);
         assert_eq!(engines[0]["engine"], "loom");
-        assert_eq!(engines[0]["bound"]["preemptions"], 2);
+        // s01 is `exhaustive = true`: loom searches it without a preemption bound, and says so.
+        assert_eq!(engines[0]["bound"]["preemptions"], "unbounded");
+        let mode = engines[0]["mode"].as_str().unwrap();
+        assert!(mode.starts_with("unbounded, complete"), "{mode}");
+        assert_eq!(engines[0]["complete"], true);
         assert_eq!(engines[1]["engine"], "pct");
         assert_eq!(engines[1]["bound"]["iterations"], 1000);
         assert!(engines[0]["executions"].as_u64().unwrap() > 0);

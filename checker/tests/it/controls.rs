@@ -691,7 +691,7 @@ fn every_step_the_model_logs_is_in_the_catalogue() {
         proposals: Vec::new(),
         kernels: Vec::new(),
         settings: pincheck::explore::Settings {
-            preemptions: 1,
+            preemptions: pincheck::explore::Preemptions::Bound(1),
             iterations: 200,
             ..Default::default()
         },

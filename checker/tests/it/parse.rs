@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use pincheck::error::Error;
+use pincheck::explore::Preemptions;
 use pincheck::scenario::{self, Diagnostic, ExpectedVerdict, Goal, Scenario, ScenarioErrors};
 use pincheck_model::oracle::FindingKind;
 use pincheck_model::program::{Op, ProcfsKind, ThreadProgram};
@@ -15,7 +16,7 @@ name = "s01_example"
 summary = "Device removal races the last close of the uverbs fd while an MR is live."
 sources = ["https://lore.kernel.org/r/20190813203858.GA12695@iweiny-DESK2.sc.intel.com"]
 kernels = ["k53", "k56"]
-preemptions = 2
+preemptions = "unbounded"
 exhaustive = true
 processes = ["p0", "admin"]
 devices = ["uverbs0"]
@@ -131,10 +132,13 @@ fn happy_path_builds_the_program_and_expectations() {
     let s = parse(VALID).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.name, "s01_example");
     assert_eq!(s.kernels, ["k53", "k56"]);
-    assert_eq!((s.preemptions, s.exhaustive), (Some(2), true));
+    assert_eq!(
+        (s.preemptions, s.exhaustive),
+        (Some(Preemptions::Unbounded), true)
+    );
     // 64-bit FNV-1a of VALID's bytes, computed outside pincheck (Python, the FNV reference
     // offset basis and prime); recompute it when VALID changes.
-    assert_eq!(s.hash, "ea21af2d779c3a5d");
+    assert_eq!(s.hash, "99a761002a8c72db");
     let p = &s.program;
     assert_eq!(p.processes, ["p0", "admin"]);
     assert_eq!(
@@ -269,7 +273,7 @@ fn happy_path_builds_the_program_and_expectations() {
 fn defaults_apply_when_optional_keys_are_absent() {
     let src = VALID
         .replace("kernels = [\"k53\", \"k56\"]\n", "")
-        .replace("preemptions = 2\n", "")
+        .replace("preemptions = \"unbounded\"\n", "")
         .replace("exhaustive = true\n", "")
         .replace("pages = 2, ", "");
     let s = parse(&src).unwrap_or_else(|e| panic!("{e}"));
@@ -379,7 +383,7 @@ fn wrong_type() {
         "`exhaustive` must be a boolean",
         None,
     );
-    let src = edit("preemptions = 2", "preemptions = 9");
+    let src = edit("preemptions = \"unbounded\"", "preemptions = 9");
     assert_error(
         &errors(&src),
         6,
@@ -387,6 +391,37 @@ fn wrong_type() {
         "`preemptions` must be between 0 and 6, found 9",
         None,
     );
+    let src = edit("preemptions = \"unbounded\"", "preemptions = \"forever\"");
+    assert_error(
+        &errors(&src),
+        6,
+        15,
+        "`preemptions` must be an integer or \"unbounded\", found \"forever\"",
+        Some("`preemptions = \"unbounded\"` has no bound"),
+    );
+}
+
+/// `exhaustive = true` means a search without a preemption bound: a numeric bound beside it is
+/// refused where it is written, and without `exhaustive` the number is the scenario's bound.
+#[test]
+fn an_exhaustive_scenario_has_no_preemption_bound() {
+    let src = edit("preemptions = \"unbounded\"", "preemptions = 4");
+    assert_error(
+        &errors(&src),
+        6,
+        15,
+        "`preemptions = 4` contradicts `exhaustive = true`, which searches without a preemption bound",
+        Some("remove `preemptions`"),
+    );
+    let src = src.replace("exhaustive = true\n", "");
+    let s = parse(&src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (s.preemptions, s.exhaustive),
+        (Some(Preemptions::Bound(4)), false)
+    );
+    let src = VALID.replace("preemptions = \"unbounded\"\n", "");
+    let s = parse(&src).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.preemptions, s.exhaustive), (None, true));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pincheck::check::{check, CheckOptions, CheckReport};
-use pincheck::explore::{explore, Cell, EngineChoice, Settings};
+use pincheck::explore::{explore, Cell, EngineChoice, Preemptions, Settings};
 use pincheck::render::{self, RenderContext};
 use pincheck::replay::{replay, token_for, ReplayOptions};
 use pincheck::scenario::{self, Scenario, OP_SPECS};
@@ -634,7 +634,7 @@ fn explore_tiny(s: Scenario, proposals: &[&'static str], seed: u64) {
     let s = Arc::new(s);
     let settings = Settings {
         engine: EngineChoice::Both,
-        preemptions: 1,
+        preemptions: Preemptions::Bound(1),
         iterations: 20,
         seed,
         time_per_engine: Duration::from_secs(2),
@@ -886,6 +886,7 @@ fn a_scenario_exactly_at_every_limit_parses() {
             1,
         )
         .replacen("pages = 2", &format!("pages = {}", scenario::PAGES_MAX), 1)
+        .replacen("exhaustive = true\n", "", 1)
         .replacen("kernels = [", "preemptions = 6\nkernels = [", 1);
     let close_ops = vec!["{ op = \"mmap\", fd = \"fd0\" }"; max - 1].join(", ");
     src = src.replacen(
@@ -903,7 +904,10 @@ fn a_scenario_exactly_at_every_limit_parses() {
     assert_eq!(s.program.threads.len(), scenario::THREADS_MAX);
     assert_eq!(s.program.setup.len(), max);
     assert_eq!(s.program.threads[1].ops.len(), max);
-    assert_eq!(s.preemptions, Some(scenario::PREEMPTIONS_MAX));
+    assert_eq!(
+        s.preemptions,
+        Some(Preemptions::Bound(scenario::PREEMPTIONS_MAX))
+    );
     // One byte more is refused before parsing.
     src.push('\n');
     let errs = parse_s01_like(&src).expect_err("too big").errors;
@@ -922,7 +926,7 @@ fn a_scenario_exactly_at_every_limit_parses() {
 fn a_search_too_big_for_its_budget_is_bound_reached_never_pass() {
     let s = Settings {
         engine: EngineChoice::Loom,
-        preemptions: 6,
+        preemptions: Preemptions::Bound(6),
         time_per_engine: Duration::from_secs(1),
         ..Settings::default()
     };

@@ -61,12 +61,19 @@ impl Lockdep {
         self.completion_waits.clear();
     }
 
+    /// The names of the locks `tid` holds, each once (an rw-semaphore is one lock per thread).
     pub(super) fn held_by(&self, tid: usize) -> Vec<&'static str> {
-        self.locks
+        let mut names: Vec<&'static str> = Vec::new();
+        for l in self
+            .locks
             .iter()
             .filter(|l| l.holders.iter().any(|(t, _)| *t == tid))
-            .map(|l| l.name)
-            .collect()
+        {
+            if !names.contains(&l.name) {
+                names.push(l.name);
+            }
+        }
+        names
     }
 
     pub(super) fn name(&self, id: LockId) -> &'static str {
@@ -118,6 +125,12 @@ impl Oracle {
         let holders = st.lockdep.spare.pop().unwrap_or_default();
         st.lockdep.locks.push(Lock { name, holders });
         LockId(st.lockdep.locks.len() - 1)
+    }
+
+    /// Whether `id` is held in a mode that conflicts with `mode` (for a trylock made without an
+    /// engine lock).
+    pub(crate) fn lock_conflicts(&self, id: LockId, mode: LockMode) -> bool {
+        self.st().lockdep.conflicts_any(id, mode)
     }
 
     /// Begin the step that takes `id` in `mode` (the running thread may block on it): returns
@@ -253,13 +266,7 @@ impl Oracle {
 
     /// Locks held by `tid` (lockdep's "locks held by" list), for reports.
     pub fn locks_held(&self, tid: usize) -> Vec<&'static str> {
-        let st = self.st();
-        st.lockdep
-            .locks
-            .iter()
-            .filter(|l| l.holders.iter().any(|(t, _)| *t == tid))
-            .map(|l| l.name)
-            .collect()
+        self.st().lockdep.held_by(tid)
     }
 
     /// Register a completion; not a step.

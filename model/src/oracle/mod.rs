@@ -24,7 +24,7 @@ pub mod truth;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 pub use check::Check;
@@ -352,6 +352,11 @@ pub struct Oracle {
     mutation: Option<Mutation>,
     /// Record the mutation points the execution runs.
     collect_points: bool,
+    /// Model threads spawned whose body has not returned: none means the running thread (the
+    /// setup, before its first spawn or after the last thread returned) runs alone.
+    threads_running: AtomicUsize,
+    /// Scenario threads the execution will spawn (sizes per-thread words, `sync::PerThread`).
+    threads_planned: AtomicUsize,
     state: Mutex<State>,
 }
 
@@ -401,6 +406,8 @@ impl Oracle {
             running: AtomicUsize::new(0),
             mutation,
             collect_points,
+            threads_running: AtomicUsize::new(0),
+            threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             state: Mutex::new(state),
         }
     }
@@ -466,6 +473,33 @@ impl Oracle {
             );
         }
         tid
+    }
+
+    /// The execution will spawn `threads` scenario threads (call before building the kernel).
+    pub fn plan_threads(&self, threads: usize) {
+        self.threads_planned.store(threads, Relaxed);
+    }
+
+    /// Scenario threads the execution will spawn.
+    pub(crate) fn threads_planned(&self) -> usize {
+        self.threads_planned.load(Relaxed)
+    }
+
+    /// A model thread is being spawned (before the engine spawns it).
+    pub(crate) fn thread_started(&self) {
+        self.threads_running.fetch_add(1, AcqRel);
+    }
+
+    /// A spawned model thread's body returned: it makes no more accesses.
+    pub(crate) fn thread_returned(&self) {
+        self.threads_running.fetch_sub(1, AcqRel);
+    }
+
+    /// The running thread runs alone: no spawned thread is still running, so nothing can race
+    /// with what it does now (the setup before its first spawn, or after every thread returned).
+    #[inline]
+    pub(crate) fn alone(&self) -> bool {
+        self.threads_running.load(Acquire) == 0
     }
 
     /// Mark the running thread finished (for preemption counting).

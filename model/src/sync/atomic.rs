@@ -3,6 +3,13 @@
 //! Every operation is one scheduling point per engine access and is logged under its step name.
 //! `inc_not_zero` and `add_unless` are compare-exchange loops as in the kernel, so a retry is a
 //! second logged access with the same step name.
+//!
+//! While the running thread runs alone (the setup before its first spawn, and after every thread
+//! returned) an operation makes no engine access: it is still logged, and works on the last
+//! value written, kept beside the engine atomic. What it changes is kept as an offset between
+//! the engine's value and the counter's: such a change comes before every access of the other
+//! threads (or after all of them), so every later access sees it, and the engines see values
+//! shifted by a constant, which changes no order and no comparison.
 
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
@@ -20,11 +27,13 @@ pub struct Atomic {
     /// The last value written, kept outside the engine for reports (not a step, never raced on
     /// by the model: only the facade writes it, right after the engine access).
     shadow: std::sync::atomic::AtomicI64,
+    /// The counter's value minus the engine's: changed only by operations made alone.
+    offset: std::sync::atomic::AtomicI64,
 }
 
 macro_rules! dispatch {
-    ($self:expr, $a:ident => $e:expr) => {
-        match &$self.inner {
+    ($inner:expr, $a:ident => $e:expr) => {
+        match $inner {
             Inner::Loom($a) => $e,
             Inner::Shuttle($a) => $e,
             Inner::Std($a) => $e,
@@ -43,7 +52,35 @@ impl Atomic {
         Atomic {
             inner,
             shadow: std::sync::atomic::AtomicI64::new(value),
+            offset: std::sync::atomic::AtomicI64::new(0),
         }
+    }
+
+    /// Run one operation as `step`: `alone(value)` returns the result and the new value when the
+    /// running thread runs alone (no engine access), `engine(offset)` makes the engine access
+    /// otherwise (values shifted by the offset) and returns the result.
+    #[inline]
+    fn op<R>(
+        &self,
+        step: Step,
+        alone: impl FnOnce(i64) -> (R, Option<i64>),
+        engine: impl FnOnce(&Inner, i64) -> R,
+    ) -> R {
+        let (tid, by_itself) = context::with_oracle(|e, o| (o.step_tid(e), o.alone()));
+        if by_itself {
+            let value = self.shadow.load(Acquire);
+            let (r, new) = alone(value);
+            if let Some(new) = new {
+                self.shadow.store(new, Release);
+                self.offset.fetch_add(new - value, AcqRel);
+            }
+            context::logged(tid, step);
+            return r;
+        }
+        let offset = self.offset.load(Acquire);
+        let r = engine(&self.inner, offset);
+        context::logged(tid, step);
+        r
     }
 
     /// A plain load (`atomic_read`, `smp_load_acquire`).
@@ -55,7 +92,11 @@ impl Atomic {
     /// memory); such a read is noted on its step, because a sequentially consistent replay cannot
     /// reproduce it.
     pub fn load(&self, step: Step) -> i64 {
-        let v = context::step(step, || dispatch!(self, a => a.load(Acquire)));
+        let v = self.op(
+            step,
+            |v| (v, None),
+            |inner, off| dispatch!(inner, a => a.load(Acquire)) + off,
+        );
         let latest = self.shadow.load(Acquire);
         if v != latest {
             context::with_oracle(|engine, oracle| {
@@ -69,41 +110,74 @@ impl Atomic {
 
     /// A plain store (`atomic_set`, `smp_store_release`).
     pub fn store(&self, step: Step, value: i64) {
-        context::step(step, || dispatch!(self, a => a.store(value, Release)));
-        self.shadow.store(value, Release);
+        self.op(
+            step,
+            |_| ((), Some(value)),
+            |inner, off| {
+                dispatch!(inner, a => a.store(value - off, Release));
+                self.shadow.store(value, Release);
+            },
+        )
     }
 
     /// `atomic_fetch_add`: returns the old value.
     pub fn fetch_add(&self, step: Step, delta: i64) -> i64 {
-        let old = context::step(step, || dispatch!(self, a => a.fetch_add(delta, AcqRel)));
-        self.shadow.store(old + delta, Release);
-        old
+        self.op(
+            step,
+            |v| (v, Some(v + delta)),
+            |inner, off| {
+                let old = dispatch!(inner, a => a.fetch_add(delta, AcqRel)) + off;
+                self.shadow.store(old + delta, Release);
+                old
+            },
+        )
     }
 
     /// `xchg`: returns the old value.
     pub fn swap(&self, step: Step, value: i64) -> i64 {
-        let old = context::step(step, || dispatch!(self, a => a.swap(value, AcqRel)));
-        self.shadow.store(value, Release);
-        old
+        self.op(
+            step,
+            |v| (v, Some(value)),
+            |inner, off| {
+                let old = dispatch!(inner, a => a.swap(value - off, AcqRel)) + off;
+                self.shadow.store(value, Release);
+                old
+            },
+        )
     }
 
     /// `cmpxchg`: returns the value found; the swap happened when it equals `old`.
     pub fn cmpxchg(&self, step: Step, old: i64, new: i64) -> i64 {
-        let found = context::step(step, || {
-            dispatch!(self, a => match a.compare_exchange(old, new, AcqRel, Acquire) {
-                Ok(v) | Err(v) => v,
-            })
-        });
-        if found == old {
-            self.shadow.store(new, Release);
-        }
-        found
+        self.op(
+            step,
+            |v| (v, (v == old).then_some(new)),
+            |inner, off| {
+                let found = dispatch!(inner, a => match a.compare_exchange(old - off, new - off, AcqRel, Acquire) {
+                    Ok(v) | Err(v) => v,
+                }) + off;
+                if found == old {
+                    self.shadow.store(new, Release);
+                }
+                found
+            },
+        )
     }
 
     /// `atomic_add_unless(v, delta, unless)`: adds unless the value is `unless`; returns the old
     /// value (the add happened when it differs from `unless`).
+    ///
+    /// The kernel's loop (`atomic_read`, then `atomic_try_cmpxchg` until it holds) takes effect at
+    /// its cmpxchg: a first read that guessed wrong only costs a retry. So the first guess is the
+    /// last value written, with no engine access, and the cmpxchg is the one scheduling point. A
+    /// guess of `unless` decides without a cmpxchg, so it is confirmed by a real load first (a
+    /// scheduling point, and under loom a possibly stale value, as the kernel's read can be).
+    /// An engine load as the guess made loom try every older value the load could return, each
+    /// a failed cmpxchg and a retry with the same result: s05 never finished unbounded.
     pub fn add_unless(&self, step: Step, delta: i64, unless: i64) -> i64 {
-        let mut old = self.load(step);
+        let mut old = self.shadow.load(Acquire);
+        if old == unless {
+            old = self.load(step);
+        }
         loop {
             if old == unless {
                 return old;

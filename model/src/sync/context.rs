@@ -107,6 +107,12 @@ pub(crate) fn step<R>(step: super::Step, access: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Log `step` for `tid` (its engine accesses, if any, are done).
+#[inline]
+pub(crate) fn logged(tid: usize, step: super::Step) {
+    with_oracle(|_, oracle| oracle.step_done(tid, step));
+}
+
 /// What a facade lock acquisition got: the engine guard and the thread, or nothing because the
 /// execution's mutation plan removed this acquisition (no engine access, no lockdep holder).
 pub(crate) enum Acquired<G> {

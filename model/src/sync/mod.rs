@@ -16,6 +16,7 @@ mod completion;
 mod context;
 pub mod engine;
 mod mutex;
+mod per_thread;
 mod published;
 mod rwsem;
 mod thread;
@@ -28,6 +29,7 @@ pub(crate) use context::{
 };
 pub use engine::{run, Body, Cut, Engine, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 pub use mutex::{Mutex, MutexGuard};
+pub use per_thread::PerThread;
 pub use published::Published;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
 pub use thread::{spawn, yield_now, JoinHandle};

@@ -5,8 +5,14 @@
 //! is not taken and the caller gets [`Abort::Deadlock`](crate::Abort): the model unwinds with `?`,
 //! dropping its guards, instead of hanging the engine.
 //!
-//! Under a mutation plan that removes an acquisition of this lock (by its name), the data moves
-//! out of the engine lock: every holder works on a copy taken at acquisition and written back at
+//! The data lives beside the engine lock, in a std mutex only the engine lock's holder touches
+//! (uncontended: the engine lock already excludes every other model thread). So a thread running
+//! alone (the setup before its first spawn, and after every thread returned) takes no engine lock
+//! at all: nothing can contend, lockdep still sees the acquisition, and a `try_lock` fails exactly
+//! when the data is held.
+//!
+//! Under a mutation plan that removes an acquisition of this lock (by its name), the data is no
+//! longer reached in place: every holder works on a copy taken at acquisition and written back at
 //! release, so the removed acquisition races the others as a missing lock does (its writes can
 //! be lost, it can read a state in the middle of another holder's update), without two model
 //! threads ever sharing a `&mut`.
@@ -17,17 +23,6 @@ use super::context::Acquired;
 use super::{context, Engine, Step};
 use crate::oracle::{LockId, LockMode, Mutation};
 use crate::KResult;
-
-enum Inner<T> {
-    Loom(loom::sync::Mutex<T>),
-    Shuttle(shuttle::sync::Mutex<T>),
-    Std(std::sync::Mutex<T>),
-    /// The lock has an acquisition removed: the engine lock guards nothing, the data lives here.
-    Copied {
-        raw: Raw,
-        data: std::sync::Mutex<T>,
-    },
-}
 
 enum Raw {
     Loom(loom::sync::Mutex<()>),
@@ -41,20 +36,39 @@ enum RawGuard<'a> {
     Std(#[allow(dead_code)] std::sync::MutexGuard<'a, ()>),
 }
 
+impl Raw {
+    fn lock(&self) -> RawGuard<'_> {
+        match self {
+            Raw::Loom(m) => RawGuard::Loom(ok(m.lock())),
+            Raw::Shuttle(m) => RawGuard::Shuttle(ok(m.lock())),
+            Raw::Std(m) => RawGuard::Std(ok(m.lock())),
+        }
+    }
+
+    fn try_lock(&self) -> Option<RawGuard<'_>> {
+        match self {
+            Raw::Loom(m) => m.try_lock().ok().map(RawGuard::Loom),
+            Raw::Shuttle(m) => m.try_lock().ok().map(RawGuard::Shuttle),
+            Raw::Std(m) => m.try_lock().ok().map(RawGuard::Std),
+        }
+    }
+}
+
 /// A kernel mutex or spinlock, named as in the kernel (`ucontext_lock`, `lists_mutex`).
 pub struct Mutex<T> {
     name: &'static str,
     id: LockId,
-    inner: Inner<T>,
+    raw: Raw,
+    data: std::sync::Mutex<T>,
+    /// The mutation plan removes an acquisition of this lock: holders work on copies.
+    copied: bool,
 }
 
-enum GuardInner<'a, T> {
-    Loom(loom::sync::MutexGuard<'a, T>),
-    Shuttle(shuttle::sync::MutexGuard<'a, T>),
-    Std(std::sync::MutexGuard<'a, T>),
-    Copied {
-        /// `None` for the removed acquisition.
-        raw: Option<RawGuard<'a>>,
+enum Data<'a, T> {
+    /// The data itself (the engine lock, or running alone, makes this holder the only one).
+    InPlace(std::sync::MutexGuard<'a, T>),
+    /// A copy written back at release (a mutex with a removed acquisition).
+    Copy {
         copy: T,
         home: &'a std::sync::Mutex<T>,
     },
@@ -64,7 +78,11 @@ enum GuardInner<'a, T> {
 pub struct MutexGuard<'a, T> {
     lock: &'a Mutex<T>,
     tid: usize,
-    inner: Option<GuardInner<'a, T>>,
+    /// The engine lock (none while the thread ran alone, or for the removed acquisition).
+    raw: Option<RawGuard<'a>>,
+    /// This is the acquisition the mutation plan removed: no unlock step.
+    removed: bool,
+    data: Option<Data<'a, T>>,
 }
 
 fn ok<G>(r: Result<G, std::sync::PoisonError<G>>) -> G {
@@ -76,23 +94,17 @@ impl<T: Clone> Mutex<T> {
     pub fn new(name: &'static str, value: T) -> Mutex<T> {
         let (engine, oracle) = context::current_oracle();
         let copied = matches!(oracle.mutation(), Some(Mutation::Lock { lock, .. }) if lock == name);
-        let inner = match (engine, copied) {
-            (Engine::Loom, false) => Inner::Loom(loom::sync::Mutex::new(value)),
-            (Engine::Shuttle, false) => Inner::Shuttle(shuttle::sync::Mutex::new(value)),
-            (Engine::Std, false) => Inner::Std(std::sync::Mutex::new(value)),
-            (engine, true) => Inner::Copied {
-                raw: match engine {
-                    Engine::Loom => Raw::Loom(loom::sync::Mutex::new(())),
-                    Engine::Shuttle => Raw::Shuttle(shuttle::sync::Mutex::new(())),
-                    Engine::Std => Raw::Std(std::sync::Mutex::new(())),
-                },
-                data: std::sync::Mutex::new(value),
-            },
+        let raw = match engine {
+            Engine::Loom => Raw::Loom(loom::sync::Mutex::new(())),
+            Engine::Shuttle => Raw::Shuttle(shuttle::sync::Mutex::new(())),
+            Engine::Std => Raw::Std(std::sync::Mutex::new(())),
         };
         Mutex {
             name,
             id: oracle.lock_register(name),
-            inner,
+            raw,
+            data: std::sync::Mutex::new(value),
+            copied,
         }
     }
 
@@ -101,136 +113,100 @@ impl<T: Clone> Mutex<T> {
         self.name
     }
 
+    /// The engine lock can be left alone: the running thread runs alone (a copied mutex always
+    /// takes it: its holders do not hold the data while they work).
+    fn elided(&self) -> bool {
+        !self.copied && context::with_oracle(|_, o| o.alone())
+    }
+
     fn guard<'a>(&'a self, got: Acquired<Option<RawGuard<'a>>>) -> MutexGuard<'a, T> {
-        let (raw, tid) = match got {
-            Acquired::Taken(g, tid) => (g, tid),
-            Acquired::Removed => (None, usize::MAX),
+        let (raw, tid, removed) = match got {
+            Acquired::Taken(g, tid) => (g, tid, false),
+            Acquired::Removed => (None, usize::MAX, true),
         };
-        let inner = match &self.inner {
-            Inner::Copied { data, .. } => GuardInner::Copied {
-                raw,
-                copy: ok(data.lock()).clone(),
-                home: data,
-            },
-            _ => unreachable!("only a copied mutex has raw guards"),
+        let data = if self.copied {
+            Data::Copy {
+                copy: ok(self.data.lock()).clone(),
+                home: &self.data,
+            }
+        } else {
+            Data::InPlace(ok(self.data.lock()))
         };
         MutexGuard {
             lock: self,
             tid,
-            inner: Some(inner),
+            raw,
+            removed,
+            data: Some(data),
         }
     }
 
     /// `mutex_lock`: blocks; a wait that would deadlock is reported and aborts the execution.
     pub fn lock(&self, step: Step) -> KResult<MutexGuard<'_, T>> {
-        if let Inner::Copied { raw, .. } = &self.inner {
-            let got = context::acquire(step, self.name, self.id, LockMode::Exclusive, || {
-                Some(match raw {
-                    Raw::Loom(m) => RawGuard::Loom(ok(m.lock())),
-                    Raw::Shuttle(m) => RawGuard::Shuttle(ok(m.lock())),
-                    Raw::Std(m) => RawGuard::Std(ok(m.lock())),
-                })
-            })?;
-            return Ok(self.guard(got));
-        }
-        let got = context::acquire(
-            step,
-            self.name,
-            self.id,
-            LockMode::Exclusive,
-            || match &self.inner {
-                Inner::Loom(m) => GuardInner::Loom(ok(m.lock())),
-                Inner::Shuttle(m) => GuardInner::Shuttle(ok(m.lock())),
-                Inner::Std(m) => GuardInner::Std(ok(m.lock())),
-                Inner::Copied { .. } => unreachable!("handled above"),
-            },
-        )?;
-        match got {
-            Acquired::Taken(g, tid) => Ok(MutexGuard {
-                lock: self,
-                tid,
-                inner: Some(g),
-            }),
-            Acquired::Removed => unreachable!("a removed acquisition makes the mutex copied"),
-        }
+        let elided = self.elided();
+        let got = context::acquire(step, self.name, self.id, LockMode::Exclusive, || {
+            (!elided).then(|| self.raw.lock())
+        })?;
+        Ok(self.guard(got))
     }
 
     /// `mutex_trylock`: never blocks.
     pub fn try_lock(&self, step: Step) -> Option<MutexGuard<'_, T>> {
-        if let Inner::Copied { raw, .. } = &self.inner {
-            let got = context::try_acquire(step, self.name, self.id, LockMode::Exclusive, || {
-                match raw {
-                    Raw::Loom(m) => m.try_lock().ok().map(RawGuard::Loom),
-                    Raw::Shuttle(m) => m.try_lock().ok().map(RawGuard::Shuttle),
-                    Raw::Std(m) => m.try_lock().ok().map(RawGuard::Std),
-                }
-                .map(Some)
-            })?;
-            return Some(self.guard(got));
-        }
-        let got = context::try_acquire(
-            step,
-            self.name,
-            self.id,
-            LockMode::Exclusive,
-            || match &self.inner {
-                Inner::Loom(m) => m.try_lock().ok().map(GuardInner::Loom),
-                Inner::Shuttle(m) => m.try_lock().ok().map(GuardInner::Shuttle),
-                Inner::Std(m) => m.try_lock().ok().map(GuardInner::Std),
-                Inner::Copied { .. } => unreachable!("handled above"),
-            },
-        )?;
-        match got {
-            Acquired::Taken(g, tid) => Some(MutexGuard {
-                lock: self,
-                tid,
-                inner: Some(g),
-            }),
-            Acquired::Removed => unreachable!("a removed acquisition makes the mutex copied"),
-        }
+        let elided = self.elided();
+        let got = context::try_acquire(step, self.name, self.id, LockMode::Exclusive, || {
+            if elided {
+                // Running alone, the lock is held exactly when its data is.
+                let free = self.data.try_lock().is_ok();
+                free.then_some(None)
+            } else {
+                self.raw.try_lock().map(Some)
+            }
+        })?;
+        Some(self.guard(got))
     }
 }
 
 impl<T> Deref for MutexGuard<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        match self.inner.as_ref().expect("guard used after unlock") {
-            GuardInner::Loom(g) => g,
-            GuardInner::Shuttle(g) => g,
-            GuardInner::Std(g) => g,
-            GuardInner::Copied { copy, .. } => copy,
+        match self.data.as_ref().expect("guard used after unlock") {
+            Data::InPlace(g) => g,
+            Data::Copy { copy, .. } => copy,
         }
     }
 }
 
 impl<T> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        match self.inner.as_mut().expect("guard used after unlock") {
-            GuardInner::Loom(g) => &mut *g,
-            GuardInner::Shuttle(g) => &mut *g,
-            GuardInner::Std(g) => &mut *g,
-            GuardInner::Copied { copy, .. } => copy,
+        match self.data.as_mut().expect("guard used after unlock") {
+            Data::InPlace(g) => &mut *g,
+            Data::Copy { copy, .. } => copy,
+        }
+    }
+}
+
+impl<T> MutexGuard<'_, T> {
+    /// Give the data back (before the engine lock, which lets the next holder in).
+    fn put_back(data: Option<Data<'_, T>>) {
+        match data {
+            Some(Data::Copy { copy, home }) => *ok(home.lock()) = copy,
+            Some(Data::InPlace(g)) => drop(g),
+            None => {}
         }
     }
 }
 
 impl<T> Drop for MutexGuard<'_, T> {
     fn drop(&mut self) {
-        let inner = &mut self.inner;
-        if let Some(GuardInner::Copied { raw: None, .. }) = inner {
+        if self.removed {
             // The removed acquisition: its copy goes back, no unlock step.
-            if let Some(GuardInner::Copied { copy, home, .. }) = inner.take() {
-                *ok(home.lock()) = copy;
-            }
+            Self::put_back(self.data.take());
             return;
         }
+        let (data, raw) = (&mut self.data, &mut self.raw);
         let tid = context::release("unlock", self.lock.id, LockMode::Exclusive, || {
-            if let Some(GuardInner::Copied { copy, home, raw }) = inner.take() {
-                *ok(home.lock()) = copy;
-                drop(raw);
-            } else {
-                drop(inner.take())
-            }
+            Self::put_back(data.take());
+            drop(raw.take());
         });
         if crate::SELF_CHECKS {
             assert_eq!(

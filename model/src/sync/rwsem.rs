@@ -1,8 +1,22 @@
 //! `struct rw_semaphore`: down_read / down_write with the trylock forms, seen by lockdep.
 //!
 //! Holders only ever read the protected value (`Deref`, never `DerefMut`), so the value lives
-//! beside the engine lock rather than inside it: an acquisition a mutation plan removes takes no
-//! engine lock and still reaches the value.
+//! beside the engine locks rather than inside them: an acquisition a mutation plan removes takes
+//! no engine lock and still reaches the value.
+//!
+//! Two readers do not order each other in the kernel (an rwsem's readers only add to its count,
+//! and an SRCU reader touches its own CPU's counter), but two read acquisitions of one engine
+//! rwlock are dependent for loom, which then explores both orders of every pair of read-side
+//! sections. So the semaphore is one engine rwlock per scenario thread, as a big-reader lock
+//! (`percpu_rw_semaphore`) is built: a reader takes its own thread's, a writer takes every
+//! thread's in thread order (one logged step each, and one `up_write` each). Readers of different
+//! threads touch different locks and are independent; a writer is ordered against each of them.
+//! lockdep sees one lock per thread under the semaphore's name, so its wait-for graph is the
+//! engines' exactly: a reader waits for a writer only once that writer holds the reader's lock.
+//!
+//! While the running thread runs alone (the setup before its first spawn, and after every thread
+//! returned) no engine lock is taken: nothing can contend, and lockdep still sees every
+//! acquisition (a thread that would wait for itself is a deadlock finding, as before).
 
 use std::ops::Deref;
 
@@ -11,70 +25,109 @@ use super::{context, Engine, Step};
 use crate::oracle::{LockId, LockMode};
 use crate::KResult;
 
-enum Inner {
+enum Sub {
     Loom(loom::sync::RwLock<()>),
     Shuttle(shuttle::sync::RwLock<()>),
     Std(std::sync::RwLock<()>),
 }
 
-/// A kernel rw-semaphore (`hw_destroy_rwsem`, `mmap_sem`), or an SRCU domain modelled as one.
-pub struct RwSem<T> {
-    name: &'static str,
-    id: LockId,
-    inner: Inner,
-    value: T,
-}
-
-enum ReadInner<'a> {
+enum SubRead<'a> {
     Loom(#[allow(dead_code)] loom::sync::RwLockReadGuard<'a, ()>),
     Shuttle(#[allow(dead_code)] shuttle::sync::RwLockReadGuard<'a, ()>),
     Std(#[allow(dead_code)] std::sync::RwLockReadGuard<'a, ()>),
 }
 
-enum WriteInner<'a> {
+enum SubWrite<'a> {
     Loom(#[allow(dead_code)] loom::sync::RwLockWriteGuard<'a, ()>),
     Shuttle(#[allow(dead_code)] shuttle::sync::RwLockWriteGuard<'a, ()>),
     Std(#[allow(dead_code)] std::sync::RwLockWriteGuard<'a, ()>),
 }
 
+impl Sub {
+    fn new(engine: Engine) -> Sub {
+        match engine {
+            Engine::Loom => Sub::Loom(loom::sync::RwLock::new(())),
+            Engine::Shuttle => Sub::Shuttle(shuttle::sync::RwLock::new(())),
+            Engine::Std => Sub::Std(std::sync::RwLock::new(())),
+        }
+    }
+
+    fn read(&self) -> SubRead<'_> {
+        match self {
+            Sub::Loom(l) => SubRead::Loom(ok(l.read())),
+            Sub::Shuttle(l) => SubRead::Shuttle(ok(l.read())),
+            Sub::Std(l) => SubRead::Std(ok(l.read())),
+        }
+    }
+
+    fn try_read(&self) -> Option<SubRead<'_>> {
+        match self {
+            Sub::Loom(l) => l.try_read().ok().map(SubRead::Loom),
+            Sub::Shuttle(l) => l.try_read().ok().map(SubRead::Shuttle),
+            Sub::Std(l) => l.try_read().ok().map(SubRead::Std),
+        }
+    }
+
+    fn write(&self) -> SubWrite<'_> {
+        match self {
+            Sub::Loom(l) => SubWrite::Loom(ok(l.write())),
+            Sub::Shuttle(l) => SubWrite::Shuttle(ok(l.write())),
+            Sub::Std(l) => SubWrite::Std(ok(l.write())),
+        }
+    }
+
+    fn try_write(&self) -> Option<SubWrite<'_>> {
+        match self {
+            Sub::Loom(l) => l.try_write().ok().map(SubWrite::Loom),
+            Sub::Shuttle(l) => l.try_write().ok().map(SubWrite::Shuttle),
+            Sub::Std(l) => l.try_write().ok().map(SubWrite::Std),
+        }
+    }
+}
+
+/// A kernel rw-semaphore (`hw_destroy_rwsem`, `mmap_sem`), or an SRCU domain modelled as one.
+pub struct RwSem<T> {
+    name: &'static str,
+    /// One engine lock and one lockdep lock per scenario thread: thread `t`'s is `subs[t - 1]`.
+    subs: Vec<(Sub, LockId)>,
+    value: T,
+}
+
+/// The per-thread locks one guard holds: the lock's index, and the engine guard (none while the
+/// thread ran alone).
+type Held<G> = Vec<(usize, Option<G>)>;
+
 /// Held for read; dropping it is the `up_read` step (none when the acquisition was removed).
 pub struct RwSemReadGuard<'a, T> {
     sem: &'a RwSem<T>,
-    inner: Option<ReadInner<'a>>,
+    held: Held<SubRead<'a>>,
 }
 
-/// Held for write; dropping it is the `up_write` step (none when the acquisition was removed).
+/// Held for write; dropping it is one `up_write` step per thread's lock (none when the
+/// acquisition was removed).
 pub struct RwSemWriteGuard<'a, T> {
     sem: &'a RwSem<T>,
-    inner: Option<WriteInner<'a>>,
+    held: Held<SubWrite<'a>>,
 }
 
 fn ok<G>(r: Result<G, std::sync::PoisonError<G>>) -> G {
     r.unwrap_or_else(|e| e.into_inner())
 }
 
-fn taken<G>(a: Acquired<G>) -> Option<G> {
-    match a {
-        Acquired::Taken(g, _) => Some(g),
-        Acquired::Removed => None,
-    }
+/// Without an engine lock (running alone, or a writer's own thread's lock): whether lockdep sees
+/// `id` free for `mode`, which is then exactly whether a trylock would get it.
+fn free(id: LockId, mode: LockMode) -> bool {
+    !context::with_oracle(|_, o| o.lock_conflicts(id, mode))
 }
 
 impl<T> RwSem<T> {
     /// A new unlocked rw-semaphore. Creating one is not a step.
     pub fn new(name: &'static str, value: T) -> RwSem<T> {
         let (engine, oracle) = context::current_oracle();
-        let inner = match engine {
-            Engine::Loom => Inner::Loom(loom::sync::RwLock::new(())),
-            Engine::Shuttle => Inner::Shuttle(shuttle::sync::RwLock::new(())),
-            Engine::Std => Inner::Std(std::sync::RwLock::new(())),
-        };
-        RwSem {
-            name,
-            id: oracle.lock_register(name),
-            inner,
-            value,
-        }
+        let subs = (0..oracle.threads_planned().max(1))
+            .map(|_| (Sub::new(engine), oracle.lock_register(name)))
+            .collect();
+        RwSem { name, subs, value }
     }
 
     /// The semaphore's kernel name.
@@ -82,72 +135,110 @@ impl<T> RwSem<T> {
         self.name
     }
 
-    /// `down_read`: blocks while a writer holds it.
+    /// The locks a read by the running thread takes: its own, or every one for a thread without
+    /// one (the setup thread while others run). Also whether it runs alone.
+    fn readers_locks(&self) -> (std::ops::Range<usize>, bool) {
+        let (tid, alone) = context::with_oracle(|e, o| (o.step_tid(e), o.alone()));
+        match tid.checked_sub(1).filter(|i| *i < self.subs.len()) {
+            Some(i) => (i..i + 1, alone),
+            None => (0..self.subs.len(), alone),
+        }
+    }
+
+    /// `down_read`: blocks while a writer holds the running thread's lock.
     pub fn down_read(&self, step: Step) -> KResult<RwSemReadGuard<'_, T>> {
-        let g = context::acquire(step, self.name, self.id, LockMode::Shared, || {
-            match &self.inner {
-                Inner::Loom(l) => ReadInner::Loom(ok(l.read())),
-                Inner::Shuttle(l) => ReadInner::Shuttle(ok(l.read())),
-                Inner::Std(l) => ReadInner::Std(ok(l.read())),
-            }
-        })?;
-        Ok(RwSemReadGuard {
+        let (range, alone) = self.readers_locks();
+        let mut g = RwSemReadGuard {
             sem: self,
-            inner: taken(g),
-        })
+            held: Vec::new(),
+        };
+        for i in range {
+            let (sub, id) = &self.subs[i];
+            match context::acquire(step, self.name, *id, LockMode::Shared, || {
+                (!alone).then(|| sub.read())
+            })? {
+                Acquired::Taken(engine, _) => g.held.push((i, engine)),
+                Acquired::Removed => break,
+            }
+        }
+        Ok(g)
     }
 
     /// `down_read_trylock`.
     pub fn down_read_trylock(&self, step: Step) -> Option<RwSemReadGuard<'_, T>> {
-        let g = context::try_acquire(step, self.name, self.id, LockMode::Shared, || {
-            match &self.inner {
-                Inner::Loom(l) => l.try_read().ok().map(ReadInner::Loom),
-                Inner::Shuttle(l) => l.try_read().ok().map(ReadInner::Shuttle),
-                Inner::Std(l) => l.try_read().ok().map(ReadInner::Std),
+        let (range, alone) = self.readers_locks();
+        let mut g = RwSemReadGuard {
+            sem: self,
+            held: Vec::new(),
+        };
+        for i in range {
+            let (sub, id) = &self.subs[i];
+            let got = context::try_acquire(step, self.name, *id, LockMode::Shared, || {
+                if alone {
+                    free(*id, LockMode::Shared).then_some(None)
+                } else {
+                    sub.try_read().map(Some)
+                }
+            })?;
+            match got {
+                Acquired::Taken(engine, _) => g.held.push((i, engine)),
+                Acquired::Removed => break,
             }
-        })?;
-        Some(RwSemReadGuard {
-            sem: self,
-            inner: taken(g),
-        })
+        }
+        Some(g)
     }
 
-    /// `down_write_trylock`.
+    /// Whether the running thread runs alone, and the index of its own lock when a writer can
+    /// leave it alone: only its own thread reads that lock, after the write in program order, and
+    /// an engine access no other thread contends still gives loom a scheduling point to try every
+    /// other thread at. Not the first lock, which every writer takes, so two writers exclude each
+    /// other there. lockdep still sees it held, so a read of its own while writing is the
+    /// self-deadlock it is.
+    fn writers_view(&self) -> (bool, Option<usize>) {
+        let (tid, alone) = context::with_oracle(|e, o| (o.step_tid(e), o.alone()));
+        (alone, tid.checked_sub(1).filter(|i| *i > 0))
+    }
+
+    /// `down_write_trylock`: every thread's lock, or none.
     pub fn down_write_trylock(&self, step: Step) -> Option<RwSemWriteGuard<'_, T>> {
-        let g = context::try_acquire(
-            step,
-            self.name,
-            self.id,
-            LockMode::Exclusive,
-            || match &self.inner {
-                Inner::Loom(l) => l.try_write().ok().map(WriteInner::Loom),
-                Inner::Shuttle(l) => l.try_write().ok().map(WriteInner::Shuttle),
-                Inner::Std(l) => l.try_write().ok().map(WriteInner::Std),
-            },
-        )?;
-        Some(RwSemWriteGuard {
+        let (alone, own) = self.writers_view();
+        let mut g = RwSemWriteGuard {
             sem: self,
-            inner: taken(g),
-        })
+            held: Vec::new(),
+        };
+        for (i, (sub, id)) in self.subs.iter().enumerate() {
+            let got = context::try_acquire(step, self.name, *id, LockMode::Exclusive, || {
+                if alone || own == Some(i) {
+                    free(*id, LockMode::Exclusive).then_some(None)
+                } else {
+                    sub.try_write().map(Some)
+                }
+            })?;
+            match got {
+                Acquired::Taken(engine, _) => g.held.push((i, engine)),
+                Acquired::Removed => break,
+            }
+        }
+        Some(g)
     }
 
-    /// `down_write`: blocks while anyone holds it.
+    /// `down_write`: every thread's lock in thread order, each blocking while its thread holds it
+    /// for read (or another writer holds it).
     pub fn down_write(&self, step: Step) -> KResult<RwSemWriteGuard<'_, T>> {
-        let g = context::acquire(
-            step,
-            self.name,
-            self.id,
-            LockMode::Exclusive,
-            || match &self.inner {
-                Inner::Loom(l) => WriteInner::Loom(ok(l.write())),
-                Inner::Shuttle(l) => WriteInner::Shuttle(ok(l.write())),
-                Inner::Std(l) => WriteInner::Std(ok(l.write())),
-            },
-        )?;
-        Ok(RwSemWriteGuard {
+        let (alone, own) = self.writers_view();
+        let mut g = RwSemWriteGuard {
             sem: self,
-            inner: taken(g),
-        })
+            held: Vec::new(),
+        };
+        for (i, (sub, id)) in self.subs.iter().enumerate() {
+            match context::acquire(step, self.name, *id, LockMode::Exclusive, || {
+                (!alone && own != Some(i)).then(|| sub.write())
+            })? {
+                Acquired::Taken(engine, _) => g.held.push((i, engine)),
+                Acquired::Removed => break,
+            }
+        }
+        Ok(g)
     }
 }
 
@@ -165,26 +256,26 @@ impl<T> Deref for RwSemWriteGuard<'_, T> {
     }
 }
 
+/// Release `held` in reverse order of acquisition, one `step` each.
+fn release_all<G>(subs: &[(Sub, LockId)], held: &mut Held<G>, step: Step, mode: LockMode) {
+    while let Some((i, engine)) = held.pop() {
+        context::release(step, subs[i].1, mode, || drop(engine));
+    }
+}
+
 impl<T> Drop for RwSemReadGuard<'_, T> {
     fn drop(&mut self) {
-        if self.inner.is_none() {
-            return;
-        }
-        let inner = &mut self.inner;
-        context::release("up_read", self.sem.id, LockMode::Shared, || {
-            drop(inner.take())
-        });
+        release_all(&self.sem.subs, &mut self.held, "up_read", LockMode::Shared);
     }
 }
 
 impl<T> Drop for RwSemWriteGuard<'_, T> {
     fn drop(&mut self) {
-        if self.inner.is_none() {
-            return;
-        }
-        let inner = &mut self.inner;
-        context::release("up_write", self.sem.id, LockMode::Exclusive, || {
-            drop(inner.take())
-        });
+        release_all(
+            &self.sem.subs,
+            &mut self.held,
+            "up_write",
+            LockMode::Exclusive,
+        );
     }
 }

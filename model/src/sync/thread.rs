@@ -21,12 +21,22 @@ where
 {
     let (engine, oracle) = context::current_oracle();
     let parent = oracle.step_begin(engine, "spawn", None);
+    // A thread running alone takes no engine lock (see `RwSem`, `Mutex`): it must hold none when
+    // another thread starts, or that one would find the engine lock free.
+    assert!(
+        !oracle.alone() || oracle.locks_held(parent).is_empty(),
+        "thread {parent} spawns {name} holding {:?}, taken while it ran alone",
+        oracle.locks_held(parent)
+    );
     let tid = oracle.thread_create(name);
+    oracle.thread_started();
     let child_oracle = std::sync::Arc::clone(&oracle);
     let body = move || {
         let _entered = context::enter(engine, std::sync::Arc::clone(&child_oracle));
         child_oracle.thread_bind(context::engine_thread_key(engine), tid);
-        f()
+        let r = f();
+        child_oracle.thread_returned();
+        r
     };
     let inner = match engine {
         Engine::Loom => Inner::Loom(loom::thread::spawn(body)),
@@ -61,7 +71,10 @@ impl<T> JoinHandle<T> {
 /// the execution is aborted (`Err`), as a blocking wait that would deadlock is.
 pub fn yield_now(step: super::Step) -> crate::KResult<()> {
     let (engine, oracle) = context::current_oracle();
+    // Running alone there is nobody to yield to.
+    let alone = oracle.alone();
     context::step(step, || match engine {
+        _ if alone => {}
         Engine::Loom => loom::thread::yield_now(),
         Engine::Shuttle => shuttle::thread::yield_now(),
         Engine::Std => std::thread::yield_now(),

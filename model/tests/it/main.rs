@@ -397,6 +397,13 @@ pub fn loom(bound: usize) -> Mode {
     }
 }
 
+/// loom without a preemption bound: every interleaving up to its DPOR equivalence.
+pub fn loom_unbounded() -> Mode {
+    Mode::Loom {
+        preemption_bound: None,
+    }
+}
+
 pub fn pct(seed: u64) -> Mode {
     Mode::Pct {
         seed,

@@ -551,7 +551,7 @@ fn assert_uverbs_usecnt(
     h: Handle<Uobject>,
     uobj: &Uobject,
     mode: LookupMode,
-    function: &str,
+    function: crate::sync::Step,
 ) {
     // A mutation plan that removes a usecnt acquisition does not count this assertion of the lock
     // it removed: it would flag the removal in any scenario, race or not.
@@ -562,7 +562,12 @@ fn assert_uverbs_usecnt(
     ) {
         return;
     }
-    let usecnt = uobj.usecnt.peek();
+    // The kernel's atomic_read, as an engine access: the WARN decides on another thread's
+    // usecnt writes, so loom must order it against them (a `peek` here is invisible to its
+    // dependency tracking, and an unbounded search missed the WARN in s19). An RMW of zero rather
+    // than a load: it reads the latest value, as `peek` did, instead of any older one loom's
+    // loads may return. Logged under the caller's name, where the WARN is reported.
+    let usecnt = uobj.usecnt.fetch_add(function, 0);
     let (bad, condition) = match mode {
         LookupMode::Read => (usecnt <= 0, "WARN_ON(atomic_read(&uobj->usecnt) <= 0)"),
         LookupMode::Write => (usecnt != -1, "WARN_ON(atomic_read(&uobj->usecnt) != -1)"),
