@@ -70,8 +70,11 @@
 //! - `wait_for_completion` is a spin with yields (no engine block); a wait no other thread can
 //!   end is reported as a hang (the hung-task detector's case), not left to the engine.
 //! - The kernel's debug checks that read without ordering anything (`assert_uverbs_usecnt`,
-//!   `WARN_ON(entry->object)`, RFC 13/19's `file_pins` check in `file_free_rcu`) and the G7 check
-//!   read the last written value without a scheduling point.
+//!   `WARN_ON(entry->object)`) and the G7 check are engine accesses (an RMW of zero: the latest
+//!   value) although they order nothing in the kernel: their verdicts depend on other threads'
+//!   writes, and a read loom cannot see would leave an unbounded search complete in name only.
+//!   RFC 13/19's `file_pins` check in `file_free_rcu` reads without a step: the callback owns
+//!   the file, so every write it could see is ordered before the free it runs after.
 //! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).
 //! - `fdget` always takes a reference (as on a shared files_struct).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.

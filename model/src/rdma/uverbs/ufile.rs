@@ -297,8 +297,14 @@ pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) ->
         if let Some(uobj) =
             Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0))
         {
-            // "there are no HW objects left": a debug check, read without a step.
-            if k.uobjects.get(uobj).object.peek() != 0 {
+            // "there are no HW objects left": the kernel's WARN_ON(entry->object), read as an
+            // engine access so loom orders it against the destroy that clears the object.
+            let object = k
+                .uobjects
+                .get(uobj)
+                .object
+                .fetch_add("release_ufile_idr_uobject.object", 0);
+            if object != 0 {
                 let (_, oracle) = crate::sync::current_oracle();
                 let name = k.uobjects.name(uobj);
                 oracle.warn(

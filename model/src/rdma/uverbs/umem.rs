@@ -152,13 +152,15 @@ fn pin_user_pages(
 ///
 /// The kernel's guard for G7 is the order of `ib_dereg_mr_user` (destroy the mkey, then release
 /// the umem); the check here looks at the HW key of the MR that maps these pages, whoever calls:
-/// a design or patch that releases a umem from anywhere else while its key is live is caught. It
-/// reads the key's last written value without a step (an oracle check, not a kernel access).
+/// a design or patch that releases a umem from anywhere else while its key is live is caught. The
+/// check reads the key as an engine access (an RMW of zero, so it sees the latest value): its
+/// verdict depends on another thread's `destroy_mkey`, and a read loom cannot see would let an
+/// unbounded search call itself complete without ordering the two.
 pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
     let umem = k.umems.deref("ib_umem_release", umem_h, "Read of umem");
     let (_, oracle) = crate::sync::current_oracle();
     if let Some(&mr) = umem.mapped_by.get() {
-        if k.mrs.get(mr).hw_key.peek() != 0 {
+        if k.mrs.get(mr).hw_key.fetch_add("ib_umem_release.hw_key", 0) != 0 {
             oracle.report(
                 &HW_KEY_BEFORE_UNPIN,
                 oracle.current_tid(),

@@ -544,8 +544,8 @@ fn warn_usecnt(
 }
 
 /// `assert_uverbs_usecnt` (CONFIG_LOCKDEP builds): the caller holds the usecnt lock it is about
-/// to use. A debug check of the kernel, read here without a scheduling point: it is a plain
-/// `atomic_read` that orders nothing.
+/// to use. A debug check of the kernel: a plain `atomic_read` that orders nothing, modelled as an
+/// engine access all the same (see below).
 fn assert_uverbs_usecnt(
     k: &Kernel,
     h: Handle<Uobject>,
