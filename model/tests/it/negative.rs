@@ -974,7 +974,7 @@ pub fn control_hw_key_live_at_unpin() -> Vec<Finding> {
         kind: FindingKind::UnpinTwice,
         object: "umem#",
         title: "BUG: pages released while the HW key can still DMA into them",
-        at: "close ib_umem_release",
+        at: "close ib_umem_release.hw_key",
     });
     assert_eq!(g.check, "unpin.hw_key_live");
     assert!(g.details.iter().any(|d| d.contains("mr#0")), "{g:#?}");
