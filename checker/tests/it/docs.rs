@@ -31,7 +31,16 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 fn documents() -> Vec<PathBuf> {
     let root = workspace();
     let mut out = vec![root.join("README.md"), root.join("ARCHITECTURE.md")];
-    for dir in ["docs", "scenarios", "model/src", "checker/src", "ci"] {
+    for dir in [
+        "docs",
+        "scenarios",
+        "model/src",
+        "model/tests",
+        "checker/src",
+        "checker/benches",
+        "ci",
+        "fuzz/corpus-kept",
+    ] {
         walk(&root.join(dir), &mut out);
     }
     out
