@@ -478,6 +478,155 @@ macro_rules! s1_rfc_v2 {
                 h1.join().unwrap();
                 h2.join().unwrap();
             }
+
+            /// The same objects and threads with no access: what an execution costs the engine
+            /// besides the race (the `split` section subtracts it).
+            #[allow(dead_code)] // run through the shuttle instantiation only
+            pub fn idle() {
+                let _m0 = Mutex::new(());
+                let _m1 = Mutex::new(());
+                let r2 = RwLock::new(());
+                let r3 = RwLock::new(());
+                let m4 = Mutex::new(());
+                let a0 = AtomicI64::new(0);
+                let a1 = AtomicI64::new(0);
+                let a2 = AtomicI64::new(0);
+                let a3 = AtomicI64::new(0);
+                let w4 = AtomicI64::new(0);
+                let _w5 = AtomicI64::new(0);
+                let _m5 = Mutex::new(());
+                let _m6 = Mutex::new(());
+                let _r7 = RwLock::new(());
+                let _r8 = RwLock::new(());
+                let _a6 = AtomicI64::new(0);
+                let a7 = AtomicI64::new(0);
+                let _m9 = Mutex::new(());
+                let _r10 = RwLock::new(());
+                let _r11 = RwLock::new(());
+                let _a8 = AtomicI64::new(0);
+                let _a9 = AtomicI64::new(0);
+                let m12 = Mutex::new(());
+                let _a10 = AtomicI64::new(0);
+                let a11 = AtomicI64::new(0);
+                let _r13 = RwLock::new(());
+                let _r14 = RwLock::new(());
+                let w12 = AtomicI64::new(0);
+                let _w13 = AtomicI64::new(0);
+                let _m15 = Mutex::new(());
+                let _a14 = AtomicI64::new(0);
+                let _a15 = AtomicI64::new(0);
+                let _r16 = RwLock::new(());
+                let _r17 = RwLock::new(());
+                let _w16 = AtomicI64::new(0);
+                let _w17 = AtomicI64::new(0);
+                let a18 = AtomicI64::new(0);
+                let r18 = RwLock::new(());
+                let r19 = RwLock::new(());
+                let m20 = Mutex::new(());
+                let a19 = AtomicI64::new(0);
+                let m21 = Mutex::new(());
+                let a20 = AtomicI64::new(0);
+                let _a21 = AtomicI64::new(0);
+                let _a22 = AtomicI64::new(0);
+                let _a23 = AtomicI64::new(0);
+                let _a24 = AtomicI64::new(0);
+                let _a25 = AtomicI64::new(0);
+                let _a26 = AtomicI64::new(0);
+                let _a27 = AtomicI64::new(0);
+                let a28 = AtomicI64::new(0);
+                let m22 = Mutex::new(());
+                let _a29 = AtomicI64::new(0);
+                let _m23 = Mutex::new(());
+                let w30 = AtomicI64::new(0);
+                let w31 = AtomicI64::new(0);
+                let a32 = AtomicI64::new(0);
+                let m24 = Mutex::new(());
+                let a33 = AtomicI64::new(0);
+                let w34 = AtomicI64::new(0);
+                let w35 = AtomicI64::new(0);
+                let a36 = AtomicI64::new(0);
+                let _m25 = Mutex::new(());
+                let a37 = AtomicI64::new(0);
+                let w38 = AtomicI64::new(0);
+                let w39 = AtomicI64::new(0);
+                let a40 = AtomicI64::new(0);
+                let _w41 = AtomicI64::new(0);
+                let _w42 = AtomicI64::new(0);
+                let _w43 = AtomicI64::new(0);
+                let _w44 = AtomicI64::new(0);
+                let a45 = AtomicI64::new(0);
+                let a46 = AtomicI64::new(0);
+                let a47 = AtomicI64::new(0);
+                let w48 = AtomicI64::new(0);
+                let _w49 = AtomicI64::new(0);
+                let a50 = AtomicI64::new(0);
+                let w51 = AtomicI64::new(0);
+                let w52 = AtomicI64::new(0);
+                let a53 = AtomicI64::new(0);
+                let w54 = AtomicI64::new(0);
+                let w55 = AtomicI64::new(0);
+                let a56 = AtomicI64::new(0);
+                let w57 = AtomicI64::new(0);
+                let w58 = AtomicI64::new(0);
+                let w = Arc::new(World {
+                    r2,
+                    r3,
+                    m4,
+                    a0,
+                    a1,
+                    a2,
+                    a3,
+                    w4,
+                    a7,
+                    m12,
+                    a11,
+                    w12,
+                    a18,
+                    r18,
+                    r19,
+                    m20,
+                    a19,
+                    m21,
+                    a20,
+                    a28,
+                    m22,
+                    w30,
+                    w31,
+                    a32,
+                    m24,
+                    a33,
+                    w34,
+                    w35,
+                    a36,
+                    a37,
+                    w38,
+                    w39,
+                    a40,
+                    a45,
+                    a46,
+                    a47,
+                    w48,
+                    a50,
+                    w51,
+                    w52,
+                    a53,
+                    w54,
+                    w55,
+                    a56,
+                    w57,
+                    w58,
+                });
+                let h1 = {
+                    let w = Arc::clone(&w);
+                    thread::spawn(move || drop(w))
+                };
+                let h2 = {
+                    let w = Arc::clone(&w);
+                    thread::spawn(move || drop(w))
+                };
+                h1.join().unwrap();
+                h2.join().unwrap();
+            }
         }
     };
 }
