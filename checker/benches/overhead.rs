@@ -3,6 +3,7 @@
 //! grows with threads and operations. Prints markdown tables to stdout (FIGURES.md holds a run).
 //!
 //! Sections, chosen by the first free argument (default: all): `overhead`, `ttfc`, `scaling`,
+//! `split` (pincheck's and the bare models' time per execution, S1 against S1 with idle threads),
 //! `steps` (print pincheck's S1 log once per proposal). `one <case>` runs a single overhead case
 //! for profiling (`valgrind --tool=callgrind`): cases are `{pincheck,bare}-{loom,pct}-{rfc,ctx}`.
 
@@ -279,6 +280,7 @@ struct Case {
     short: &'static str,
     loom: fn(),
     shuttle: fn(),
+    shuttle_idle: fn(),
     steps: &'static [(&'static str, &'static str)],
 }
 
@@ -289,6 +291,7 @@ fn cases() -> [Case; 2] {
             short: "rfc",
             loom: bare::loom_engine::rfc_v2::execution,
             shuttle: bare::shuttle_engine::rfc_v2::execution,
+            shuttle_idle: bare::shuttle_engine::rfc_v2::idle,
             steps: bare::loom_engine::rfc_v2::STEPS,
         },
         Case {
@@ -296,6 +299,7 @@ fn cases() -> [Case; 2] {
             short: "ctx",
             loom: bare::loom_engine::context::execution,
             shuttle: bare::shuttle_engine::context::execution,
+            shuttle_idle: bare::shuttle_engine::context::idle,
             steps: bare::loom_engine::context::STEPS,
         },
     ]
@@ -443,6 +447,67 @@ fn overhead() {
     println!();
     for n in notes {
         println!("- {n}");
+    }
+    println!();
+}
+
+/// S1 with the same setup and threads that run nothing: pincheck's cost besides the race.
+fn s01_idle() -> Program {
+    let mut p = s01();
+    p.threads.iter_mut().for_each(|t| t.ops.clear());
+    p
+}
+
+/// Microseconds per execution of a sample.
+fn us_per_exec(s: &Sample) -> f64 {
+    s.time.as_secs_f64() * 1e6 / s.executions as f64
+}
+
+/// `split`: where pincheck's time per execution goes, race against everything else. Each side
+/// runs S1 and an idle S1 (same setup, same objects, threads that run nothing); the difference is
+/// what the race's steps cost.
+fn split() {
+    println!("## Overhead split: S1 against idle S1 (same setup and objects, empty threads)\n");
+    println!(
+        "| proposal | engine | pincheck S1 us/exec | pincheck idle us/exec | bare S1 us/exec \
+         | bare idle us/exec | race pincheck/bare | rest pincheck - bare (us) |"
+    );
+    println!("|---|---|---:|---:|---:|---:|---:|---:|");
+    for case in cases() {
+        // PCT only: loom explores a different number of executions of S1 and of idle S1 (a
+        // handful), so its per-run costs do not cancel in the difference.
+        let engines: [(&str, Mode, BareRun, BareRun); 1] = [(
+            "shuttle PCT d=3, seed 0, 3000 iterations",
+            pct_mode(0, OVERHEAD_PCT_ITERATIONS),
+            Box::new(|| bare_pct(0, OVERHEAD_PCT_ITERATIONS, case.shuttle)),
+            Box::new(|| bare_pct(0, OVERHEAD_PCT_ITERATIONS, case.shuttle_idle)),
+        )];
+        let (full, idle) = (s01(), s01_idle());
+        for (label, mode, bare_full, bare_idle) in engines {
+            let mut s: [Sample; 4] = Default::default();
+            while s.iter().any(|x| x.time < OVERHEAD_TIME_MIN) {
+                for (i, p) in [&full, &idle].into_iter().enumerate() {
+                    let (r, _) = pincheck(p, case.proposal, mode.clone(), Duration::from_secs(60));
+                    assert!(r.cut.is_none(), "split run cut: {:?}", r.cut);
+                    s[i].add(r.executions, 0, r.elapsed);
+                }
+                let (n, t) = bare_full();
+                s[2].add(n, 0, t);
+                let (n, t) = bare_idle();
+                s[3].add(n, 0, t);
+            }
+            let us: Vec<f64> = s.iter().map(us_per_exec).collect();
+            println!(
+                "| {}@k53 | {label} | {:.1} | {:.1} | {:.1} | {:.1} | **{:.2}x** | {:.1} |",
+                case.proposal,
+                us[0],
+                us[1],
+                us[2],
+                us[3],
+                (us[0] - us[1]) / (us[2] - us[3]),
+                us[1] - us[3],
+            );
+        }
     }
     println!();
 }
@@ -685,6 +750,7 @@ fn main() {
         "one" => return one(args.get(1).map(String::as_str).unwrap_or("")),
         "steps" => return steps(),
         "overhead" => overhead(),
+        "split" => split(),
         "ttfc" => ttfc(),
         "scaling" => scaling_table(),
         "all" => {
@@ -694,7 +760,9 @@ fn main() {
             scaling_table();
         }
         other => {
-            eprintln!("unknown section {other}: overhead, ttfc, scaling, steps, one <case>, all");
+            eprintln!(
+                "unknown section {other}: overhead, split, ttfc, scaling, steps, one <case>, all"
+            );
             std::process::exit(2);
         }
     }
