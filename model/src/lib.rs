@@ -47,7 +47,14 @@
 //! # Limitations
 //!
 //! What the engines cannot see:
-//! - loom treats SeqCst like AcqRel; the model uses only Acquire/Release/AcqRel.
+//! - loom treats SeqCst like AcqRel; the model uses only Acquire/Release/AcqRel. Every atomic
+//!   access is therefore at least acquire/release, stronger than the kernel's relaxed
+//!   `atomic_read` / `atomic_set` / `READ_ONCE`: an outcome that needs a relaxed read to see a
+//!   value without being ordered after its writer's earlier stores (an LKMM-only behaviour) is
+//!   not explored. A check that read the latest value without an engine access (`peek`) could
+//!   combine a latest value with a stale one in ways the model's own ordering forbids; such
+//!   checks are engine accesses now (s19@v5.6 lost one such outcome, three WARNs without the
+//!   NULL dereference, when `assert_uverbs_usecnt` became one).
 //! - loom 0.7 can miss a race on a plain load that precedes the same thread's store
 //!   (tokio-rs/loom#166): liveness checks are RMWs on a slot's lifecycle word ([`heap`]).
 //! - loom holds at most 5 threads (the main one included); the checker falls back to shuttle.
