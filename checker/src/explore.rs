@@ -1025,25 +1025,57 @@ fn merge_runs(mut into: Vec<EngineRun>, more: Vec<EngineRun>) -> Vec<EngineRun> 
     into
 }
 
-/// An outcome one engine reached that a complete loom search did not: loom's claim that it is
-/// impossible (within its bound) is contradicted.
+/// Outcomes another engine reached that a complete loom search did not. Against an unbounded
+/// search that is a contradiction, an `ENGINE DISAGREEMENT` (loom claims every interleaving up to
+/// its equivalence: a race it is blind to, tokio-rs/loom#166, or an access it cannot see); the
+/// gate warns on it. Against a bounded search it only says the race needs more preemptions than
+/// the bound: one note per engine, naming the first few outcomes.
 fn disagreements(runs: &[EngineRun]) -> Vec<String> {
+    const NAMED_MAX: usize = 3;
     let Some(loom) = runs.iter().find(|r| r.engine == "loom" && r.cut.is_none()) else {
         return Vec::new();
     };
+    let unbounded = loom.bound == Some(Preemptions::Unbounded);
     let mut out = Vec::new();
     for r in runs.iter().filter(|r| r.engine != "loom") {
-        for k in r
+        let beyond: Vec<&String> = r
             .outcomes
             .keys()
             .filter(|k| !loom.outcomes.contains_key(*k))
-        {
-            out.push(format!(
-                "ENGINE DISAGREEMENT: {} reached `{k}`, which loom ({}) never reached; \
-                 loom's search is bounded by preemptions or blind to this race (tokio-rs/loom#166)",
-                r.engine, loom.mode
-            ));
+            .collect();
+        if beyond.is_empty() {
+            continue;
         }
+        if unbounded {
+            out.extend(beyond.iter().map(|k| {
+                format!(
+                    "ENGINE DISAGREEMENT: {} reached `{k}`, which loom's complete search ({}) \
+                     never reached: loom is blind to this race (tokio-rs/loom#166) or to an \
+                     access the model makes outside the engine",
+                    r.engine, loom.mode
+                )
+            }));
+            continue;
+        }
+        let named: Vec<String> = beyond
+            .iter()
+            .take(NAMED_MAX)
+            .map(|k| format!("`{k}`"))
+            .collect();
+        let more = beyond.len().saturating_sub(NAMED_MAX);
+        let more = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        out.push(format!(
+            "beyond loom's bound: {} reached {} outcome(s) loom ({}) did not, so they need more \
+             preemptions than its bound: {}{more}",
+            r.engine,
+            beyond.len(),
+            loom.mode,
+            named.join(", ")
+        ));
     }
     out
 }

@@ -982,3 +982,60 @@ fn five_threads_built_by_hand_fall_back_to_pct_instead_of_aborting() {
     assert!(e.runs[0].model_panic.is_none(), "{:?}", e.runs[0]);
     assert_eq!(e.runs[0].executions, 50);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Engines against each other.
+
+/// PCT reaching what loom at preemption bound 0 did not is the bound's limit, one note per
+/// engine; against loom's unbounded search (s01 is `exhaustive`) there is nothing of the kind,
+/// and an `ENGINE DISAGREEMENT` would be a blind spot the gate warns on.
+#[test]
+fn pct_beyond_a_bounded_loom_is_a_note_and_an_unbounded_loom_leaves_it_nothing() {
+    let settings = |p| Settings {
+        engine: EngineChoice::Both,
+        preemptions: p,
+        iterations: 300,
+        ..Settings::default()
+    };
+    let s04 = scenarios_dir().join("s04_dereg_vs_destroy_all.toml");
+    let r = check_with(
+        vec![s04],
+        "context",
+        "v5.3-7452a3c745a2",
+        settings(Preemptions::Bound(0)),
+    );
+    let notes = &r.cells[0].explored.notes;
+    let beyond: Vec<&String> = notes
+        .iter()
+        .filter(|n| n.starts_with("beyond loom's bound: pct reached "))
+        .collect();
+    assert_eq!(beyond.len(), 1, "{notes:#?}");
+    assert!(beyond[0].contains("preemption bound 0"), "{}", beyond[0]);
+    assert!(
+        !notes.iter().any(|n| n.contains("DISAGREEMENT")),
+        "{notes:#?}"
+    );
+
+    let s01 = scenarios_dir().join("s01_unplug_vs_last_close.toml");
+    let r = check_with(vec![s01], "rfc-v2", "k53", settings(Preemptions::Bound(0)));
+    let c = &r.cells[0];
+    let loom = c
+        .explored
+        .runs
+        .iter()
+        .find(|r| r.engine == "loom")
+        .expect("loom ran");
+    assert!(
+        loom.mode.starts_with("unbounded, complete"),
+        "{}",
+        loom.mode
+    );
+    assert!(
+        !c.explored
+            .notes
+            .iter()
+            .any(|n| n.contains("DISAGREEMENT") || n.starts_with("beyond loom's bound")),
+        "{:#?}",
+        c.explored.notes
+    );
+}
