@@ -191,9 +191,9 @@ fn synchronous_fput_deadlocks_exit_with_mmap_against_unplug() {
     control_synchronous_fput_deadlock();
 }
 
-/// S3 with a synchronous final fput: the recursive ucontext_lock.
-pub fn control_synchronous_fput_deadlock() -> Vec<Finding> {
-    let p = program(
+/// S3: p0 maps its uverbs fd, then exits while the device is removed.
+fn exit_with_mmap_vs_unplug() -> Program {
+    program(
         vec![
             op_open("p0", "fd0"),
             op_ctx("p0", "fd0"),
@@ -217,7 +217,12 @@ pub fn control_synchronous_fput_deadlock() -> Vec<Finding> {
                 }],
             ),
         ],
-    );
+    )
+}
+
+/// S3 with a synchronous final fput: the recursive ucontext_lock.
+pub fn control_synchronous_fput_deadlock() -> Vec<Finding> {
+    let p = exit_with_mmap_vs_unplug();
     // Removal's mmput is the last one (the window of s03).
     let window = [Goal::Between {
         step: "unplug:remove_vma.fput",
@@ -1261,31 +1266,7 @@ fn before_7452a3c745a2_a_destroy_meeting_device_removal_warns() {
 /// disassociate unlists the exiting mm's VMA without putting its mmap entry, and the ucontext is
 /// freed with the entry still in its mmap_xa.
 pub fn control_warn_ucontext_freed_with_an_mmap_entry() -> Vec<Finding> {
-    let p = program(
-        vec![
-            op_open("p0", "fd0"),
-            op_ctx("p0", "fd0"),
-            Op::Mmap {
-                process: "p0".into(),
-                fd: "fd0".into(),
-                map: None,
-            },
-        ],
-        vec![
-            (
-                "exit",
-                vec![Op::Exit {
-                    process: "p0".into(),
-                }],
-            ),
-            (
-                "unplug",
-                vec![Op::RemoveDevice {
-                    device: "uverbs0".into(),
-                }],
-            ),
-        ],
-    );
+    let p = exit_with_mmap_vs_unplug();
     let bad = explore(&p, "v5.6", "context", loom(2));
     let w = bad
         .by_check("warn.ufile_destroy_ucontext.mmap_xa")
