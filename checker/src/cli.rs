@@ -371,6 +371,7 @@ fn settings(a: &CheckArgs) -> Settings {
             EngineArg::Dfs => EngineChoice::Dfs,
         },
         preemptions: a.preemptions,
+        preemptions_max: None,
         iterations: a.iterations,
         seed: a.seed,
         pct_depth: a.depth,

@@ -94,14 +94,16 @@ impl Preemptions {
 }
 
 /// The loom bound a cell runs at: the command line's, raised by the scenario's own
-/// (`preemptions = N` or `"unbounded"`); `exhaustive = true` scenarios always run unbounded.
+/// (`preemptions = N` or `"unbounded"`); `exhaustive = true` scenarios run unbounded; all of it
+/// capped by [`Settings::preemptions_max`] when set (the reports then name the capped bound).
 pub fn bound_of(scenario: &Scenario, settings: &Settings) -> Preemptions {
     let own = if scenario.exhaustive {
         Some(Preemptions::Unbounded)
     } else {
         scenario.preemptions
     };
-    own.map_or(settings.preemptions, |p| p.max(settings.preemptions))
+    let bound = own.map_or(settings.preemptions, |p| p.max(settings.preemptions));
+    settings.preemptions_max.map_or(bound, |max| bound.min(max))
 }
 
 /// Why a search was cut, in words (`time budget 60 s`).
@@ -136,6 +138,9 @@ pub struct Settings {
     pub engine: EngineChoice,
     /// loom's preemption bound (a scenario may raise it; `exhaustive = true` makes it unbounded).
     pub preemptions: Preemptions,
+    /// A cap on the bound, whatever the scenario asks: the kill analysis explores each of its
+    /// thousands of mutants at a bound, where one unbounded search per mutant would take hours.
+    pub preemptions_max: Option<Preemptions>,
     /// shuttle iterations.
     pub iterations: usize,
     /// shuttle seed.
@@ -162,6 +167,7 @@ impl Default for Settings {
         Settings {
             engine: EngineChoice::Both,
             preemptions: Preemptions::Bound(2),
+            preemptions_max: None,
             iterations: 1000,
             seed: 0,
             pct_depth: 3,

@@ -47,6 +47,8 @@ fn intern(s: &str) -> &'static str {
 struct WireSettings {
     engine: String,
     preemptions: String,
+    #[serde(default)]
+    preemptions_max: Option<String>,
     iterations: usize,
     seed: u64,
     pct_depth: usize,
@@ -73,6 +75,7 @@ impl WireSettings {
         WireSettings {
             engine: engine_name(s.engine).to_string(),
             preemptions: s.preemptions.to_string(),
+            preemptions_max: s.preemptions_max.map(|p| p.to_string()),
             iterations: s.iterations,
             seed: s.seed,
             pct_depth: s.pct_depth,
@@ -101,6 +104,7 @@ impl WireSettings {
                 .preemptions
                 .parse()
                 .unwrap_or(Settings::default().preemptions),
+            preemptions_max: self.preemptions_max.as_deref().and_then(|p| p.parse().ok()),
             iterations: self.iterations,
             seed: self.seed,
             pct_depth: self.pct_depth,
