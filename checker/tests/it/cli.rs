@@ -50,6 +50,20 @@ fn s(p: &Path) -> &str {
     p.to_str().expect("UTF-8 path")
 }
 
+/// s01's scenario file with each `(from, to)` edit applied, written to `dir` under its own name
+/// (a goal or expectation changed the way a user would). Every `from` must be in the file, so an
+/// edit of the scenario that moves the text fails here instead of testing the unedited file.
+fn s01_edited(dir: &Path, edits: &[(&str, &str)]) -> PathBuf {
+    let mut text = std::fs::read_to_string(scenario(S01)).expect("s01 is readable");
+    for (from, to) in edits {
+        assert!(text.contains(from), "s01 no longer contains {from:?}");
+        text = text.replace(from, to);
+    }
+    let path = dir.join(format!("{S01}.toml"));
+    std::fs::write(&path, text).expect("write the edited s01");
+    path
+}
+
 // ---- a gate that cannot pass on nothing ------------------------------------------------------
 
 #[test]
@@ -187,16 +201,13 @@ fn gate_sh_runs_the_binary_cargo_built_and_prints_only_the_files_it_wrote() {
 
     // A failing gate without a counterexample does not point at a replay line.
     let dir = tempfile::tempdir().expect("temp dir");
-    let wrong = dir.path().join(format!("{S01}.toml"));
-    let text = std::fs::read_to_string(&s01).unwrap();
-    std::fs::write(
-        &wrong,
-        text.replace(
+    let wrong = s01_edited(
+        dir.path(),
+        &[(
             "[expect.verdicts]\n",
             "[expect.verdicts]\n\"bundle@k53\" = \"fail(leak)\"\n",
-        ),
-    )
-    .unwrap();
+        )],
+    );
     let mut args = cell.to_vec();
     args.push(s(&wrong));
     let r = gate_sh(cargo.path(), out.path(), &args);
@@ -250,17 +261,13 @@ fn json_sarif_and_certificate_carry_each_findings_replay_token() {
 
     // SARIF reports differing cells: claim rfc-v2 passes, so its finding is a result.
     let dir = tempfile::tempdir().expect("temp dir");
-    let wrong = dir.path().join(format!("{S01}.toml"));
-    let text = std::fs::read_to_string(scenario(S01)).unwrap();
-    std::fs::write(
-        &wrong,
-        text.replace(
+    let wrong = s01_edited(
+        dir.path(),
+        &[(
             "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
             "\"rfc-v2@k53\" = \"pass\"",
-        ),
-    )
-    .unwrap();
-    assert_ne!(std::fs::read_to_string(&wrong).unwrap(), text);
+        )],
+    );
     let mut args = vec!["check", "--format", "sarif"];
     args.extend(CELL_S01_RFC);
     args.push(s(&wrong));
@@ -700,13 +707,10 @@ fn steps_lists_each_threads_steps_with_the_model_function_that_writes_them() {
 #[test]
 fn a_goal_naming_a_step_the_model_lacks_fails_at_load_with_a_real_suggestion() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join(format!("{S01}.toml"));
-    let text = std::fs::read_to_string(scenario(S01)).unwrap();
-    std::fs::write(
-        &path,
-        text.replace("\"close:filp_close.fput\"", "\"close:filp_close.put\""),
-    )
-    .unwrap();
+    let path = s01_edited(
+        dir.path(),
+        &[("\"close:filp_close.fput\"", "\"close:filp_close.put\"")],
+    );
     let r = pincheck(&["check", s(&path)]);
     assert_eq!(r.status, 2, "{}{}", r.stdout, r.stderr);
     assert!(
@@ -726,14 +730,13 @@ fn a_goal_naming_a_step_the_model_lacks_fails_at_load_with_a_real_suggestion() {
     );
     assert!(r.stderr.contains("pincheck steps"), "{}", r.stderr);
     // A function the model does not have still gets the nearest real names.
-    std::fs::write(
-        &path,
-        text.replace(
+    let path = s01_edited(
+        dir.path(),
+        &[(
             "\"unplug:destroy_ufile_hw.down_write\"",
             "\"unplug:destroy_ufile.down_write\"",
-        ),
-    )
-    .unwrap();
+        )],
+    );
     let r = pincheck(&["check", s(&path)]);
     assert_eq!(r.status, 2);
     assert!(
@@ -747,17 +750,14 @@ fn a_goal_naming_a_step_the_model_lacks_fails_at_load_with_a_real_suggestion() {
 #[test]
 fn a_real_step_its_thread_never_runs_is_a_note_naming_that_threads_steps() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join(format!("{S01}.toml"));
-    let text = std::fs::read_to_string(scenario(S01)).unwrap();
     // `close` never runs device removal's steps.
-    std::fs::write(
-        &path,
-        text.replace(
+    let path = s01_edited(
+        dir.path(),
+        &[(
             "\"close:filp_close.fput\"",
             "\"close:free_hw_resources.kref_get\"",
-        ),
-    )
-    .unwrap();
+        )],
+    );
     let r = pincheck(&[
         "check",
         "--proposal",
@@ -782,31 +782,30 @@ fn a_real_step_its_thread_never_runs_is_a_note_naming_that_threads_steps() {
 #[test]
 fn short_kind_names_are_accepted_in_scenario_files_and_the_hint_gives_both() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join(format!("{S01}.toml"));
-    let text = std::fs::read_to_string(scenario(S01)).unwrap();
-    let short = text
-        .replace(
-            "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
-            "\"rfc-v2@k53\" = \"fail(uaf, warn)\"",
-        )
-        .replace(
-            "never = [\"any\"]",
-            "never = [\"uaf\", \"dlock\", \"leak\"]\nnever_reason = \"short names\"",
-        );
-    assert_ne!(short, text);
-    std::fs::write(&path, short).unwrap();
+    let path = s01_edited(
+        dir.path(),
+        &[
+            (
+                "\"rfc-v2@k53\" = \"fail(use-after-free, warn)\"",
+                "\"rfc-v2@k53\" = \"fail(uaf, warn)\"",
+            ),
+            (
+                "never = [\"any\"]",
+                "never = [\"uaf\", \"dlock\", \"leak\"]\nnever_reason = \"short names\"",
+            ),
+        ],
+    );
     let r = pincheck(&["check", "--proposal", "rfc-v2", "--kernel", "k53", s(&path)]);
     assert_eq!(r.status, 0, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("uaf"));
 
-    std::fs::write(
-        &path,
-        text.replace(
+    let path = s01_edited(
+        dir.path(),
+        &[(
             "fail(use-after-free, warn)\"\n\"clear",
             "fail(uaff)\"\n\"clear",
-        ),
-    )
-    .unwrap();
+        )],
+    );
     let r = pincheck(&["check", s(&path)]);
     assert_eq!(r.status, 2);
     assert!(r.stderr.contains("did you mean `uaf`?"), "{}", r.stderr);
@@ -870,19 +869,19 @@ fn a_warning_about_a_goal_quotes_it() {
     // finding comes without the goal's race, and the gate warns, quoting the goal. bundle@k56,
     // listed as `vacuous`, meets that expectation exactly and gets no warning.
     let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join(format!("{S01}.toml"));
-    let text = std::fs::read_to_string(scenario(S01)).unwrap();
-    let edited = text
-        .replace(
-            "{ between = \"close:filp_close.fput\", after = \"unplug:destroy_ufile_hw.down_write\"",
-            "{ between = \"close:filp_close.fput\", after = \"unplug:join\"",
-        )
-        .replace(
-            "[expect.verdicts]\n",
-            "[expect.verdicts]\n\"bundle@k56\" = \"vacuous\"\n",
-        );
-    assert_ne!(edited, text);
-    std::fs::write(&path, edited).unwrap();
+    let path = s01_edited(
+        dir.path(),
+        &[
+            (
+                "{ between = \"close:filp_close.fput\", after = \"unplug:destroy_ufile_hw.down_write\"",
+                "{ between = \"close:filp_close.fput\", after = \"unplug:join\"",
+            ),
+            (
+                "[expect.verdicts]\n",
+                "[expect.verdicts]\n\"bundle@k56\" = \"vacuous\"\n",
+            ),
+        ],
+    );
     let gate = |proposal: &str, kernel: &str| {
         pincheck(&[
             "gate",
