@@ -78,14 +78,11 @@ pub(crate) fn unpark(step: Step, woken: Vec<Parker>) {
     });
 }
 
-/// The step under which a thread wakes the waiters that no other thread can wake any more (the
-/// hung-task detector's and the signal's wake-up, made by the thread whose exit or block decided
-/// it).
-pub(crate) const WAKE_HOPELESS_STEP: Step = "hung_task.wake_up";
-
-/// The running thread is about to block (a join, a lock wait) or to return: wake the waiters
-/// whose wait nobody else can end now, so that they take their verdict.
+/// The running thread is about to block (a join, a lock wait, a park) or to return: wake the
+/// waiters whose wait nobody else can end now, so that they take their verdict. The step is the
+/// hung-task detector's (and, for an interruptible sleep, the signal's) wake-up, made by the
+/// thread whose return or block decided it.
 pub(crate) fn wake_hopeless() {
     let woken = context::with_oracle(|_, o| o.waiters_to_wake());
-    unpark(WAKE_HOPELESS_STEP, woken);
+    unpark("hung_task.wake_up", woken);
 }
