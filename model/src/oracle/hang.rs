@@ -4,10 +4,11 @@
 //! threads hold. Thread 0 (setup and quiescence) runs only when every scenario thread has
 //! finished: while they run it is blocked joining them.
 //!
-//! A waiting thread blocks in the engine (it is *parked*, [`Parked`]). The question is asked when
+//! A waiting thread blocks in the engine (it is *parked*, `Parked`). The question is asked when
 //! its answer can change: when a thread starts a wait (about itself), and when a thread that
-//! could end someone's wait returns or blocks itself ([`Oracle::waiters_to_wake`]); the waiters
+//! could end someone's wait returns or blocks itself (`Oracle::waiters_to_wake`); the waiters
 //! whose wait nobody can end then are woken and take their verdict on their own turn.
+
 use std::sync::atomic::Ordering::{Acquire, Release};
 
 use super::{Oracle, State};
