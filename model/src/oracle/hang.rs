@@ -16,7 +16,7 @@ use crate::sync::{Parker, Step};
 
 crate::declare_check!(
     /// The hung-task detector's case the model can decide: a killable sleep that no other thread
-    /// can end any more (each has finished or sleeps itself).
+    /// can end any more (each has finished, sleeps itself, or waits for a lock a sleeper holds).
     pub static HUNG_TASK = ("hung_task.wait_var_event", super::FindingKind::Deadlock,
         "a task sleeps in a killable wait nobody can end");
 );
