@@ -74,8 +74,11 @@
 //!   asks for them (`faults`): the driver failing REG_MR's HW key after the pages are pinned,
 //!   and refusing an MR's destroy (-EBUSY, with destroy-all's retry and forced passes). GFP_ATOMIC
 //!   allocation failure is not modelled; the completion channel's own HW object is not modelled.
-//! - `wait_for_completion` is a spin with yields (no engine block); a wait no other thread can
-//!   end is reported as a hang (the hung-task detector's case), not left to the engine.
+//! - `wait_for_completion` and `wait_var_event` block in the engine (park) until the store that
+//!   may end them wakes them (every store that changes the variable wakes its waiters, where the
+//!   kernel wakes only where it calls `complete` / `wake_up_var`); a wait no other thread can end
+//!   is reported as a hang (the hung-task detector's case) or interrupted, decided when the wait
+//!   starts and whenever a thread that could end it returns or blocks, never left to the engine.
 //! - The kernel's debug checks that read without ordering anything (`assert_uverbs_usecnt`,
 //!   `WARN_ON(entry->object)`) and the G7 check are engine accesses (an RMW of zero: the latest
 //!   value) although they order nothing in the kernel: their verdicts depend on other threads'
@@ -91,8 +94,9 @@
 //!   under `i_mmap_sem` (no GUP-fast), pins from a file's first page, and a file's pages' pin
 //!   counts are summed. A truncate is to zero; its wait for pinned pages is interrupted when no
 //!   thread of the scenario can end it (observed as `blocked by ...`), never after a time.
-//! - Sleeps (`wait_var_event`) are spin loops with yields: a sleep ends only when the condition
-//!   holds or no other thread can run, so a timeout is not modelled.
+//! - A sleep (`wait_var_event`) ends only when the condition holds or no other thread can run
+//!   (a thread blocked on a lock counts as able to run while a holder of that lock can), so a
+//!   timeout is not modelled.
 
 #[doc(hidden)]
 pub use inventory;

@@ -96,6 +96,14 @@ impl Lockdep {
             .collect()
     }
 
+    /// The holders `t` waits for, when it is blocked on a lock held in a conflicting mode.
+    pub(super) fn blocked_on(&self, t: usize) -> Option<Vec<usize>> {
+        self.waiting
+            .iter()
+            .find(|&&(w, id, mode)| w == t && self.conflicts_any(id, mode))
+            .map(|&(_, id, mode)| self.conflicts(id, mode))
+    }
+
     /// The wait-for chain from `tid` back to itself if `tid` waited for `id` now.
     fn cycle(&self, tid: usize, id: LockId, mode: LockMode) -> Option<Vec<(usize, LockId)>> {
         let mut path = vec![(tid, id)];
@@ -285,7 +293,7 @@ impl Oracle {
         if !st.lockdep.completion_waits.contains(&(tid, id)) {
             st.lockdep.completion_waits.push((tid, id));
         }
-        if (0..st.threads.len()).any(|t| t != tid && Self::can_run(&st, t)) {
+        if st.completion_can_end(tid) {
             return Ok(());
         }
         let name = st.lockdep.completions[id.0];
@@ -314,7 +322,8 @@ impl Oracle {
         Err(Abort::Deadlock)
     }
 
-    /// `complete(id)`: every waiter of `id` can run again (one of them will take it).
+    /// `complete(id)`: every waiter of `id` can run again (one of them will take it; the store
+    /// that follows wakes them).
     pub(crate) fn completion_done(&self, id: CompletionId) {
         self.st().lockdep.completion_waits.retain(|(_, c)| *c != id);
     }

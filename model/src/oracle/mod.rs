@@ -247,6 +247,8 @@ struct State {
     dax: dax::Dax,
     /// Threads asleep in `wait_var_event`.
     sleeping: Vec<usize>,
+    /// Waiting threads blocked in the engine (parked), and how to wake them.
+    parked: Vec<hang::Parked>,
     faults: fault::Faults,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
@@ -294,6 +296,7 @@ impl State {
             points,
             dax,
             sleeping,
+            parked,
             faults,
             spare,
         } = self;
@@ -322,6 +325,7 @@ impl State {
         points.clear();
         dax.recycle();
         sleeping.clear();
+        parked.clear();
         faults.clear();
         for v in &mut spare.notes {
             v.clear();
@@ -357,6 +361,9 @@ pub struct Oracle {
     threads_running: AtomicUsize,
     /// Scenario threads the execution will spawn (sizes per-thread words, `sync::PerThread`).
     threads_planned: AtomicUsize,
+    /// Threads parked in a wait (the length of `State::parked`), outside the state lock: a thread
+    /// about to block or return asks the state only when someone is parked.
+    parked_count: AtomicUsize,
     state: Mutex<State>,
 }
 
@@ -408,6 +415,7 @@ impl Oracle {
             collect_points,
             threads_running: AtomicUsize::new(0),
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
+            parked_count: AtomicUsize::new(0),
             state: Mutex::new(state),
         }
     }

@@ -10,6 +10,10 @@
 //! the engine's value and the counter's: such a change comes before every access of the other
 //! threads (or after all of them), so every later access sees it, and the engines see values
 //! shifted by a constant, which changes no order and no comparison.
+//!
+//! A store that changes the value wakes the threads parked waiting on this variable
+//! (`wait_var_event`, `wait_for_completion`: the kernel's `wake_up_var` / `complete`), as a second
+//! logged step under the store's name, made only when a waiter is parked.
 
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
@@ -29,6 +33,9 @@ pub struct Atomic {
     shadow: std::sync::atomic::AtomicI64,
     /// The counter's value minus the engine's: changed only by operations made alone.
     offset: std::sync::atomic::AtomicI64,
+    /// Threads registered as waiting on this variable: a store asks the oracle whom to wake only
+    /// when there are some (not a step, not an engine access).
+    waiters: std::sync::atomic::AtomicU32,
 }
 
 macro_rules! dispatch {
@@ -53,6 +60,32 @@ impl Atomic {
             inner,
             shadow: std::sync::atomic::AtomicI64::new(value),
             offset: std::sync::atomic::AtomicI64::new(0),
+            waiters: std::sync::atomic::AtomicU32::new(0),
+        }
+    }
+
+    /// The key under which waiters park on this variable (its address: a waiter holds a
+    /// reference to it for its whole wait, so it cannot move).
+    pub(crate) fn wait_key(&self) -> usize {
+        self as *const Atomic as usize
+    }
+
+    /// A thread starts (`true`) or stops waiting on this variable.
+    pub(crate) fn wait_count(&self, start: bool) {
+        if start {
+            self.waiters.fetch_add(1, AcqRel);
+        } else {
+            self.waiters.fetch_sub(1, AcqRel);
+        }
+    }
+
+    /// After a store that changed the value: wake the threads parked on this variable, as a
+    /// second logged `step`.
+    #[inline]
+    fn changed(&self, step: Step) {
+        if self.waiters.load(Acquire) > 0 {
+            let woken = context::with_oracle(|_, o| o.wake_var(self.wait_key()));
+            super::park::unpark(step, woken);
         }
     }
 
@@ -110,6 +143,7 @@ impl Atomic {
 
     /// A plain store (`atomic_set`, `smp_store_release`).
     pub fn store(&self, step: Step, value: i64) {
+        let before = self.shadow.load(Acquire);
         self.op(
             step,
             |_| ((), Some(value)),
@@ -117,12 +151,15 @@ impl Atomic {
                 dispatch!(inner, a => a.store(value - off, Release));
                 self.shadow.store(value, Release);
             },
-        )
+        );
+        if before != value {
+            self.changed(step);
+        }
     }
 
     /// `atomic_fetch_add`: returns the old value.
     pub fn fetch_add(&self, step: Step, delta: i64) -> i64 {
-        self.op(
+        let old = self.op(
             step,
             |v| (v, Some(v + delta)),
             |inner, off| {
@@ -130,12 +167,16 @@ impl Atomic {
                 self.shadow.store(old + delta, Release);
                 old
             },
-        )
+        );
+        if delta != 0 {
+            self.changed(step);
+        }
+        old
     }
 
     /// `xchg`: returns the old value.
     pub fn swap(&self, step: Step, value: i64) -> i64 {
-        self.op(
+        let old = self.op(
             step,
             |v| (v, Some(value)),
             |inner, off| {
@@ -143,12 +184,16 @@ impl Atomic {
                 self.shadow.store(value, Release);
                 old
             },
-        )
+        );
+        if old != value {
+            self.changed(step);
+        }
+        old
     }
 
     /// `cmpxchg`: returns the value found; the swap happened when it equals `old`.
     pub fn cmpxchg(&self, step: Step, old: i64, new: i64) -> i64 {
-        self.op(
+        let found = self.op(
             step,
             |v| (v, (v == old).then_some(new)),
             |inner, off| {
@@ -160,7 +205,11 @@ impl Atomic {
                 }
                 found
             },
-        )
+        );
+        if found == old && old != new {
+            self.changed(step);
+        }
+        found
     }
 
     /// `atomic_add_unless(v, delta, unless)`: adds unless the value is `unless`; returns the old

@@ -1,13 +1,15 @@
 //! `struct completion`: `complete` counts one "done", `wait_for_completion` waits for one and
 //! takes it.
 //!
-//! The wait is a loop of engine accesses with a yield between them (as loom and shuttle model
-//! spin waits), never an engine block: a wait nobody can end would otherwise leave every model
-//! thread blocked, which loom treats as its own failure. Each turn first asks the oracle whether
-//! any other thread can still run; when none can, the wait is a hang finding and the execution
-//! is aborted (`Abort::Deadlock`), as lockdep does for lock waits.
+//! The waiter blocks in the engine (see `sync::park`) and `complete`'s store wakes it. A turn that
+//! finds nothing done first asks the oracle whether any other thread can still run (not finished,
+//! not waiting for a completion, a held lock, a thread, or asleep); when none can, the wait is a
+//! hang finding and the execution is aborted (`Abort::Deadlock`), as lockdep does for lock
+//! waits. A waiter already blocked is woken for that verdict by the thread whose return or own
+//! block made its wait hopeless, so that no model thread is left blocked for ever (which loom
+//! would take for its own failure).
 
-use super::{Atomic, Step};
+use super::{wait::sleep_on, Atomic, Step};
 use crate::oracle::CompletionId;
 use crate::KResult;
 
@@ -27,35 +29,33 @@ impl Completion {
         }
     }
 
-    /// `complete`: one waiter (present or future) may go on.
+    /// `complete`: one waiter (present or future) may go on. The waiters can run again from
+    /// here (the oracle's view), and the store wakes them: each tries to take the "done".
     pub fn complete(&self, step: Step) {
-        self.done.fetch_add(step, 1);
         super::with_current(|_, oracle| oracle.completion_done(self.id));
+        self.done.fetch_add(step, 1);
     }
 
     /// `wait_for_completion`: wait until done, then take one "done".
     pub fn wait_for_completion(&self, step: Step) -> KResult<()> {
-        loop {
+        let (_, oracle) = super::current_oracle();
+        let tid = oracle.current_tid();
+        sleep_on(step, &self.done, true, || loop {
             // An RMW, not a load: it reads the latest value (a load may read an older one under
             // loom, and a wait that saw a stale 0 would look like a hang).
             let done = self.done.fetch_add(step, 0);
             if done > 0 {
                 if self.done.cmpxchg(step, done, done - 1) == done {
-                    super::with_current(|_, oracle| {
-                        let tid = oracle.current_tid();
-                        oracle.completion_wait_end(tid);
-                    });
-                    return Ok(());
+                    oracle.completion_wait_end(tid);
+                    return Ok(Some(()));
                 }
                 continue;
             }
-            let (_, oracle) = super::current_oracle();
-            let tid = oracle.current_tid();
             if let Err(abort) = oracle.completion_wait(tid, self.id) {
                 oracle.completion_wait_end(tid);
                 return Err(abort);
             }
-            super::yield_now(step)?;
-        }
+            return Ok(None);
+        })
     }
 }

@@ -143,6 +143,8 @@ pub(crate) fn acquire<G>(
         return Ok(Acquired::Removed);
     };
     let tid = tid?;
+    // If the lock is held, this thread blocks: a wait only it could end is decided now.
+    super::park::wake_hopeless();
     let g = take();
     with_oracle(|_, oracle| oracle.lock_end(tid, id, mode));
     Ok(Acquired::Taken(g, tid))

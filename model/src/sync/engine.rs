@@ -372,7 +372,39 @@ fn shuttle_run<S: shuttle::scheduler::Scheduler + 'static>(
     config.failure_persistence = shuttle::FailurePersistence::None;
     config.max_time = Some(limits.time);
     config.silence_warnings = true;
-    shuttle::Runner::new(scheduler, config).run(f)
+    shuttle::Runner::new(NoSpuriousWakeups(scheduler), config).run(f)
+}
+
+/// A shuttle scheduler that never picks a parked thread. shuttle offers a thread blocked in
+/// `park` to its scheduler as runnable (a spurious wake-up, which `std::thread::park` allows);
+/// a waiter of the model (`sync::park`) parks only until the store or the verdict that ends its
+/// turn wakes it, and a spurious turn would add steps no kernel sleeper takes (and, under a
+/// scheduler that keeps the current thread, could repeat for ever). The model never leaves every
+/// thread blocked, so a thread that really runs is always there to pick.
+struct NoSpuriousWakeups<S>(S);
+
+impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for NoSpuriousWakeups<S> {
+    fn new_execution(&mut self) -> Option<shuttle::scheduler::Schedule> {
+        self.0.new_execution()
+    }
+
+    fn next_task(
+        &mut self,
+        runnable: &[&shuttle::scheduler::Task],
+        current: Option<shuttle::scheduler::TaskId>,
+        is_yielding: bool,
+    ) -> Option<shuttle::scheduler::TaskId> {
+        if runnable.iter().all(|t| !t.blocked()) {
+            return self.0.next_task(runnable, current, is_yielding);
+        }
+        let running: Vec<&shuttle::scheduler::Task> =
+            runnable.iter().copied().filter(|t| !t.blocked()).collect();
+        self.0.next_task(&running, current, is_yielding)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
 }
 
 /// Where a [`TokenScheduler`] finds the oracle of the execution it steers.

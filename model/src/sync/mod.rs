@@ -16,6 +16,7 @@ mod completion;
 mod context;
 pub mod engine;
 mod mutex;
+mod park;
 mod per_thread;
 mod published;
 mod rwsem;
@@ -29,6 +30,7 @@ pub(crate) use context::{
 };
 pub use engine::{run, Body, Cut, Engine, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 pub use mutex::{Mutex, MutexGuard};
+pub use park::Parker;
 pub use per_thread::PerThread;
 pub use published::Published;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};

@@ -35,6 +35,10 @@ where
         let _entered = context::enter(engine, std::sync::Arc::clone(&child_oracle));
         child_oracle.thread_bind(context::engine_thread_key(engine), tid);
         let r = f();
+        // A wait only this thread could have ended is decided now (its waiter is woken for
+        // the verdict): once every thread has returned or blocks, nobody could wake it.
+        child_oracle.thread_finish(tid);
+        super::park::wake_hopeless();
         child_oracle.thread_returned();
         r
     };
@@ -53,6 +57,8 @@ impl<T> JoinHandle<T> {
         let (engine, oracle) = context::current_oracle();
         let tid = oracle.step_begin(engine, "join", None);
         oracle.mark_blocked(tid);
+        // Joining, this thread can end nobody's wait.
+        super::park::wake_hopeless();
         let r = match self.inner {
             Inner::Loom(h) => h.join(),
             Inner::Shuttle(h) => h.join(),

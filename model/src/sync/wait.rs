@@ -1,20 +1,23 @@
 //! `wait_var_event`: a task sleeps until a variable satisfies a condition (`wake_up_var` is the
-//! store that makes it true: the waiter reads the variable again on every turn).
+//! store that makes it true: the waiter reads the variable again when it is woken).
 //!
-//! The wait is a loop of engine read-modify-writes with a yield between them, as loom and shuttle
-//! model a spin wait, never an engine block: a wait nobody can end would otherwise leave every
-//! model thread blocked, which loom treats as its own failure. Each turn first asks the oracle
-//! whether another thread can still run (one that has not finished and is not itself sleeping
-//! here). When none can, the wait can never end, and the kind of sleep says what happens: an
+//! One turn reads the variable with an engine read-modify-write; when the condition is false the
+//! task asks the oracle whether another thread can still run (one that has not finished, is not
+//! itself sleeping here, and is not blocked on a lock that only sleeping threads hold) and then
+//! blocks in the engine (parks, see `sync::park`) until a store to the variable wakes it. When no
+//! other thread can run, the wait can never end, and the kind of sleep says what happens: an
 //! interruptible sleep (`TASK_INTERRUPTIBLE`, a truncate waiting for pinned pages) is interrupted,
 //! as the user who started it eventually gives up; a killable one (`TASK_KILLABLE`, a close that
 //! only a fatal signal may break) is the hung-task detector's finding, and the execution is
-//! aborted.
+//! aborted. The question is asked when the task starts to sleep, and again whenever a thread that
+//! could end the sleep returns or blocks itself: that thread wakes the sleeper for its verdict.
 //!
-//! Threads blocked on a lock count as able to run: a lock wait that can never end is lockdep's
-//! finding, and a lock held across the sleep by the sleeper itself shows as a livelock.
+//! Threads blocked on a lock count as able to run while a holder of that lock can: a lock wait
+//! that can never end is lockdep's finding; a lock held across the sleep by a sleeper blocks its
+//! waiters for as long as the sleep lasts.
 
-use super::{current_oracle, yield_now, Atomic, Step};
+use super::park::{self, Parker};
+use super::{current_oracle, Atomic, Engine, Step};
 use crate::{Abort, KResult};
 
 /// How a task sleeps.
@@ -45,29 +48,70 @@ pub fn wait_var_event(
     cond: impl Fn(i64) -> bool,
 ) -> KResult<Woken> {
     let (_, oracle) = current_oracle();
-    loop {
+    sleep_on(step, var, false, || {
         // An RMW, not a load: a load may return an older value under loom, and a waiter that saw
         // a stale value would take a wait that has ended for one that cannot end.
         if cond(var.fetch_add(step, 0)) {
             oracle.sleep_end(oracle.current_tid());
-            return Ok(Woken::Done);
+            return Ok(Some(Woken::Done));
         }
         let tid = oracle.current_tid();
-        if !oracle.sleep_turn(tid) {
-            oracle.sleep_end(tid);
-            return match sleep {
-                Sleep::Interruptible => Ok(Woken::Interrupted),
-                Sleep::Killable => {
-                    let (object, text) = what();
-                    oracle.report_hung_task(tid, step, object, text);
-                    oracle.abort(Abort::Deadlock);
-                    Err(Abort::Deadlock)
-                }
-            };
+        if oracle.sleep_turn(tid) {
+            return Ok(None);
         }
-        if let Err(e) = yield_now(step) {
-            oracle.sleep_end(tid);
-            return Err(e);
+        oracle.sleep_end(tid);
+        match sleep {
+            Sleep::Interruptible => Ok(Some(Woken::Interrupted)),
+            Sleep::Killable => {
+                let (object, text) = what();
+                oracle.report_hung_task(tid, step, object, text);
+                oracle.abort(Abort::Deadlock);
+                Err(Abort::Deadlock)
+            }
         }
+    })
+}
+
+/// The wait both `wait_var_event` and `wait_for_completion` make: `turn` reads `var` (an engine
+/// access) and asks the hang rule; `Some` ends the wait, `None` parks the thread until a store to
+/// `var` (or a hang verdict: `completion` says which rule) wakes it for another turn.
+pub(crate) fn sleep_on<R>(
+    step: Step,
+    var: &Atomic,
+    completion: bool,
+    mut turn: impl FnMut() -> KResult<Option<R>>,
+) -> KResult<R> {
+    let (engine, oracle) = current_oracle();
+    let tid = oracle.current_tid();
+    let register = || {
+        var.wait_count(true);
+        oracle.park_register(tid, var.wait_key(), completion, Parker::current(engine));
+    };
+    let unregister = || {
+        oracle.park_unregister(tid);
+        var.wait_count(false);
+    };
+    // OS threads run in parallel: a store between the turn's read and the registration would
+    // find no waiter, so they register first (a wake-up that comes early makes the park return at
+    // once). Under loom and shuttle nothing runs between the turn and the park.
+    let early = engine == Engine::Std;
+    loop {
+        if early {
+            register();
+        }
+        let r = turn();
+        match r {
+            Ok(None) if !early => register(),
+            Ok(None) => {}
+            _ if early => unregister(),
+            _ => {}
+        }
+        if let Some(r) = r? {
+            return Ok(r);
+        }
+        // This thread no longer runs: a wait only it could end is decided now.
+        park::wake_hopeless();
+        park::park(step);
+        unregister();
     }
 }

@@ -10,6 +10,7 @@ use pincheck_model::proposals::context::Context;
 use pincheck_model::proposals::{by_name, Ext, Proposal};
 use pincheck_model::rdma::uverbs::ufile::Ufile;
 use pincheck_model::rdma::uverbs::umem::{Bundle, Umem};
+use pincheck_model::sync::{wait_var_event, Mode, Sleep};
 use pincheck_model::task::Task;
 use pincheck_model::vfs::file::{File, FileKind};
 use pincheck_model::vfs::locks::LeaseRef;
@@ -875,6 +876,101 @@ fn a_design_that_spins_for_ever_is_a_livelock() {
     control_livelock();
 }
 
+/// A deliberately broken design whose GUP callback sleeps (killable) until the data file's pages
+/// are unpinned, inside REG_MR: the thread holds `hw_destroy_rwsem` for read across the sleep.
+struct SleepUntilUnpinned;
+
+impl Proposal for SleepUntilUnpinned {
+    fn name(&self) -> &'static str {
+        "sleep-until-unpinned"
+    }
+    fn pin(
+        &self,
+        k: &Kernel,
+        _cur: &Task,
+        _b: &Bundle,
+        u: Handle<Umem>,
+        _l: &LeaseRef,
+    ) -> KResult<Result<(), Errno>> {
+        let df = &k.data_files[k.umems.get(u).data];
+        wait_var_event(
+            "sleep.page_pins",
+            &df.page_pins,
+            Sleep::Killable,
+            || {
+                (
+                    Some(df.name.to_string()),
+                    format!("the pins of {} to be released", df.name),
+                )
+            },
+            |pins| pins == 0,
+        )?;
+        Ok(Ok(()))
+    }
+    fn unpin(&self, _k: &Kernel, _cur: &Task, _u: Handle<Umem>) -> KResult<()> {
+        Ok(())
+    }
+}
+
+/// A lock held across a sleep: the only thread that could end the sleep (the close, whose
+/// destroy unpins the pages) is blocked on the lock the sleeper holds, so the sleep is hung (the
+/// hung-task detector's finding, with the locks it holds), found when the close blocks or when
+/// the sleep starts. With the waits as spins this case was the step budget's livelock.
+pub fn control_hung_sleep_holding_a_lock() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            ("reg", vec![op_reg("p0", "fd0", "mr1")]),
+            ("close", vec![op_close("p0", "fd0")]),
+        ],
+    );
+    for mode in [loom(2), pct(3)] {
+        let bad = explore_with(
+            &p,
+            Variant::by_name("k56").unwrap(),
+            || Box::new(SleepUntilUnpinned),
+            mode,
+        );
+        let (f, _) = bad.assert_found(&Want {
+            kind: FindingKind::Deadlock,
+            object: "dax",
+            title: "INFO: task reg blocked for more than 120 seconds.",
+            at: "reg sleep.page_pins",
+        });
+        assert_eq!(f.check, "hung_task.wait_var_event");
+        assert!(
+            f.details.iter().any(|d| d.contains("locks held by reg")),
+            "{f:#?}"
+        );
+        assert!(bad.by_check("livelock").is_none(), "{:?}", bad.all());
+    }
+    // OS threads: the sleeper parks in the OS and is woken the same way; every run ends.
+    let stress = explore_with(
+        &p,
+        Variant::by_name("k56").unwrap(),
+        || Box::new(SleepUntilUnpinned),
+        Mode::Stress { iterations: 200 },
+    );
+    assert!(stress.run.model_panic.is_none(), "{:?}", stress.run);
+    assert_eq!((stress.run.executions, stress.bodies), (200, 200));
+    let bad = explore_with(
+        &p,
+        Variant::by_name("k56").unwrap(),
+        || Box::new(SleepUntilUnpinned),
+        loom(2),
+    );
+    bad.all()
+}
+
+#[test]
+fn a_sleep_holding_the_lock_its_waker_needs_is_a_hung_task() {
+    control_hung_sleep_holding_a_lock();
+}
+
 /// S2 on counted-backptr: the counted back pointer is a reference cycle (Jason, `20190813114842`).
 pub fn control_kmemleak_cycle() -> Vec<Finding> {
     let p = program(
@@ -1414,6 +1510,10 @@ fn every_check_is_reached_by_a_negative_control() {
             control_leaked_data_file_reference,
         ),
         ("livelock", control_livelock),
+        (
+            "hung_sleep_holding_a_lock",
+            control_hung_sleep_holding_a_lock,
+        ),
         ("kmemleak", control_kmemleak_cycle),
         ("hw_key_live", control_hw_key_live_at_unpin),
         ("lists_a_released_pin", control_procfs_lists_a_released_pin),
