@@ -1,0 +1,106 @@
+//! `struct files_struct`: the fd table, as fs/file.c of v5.3 keeps it. Its slots (`fdt->fd[]`)
+//! are RCU-published pointers: `fget` reads one with no lock (`fcheck_files`, an
+//! `rcu_dereference`), and every writer either holds `files->file_lock` (`__close_fd`, `dup_fd`,
+//! the allocation of a number in `__alloc_fd`) or owns the slot's number (`fd_install` stores into
+//! a slot `__alloc_fd` reserved for it, with no lock: v5.3 only holds `rcu_read_lock_sched`
+//! there, against a concurrent table resize the model does not have).
+//!
+//! A slot is an engine atomic holding an encoded [`Handle`] (0 is NULL): an RMW of zero for
+//! `rcu_dereference` (see [`FilesStruct::fcheck_files`]), a store for `rcu_assign_pointer` into
+//! an empty slot, and an exchange for a removal (`__close_fd`'s read-then-clear under the lock,
+//! `close_files`' `xchg`). The numbers in use (`open_fds`) live under `file_lock`, std-side,
+//! because only holders of the lock read or change them.
+
+use crate::heap::Handle;
+use crate::sync::{Atomic, Mutex, MutexGuard, Step};
+use crate::vfs::file::File;
+use crate::{Errno, KResult};
+
+/// Open files per process (the table never grows: the kernel's `expand_files` is not modelled).
+pub const FDS_MAX: usize = 16;
+
+/// `struct files_struct` with its one `struct fdtable`.
+pub struct FilesStruct {
+    /// `files->file_lock`, and under it `fdt->open_fds`: which fd numbers are allocated (an
+    /// allocated number's slot may still be NULL until its `fd_install`).
+    file_lock: Mutex<Vec<bool>>,
+    /// `fdt->fd[]`: one published `struct file *` per fd.
+    fd: Vec<Atomic>,
+}
+
+/// `file_lock` held, with the numbers in use.
+pub type FileLockGuard<'a> = MutexGuard<'a, Vec<bool>>;
+
+impl FilesStruct {
+    /// An empty table. Creating it is not a step.
+    pub fn new() -> FilesStruct {
+        FilesStruct {
+            file_lock: Mutex::new("file_lock", vec![false; FDS_MAX]),
+            fd: (0..FDS_MAX).map(|_| Atomic::new(0)).collect(),
+        }
+    }
+
+    /// A private copy of a table (`dup_fd`'s new one): slot `fd` holds `fds[fd]` and its number is
+    /// allocated when it holds a file. Creating it is not a step.
+    pub fn copy_of(fds: &[Option<Handle<File>>]) -> FilesStruct {
+        FilesStruct {
+            file_lock: Mutex::new("file_lock", fds.iter().map(Option::is_some).collect()),
+            fd: fds
+                .iter()
+                .map(|f| Atomic::new(f.map_or(0, Handle::encode)))
+                .collect(),
+        }
+    }
+
+    /// `spin_lock(&files->file_lock)` as `step`.
+    pub fn lock(&self, step: Step) -> KResult<FileLockGuard<'_>> {
+        self.file_lock.lock(step)
+    }
+
+    /// `fcheck_files`: `rcu_dereference(fdt->fd[fd])`, under `rcu_read_lock` or `file_lock`; an
+    /// fd beyond the table is NULL. The kernel's read is a plain load; the model's is an RMW of
+    /// zero, which reads the slot's latest value: a load could read an older pointer (loom
+    /// explores such weak-memory reads), but what a lookup found is judged in the order of the
+    /// steps (procfs's truth is the table at the step of the lookup, as it was when `file_lock`
+    /// guarded every lookup), and an RMW leaves no load before a writer's exchange for
+    /// tokio-rs/loom#166 to hide. The cost: two lookups of one fd are ordered, which the kernel
+    /// does not do; two `fget`s of one fd are ordered anyway by the f_count they both increment.
+    pub fn fcheck_files(&self, step: Step, fd: usize) -> Option<Handle<File>> {
+        let slot = self.fd.get(fd)?;
+        Handle::decode(slot.fetch_add(step, 0))
+    }
+
+    /// `rcu_assign_pointer(fdt->fd[fd], f)` into a slot whose number the caller allocated and
+    /// nobody else writes (`fd_install`, `dup_fd` into a new table).
+    pub fn assign(&self, step: Step, fd: usize, f: Handle<File>) {
+        self.fd[fd].store(step, f.encode());
+    }
+
+    /// Clear slot `fd` and return what it held (`__close_fd` under `file_lock`, `close_files`'
+    /// `xchg`): one exchange, so a slot found NULL stays NULL.
+    pub fn clear(&self, step: Step, fd: usize) -> Option<Handle<File>> {
+        let slot = self.fd.get(fd)?;
+        Handle::decode(slot.swap(step, 0))
+    }
+}
+
+impl Default for FilesStruct {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `__alloc_fd` under the held `file_lock`: the lowest unused number, now marked in `open_fds`.
+pub fn alloc_fd(open_fds: &mut FileLockGuard<'_>) -> Result<usize, Errno> {
+    let fd = open_fds
+        .iter()
+        .position(|used| !*used)
+        .ok_or(Errno::EMFILE)?;
+    open_fds[fd] = true;
+    Ok(fd)
+}
+
+/// `__put_unused_fd` under the held `file_lock`: the number is free again.
+pub fn put_unused_fd(open_fds: &mut FileLockGuard<'_>, fd: usize) {
+    open_fds[fd] = false;
+}
