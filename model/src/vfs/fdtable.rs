@@ -5,11 +5,15 @@
 //! a slot `__alloc_fd` reserved for it, with no lock: v5.3 only holds `rcu_read_lock_sched`
 //! there, against a concurrent table resize the model does not have).
 //!
-//! A slot is an engine atomic holding an encoded [`Handle`] (0 is NULL): an RMW of zero for
-//! `rcu_dereference` (see [`FilesStruct::fcheck_files`]), a store for `rcu_assign_pointer` into
-//! an empty slot, and an exchange for a removal (`__close_fd`'s read-then-clear under the lock,
-//! `close_files`' `xchg`). The numbers in use (`open_fds`) live under `file_lock`, std-side,
-//! because only holders of the lock read or change them.
+//! A slot is an engine atomic holding an encoded [`Handle`] (0 is NULL): a load for
+//! `rcu_dereference` (an RMW of zero for procfs, see [`FilesStruct::fcheck_files_latest`]), a
+//! store for `rcu_assign_pointer` into an empty slot, and an exchange for a removal
+//! (`__close_fd`'s read-then-clear under the lock, `close_files`' `xchg`), so no writer loads a
+//! slot right before writing it. (tokio-rs/loom#166: a load followed by the same thread's store
+//! hides that store's race with another thread's earlier load; what remains is a thread that
+//! looked an fd up in one syscall and closes it in a later one while a third looks it up.) The
+//! numbers in use (`open_fds`) live under `file_lock`, std-side, because only holders of the
+//! lock read or change them.
 
 use crate::heap::Handle;
 use crate::sync::{Atomic, Mutex, MutexGuard, Step};
@@ -57,15 +61,22 @@ impl FilesStruct {
         self.file_lock.lock(step)
     }
 
-    /// `fcheck_files`: `rcu_dereference(fdt->fd[fd])`, under `rcu_read_lock` or `file_lock`; an
-    /// fd beyond the table is NULL. The kernel's read is a plain load; the model's is an RMW of
-    /// zero, which reads the slot's latest value: a load could read an older pointer (loom
-    /// explores such weak-memory reads), but what a lookup found is judged in the order of the
-    /// steps (procfs's truth is the table at the step of the lookup, as it was when `file_lock`
-    /// guarded every lookup), and an RMW leaves no load before a writer's exchange for
-    /// tokio-rs/loom#166 to hide. The cost: two lookups of one fd are ordered, which the kernel
-    /// does not do; two `fget`s of one fd are ordered anyway by the f_count they both increment.
+    /// `fcheck_files`: `rcu_dereference(fdt->fd[fd])`, one engine load, under `rcu_read_lock`
+    /// or `file_lock`; an fd beyond the table is NULL. Loads of one slot by two threads are not
+    /// ordered against each other (the kernel does not order them either); under loom a load
+    /// may read an older pointer than the last one stored, as an RCU reader may.
     pub fn fcheck_files(&self, step: Step, fd: usize) -> Option<Handle<File>> {
+        let slot = self.fd.get(fd)?;
+        Handle::decode(slot.load(step))
+    }
+
+    /// `fcheck_files` for a procfs reader: the slot's latest value, read with an RMW of zero. A
+    /// listing is judged against the table as it was at the step of its lookup (the oracle's
+    /// truth, as when `file_lock` guarded every lookup), so procfs reads the value of that step,
+    /// never an older one a load could return (with loads, s15 and s11 found weak-memory "lies"
+    /// of the context design and the RFC that no sequentially consistent order has). The cost:
+    /// the RMW is ordered against other threads' loads of the same slot.
+    pub fn fcheck_files_latest(&self, step: Step, fd: usize) -> Option<Handle<File>> {
         let slot = self.fd.get(fd)?;
         Handle::decode(slot.fetch_add(step, 0))
     }

@@ -12,6 +12,7 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::mm::{mm_alloc, mmput, Mm};
 use crate::oracle::{Holder, Root};
+use crate::sync::Step;
 use crate::task::Task;
 use crate::vfs::fdtable::{alloc_fd, put_unused_fd, FilesStruct};
 use crate::vfs::file::{fput, get_file, File};
@@ -85,7 +86,13 @@ pub fn fget(
     fd: usize,
     why: &'static str,
 ) -> KResult<Option<Handle<File>>> {
-    __fget_files(k, &p.files, fd, Holder::Task(cur.tid, why))
+    __fget_files(
+        k,
+        &p.files,
+        FilesStruct::fcheck_files,
+        fd,
+        Holder::Task(cur.tid, why),
+    )
 }
 
 /// `__fget`'s lookup of `files` (v5.3; `__fget_files` since v5.8): under `rcu_read_lock`,
@@ -97,7 +104,8 @@ pub fn fget(
 /// execution's step budget reports the livelock. v5.3 does not check the slot again after the
 /// increment (054aa8d439b9 added that in v5.16); nor does the model.
 ///
-/// No lock, so two lookups are ordered only by the slot and the f_count they both touch. The
+/// `fcheck` reads the slot ([`FilesStruct::fcheck_files`], or the latest value for procfs). No
+/// lock, so two lookups are ordered only by the f_count they both increment. The
 /// RCU read-side section makes no engine access: it keeps the struct file's memory (`__fput`
 /// frees it through `call_rcu`) for the one read of f_count, which the model makes without a
 /// liveness check (the memory of a freed object stays readable in the model), so a `call_rcu`
@@ -107,11 +115,12 @@ pub fn fget(
 pub fn __fget_files(
     k: &Kernel,
     files: &FilesStruct,
+    fcheck: fn(&FilesStruct, Step, usize) -> Option<Handle<File>>,
     fd: usize,
     holder: Holder,
 ) -> KResult<Option<Handle<File>>> {
     loop {
-        let Some(f) = files.fcheck_files("fget.fcheck_files", fd) else {
+        let Some(f) = fcheck(files, "fget.fcheck_files", fd) else {
             return Ok(None);
         };
         let file = k.files.get(f);
