@@ -12,7 +12,6 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::mm::{mm_alloc, mmput, Mm};
 use crate::oracle::{Holder, Root};
-use crate::sync::Step;
 use crate::task::Task;
 use crate::vfs::fdtable::{alloc_fd, put_unused_fd, FilesStruct};
 use crate::vfs::file::{fput, get_file, File};
@@ -86,13 +85,7 @@ pub fn fget(
     fd: usize,
     why: &'static str,
 ) -> KResult<Option<Handle<File>>> {
-    __fget_files(
-        k,
-        &p.files,
-        FilesStruct::fcheck_files,
-        fd,
-        Holder::Task(cur.tid, why),
-    )
+    __fget_files(k, &p.files, false, fd, Holder::Task(cur.tid, why))
 }
 
 /// `__fget`'s lookup of `files` (v5.3; `__fget_files` since v5.8): under `rcu_read_lock`,
@@ -104,7 +97,8 @@ pub fn fget(
 /// execution's step budget reports the livelock. v5.3 does not check the slot again after the
 /// increment (054aa8d439b9 added that in v5.16); nor does the model.
 ///
-/// `fcheck` reads the slot ([`FilesStruct::fcheck_files`], or the latest value for procfs). No
+/// The slot is read with [`FilesStruct::fcheck_files`], or for procfs (`latest`) with
+/// [`FilesStruct::fcheck_files_latest`]. No
 /// lock, so two lookups are ordered only by the f_count they both increment. The
 /// RCU read-side section makes no engine access: it keeps the struct file's memory (`__fput`
 /// frees it through `call_rcu`) for the one read of f_count, which the model makes without a
@@ -117,12 +111,17 @@ pub fn fget(
 pub fn __fget_files(
     k: &Kernel,
     files: &FilesStruct,
-    fcheck: fn(&FilesStruct, Step, usize) -> Option<Handle<File>>,
+    latest: bool,
     fd: usize,
     holder: Holder,
 ) -> KResult<Option<Handle<File>>> {
     loop {
-        let Some(f) = fcheck(files, "fget.fcheck_files", fd) else {
+        let found = if latest {
+            files.fcheck_files_latest("fget.fcheck_files", fd)
+        } else {
+            files.fcheck_files("fget.fcheck_files", fd)
+        };
+        let Some(f) = found else {
             return Ok(None);
         };
         let file = k.files.get(f);

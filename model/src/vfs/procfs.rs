@@ -7,7 +7,6 @@ use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::{FindingKind, Holder, Listed, Untrue};
 use crate::task::Task;
-use crate::vfs::fdtable::FilesStruct;
 use crate::vfs::file::{fput, get_file, File};
 use crate::vfs::process::{__fget_files, Process, FDS_MAX};
 use crate::KResult;
@@ -80,7 +79,7 @@ fn seq_show_get(
 
 /// The walk the back-pointer-free proposals use for their listing: every fd of the target as
 /// `proc_readfd_common` walks them (`fcheck_files` under `rcu_read_lock`, no lock; the latest
-/// value, see [`FilesStruct::fcheck_files_latest`]), each file
+/// value, see `FilesStruct::fcheck_files_latest`), each file
 /// taken with `get_file_rcu` as `__fget` takes it (what v5.6's `fget_task` does on another task's
 /// table), its handler called, then fput.
 pub fn walk_fds_with_refs(
@@ -93,8 +92,7 @@ pub fn walk_fds_with_refs(
     let mut out = Vec::new();
     for fd in 0..FDS_MAX {
         let holder = Holder::Task(cur.tid, "procfs");
-        let read = FilesStruct::fcheck_files_latest;
-        let Some(f) = __fget_files(k, &target.files, read, fd, holder.clone())? else {
+        let Some(f) = __fget_files(k, &target.files, true, fd, holder.clone())? else {
             continue;
         };
         let looked_up = oracle.now();
