@@ -4,8 +4,9 @@
 //! # How to read it
 //!
 //! The folders follow the kernel tree, one file per kernel object, named as in the kernel:
-//! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::process`] (fd table,
-//!   `close`, `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
+//! - [`vfs`] (`fs/`): [`vfs::file`] (`struct file`, `fput`, `__fput`), [`vfs::fdtable`] (the fd
+//!   table's published slots and `file_lock`), [`vfs::process`] (`fget`, `fd_install`, `close`,
+//!   `dup`, `fork`, `do_exit`), [`vfs::procfs`], [`vfs::scm`] (SCM_RIGHTS),
 //!   [`vfs::data_file`] (the FS-DAX files whose pages are pinned: the inode, its block map,
 //!   truncate), [`vfs::locks`] (`fs/locks.c`: the series' layout leases and the pin-time search);
 //! - [`mm`]: `struct mm_struct` (`mm_users` and `mmput` → `exit_mmap`, `mm_count` and `mmdrop`),
@@ -56,7 +57,11 @@
 //!   checks are engine accesses now (s19@v5.6 lost one such outcome, three WARNs without the
 //!   NULL dereference, when `assert_uverbs_usecnt` became one).
 //! - loom 0.7 can miss a race on a plain load that precedes the same thread's store
-//!   (tokio-rs/loom#166): liveness checks are RMWs on a slot's lifecycle word ([`heap`]).
+//!   (tokio-rs/loom#166): liveness checks are RMWs on a slot's lifecycle word ([`heap`]). The
+//!   fd table's slots are read with plain loads by `fget` (as `rcu_dereference` reads them) and
+//!   written with exchanges only ([`vfs::fdtable`]), so the race such a load can hide needs a
+//!   thread that looked an fd up, later closes it, while a third thread looks it up too; the IDR
+//!   (`xa_load`) is read the same way.
 //! - loom holds at most 5 threads (the main one included); the checker falls back to shuttle.
 //! - shuttle's atomics are sequentially consistent: weak-memory outcomes are loom's alone.
 //! - Neither engine sees inside arc-swap or crossbeam: the published pointer ([`sync::Published`])
@@ -86,7 +91,13 @@
 //!   RFC 13/19's `file_pins` check in `file_free_rcu` reads without a step: the callback owns
 //!   the file, so every write it could see is ordered before the free it runs after.
 //! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).
-//! - `fdget` always takes a reference (as on a shared files_struct).
+//! - `fdget` always takes a reference (as on a shared files_struct), through `fget`'s lock-free
+//!   lookup; its RCU read-side section makes no engine access (it guards one read of f_count,
+//!   which the model makes without a liveness check; see [`vfs::process::__fget_files`]).
+//! - procfs reads fd-table slots with an RMW of zero (their latest value), where an RCU reader
+//!   may see an older pointer: listings are judged against the table at the step of the lookup.
+//! - The fd table never grows (`FDS_MAX` slots, no `expand_files`); `fd_install` writes the slot
+//!   with an exchange rather than a store (a loom 0.7 behaviour, see [`vfs::fdtable`]).
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
 //! - Layout leases are the series' exclusive kind only (F_LAYOUT | F_EXCLUSIVE): no breakable

@@ -509,7 +509,7 @@ fn run_fd_table_op(
             new_fd,
         } => {
             let (p, n) = (tri!(process_of(k, p)), tri!(fd_of(env, fd)));
-            let m = tri!(dup(k, &p, n)?);
+            let m = tri!(dup(k, cur, &p, n)?);
             bind_fd(env, new_fd, m);
         }
         Op::Fork { process: p, child } => {

@@ -408,9 +408,13 @@ impl super::Proposal for RfcV2 {
     fn file_pins(&self, k: &Kernel, cur: &Task, target: &Process) -> KResult<Vec<PinLine>> {
         let mut fds = Vec::new();
         {
-            let table = target.files.lock("fp_start.iterate_fd")?;
-            for fd in 0..FDS_MAX {
-                let Some(f) = table[fd] else { continue };
+            // iterate_fd reads the slots under file_lock; a number not allocated under it
+            // has a NULL slot while the lock is held, so only allocated ones are read.
+            let open_fds = target.files.lock("fp_start.iterate_fd")?;
+            for fd in (0..FDS_MAX).filter(|&fd| open_fds[fd]) {
+                let Some(f) = target.files.fcheck_files_latest("fp_start.fd", fd) else {
+                    continue;
+                };
                 let file = k.files.get(f);
                 let Some(pins) = file.ext.get::<FilePins>() else {
                     continue;
@@ -444,12 +448,7 @@ impl RfcV2 {
     ) -> KResult<()> {
         let (_, oracle) = crate::sync::current_oracle();
         k.rcu.read_lock("show_fp.rcu_read_lock", cur.tid);
-        let f = target
-            .files
-            .lock("show_fp.fcheck_files")?
-            .get(fd)
-            .copied()
-            .flatten();
+        let f = target.files.fcheck_files_latest("show_fp.fcheck_files", fd);
         let looked_up = oracle.now();
         if let Some(f) = f {
             let file = k.files.deref("show_fp.file", f, "Read of file->file_pins");

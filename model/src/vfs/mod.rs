@@ -3,6 +3,7 @@
 //! truncate), and the layout leases on them (`fs/locks.c`).
 
 pub mod data_file;
+pub mod fdtable;
 pub mod file;
 pub mod locks;
 pub mod process;

@@ -1,13 +1,14 @@
 //! procfs: `/proc/<pid>/fdinfo/<fd>` (`seq_show`: get_file under `file_lock`, show, fput — so
 //! the reader may drop the last reference) and the pin listing (RFC 18/19's `file_pins`, or the
-//! proposal's per-file handler walked over every fd), checked against the oracle's truth.
+//! proposal's per-file handler walked over every fd as `proc_readfd` lists them, under RCU),
+//! checked against the oracle's truth.
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
 use crate::oracle::{FindingKind, Holder, Listed, Untrue};
 use crate::task::Task;
-use crate::vfs::file::{fput, File};
-use crate::vfs::process::{fget, Process, FDS_MAX};
+use crate::vfs::file::{fput, get_file, File};
+use crate::vfs::process::{__fget_files, Process, FDS_MAX};
 use crate::KResult;
 
 crate::declare_check!(
@@ -38,7 +39,7 @@ pub struct PinLine {
 
 /// `seq_show` of fdinfo: the path and the proposal's `show_fdinfo` lines.
 pub fn seq_show(k: &Kernel, cur: &Task, target: &Process, fd: usize) -> KResult<String> {
-    let Some(f) = fget(k, cur, target, fd, "seq_show")? else {
+    let Some(f) = seq_show_get(k, cur, target, fd, "seq_show")? else {
         return Ok("ENOENT".into());
     };
     let file = k.files.get(f);
@@ -56,22 +57,42 @@ pub fn seq_show(k: &Kernel, cur: &Task, target: &Process, fd: usize) -> KResult<
     Ok(out)
 }
 
-/// The fdinfo-style walk the back-pointer-free proposals use for their listing: for every fd,
-/// a counted reference under `file_lock`, the file's handler, fput.
+/// fs/proc/fd.c `seq_show`'s lookup (v5.3): under the target's `file_lock`, `fcheck_files` and
+/// `get_file` (the slot's own reference keeps the count above zero while the lock is held, so
+/// no `_unless_zero`). The reference is held by the task as `why`.
+fn seq_show_get(
+    k: &Kernel,
+    cur: &Task,
+    target: &Process,
+    fd: usize,
+    why: &'static str,
+) -> KResult<Option<Handle<File>>> {
+    let _file_lock = target.files.lock("seq_show.file_lock")?;
+    let f = target
+        .files
+        .fcheck_files_latest("seq_show.fcheck_files", fd);
+    if let Some(f) = f {
+        get_file(k, "seq_show.get_file", f, Holder::Task(cur.tid, why));
+    }
+    Ok(f)
+}
+
+/// The walk the back-pointer-free proposals use for their listing: every fd of the target as
+/// `proc_readfd_common` walks them (`fcheck_files` under `rcu_read_lock`, no lock; the latest
+/// value, see `FilesStruct::fcheck_files_latest`), each file
+/// taken with `get_file_rcu` as `__fget` takes it (what v5.6's `fget_task` does on another task's
+/// table), its handler called, then fput.
 pub fn walk_fds_with_refs(
     k: &Kernel,
     cur: &Task,
     target: &Process,
     show: impl Fn(&Kernel, &Task, Handle<File>) -> KResult<Vec<String>>,
 ) -> KResult<Vec<PinLine>> {
-    let used: Vec<usize> = {
-        let table = target.files.lock("proc_readfd.file_lock")?;
-        (0..FDS_MAX).filter(|&fd| table[fd].is_some()).collect()
-    };
     let (_, oracle) = crate::sync::current_oracle();
     let mut out = Vec::new();
-    for fd in used {
-        let Some(f) = fget(k, cur, target, fd, "procfs")? else {
+    for fd in 0..FDS_MAX {
+        let holder = Holder::Task(cur.tid, "procfs");
+        let Some(f) = __fget_files(k, &target.files, true, fd, holder.clone())? else {
             continue;
         };
         let looked_up = oracle.now();
@@ -83,7 +104,7 @@ pub fn walk_fds_with_refs(
                 data,
             });
         }
-        fput(k, cur, "procfs.fput", f, &Holder::Task(cur.tid, "procfs"))?;
+        fput(k, cur, "procfs.fput", f, &holder)?;
     }
     Ok(out)
 }

@@ -421,7 +421,7 @@ fn dereg_vs_close() -> Program {
 /// `fdput` is the last (all three steps are on the file's f_count).
 const DEREG_VS_CLOSE_WINDOW: Goal = Goal::Between {
     step: "t2:filp_close.fput",
-    after: "t1:fget.get_file",
+    after: "t1:fget.get_file_rcu",
     before: "t1:fdput",
 };
 
