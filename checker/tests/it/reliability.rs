@@ -127,11 +127,11 @@ fn same_inputs_give_byte_identical_reports_random_and_pct_alone() {
     assert_deterministic(path, "clear-on-close", "k56", pct);
 }
 
-/// `pincheck check --format json --jobs N` on the shipped scenarios, run as its own process.
-fn json_of_the_binary(jobs: usize) -> serde_json::Value {
+/// `pincheck check --format json --jobs N` on `paths`, run as its own process.
+fn json_of_the_binary(jobs: usize, paths: &[PathBuf]) -> serde_json::Value {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pincheck"))
         .args(["check", "--format", "json", "--jobs", &jobs.to_string()])
-        .arg(scenarios_dir())
+        .args(paths)
         .output()
         .expect("the pincheck binary runs");
     assert_eq!(
@@ -145,31 +145,57 @@ fn json_of_the_binary(jobs: usize) -> serde_json::Value {
     v
 }
 
+/// Panics with the first cell where `there` differs from `here`.
+fn assert_same_cells(what: &str, here: &[serde_json::Value], there: &serde_json::Value) {
+    let b = there.as_array().expect("a list of cells");
+    if here != b.as_slice() {
+        let at = here.iter().zip(b).position(|(x, y)| x != y);
+        panic!(
+            "{what} differs from the test process ({} vs {} cells), first at cell {at:?}:\n{}\n---\n{}",
+            here.len(),
+            b.len(),
+            at.map(|i| serde_json::to_string_pretty(&here[i]).unwrap()).unwrap_or_default(),
+            at.map(|i| serde_json::to_string_pretty(&b[i]).unwrap()).unwrap_or_default(),
+        );
+    }
+}
+
 /// Every shipped cell, not three: the JSON of the whole matrix, wall times removed, is the same
-/// from this test process (worker threads), from the binary with one job (one process) and from
-/// the binary with two jobs (two worker processes).
+/// from this test process (worker threads) and from the binary with two jobs (two worker
+/// processes); every third scenario file is the same from the binary with one job (one
+/// process): the whole matrix on one core took two minutes of the suite.
 #[test]
 fn every_shipped_cell_is_identical_across_processes_and_job_counts() {
     let mut here: serde_json::Value =
         serde_json::from_str(&pincheck::report::json::render(shipped())).expect("json");
     strip_times(&mut here);
-    let cells = here.as_array().expect("a list of cells").len();
-    assert_eq!(cells, shipped().cells.len());
-    assert!(cells >= 100, "only {cells} cells");
-    for jobs in [1, 2] {
-        let there = json_of_the_binary(jobs);
-        if there != here {
-            let (a, b) = (here.as_array().unwrap(), there.as_array().unwrap());
-            let at = a.iter().zip(b).position(|(x, y)| x != y);
-            panic!(
-                "--jobs {jobs} differs from the test process ({} vs {} cells), first at cell {at:?}:\n{}\n---\n{}",
-                a.len(),
-                b.len(),
-                at.map(|i| serde_json::to_string_pretty(&a[i]).unwrap()).unwrap_or_default(),
-                at.map(|i| serde_json::to_string_pretty(&b[i]).unwrap()).unwrap_or_default(),
-            );
-        }
-    }
+    let here = here.as_array().expect("a list of cells");
+    assert_eq!(here.len(), shipped().cells.len());
+    assert!(here.len() >= 100, "only {} cells", here.len());
+    assert_same_cells("--jobs 2", here, &json_of_the_binary(2, &[scenarios_dir()]));
+
+    let files = scenario::discover(&[scenarios_dir()]).expect("scenarios/");
+    let third: Vec<PathBuf> = files.into_iter().step_by(3).collect();
+    let names: Vec<String> = third
+        .iter()
+        .map(|p| {
+            p.file_stem()
+                .expect("a file")
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let subset: Vec<serde_json::Value> = here
+        .iter()
+        .filter(|c| names.iter().any(|n| c["scenario"] == n.as_str()))
+        .cloned()
+        .collect();
+    assert!(
+        subset.len() >= 50,
+        "only {} cells in the subset",
+        subset.len()
+    );
+    assert_same_cells("--jobs 1", &subset, &json_of_the_binary(1, &third));
 }
 
 /// Replay every counterexample of `r` from its encoded token; the log must be byte-identical and
