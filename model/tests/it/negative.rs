@@ -846,9 +846,10 @@ impl Proposal for SpinUntilUnpinned {
     }
 }
 
-/// The step budget ends a spin that never makes progress: a livelock finding, not a hung checker.
-pub fn control_livelock() -> Vec<Finding> {
-    let p = program(
+/// A second REG_MR on fd0 against the close of fd0 (whose destroy unpins mr0's pages): the
+/// program the broken pin designs below wait in.
+fn reg_vs_close_program() -> Program {
+    program(
         vec![
             op_open("p0", "fd0"),
             op_ctx("p0", "fd0"),
@@ -858,7 +859,12 @@ pub fn control_livelock() -> Vec<Finding> {
             ("reg", vec![op_reg("p0", "fd0", "mr1")]),
             ("close", vec![op_close("p0", "fd0")]),
         ],
-    );
+    )
+}
+
+/// The step budget ends a spin that never makes progress: a livelock finding, not a hung checker.
+pub fn control_livelock() -> Vec<Finding> {
+    let p = reg_vs_close_program();
     let bad = explore_with(
         &p,
         Variant::by_name("k56").unwrap(),
@@ -917,17 +923,7 @@ impl Proposal for SleepUntilUnpinned {
 /// hung-task detector's finding, with the locks it holds), found when the close blocks or when
 /// the sleep starts. With the waits as spins this case was the step budget's livelock.
 pub fn control_hung_sleep_holding_a_lock() -> Vec<Finding> {
-    let p = program(
-        vec![
-            op_open("p0", "fd0"),
-            op_ctx("p0", "fd0"),
-            op_reg("p0", "fd0", "mr0"),
-        ],
-        vec![
-            ("reg", vec![op_reg("p0", "fd0", "mr1")]),
-            ("close", vec![op_close("p0", "fd0")]),
-        ],
-    );
+    let p = reg_vs_close_program();
     for mode in [loom(2), pct(3)] {
         let bad = explore_with(
             &p,
