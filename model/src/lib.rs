@@ -59,7 +59,7 @@
 //! - loom 0.7 can miss a race on a plain load that precedes the same thread's store
 //!   (tokio-rs/loom#166): liveness checks are RMWs on a slot's lifecycle word ([`heap`]). The
 //!   fd table's slots are read with plain loads by `fget` (as `rcu_dereference` reads them) and
-//!   written with exchanges only ([`vfs::fdtable`]), so the race such a load can hide needs a
+//!   written with RMWs only ([`vfs::fdtable`]), so the race such a load can hide needs a
 //!   thread that looked an fd up, later closes it, while a third thread looks it up too; the IDR
 //!   (`xa_load`) is read the same way.
 //! - loom holds at most 5 threads (the main one included); the checker falls back to shuttle.
@@ -96,8 +96,12 @@
 //!   which the model makes without a liveness check; see [`vfs::process::__fget_files`]).
 //! - procfs reads fd-table slots with an RMW of zero (their latest value), where an RCU reader
 //!   may see an older pointer: listings are judged against the table at the step of the lookup.
-//! - The fd table never grows (`FDS_MAX` slots, no `expand_files`); `fd_install` writes the slot
-//!   with an exchange rather than a store (a loom 0.7 behaviour, see [`vfs::fdtable`]).
+//! - The fd table never grows (`FDS_MAX` slots, no `expand_files`).
+//! - Every store (`atomic_set`, `rcu_assign_pointer`) is an exchange in the engines, because
+//!   loom 0.7 lets a plain store fall inside another thread's RMW (tokio-rs/loom#254), a history
+//!   no modification order has ([`sync::Atomic::store`]). An acquire that reads such a store
+//!   synchronizes with the release stores before it too, an ordering the kernel's store does not
+//!   give; the facade's orderings are acquire/release throughout, never LKMM's weaker ones.
 //! - SRCU `disassociate_srcu` is an rw-semaphore; the RFC procfs holds no mmap_sem.
 //! - A kernel thread's `delayed_fput` runs at the end of its current operation.
 //! - Layout leases are the series' exclusive kind only (F_LAYOUT | F_EXCLUSIVE): no breakable

@@ -141,14 +141,24 @@ impl Atomic {
         v
     }
 
-    /// A plain store (`atomic_set`, `smp_store_release`).
+    /// A plain store (`atomic_set`, `smp_store_release`, `rcu_assign_pointer`).
+    ///
+    /// Made as an exchange whose result is dropped: loom 0.7 lets a plain store fall between the
+    /// read and the write of another thread's RMW (tokio-rs/loom#254, fix proposed in #391), a
+    /// history no modification order has; the storing thread's next load can then return the
+    /// value from before its own store (s15 did: GET_CONTEXT on the fd its thread had just
+    /// installed got EBADF while a procfs reader read the slot with an RMW of zero, in loom only).
+    /// An exchange is an RMW, which loom keeps atomic. What it
+    /// adds over the kernel's store is that an acquire reading it also synchronizes with the
+    /// release stores before it (a release sequence): the facade's ordering is already
+    /// acquire/release, not LKMM's weaker one.
     pub fn store(&self, step: Step, value: i64) {
         let before = self.shadow.load(Acquire);
         self.op(
             step,
             |_| ((), Some(value)),
             |inner, off| {
-                dispatch!(inner, a => a.store(value - off, Release));
+                dispatch!(inner, a => a.swap(value - off, AcqRel));
                 self.shadow.store(value, Release);
             },
         );

@@ -6,9 +6,9 @@
 //! there, against a concurrent table resize the model does not have).
 //!
 //! A slot is an engine atomic holding an encoded [`Handle`] (0 is NULL): a load for
-//! `rcu_dereference` (an RMW of zero for procfs, see [`FilesStruct::fcheck_files_latest`]), an
-//! exchange for `rcu_assign_pointer` into an empty slot (see [`FilesStruct::assign`]) and for a
-//! removal
+//! `rcu_dereference` (an RMW of zero for procfs, see [`FilesStruct::fcheck_files_latest`]), a
+//! store for `rcu_assign_pointer` into an empty slot (see [`FilesStruct::assign`]; the facade
+//! makes every store an exchange, see [`Atomic::store`]) and an exchange for a removal
 //! (`__close_fd`'s read-then-clear under the lock, `close_files`' `xchg`), so no writer loads a
 //! slot right before writing it. (tokio-rs/loom#166: a load followed by the same thread's store
 //! hides that store's race with another thread's earlier load; what remains is a thread that
@@ -83,12 +83,9 @@ impl FilesStruct {
     }
 
     /// `rcu_assign_pointer(fdt->fd[fd], f)` into a slot whose number the caller allocated and
-    /// nobody else writes (`fd_install`). An exchange, not a store, as `alloc_commit`'s
-    /// `xa_store` is: with a plain store racing a procfs reader's RMW of zero, loom 0.7 let the
-    /// installing thread's own later load of the slot return the NULL from before its store (s15:
-    /// GET_CONTEXT on the fd the thread had just opened got EBADF, in loom only).
+    /// nobody else writes (`fd_install`).
     pub fn assign(&self, step: Step, fd: usize, f: Handle<File>) {
-        self.fd[fd].swap(step, f.encode());
+        self.fd[fd].store(step, f.encode());
     }
 
     /// Clear slot `fd` and return what it held (`__close_fd` under `file_lock`, `close_files`'
