@@ -49,7 +49,7 @@ impl Completion {
                 oracle.completion_wait_end(tid);
                 return Err(abort);
             }
-            return Ok(None);
+            Ok(None)
         })
     }
 
