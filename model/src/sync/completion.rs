@@ -40,22 +40,41 @@ impl Completion {
     pub fn wait_for_completion(&self, step: Step) -> KResult<()> {
         let (_, oracle) = super::current_oracle();
         let tid = oracle.current_tid();
-        sleep_on(step, &self.done, true, || loop {
-            // An RMW, not a load: it reads the latest value (a load may read an older one under
-            // loom, and a wait that saw a stale 0 would look like a hang).
-            let done = self.done.fetch_add(step, 0);
-            if done > 0 {
-                if self.done.cmpxchg(step, done, done - 1) == done {
-                    oracle.completion_wait_end(tid);
-                    return Ok(Some(()));
-                }
-                continue;
+        sleep_on(step, &self.done, true, || {
+            if self.try_take(step) {
+                oracle.completion_wait_end(tid);
+                return Ok(Some(()));
             }
             if let Err(abort) = oracle.completion_wait(tid, self.id) {
                 oracle.completion_wait_end(tid);
                 return Err(abort);
             }
-            return Ok(None);
+            Ok(None)
         })
+    }
+
+    /// One turn of the wait: take a "done" if there is one. The kernel checks and decrements
+    /// `x->done` in one critical section under `x->wait.lock`, so this is one engine access: a
+    /// cmpxchg from the last value written (`done - 1`), or, when that value is 0, an RMW of
+    /// zero that confirms it (an RMW, not a load: a load may read an older value under loom,
+    /// and a wait that saw a stale 0 would look like a hang). Under loom and shuttle no access
+    /// of another thread falls between the facade's write and the next access, so the guess is
+    /// the value the access reads and the cmpxchg does not fail; under std threads a failed
+    /// cmpxchg returns the value found and the turn goes on from it. The previous two accesses
+    /// (an RMW read, then the cmpxchg) let loom put the other thread's accesses of `done`
+    /// between them, orders the kernel's one critical section does not have.
+    fn try_take(&self, step: Step) -> bool {
+        let mut done = self.done.peek();
+        if done <= 0 {
+            done = self.done.fetch_add(step, 0);
+        }
+        while done > 0 {
+            let found = self.done.cmpxchg(step, done, done - 1);
+            if found == done {
+                return true;
+            }
+            done = found;
+        }
+        false
     }
 }

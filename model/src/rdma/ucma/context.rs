@@ -26,8 +26,13 @@ pub struct UcmaContext {
     pub cm_id: Atomic,
     /// `closing` (device removal; never set here: no removal events are modelled).
     pub closing: Atomic,
-    /// `destroying`.
-    pub destroying: Atomic,
+    /// `destroying`: set by `ucma_destroy_id` and `ucma_close` before they drop the id's
+    /// reference. Only the CM event handlers read it (`ucma_event_handler`,
+    /// `ucma_removal_event_handler`: not modelled), so it is a plain flag beside the model, not
+    /// an engine atomic: two writes of 1 that nothing reads cannot change an outcome, yet as
+    /// engine stores loom ordered them both ways. The write's use-after-free check is the
+    /// checked dereference before it (`Write of destroying`).
+    pub destroying: std::sync::atomic::AtomicBool,
     /// `mc_list` (under the file's `mut`): the context's multicasts.
     pub mc_list: std::sync::Mutex<Vec<Handle<crate::rdma::ucma::multicast::UcmaMulticast>>>,
 }
@@ -106,7 +111,7 @@ fn ucma_alloc_ctx(
             file: Atomic::new(file.encode()),
             cm_id: Atomic::new(0),
             closing: Atomic::new(0),
-            destroying: Atomic::new(0),
+            destroying: std::sync::atomic::AtomicBool::new(false),
             mc_list: std::sync::Mutex::new(Vec::new()),
         });
     idr.push(Some(ctx_h));
@@ -199,7 +204,8 @@ pub fn ucma_destroy_id(
         let ctx = k
             .ucma_contexts
             .deref("ucma_destroy_id.ctx", ctx_h, "Write of destroying");
-        ctx.destroying.store("ucma_destroy_id.destroying", 1);
+        ctx.destroying
+            .store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let closing = {
         let _m = k.ucma.ctx_idr.lock("ucma_destroy_id.closing_mut")?;

@@ -51,7 +51,8 @@ pub fn ucma_close(k: &Kernel, cur: &Task, f: Handle<File>, uf_h: Handle<UcmaFile
             let ctx = k
                 .ucma_contexts
                 .deref("ucma_close.ctx", ctx_h, "Write of destroying");
-            ctx.destroying.store("ucma_close.destroying", 1);
+            ctx.destroying
+                .store(true, std::sync::atomic::Ordering::Relaxed);
             ctx_h
         };
         let ctx = k.ucma_contexts.get(ctx_h);
