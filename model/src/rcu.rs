@@ -7,14 +7,16 @@
 //! (the kernel queues each callback on its own CPU's list). So there is one engine word per pair
 //! (reader thread, calling thread): entering or leaving a section is an RMW of the reader's word
 //! of every other thread, queueing a callback an RMW of every other thread's word for the caller.
-//! With one word per reader that every `call_rcu` wrote (before), two `call_rcu`s of two threads
-//! were dependent, an order loom explored both ways for nothing (s24: 38% of its executions).
+//! With one word per reader that every `call_rcu` wrote, two `call_rcu`s of two threads were
+//! dependent, an order loom explored both ways for nothing (s10 and s24 at bound 3: a fifth of
+//! their executions).
+//!
 //! Whether reader `t` holds back a callback of thread `u` is decided right after `u`'s access to
-//! the pair's word (`inside[u]`), and `t`'s own accesses to that word update `inside[u]` right
-//! after them: every decision depends only on the order of the two threads' accesses to one word,
-//! which the engines explore both ways. A thread's own callbacks never wait for its own section
-//! by a decision made here: its section and its `call_rcu` are in program order, and `inside[u]`
-//! holds `u` itself as soon as it entered (no word needed).
+//! the pair's word, from `inside[u]`, which `t`'s own accesses to that word update right after
+//! them: every decision depends only on the order of the two threads' accesses to one word, which
+//! the engines explore both ways. A thread's own section holds back its own callbacks with no
+//! word: the two are in program order, and a reader enters `inside[u]` of its own `u` (and of every
+//! caller while it runs alone) without an engine access.
 //!
 //! While a thread runs alone (the setup, the quiescence) one logged step without an engine access
 //! stands for the pair accesses, as in every facade primitive.
