@@ -34,7 +34,7 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     use pincheck_model::kernel::Variant;
     use pincheck_model::oracle::{Event, Oracle, ReplayPlan};
     use pincheck_model::run::{execute, Target};
-    use pincheck_model::sync::{run, Limits};
+    use pincheck_model::sync::{run, Body, Limits};
     use std::sync::{Arc, Mutex};
 
     let target = Target {
@@ -43,17 +43,19 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     };
     let first: Arc<Mutex<Option<Vec<Event>>>> = Arc::default();
     let (p, f) = (s01(), Arc::clone(&first));
-    let body = Arc::new(move |o: &Arc<Oracle>| {
-        execute(&p, target);
-        let mut f = f.lock().unwrap();
-        if f.is_none()
-            && o.findings()
-                .iter()
-                .any(|x| x.kind == FindingKind::UseAfterFree)
-        {
-            *f = Some(o.log());
-        }
-    });
+    let body = Body::new(
+        move |_: &Arc<Oracle>| execute(&p, target),
+        move |o: &Arc<Oracle>| {
+            let mut f = f.lock().unwrap();
+            if f.is_none()
+                && o.findings()
+                    .iter()
+                    .any(|x| x.kind == FindingKind::UseAfterFree)
+            {
+                *f = Some(o.log());
+            }
+        },
+    );
     let found = run(&loom(2), &Limits::default(), 2, body);
     assert!(
         found.cut.is_none() && found.model_panic.is_none(),
@@ -67,18 +69,20 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     let replayed: Arc<Mutex<Replays>> = Arc::default();
     for _ in 0..2 {
         let (p, r) = (s01(), Arc::clone(&replayed));
-        let body = Arc::new(move |o: &Arc<Oracle>| {
-            execute(&p, target);
-            let uaf = o
-                .findings()
-                .iter()
-                .any(|x| x.kind == FindingKind::UseAfterFree);
-            r.lock().unwrap().push((
-                o.log(),
-                uaf,
-                o.replay_divergence().is_none() && o.replay_complete(),
-            ));
-        });
+        let body = Body::new(
+            move |_: &Arc<Oracle>| execute(&p, target),
+            move |o: &Arc<Oracle>| {
+                let uaf = o
+                    .findings()
+                    .iter()
+                    .any(|x| x.kind == FindingKind::UseAfterFree);
+                r.lock().unwrap().push((
+                    o.log(),
+                    uaf,
+                    o.replay_divergence().is_none() && o.replay_complete(),
+                ));
+            },
+        );
         let res = run(
             &Mode::Replay {
                 plan: Arc::clone(&plan),
@@ -105,14 +109,16 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
 fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
     use pincheck_model::heap::Heap;
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{run, spawn, Atomic, Limits};
+    use pincheck_model::sync::{run, spawn, Atomic, Body, Limits};
     use std::collections::BTreeSet;
     use std::sync::{Arc, Mutex};
 
     // The heap's own checked dereference against a free.
     let found: Arc<Mutex<BTreeSet<bool>>> = Arc::default();
     let f = Arc::clone(&found);
-    let body = Arc::new(move |o: &Arc<Oracle>| {
+    // The reader is joined in the engine (`JoinHandle::join`), so the free's outcome is known
+    // when the body's start returns; `end` reads it, as every body does.
+    let start = move |_: &Arc<Oracle>| {
         let heap = Arc::new(Heap::<u32>::new("obj"));
         let h = heap.alloc("probe.alloc", |_| 7);
         let reader = {
@@ -123,6 +129,8 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         };
         heap.free("probe.free", h);
         reader.join();
+    };
+    let body = Body::new(start, move |o: &Arc<Oracle>| {
         let uaf = o
             .findings()
             .iter()
@@ -148,7 +156,7 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
     // The same race with a plain load as the reader's first access.
     let loads: Arc<Mutex<BTreeSet<i64>>> = Arc::default();
     let l = Arc::clone(&loads);
-    let body = Arc::new(move |_: &Arc<Oracle>| {
+    let start = move |_: &Arc<Oracle>| {
         let word = Arc::new(Atomic::new(1));
         let reader = {
             let word = Arc::clone(&word);
@@ -157,7 +165,8 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         word.swap("probe.free", -1);
         let v = reader.join();
         l.lock().unwrap().insert(v);
-    });
+    };
+    let body = Body::new(start, |_: &Arc<Oracle>| {});
     let r2 = run(
         &Mode::Loom {
             preemption_bound: None,
@@ -177,7 +186,7 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
 #[test]
 fn trylocks_fail_while_held_and_succeed_after() {
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{run, Limits, Mutex, RwSem};
+    use pincheck_model::sync::{run, Body, Limits, Mutex, RwSem};
     use std::sync::{Arc, Mutex as StdMutex};
 
     for mode in [
@@ -190,7 +199,7 @@ fn trylocks_fail_while_held_and_succeed_after() {
     ] {
         let seen: Arc<StdMutex<Vec<[bool; 5]>>> = Arc::default();
         let s = Arc::clone(&seen);
-        let body = Arc::new(move |_: &Arc<Oracle>| {
+        let start = move |_: &Arc<Oracle>| {
             let m = Mutex::new("m", ());
             let r = RwSem::new("r", ());
             let held = m.lock("t.lock").unwrap();
@@ -205,7 +214,8 @@ fn trylocks_fail_while_held_and_succeed_after() {
             drop(again);
             let e = r.down_write_trylock("t.down_write_trylock").is_some();
             s.lock().unwrap().push([a, b, c, d, e]);
-        });
+        };
+        let body = Body::new(start, |_: &Arc<Oracle>| {});
         let res = run(&mode, &Limits::default(), 0, body);
         assert!(res.model_panic.is_none(), "{mode:?}: {:?}", res.model_panic);
         assert!(res.cut.is_none() && res.executions > 0, "{mode:?}: {res:?}");
@@ -221,13 +231,14 @@ fn trylocks_fail_while_held_and_succeed_after() {
 #[test]
 fn pct_on_a_model_without_concurrency_is_complete() {
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{run, Atomic, Limits};
+    use pincheck_model::sync::{run, Atomic, Body, Limits};
     use std::sync::Arc;
 
-    let body = Arc::new(|_: &Arc<Oracle>| {
+    let start = |_: &Arc<Oracle>| {
         let a = Atomic::new(0);
         a.fetch_add("t.inc", 1);
-    });
+    };
+    let body = Body::new(start, |_: &Arc<Oracle>| {});
     let mode = Mode::Pct {
         seed: 0,
         depth: 3,
