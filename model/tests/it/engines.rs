@@ -250,3 +250,98 @@ fn pct_on_a_model_without_concurrency_is_complete() {
     assert!(res.single_schedule, "{res:?}");
     assert!(res.executions >= 1, "{res:?}");
 }
+
+/// The setup's join of the scenario threads is no engine access (`join_all`). Two threads that
+/// share nothing are one loom execution; two that RMW one word take 3, what loom 0.7 itself
+/// needs for that program without joins (its DPOR has no sleep sets: one order twice), where
+/// joining them in the engine takes 9 (the joining thread, woken by the first exit, retries its
+/// second join at each point of the other thread's run). The body's `end` runs once per
+/// execution, after both threads and the work deferred to the quiescence, whose steps (the join,
+/// then the quiescence's) are thread 0's and come last.
+#[test]
+fn join_all_adds_no_interleavings_and_ends_after_every_thread() {
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{join_all, run, spawn, Atomic, Body, Limits};
+    use std::sync::{Arc, Mutex};
+
+    type Logged = Vec<(usize, &'static str)>;
+    let unbounded = Mode::Loom {
+        preemption_bound: None,
+    };
+    let mut counts = Vec::new();
+    for (mode, shared, in_engine, want) in [
+        (unbounded.clone(), false, false, Some(1)),
+        (unbounded.clone(), true, false, Some(3)),
+        (unbounded, true, true, Some(9)),
+        (pct(5), true, false, None),
+    ] {
+        let ends: Arc<Mutex<Vec<(Logged, i64)>>> = Arc::default();
+        let seen: Arc<Mutex<i64>> = Arc::default();
+        let (e, s) = (Arc::clone(&ends), Arc::clone(&seen));
+        let start = move |_: &Arc<Oracle>| {
+            let first = Arc::new(Atomic::new(0));
+            let second = if shared {
+                Arc::clone(&first)
+            } else {
+                Arc::new(Atomic::new(0))
+            };
+            let handles: Vec<_> = [("a", Arc::clone(&first)), ("b", Arc::clone(&second))]
+                .into_iter()
+                .map(|(name, word)| {
+                    spawn(name, move || {
+                        word.fetch_add("t.inc", 1);
+                    })
+                })
+                .collect();
+            let s = Arc::clone(&s);
+            let quiesce = move || {
+                // Alone: no engine access, the latest values.
+                let total = first.load("quiesce.read") + second.load("quiesce.read");
+                *s.lock().unwrap() = if shared { total / 2 } else { total };
+            };
+            if in_engine {
+                for h in handles {
+                    h.join();
+                }
+                quiesce();
+            } else {
+                join_all(handles, quiesce);
+            }
+        };
+        let end = move |o: &Arc<Oracle>| {
+            let log = o.log().iter().map(|ev| (ev.tid, ev.step)).collect();
+            e.lock().unwrap().push((log, *seen.lock().unwrap()));
+        };
+        let r = run(&mode, &Limits::default(), 2, Body::new(start, end));
+        assert!(
+            r.cut.is_none() && r.model_panic.is_none(),
+            "{mode:?}: {r:?}"
+        );
+        let what = format!("{mode:?}, shared {shared}, joined in the engine {in_engine}");
+        counts.push((what.clone(), r.executions));
+        let ends = ends.lock().unwrap();
+        assert_eq!(
+            ends.len() as u64,
+            r.executions,
+            "{what}: one end per execution"
+        );
+        for (log, total) in ends.iter() {
+            assert_eq!(
+                *total, 2,
+                "{what}: the quiescence saw both increments: {log:?}"
+            );
+            let incs = log.iter().filter(|(_, s)| *s == "t.inc").count();
+            assert_eq!(incs, 2, "{what}: {log:?}");
+            if !in_engine {
+                assert_eq!(
+                    log[log.len() - 3..],
+                    [(0, "join"), (0, "quiesce.read"), (0, "quiesce.read")],
+                    "{what}: the join and the quiescence are thread 0's, last: {log:?}"
+                );
+            }
+        }
+        if let Some(want) = want {
+            assert_eq!(r.executions, want, "{what}: executions; all: {counts:?}");
+        }
+    }
+}
