@@ -128,9 +128,12 @@ const PCT_NO_SCHEDULING_POINT: &str = "test closure did not exercise any concurr
 /// complete, and the only place to read them.
 #[derive(Clone)]
 pub struct Body {
-    run: Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>,
-    end: Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>,
+    run: Part,
+    end: Part,
 }
+
+/// One part of a [`Body`]: called with the execution's oracle.
+type Part = Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>;
 
 impl Body {
     /// A body that runs `run`, then `end` once the execution has ended.
