@@ -17,7 +17,7 @@ use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, ProcfsKind, Program, ThreadProgram};
 use pincheck_model::run::{execute_shared, Target};
-use pincheck_model::sync::{run, Limits, Mode, RunResult};
+use pincheck_model::sync::{run, Body, Limits, Mode, RunResult};
 
 /// PCT iterations of the overhead measurement (bare and pincheck alike).
 const OVERHEAD_PCT_ITERATIONS: usize = 3000;
@@ -193,15 +193,17 @@ fn pincheck(
     let tally = Arc::new(Tally::default());
     let (p, t) = (Arc::new(program.clone()), Arc::clone(&tally));
     let target = target(proposal);
-    let body = Arc::new(move |oracle: &Arc<Oracle>| {
-        execute_shared(&p, target);
-        let steps = oracle.with_log(|l| l.len()) as u64;
-        t.steps_total.fetch_add(steps, Relaxed);
-        t.steps_max.fetch_max(steps, Relaxed);
-        if !oracle.findings().is_empty() {
-            t.with_findings.fetch_add(1, Relaxed);
-        }
-    });
+    let body = Body::new(
+        move |_: &Arc<Oracle>| execute_shared(&p, target),
+        move |oracle: &Arc<Oracle>| {
+            let steps = oracle.with_log(|l| l.len()) as u64;
+            t.steps_total.fetch_add(steps, Relaxed);
+            t.steps_max.fetch_max(steps, Relaxed);
+            if !oracle.findings().is_empty() {
+                t.with_findings.fetch_add(1, Relaxed);
+            }
+        },
+    );
     let limits = Limits {
         time,
         ..Limits::default()
@@ -330,16 +332,18 @@ fn transcription_matches(case: &Case) -> Option<u64> {
     for seed in 0..50u64 {
         let (p, f, want) = (Arc::new(s01()), Arc::clone(&found), want.clone());
         let target = target(case.proposal);
-        let body = Arc::new(move |oracle: &Arc<Oracle>| {
-            execute_shared(&p, target);
-            let names = oracle.thread_names();
-            let got = oracle.with_log(|l| {
-                per_thread(l.iter().map(|e| (names[e.tid].clone(), e.step.to_string())))
-            });
-            if got == want {
-                *f.lock().unwrap() = Some(seed);
-            }
-        });
+        let body = Body::new(
+            move |_: &Arc<Oracle>| execute_shared(&p, target),
+            move |oracle: &Arc<Oracle>| {
+                let names = oracle.thread_names();
+                let got = oracle.with_log(|l| {
+                    per_thread(l.iter().map(|e| (names[e.tid].clone(), e.step.to_string())))
+                });
+                if got == want {
+                    *f.lock().unwrap() = Some(seed);
+                }
+            },
+        );
         engine(|| run(&pct_mode(seed, 1), &Limits::default(), 2, body));
         if found.lock().unwrap().is_some() {
             break;
@@ -560,13 +564,15 @@ const FOUND: &str = "pincheck-bench: first use-after-free";
 fn until_uaf(mode: Mode) -> (bool, u64, Duration) {
     let p = Arc::new(s01());
     let target = target("rfc-v2");
-    let body = Arc::new(move |oracle: &Arc<Oracle>| {
-        execute_shared(&p, target);
-        let fs: Vec<Finding> = oracle.findings();
-        if fs.iter().any(|f| f.kind == FindingKind::UseAfterFree) {
-            panic!("{FOUND}");
-        }
-    });
+    let body = Body::new(
+        move |_: &Arc<Oracle>| execute_shared(&p, target),
+        move |oracle: &Arc<Oracle>| {
+            let fs: Vec<Finding> = oracle.findings();
+            if fs.iter().any(|f| f.kind == FindingKind::UseAfterFree) {
+                panic!("{FOUND}");
+            }
+        },
+    );
     let r = engine(|| run(&mode, &Limits::default(), 2, body));
     let found = r.model_panic.as_deref().is_some_and(|m| m.contains(FOUND));
     assert!(
@@ -684,16 +690,18 @@ fn scaling_table() {
 fn steps() {
     for case in cases() {
         let (p, target) = (Arc::new(s01()), target(case.proposal));
-        let body = Arc::new(move |oracle: &Arc<Oracle>| {
-            execute_shared(&p, target);
-            let names = oracle.thread_names();
-            for e in oracle.log() {
-                println!(
-                    "{}\t{}\t{}\t{:?}",
-                    case.proposal, names[e.tid], e.step, e.lock
-                );
-            }
-        });
+        let body = Body::new(
+            move |_: &Arc<Oracle>| execute_shared(&p, target),
+            move |oracle: &Arc<Oracle>| {
+                let names = oracle.thread_names();
+                for e in oracle.log() {
+                    println!(
+                        "{}\t{}\t{}\t{:?}",
+                        case.proposal, names[e.tid], e.step, e.lock
+                    );
+                }
+            },
+        );
         engine(|| run(&pct_mode(0, 1), &Limits::default(), 2, body));
     }
 }

@@ -11,7 +11,7 @@ use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Event, FaultPoint, Finding, Mutation, ObjectInfo, Oracle};
 use pincheck_model::program::{Op, Program};
 use pincheck_model::run::{execute_shared, Target};
-use pincheck_model::sync::{run, Cut, Limits, Mode, RunResult, LOOM_THREADS_MAX};
+use pincheck_model::sync::{run, Body, Cut, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 
 use crate::scenario::{Goal, Scenario};
 
@@ -459,7 +459,7 @@ fn body(
     collector: Arc<Mutex<Collector>>,
     faults: &Arc<Vec<FaultPoint>>,
     all_steps: bool,
-) -> pincheck_model::sync::Body {
+) -> Body {
     let faults = Arc::clone(faults);
     let program = Arc::new(cell.scenario.program.clone());
     let goals = cell.scenario.expect.sometimes.clone();
@@ -467,9 +467,14 @@ fn body(
         variant: cell.kernel,
         proposal: cell.proposal,
     };
-    Arc::new(move |oracle: &Arc<Oracle>| {
-        oracle.set_faults(Arc::clone(&faults));
-        execute_shared(&program, target);
+    let start = {
+        let (program, faults) = (Arc::clone(&program), Arc::clone(&faults));
+        move |oracle: &Arc<Oracle>| {
+            oracle.set_faults(Arc::clone(&faults));
+            execute_shared(&program, target);
+        }
+    };
+    Body::new(start, move |oracle: &Arc<Oracle>| {
         let findings = oracle.findings();
         let obs = oracle.observations();
         let threads = oracle.thread_names();

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Mutation, Oracle, ReplayPlan};
 use pincheck_model::run::{execute_shared, Target};
-use pincheck_model::sync::{run, Limits, Mode};
+use pincheck_model::sync::{run, Body, Limits, Mode};
 use pincheck_model::KNOWN_PROPOSALS;
 
 use crate::error::Error;
@@ -186,8 +186,11 @@ pub fn run_plan(
         Arc::clone(&result),
         Arc::clone(&plan),
     );
-    let body = Arc::new(move |o: &Arc<Oracle>| {
-        execute_shared(&program, Target { variant, proposal });
+    let start = {
+        let program = Arc::clone(&program);
+        move |_: &Arc<Oracle>| execute_shared(&program, Target { variant, proposal })
+    };
+    let body = Body::new(start, move |o: &Arc<Oracle>| {
         let events = o.log();
         let problem = divergence(o, &plan2, &o.thread_names());
         let cx = Counterexample {

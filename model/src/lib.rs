@@ -96,6 +96,12 @@
 //!   which the model makes without a liveness check; see [`vfs::process::__fget_files`]).
 //! - procfs reads fd-table slots with an RMW of zero (their latest value), where an RCU reader
 //!   may see an older pointer: listings are judged against the table at the step of the lookup.
+//! - A lie of omission is judged on the log order of the read against the target's fd-table
+//!   changes (a pin "held through an fd throughout the read"). A listing that never reads the
+//!   target's fd table (mm's per-process listing) is independent of them for loom, which then
+//!   runs one of the two orders only: in s11, loom never runs mm's admin read before the child's
+//!   close and does not reach that procfs lie; PCT runs both and does. A judgement on happens-before
+//!   (the oracle's own vector clocks) would make every engine see it in every order it explores.
 //! - The fd table never grows (`FDS_MAX` slots, no `expand_files`).
 //! - Every store (`atomic_set`, `rcu_assign_pointer`) is an exchange in the engines, because
 //!   loom 0.7 lets a plain store fall inside another thread's RMW (tokio-rs/loom#254), a history

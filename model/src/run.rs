@@ -1,5 +1,6 @@
 //! Running a [`Program`] in one execution: build the kernel, run the setup on thread 0, spawn the
-//! scenario threads, join them, then quiesce (deferred fputs, process exits, socket destruction,
+//! scenario threads, join them (`sync::join_all`: under loom and shuttle, the thread that returns
+//! last runs the rest as thread 0), then quiesce (deferred fputs, process exits, socket destruction,
 //! RCU grace periods) and check for leaks. Each operation is a syscall: its deferred work
 //! (task_work) runs on the return to user mode, right after it.
 
@@ -14,7 +15,7 @@ use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
 use crate::rdma::ucma::file::UcmaFile;
 use crate::rdma::uverbs::device::{ib_uverbs_remove_one, Device};
-use crate::sync::{spawn, Mutex as KMutex};
+use crate::sync::{join_all, spawn, Mutex as KMutex};
 use crate::task::Task;
 use crate::vfs::data_file::{dax_open, truncate, DataFile};
 use crate::vfs::file::{File, FileKind};
@@ -88,7 +89,9 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
 }
 
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an
-/// engine run; see [`crate::sync::run`]).
+/// engine run; see [`crate::sync::run`]). Under loom and shuttle it returns once the scenario
+/// threads are spawned: the quiescence and the leak check run when the last of them returns, before
+/// the [`Body`](crate::sync::Body)'s `end`, which is where an execution's outcome is read.
 pub fn execute(program: &Program, target: Target) {
     execute_shared(&Arc::new(program.clone()), target)
 }
@@ -127,10 +130,11 @@ fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Propo
             oracle.thread_finish(tid);
         }));
     }
-    for h in handles {
-        h.join();
-    }
-    let _ = quiesce(&k, program, &oracle);
+    let program = Arc::clone(program);
+    join_all(handles, move || {
+        let (_, oracle) = crate::sync::current_oracle();
+        let _ = quiesce(&k, &program, &oracle);
+    });
 }
 
 fn quiesce(k: &Kernel, program: &Program, oracle: &Oracle) -> KResult<()> {

@@ -1023,17 +1023,17 @@ fn pct_beyond_a_bounded_loom_is_a_note_and_an_unbounded_loom_leaves_it_nothing()
         iterations: 300,
         ..Settings::default()
     };
-    // s04 raises its own bound to 3 (see the file); this needs loom at bound 0, so a copy
-    // without that line.
+    // s04 is `exhaustive` (always unbounded, see the file); this needs loom at bound 0, so a
+    // copy without that line.
     let dir = tempfile::tempdir().expect("temp dir");
     let text = std::fs::read_to_string(scenarios_dir().join("s04_dereg_vs_destroy_all.toml"))
         .expect("s04 reads");
     assert!(
-        text.contains("\npreemptions = 3\n"),
-        "s04 no longer raises its bound"
+        text.contains("\nexhaustive = true\n"),
+        "s04 is no longer exhaustive"
     );
     let s04 = dir.path().join("s04_dereg_vs_destroy_all.toml");
-    std::fs::write(&s04, text.replace("\npreemptions = 3\n", "\n")).expect("write s04");
+    std::fs::write(&s04, text.replace("\nexhaustive = true\n", "\n")).expect("write s04");
     let r = check_with(
         vec![s04],
         "context",

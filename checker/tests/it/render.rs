@@ -11,7 +11,7 @@ use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Event, Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, Program, ThreadProgram};
 use pincheck_model::run::{execute, Target};
-use pincheck_model::sync::{run, Limits, Mode};
+use pincheck_model::sync::{run, Body, Limits, Mode};
 
 const CTX: RenderContext<'static> = RenderContext {
     scenario: "s01-remove-device-vs-close",
@@ -86,24 +86,26 @@ fn s01_counterexample() -> Counterexample {
     };
     let found: Arc<Mutex<Option<Counterexample>>> = Arc::default();
     let slot = Arc::clone(&found);
-    let p = program.clone();
-    let body = Arc::new(move |oracle: &Arc<Oracle>| {
-        execute(&p, target);
-        let findings = oracle.findings();
-        let mut slot = slot.lock().unwrap();
-        if slot.is_none() && findings.iter().any(|f| f.kind == FindingKind::UseAfterFree) {
-            let events = oracle.log();
-            *slot = Some(Counterexample {
-                engine: "loom",
-                preemptions: preemptions(&events),
-                threads: oracle.thread_names(),
-                events,
-                findings,
-                observations: oracle.observations(),
-                roles: pincheck::explore::roles(&p, &oracle.objects()),
-            });
-        }
-    });
+    let (p, run_p) = (program.clone(), program.clone());
+    let body = Body::new(
+        move |_: &Arc<Oracle>| execute(&run_p, target),
+        move |oracle: &Arc<Oracle>| {
+            let findings = oracle.findings();
+            let mut slot = slot.lock().unwrap();
+            if slot.is_none() && findings.iter().any(|f| f.kind == FindingKind::UseAfterFree) {
+                let events = oracle.log();
+                *slot = Some(Counterexample {
+                    engine: "loom",
+                    preemptions: preemptions(&events),
+                    threads: oracle.thread_names(),
+                    events,
+                    findings,
+                    observations: oracle.observations(),
+                    roles: pincheck::explore::roles(&p, &oracle.objects()),
+                });
+            }
+        },
+    );
     let limits = Limits {
         time: Duration::from_secs(60),
         ..Limits::default()

@@ -364,7 +364,25 @@ pub struct Oracle {
     /// Threads parked in a wait (the length of `State::parked`), outside the state lock: a thread
     /// about to block or return asks the state only when someone is parked.
     parked_count: AtomicUsize,
+    /// What runs once every model thread has returned (see [`Oracle::at_end`]), outside the
+    /// state lock: it runs model code, which takes it.
+    ending: Mutex<Ending>,
     state: Mutex<State>,
+}
+
+/// Work deferred to the end of an execution: run once, as thread 0, after the main thread
+/// returned and every thread it spawned returned.
+pub(crate) type AtEnd = Box<dyn FnOnce(&Arc<Oracle>) + Send>;
+
+/// The end of an execution: who has returned, and what then runs.
+#[derive(Default)]
+struct Ending {
+    /// The execution's main thread (thread 0, the setup) returned from the body.
+    main_returned: bool,
+    /// The deferred work was taken: the execution is over.
+    ended: bool,
+    /// The deferred work, in the order it was deferred.
+    then: Vec<AtEnd>,
 }
 
 impl Drop for Oracle {
@@ -416,6 +434,7 @@ impl Oracle {
             threads_running: AtomicUsize::new(0),
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),
+            ending: Mutex::new(Ending::default()),
             state: Mutex::new(state),
         }
     }
@@ -501,6 +520,34 @@ impl Oracle {
     /// A spawned model thread's body returned: it makes no more accesses.
     pub(crate) fn thread_returned(&self) {
         self.threads_running.fetch_sub(1, AcqRel);
+    }
+
+    /// Defer `f` to the end of the execution (see [`AtEnd`]); deferred work runs in order.
+    pub(crate) fn at_end(&self, f: AtEnd) {
+        let mut e = self.ending.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(
+            !e.ended,
+            "work deferred to the end of an execution that has ended"
+        );
+        e.then.push(f);
+    }
+
+    /// The execution's main thread returned from the body.
+    pub(crate) fn main_returned(&self) {
+        let mut e = self.ending.lock().unwrap_or_else(|e| e.into_inner());
+        assert!(!e.main_returned, "the main thread returned twice");
+        e.main_returned = true;
+    }
+
+    /// The deferred work, once and only once: when the main thread and every thread spawned
+    /// have returned. The caller runs it.
+    pub(crate) fn take_ending(&self) -> Option<Vec<AtEnd>> {
+        let mut e = self.ending.lock().unwrap_or_else(|e| e.into_inner());
+        if e.ended || !e.main_returned || !self.alone() {
+            return None;
+        }
+        e.ended = true;
+        Some(std::mem::take(&mut e.then))
     }
 
     /// The running thread runs alone: no spawned thread is still running, so nothing can race

@@ -33,6 +33,29 @@ pub(crate) fn enter(engine: Engine, oracle: Arc<Oracle>) -> Entered {
     Entered { previous }
 }
 
+/// Set aside this OS thread's context for an exploration; see [`Suspended`].
+pub(crate) fn suspend() -> Suspended {
+    Suspended {
+        outer: CURRENT.with(|c| c.borrow_mut().take()),
+    }
+}
+
+/// An exploration's hold on the OS thread's context: on drop, the context of an execution the
+/// engine abandoned before its end (a panic, loom's branch cap) is forgotten, not dropped (its
+/// objects belong to an engine execution that no longer exists, and dropping them could reach
+/// the engine), and the context from before the exploration is restored.
+pub(crate) struct Suspended {
+    outer: Option<(Engine, Arc<Oracle>)>,
+}
+
+impl Drop for Suspended {
+    fn drop(&mut self) {
+        let outer = self.outer.take();
+        let abandoned = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), outer));
+        std::mem::forget(abandoned);
+    }
+}
+
 /// The current execution's engine and oracle. Panics outside an execution: that is a model bug.
 pub(crate) fn current_oracle() -> (Engine, Arc<Oracle>) {
     with_oracle(|e, o| (e, Arc::clone(o)))

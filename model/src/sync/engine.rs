@@ -119,8 +119,34 @@ pub struct RunResult {
 /// (`shuttle-schedulers` `pct.rs`, `new_execution`), instead of stopping.
 const PCT_NO_SCHEDULING_POINT: &str = "test closure did not exercise any concurrency";
 
-/// The body of one execution: build the world, run the scenario, record the outcome.
-pub type Body = Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>;
+/// The body of one execution: `run` builds the world and runs the scenario on the execution's
+/// main thread; `end` records the outcome.
+///
+/// `run` may return while the threads it spawned still run (`sync::join_all`): under loom and
+/// shuttle the execution's end, the model's quiescence and then `end`, runs on whichever thread
+/// returns last, as thread 0. So `end` is where the oracle's findings, observations and log are
+/// complete, and the only place to read them.
+#[derive(Clone)]
+pub struct Body {
+    run: Part,
+    end: Part,
+}
+
+/// One part of a [`Body`]: called with the execution's oracle.
+type Part = Arc<dyn Fn(&Arc<Oracle>) + Send + Sync>;
+
+impl Body {
+    /// A body that runs `run`, then `end` once the execution has ended.
+    pub fn new(
+        run: impl Fn(&Arc<Oracle>) + Send + Sync + 'static,
+        end: impl Fn(&Arc<Oracle>) + Send + Sync + 'static,
+    ) -> Body {
+        Body {
+            run: Arc::new(run),
+            end: Arc::new(end),
+        }
+    }
+}
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
@@ -211,19 +237,39 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// Run one execution of `body` under `engine` with a fresh oracle.
+/// Run one execution of `body` under `engine` with a fresh oracle, which a token scheduler
+/// finds in `slot` (when replaying) until the execution ends.
+///
+/// The execution's context stays entered until its end, which under loom and shuttle may come
+/// after this returns (see [`Body`]): the main thread's `Entered` is dropped as the last work of
+/// the end, so the other model threads, coroutines of this OS thread, still find it.
 fn execution_under(
     engine: Engine,
-    plan: Option<Arc<ReplayPlan>>,
-    mutation: Option<crate::oracle::Mutation>,
-    collect: bool,
+    (plan, mutation, collect): (
+        Option<Arc<ReplayPlan>>,
+        Option<crate::oracle::Mutation>,
+        bool,
+    ),
     body: &Body,
-) -> Arc<Oracle> {
+    slot: Option<&ReplaySlot>,
+) {
     let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
-    let _entered = super::enter(engine, Arc::clone(&oracle));
+    if let Some(slot) = slot {
+        *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&oracle));
+    }
+    let entered = super::enter(engine, Arc::clone(&oracle));
     oracle.thread_bind(super::engine_key(engine), 0);
-    body(&oracle);
-    oracle
+    (body.run)(&oracle);
+    let (end, slot) = (Arc::clone(&body.end), slot.cloned());
+    oracle.at_end(Box::new(move |o| {
+        end(o);
+        if let Some(slot) = slot {
+            *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        }
+        drop(entered);
+    }));
+    oracle.main_returned();
+    super::thread::end_if_last();
 }
 
 /// Explore `body` (a model of `threads` spawned threads) under `mode` within `limits`.
@@ -241,7 +287,9 @@ pub fn run(mode: &Mode, limits: &Limits, threads: usize, body: Body) -> RunResul
     quiet_panics();
     let count = Arc::new(std::sync::atomic::AtomicU64::new(0));
     QUIET.with(|q| q.set(true));
+    let suspended = super::context::suspend();
     let outcome = catch_unwind(AssertUnwindSafe(|| explore(mode, limits, &count, body)));
+    drop(suspended);
     QUIET.with(|q| q.set(false));
     let executions = count.load(std::sync::atomic::Ordering::Acquire);
     let elapsed = start.elapsed();
@@ -298,13 +346,12 @@ fn explore(
             Mode::Replay { plan } => Some(Arc::clone(plan)),
             _ => None,
         };
-        let body = Arc::clone(&body);
+        let body = body.clone();
         let slot = Arc::clone(&replay_slot);
         let (mutation, collect) = (limits.mutation, limits.collect_points);
         move || {
-            let oracle =
-                execution_with_slot(engine, plan.clone(), (mutation, collect), &body, &slot);
-            drop(oracle);
+            let plans = (plan.clone(), mutation, collect);
+            execution_under(engine, plans, &body, plan.is_some().then_some(&slot));
             count.fetch_add(1, AcqRel);
         }
     };
@@ -409,25 +456,6 @@ impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for NoSpuri
 
 /// Where a [`TokenScheduler`] finds the oracle of the execution it steers.
 type ReplaySlot = Arc<Mutex<Option<Arc<Oracle>>>>;
-
-fn execution_with_slot(
-    engine: Engine,
-    plan: Option<Arc<ReplayPlan>>,
-    (mutation, collect): (Option<crate::oracle::Mutation>, bool),
-    body: &Body,
-    slot: &Arc<Mutex<Option<Arc<Oracle>>>>,
-) -> Arc<Oracle> {
-    if plan.is_none() {
-        return execution_under(engine, None, mutation, collect, body);
-    }
-    let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
-    *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&oracle));
-    let _entered = super::enter(engine, Arc::clone(&oracle));
-    oracle.thread_bind(super::engine_key(engine), 0);
-    body(&oracle);
-    *slot.lock().unwrap_or_else(|e| e.into_inner()) = None;
-    oracle
-}
 
 /// A shuttle scheduler that runs, at each scheduling point, the thread the replay plan names for
 /// the next step; when the plan is exhausted or names a thread that cannot run, it keeps the

@@ -34,7 +34,7 @@ pub use park::Parker;
 pub use per_thread::PerThread;
 pub use published::Published;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
-pub use thread::{spawn, yield_now, JoinHandle};
+pub use thread::{join_all, spawn, yield_now, JoinHandle};
 pub use wait::{wait_var_event, Sleep, Woken};
 
 /// The stable name of one scheduling point: `function.action`, e.g. `fput.last`.

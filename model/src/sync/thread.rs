@@ -32,7 +32,11 @@ where
     oracle.thread_started();
     let child_oracle = std::sync::Arc::clone(&oracle);
     let body = move || {
-        let _entered = context::enter(engine, std::sync::Arc::clone(&child_oracle));
+        // loom and shuttle run every model thread on the OS thread of the execution's main
+        // thread, whose context stays entered until the execution ends (`end_if_last`); an OS
+        // thread of the std engine enters its own.
+        let _entered = (engine == Engine::Std)
+            .then(|| context::enter(engine, std::sync::Arc::clone(&child_oracle)));
         child_oracle.thread_bind(context::engine_thread_key(engine), tid);
         let r = f();
         // A wait only this thread could have ended is decided now (its waiter is woken for
@@ -40,6 +44,7 @@ where
         child_oracle.thread_finish(tid);
         super::park::wake_hopeless();
         child_oracle.thread_returned();
+        end_if_last();
         r
     };
     let inner = match engine {
@@ -69,6 +74,66 @@ impl<T> JoinHandle<T> {
             Ok(v) => v,
             Err(payload) => std::panic::resume_unwind(payload),
         }
+    }
+}
+
+/// Wait for every thread in `handles`, then run `then` alone, as the calling thread (the
+/// execution's main thread): the setup's `join` of the scenario threads and the quiescence after.
+///
+/// Under loom and shuttle the caller does not block in the engine: it logs the start of its
+/// `join` step and returns, and whichever thread returns last ends the step and runs `then` as
+/// thread 0, followed by the rest of the execution's end (the engine's record of the outcome).
+/// A join in the engine would be an access of each joined thread's exit, which loom's DPOR
+/// orders against every step of that thread: the joining thread, woken by the first exit,
+/// would retry its next join at each point of the others' runs, and the search would explore
+/// the same interleaving of the scenario threads once per such point. Nothing the kernel does
+/// depends on where the setup waits, so the model does not let the engine see it. Under std
+/// threads the caller joins the OS threads.
+///
+/// The step is logged once, as a wait, and while it is pending thread 0 can end nobody's wait
+/// (the hung-task rules), as during the joins it stands for.
+pub fn join_all(handles: Vec<JoinHandle<()>>, then: impl FnOnce() + Send + 'static) {
+    let (engine, oracle) = context::current_oracle();
+    if handles.is_empty() {
+        oracle.at_end(Box::new(move |_| then()));
+        return;
+    }
+    let tid = oracle.step_begin(engine, "join", None);
+    assert_eq!(
+        tid, 0,
+        "only the execution's main thread joins the scenario threads"
+    );
+    oracle.mark_blocked(tid);
+    // Joining, this thread can end nobody's wait.
+    super::park::wake_hopeless();
+    for h in handles {
+        match h.inner {
+            // Detached: the execution runs them to their end, which ends the join.
+            Inner::Loom(_) | Inner::Shuttle(_) => {}
+            Inner::Std(h) => {
+                if let Err(payload) = h.join() {
+                    std::panic::resume_unwind(payload);
+                }
+            }
+        }
+    }
+    oracle.at_end(Box::new(move |o| {
+        o.step_end(0);
+        then();
+    }));
+}
+
+/// Run the execution's end if the calling thread is the last one to return (the main thread
+/// after the body, or a spawned thread after its function): the work deferred with
+/// [`Oracle::at_end`](crate::oracle::Oracle), as thread 0, whichever engine thread runs it.
+pub(crate) fn end_if_last() {
+    let (engine, oracle) = context::current_oracle();
+    let Some(then) = oracle.take_ending() else {
+        return;
+    };
+    oracle.thread_bind(context::engine_thread_key(engine), 0);
+    for f in then {
+        f(&oracle);
     }
 }
 

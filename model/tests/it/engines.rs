@@ -34,7 +34,7 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     use pincheck_model::kernel::Variant;
     use pincheck_model::oracle::{Event, Oracle, ReplayPlan};
     use pincheck_model::run::{execute, Target};
-    use pincheck_model::sync::{run, Limits};
+    use pincheck_model::sync::{run, Body, Limits};
     use std::sync::{Arc, Mutex};
 
     let target = Target {
@@ -43,17 +43,19 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     };
     let first: Arc<Mutex<Option<Vec<Event>>>> = Arc::default();
     let (p, f) = (s01(), Arc::clone(&first));
-    let body = Arc::new(move |o: &Arc<Oracle>| {
-        execute(&p, target);
-        let mut f = f.lock().unwrap();
-        if f.is_none()
-            && o.findings()
-                .iter()
-                .any(|x| x.kind == FindingKind::UseAfterFree)
-        {
-            *f = Some(o.log());
-        }
-    });
+    let body = Body::new(
+        move |_: &Arc<Oracle>| execute(&p, target),
+        move |o: &Arc<Oracle>| {
+            let mut f = f.lock().unwrap();
+            if f.is_none()
+                && o.findings()
+                    .iter()
+                    .any(|x| x.kind == FindingKind::UseAfterFree)
+            {
+                *f = Some(o.log());
+            }
+        },
+    );
     let found = run(&loom(2), &Limits::default(), 2, body);
     assert!(
         found.cut.is_none() && found.model_panic.is_none(),
@@ -67,18 +69,20 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
     let replayed: Arc<Mutex<Replays>> = Arc::default();
     for _ in 0..2 {
         let (p, r) = (s01(), Arc::clone(&replayed));
-        let body = Arc::new(move |o: &Arc<Oracle>| {
-            execute(&p, target);
-            let uaf = o
-                .findings()
-                .iter()
-                .any(|x| x.kind == FindingKind::UseAfterFree);
-            r.lock().unwrap().push((
-                o.log(),
-                uaf,
-                o.replay_divergence().is_none() && o.replay_complete(),
-            ));
-        });
+        let body = Body::new(
+            move |_: &Arc<Oracle>| execute(&p, target),
+            move |o: &Arc<Oracle>| {
+                let uaf = o
+                    .findings()
+                    .iter()
+                    .any(|x| x.kind == FindingKind::UseAfterFree);
+                r.lock().unwrap().push((
+                    o.log(),
+                    uaf,
+                    o.replay_divergence().is_none() && o.replay_complete(),
+                ));
+            },
+        );
         let res = run(
             &Mode::Replay {
                 plan: Arc::clone(&plan),
@@ -105,14 +109,16 @@ fn a_loom_counterexample_replays_under_the_token_scheduler() {
 fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
     use pincheck_model::heap::Heap;
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{run, spawn, Atomic, Limits};
+    use pincheck_model::sync::{run, spawn, Atomic, Body, Limits};
     use std::collections::BTreeSet;
     use std::sync::{Arc, Mutex};
 
     // The heap's own checked dereference against a free.
     let found: Arc<Mutex<BTreeSet<bool>>> = Arc::default();
     let f = Arc::clone(&found);
-    let body = Arc::new(move |o: &Arc<Oracle>| {
+    // The reader is joined in the engine (`JoinHandle::join`), so the free's outcome is known
+    // when the body's start returns; `end` reads it, as every body does.
+    let start = move |_: &Arc<Oracle>| {
         let heap = Arc::new(Heap::<u32>::new("obj"));
         let h = heap.alloc("probe.alloc", |_| 7);
         let reader = {
@@ -123,6 +129,8 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         };
         heap.free("probe.free", h);
         reader.join();
+    };
+    let body = Body::new(start, move |o: &Arc<Oracle>| {
         let uaf = o
             .findings()
             .iter()
@@ -148,7 +156,7 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
     // The same race with a plain load as the reader's first access.
     let loads: Arc<Mutex<BTreeSet<i64>>> = Arc::default();
     let l = Arc::clone(&loads);
-    let body = Arc::new(move |_: &Arc<Oracle>| {
+    let start = move |_: &Arc<Oracle>| {
         let word = Arc::new(Atomic::new(1));
         let reader = {
             let word = Arc::clone(&word);
@@ -157,7 +165,8 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
         word.swap("probe.free", -1);
         let v = reader.join();
         l.lock().unwrap().insert(v);
-    });
+    };
+    let body = Body::new(start, |_: &Arc<Oracle>| {});
     let r2 = run(
         &Mode::Loom {
             preemption_bound: None,
@@ -177,7 +186,7 @@ fn liveness_checks_are_rmws_and_loom_sees_the_free_race() {
 #[test]
 fn trylocks_fail_while_held_and_succeed_after() {
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{run, Limits, Mutex, RwSem};
+    use pincheck_model::sync::{run, Body, Limits, Mutex, RwSem};
     use std::sync::{Arc, Mutex as StdMutex};
 
     for mode in [
@@ -190,7 +199,7 @@ fn trylocks_fail_while_held_and_succeed_after() {
     ] {
         let seen: Arc<StdMutex<Vec<[bool; 5]>>> = Arc::default();
         let s = Arc::clone(&seen);
-        let body = Arc::new(move |_: &Arc<Oracle>| {
+        let start = move |_: &Arc<Oracle>| {
             let m = Mutex::new("m", ());
             let r = RwSem::new("r", ());
             let held = m.lock("t.lock").unwrap();
@@ -205,7 +214,8 @@ fn trylocks_fail_while_held_and_succeed_after() {
             drop(again);
             let e = r.down_write_trylock("t.down_write_trylock").is_some();
             s.lock().unwrap().push([a, b, c, d, e]);
-        });
+        };
+        let body = Body::new(start, |_: &Arc<Oracle>| {});
         let res = run(&mode, &Limits::default(), 0, body);
         assert!(res.model_panic.is_none(), "{mode:?}: {:?}", res.model_panic);
         assert!(res.cut.is_none() && res.executions > 0, "{mode:?}: {res:?}");
@@ -221,13 +231,14 @@ fn trylocks_fail_while_held_and_succeed_after() {
 #[test]
 fn pct_on_a_model_without_concurrency_is_complete() {
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{run, Atomic, Limits};
+    use pincheck_model::sync::{run, Atomic, Body, Limits};
     use std::sync::Arc;
 
-    let body = Arc::new(|_: &Arc<Oracle>| {
+    let start = |_: &Arc<Oracle>| {
         let a = Atomic::new(0);
         a.fetch_add("t.inc", 1);
-    });
+    };
+    let body = Body::new(start, |_: &Arc<Oracle>| {});
     let mode = Mode::Pct {
         seed: 0,
         depth: 3,
@@ -238,4 +249,99 @@ fn pct_on_a_model_without_concurrency_is_complete() {
     assert_eq!(res.cut, None);
     assert!(res.single_schedule, "{res:?}");
     assert!(res.executions >= 1, "{res:?}");
+}
+
+/// The setup's join of the scenario threads is no engine access (`join_all`). Two threads that
+/// share nothing are one loom execution; two that RMW one word take 3, what loom 0.7 itself
+/// needs for that program without joins (its DPOR has no sleep sets: one order twice), where
+/// joining them in the engine takes 9 (the joining thread, woken by the first exit, retries its
+/// second join at each point of the other thread's run). The body's `end` runs once per
+/// execution, after both threads and the work deferred to the quiescence, whose steps (the join,
+/// then the quiescence's) are thread 0's and come last.
+#[test]
+fn join_all_adds_no_interleavings_and_ends_after_every_thread() {
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{join_all, run, spawn, Atomic, Body, Limits};
+    use std::sync::{Arc, Mutex};
+
+    type Logged = Vec<(usize, &'static str)>;
+    let unbounded = Mode::Loom {
+        preemption_bound: None,
+    };
+    let mut counts = Vec::new();
+    for (mode, shared, in_engine, want) in [
+        (unbounded.clone(), false, false, Some(1)),
+        (unbounded.clone(), true, false, Some(3)),
+        (unbounded, true, true, Some(9)),
+        (pct(5), true, false, None),
+    ] {
+        let ends: Arc<Mutex<Vec<(Logged, i64)>>> = Arc::default();
+        let seen: Arc<Mutex<i64>> = Arc::default();
+        let (e, s) = (Arc::clone(&ends), Arc::clone(&seen));
+        let start = move |_: &Arc<Oracle>| {
+            let first = Arc::new(Atomic::new(0));
+            let second = if shared {
+                Arc::clone(&first)
+            } else {
+                Arc::new(Atomic::new(0))
+            };
+            let handles: Vec<_> = [("a", Arc::clone(&first)), ("b", Arc::clone(&second))]
+                .into_iter()
+                .map(|(name, word)| {
+                    spawn(name, move || {
+                        word.fetch_add("t.inc", 1);
+                    })
+                })
+                .collect();
+            let s = Arc::clone(&s);
+            let quiesce = move || {
+                // Alone: no engine access, the latest values.
+                let total = first.load("quiesce.read") + second.load("quiesce.read");
+                *s.lock().unwrap() = if shared { total / 2 } else { total };
+            };
+            if in_engine {
+                for h in handles {
+                    h.join();
+                }
+                quiesce();
+            } else {
+                join_all(handles, quiesce);
+            }
+        };
+        let end = move |o: &Arc<Oracle>| {
+            let log = o.log().iter().map(|ev| (ev.tid, ev.step)).collect();
+            e.lock().unwrap().push((log, *seen.lock().unwrap()));
+        };
+        let r = run(&mode, &Limits::default(), 2, Body::new(start, end));
+        assert!(
+            r.cut.is_none() && r.model_panic.is_none(),
+            "{mode:?}: {r:?}"
+        );
+        let what = format!("{mode:?}, shared {shared}, joined in the engine {in_engine}");
+        counts.push((what.clone(), r.executions));
+        let ends = ends.lock().unwrap();
+        assert_eq!(
+            ends.len() as u64,
+            r.executions,
+            "{what}: one end per execution"
+        );
+        for (log, total) in ends.iter() {
+            assert_eq!(
+                *total, 2,
+                "{what}: the quiescence saw both increments: {log:?}"
+            );
+            let incs = log.iter().filter(|(_, s)| *s == "t.inc").count();
+            assert_eq!(incs, 2, "{what}: {log:?}");
+            if !in_engine {
+                assert_eq!(
+                    log[log.len() - 3..],
+                    [(0, "join"), (0, "quiesce.read"), (0, "quiesce.read")],
+                    "{what}: the join and the quiescence are thread 0's, last: {log:?}"
+                );
+            }
+        }
+        if let Some(want) = want {
+            assert_eq!(r.executions, want, "{what}: executions; all: {counts:?}");
+        }
+    }
 }

@@ -14,7 +14,7 @@ use pincheck_model::oracle::{Event, FaultPoint, Finding, FindingKind, Oracle};
 use pincheck_model::program::{Op, Program, ThreadProgram};
 use pincheck_model::proposals::Proposal;
 use pincheck_model::run::{execute, execute_with, Target};
-use pincheck_model::sync::{run, Limits, Mode, RunResult};
+use pincheck_model::sync::{run, Body, Limits, Mode, RunResult};
 
 /// A `sometimes` goal of a Rust-driven control, as in scenario files: a step ran inside a window
 /// of another thread (each written `thread:step`), or an observation read a given text. A passing
@@ -281,11 +281,13 @@ fn explore_body(
         ..Collected::default()
     }));
     let (c, goals_owned) = (Arc::clone(&collected), goals.to_vec());
-    let body = Arc::new(move |oracle: &Arc<Oracle>| {
+    let start = move |oracle: &Arc<Oracle>| {
         if let Some(plan) = &faults {
             oracle.set_faults(Arc::clone(plan));
         }
         one();
+    };
+    let body = Body::new(start, move |oracle: &Arc<Oracle>| {
         let fs = oracle.findings();
         let threads = oracle.thread_names();
         let obs = oracle.observations();
