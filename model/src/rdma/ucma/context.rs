@@ -24,7 +24,16 @@ pub struct UcmaContext {
     pub file: Atomic,
     /// `cm_id`: 1 once the CM id exists (lookups refuse a half-created context).
     pub cm_id: Atomic,
-    /// `closing` (device removal; never set here: no removal events are modelled).
+    /// `closing`: always 0 here. In v5.3 and v5.6 only `ucma_removal_event_handler` sets it (under
+    /// the `ctx_table` `xa_lock`), when the RDMA CM reports `RDMA_CM_EVENT_DEVICE_REMOVAL` for the
+    /// context's own CM id; it then queues the context's `close_work` (`ucma_close_id`: put the
+    /// id's reference, wait on `comp`, `rdma_destroy_id`). `ucma_get_ctx` refuses a closing
+    /// context (-EIO), and `ucma_destroy_id` / `ucma_close` (after `flush_workqueue(close_wq)`)
+    /// skip the put, the wait and `rdma_destroy_id` that the work already did, and only free.
+    /// The model has no CM id, so no removal event and no `close_work`: nothing writes it. The
+    /// reads stay, under the `xa_lock` the kernel takes for them, so the paths keep the kernel's
+    /// lock acquisitions; with no writer they add no ordering (FIGURES: a plain read measured
+    /// the same counts). v5.10 dropped the field (the reworked `__destroy_id` uses `ref`).
     pub closing: Atomic,
     /// `destroying`: set by `ucma_destroy_id` and `ucma_close` before they drop the id's
     /// reference. Only the CM event handlers read it (`ucma_event_handler`,
