@@ -134,8 +134,9 @@ fn ucma_alloc_ctx(
 
 /// `ucma_create_id` on `file`: allocate the context, create its CM id, copy the id to user space
 /// (`bad_response`: the user's buffer is not writable, -EFAULT, as syzkaller's programs do). On
-/// failure the id is erased and the context freed; since "Fix use-after-free access in
-/// ucma_close" it is first taken off `ctx_list` too, before it the file kept a freed context.
+/// failure the id is erased and the context freed; since ed65a4dc2208 ("Fix use-after-free
+/// access in ucma_close", v4.16) it is first taken off `ctx_list` too, before it the file kept a
+/// freed context.
 pub fn ucma_create_id(
     k: &Kernel,
     _cur: &Task,

@@ -32,10 +32,12 @@
 //! (v5.10) `ucma_migrate_id` re-finds the id under `xa_lock` and sets `ctx->file` there (and
 //! under the CM id's handler lock, which no modelled path besides it takes), then moves the
 //! context between the files under each file's `mut` in turn (v5.10.7's ucma.c); the model
-//! applies that to v5.6's other paths (`v5.6+f5449e74802c`). A context is
-//! reachable from its file's `ctx_list` too, which is what `ucma_close` walks; keeping the two
-//! views consistent is where the historical bugs are: a context left on `ctx_list` after the
-//! error path freed it ("RDMA/ucma: Fix use-after-free access in ucma_close"), a context moved to
+//! applies that to v5.6's other paths (`v5.6+f5449e74802c`).
+//!
+//! A context is reachable from its file's `ctx_list` too, which is what `ucma_close` walks;
+//! keeping the two views consistent is where the historical bugs are: a context left on
+//! `ctx_list` after the error path freed it (ed65a4dc2208, "RDMA/ucma: Fix use-after-free access
+//! in ucma_close"), a context moved to
 //! another file while `ucma_destroy_id` runs on the first (f5449e74802c, CVE-2020-36385), a
 //! multicast published before `ucma_process_join` could no longer fail (cb2595c1393b,
 //! CVE-2018-14734).
