@@ -66,6 +66,19 @@ fn a_patch_that_does_not_apply_is_an_error_at_the_patch_with_the_reason() {
 }
 
 #[test]
+fn a_patch_renamed_to_its_commit_id_is_refused_with_the_new_name() {
+    let (_, col, msg, hint) = error_of(r#""v5.3-ucma_close_uaf""#);
+    assert_eq!(
+        (col, msg.as_str()),
+        (
+            17,
+            "patch `ucma_close_uaf` is now named by its upstream commit id, `ed65a4dc2208`"
+        )
+    );
+    assert_eq!(hint.as_deref(), Some("write `ed65a4dc2208`"));
+}
+
+#[test]
 fn a_misspelt_release_or_patch_gets_a_did_you_mean() {
     let (line, col, msg, hint) = error_of(r#""v5.4+f0abc761bbb9""#);
     assert_eq!((line, col, msg.as_str()), (5, 13, "unknown release `v5.4`"));

@@ -74,7 +74,7 @@ pub struct Kernel {
     pub leases: Heap<FileLock>,
     /// `struct mm_struct` slab.
     pub mms: Heap<Mm>,
-    /// ucma's global tables (`ctx_idr`, `multicast_table`).
+    /// ucma's global tables (`ctx_table`, `multicast_table`).
     pub ucma: UcmaTables,
     /// `struct ucma_file` slab.
     pub ucma_files: Heap<UcmaFile>,

@@ -42,6 +42,10 @@ pub enum Patch {
     UcmaMigrateRecheck,
 }
 
+/// Spellings specs used before a patch was named by its commit id: refused with the new name
+/// as the hint (no silent second name).
+pub const RENAMED: &[(&str, Patch)] = &[("ucma_close_uaf", Patch::UcmaCreateIdUnlist)];
+
 /// What a patch is to the model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Role {
@@ -60,8 +64,7 @@ pub struct PatchInfo {
     pub name: &'static str,
     /// The commit's subject line.
     pub subject: &'static str,
-    /// The first release (or release candidates) that shipped it; "2018" where the release was
-    /// not checked.
+    /// The first release (or release candidates) that shipped it.
     pub landed: &'static str,
     /// Where it was posted or reported.
     pub link: &'static str,
@@ -75,11 +78,16 @@ pub struct PatchInfo {
 pub const PATCHES: &[PatchInfo] = &[
     PatchInfo {
         patch: Patch::UcmaCreateIdUnlist,
-        // The upstream id could not be checked here (only stable backports were found).
-        name: "ucma_close_uaf",
+        // ed65a4dc22083e73bac599ded6a262318cad7baf (Leon Romanovsky, 2018-03-19; Fixes:
+        // 75216638572f; Reported-by syzbot+dcfd344365a56fbebd0f), read in its 4.14.33 stable
+        // backport ("commit ed65a4dc... upstream", gregkh/stable-queue
+        // releases/4.14.33/rdma-ucma-fix-use-after-free-access-in-ucma_close.patch). v4.16: the
+        // stable queue took it for 4.14.33 and the sibling ucma syzkaller fixes for 4.15.16 in the
+        // week v4.16 was tagged, and 4.16.1 needed none of them.
+        name: "ed65a4dc2208",
         subject: "RDMA/ucma: Fix use-after-free access in ucma_close",
-        landed: "2018",
-        link: "syzkaller report (Leon Romanovsky, 2018); the fix is in v5.2's ucma_create_id",
+        landed: "v4.16",
+        link: "https://git.kernel.org/torvalds/c/ed65a4dc22083e73bac599ded6a262318cad7baf",
         role: Role::Fix,
         requires: &[],
     },
@@ -112,7 +120,11 @@ pub const PATCHES: &[PatchInfo] = &[
     },
     PatchInfo {
         patch: Patch::RemoveUcontextLock,
-        // Its upstream id could not be checked here; it is one of the v5.6 FD rework series.
+        // Its upstream commit id could not be established here (searched: the patch as posted,
+        // the 5.6 pull request's shortlog, stable queues, and mirrors of the release; none
+        // quotes the id), so it keeps a name from its subject. v5.6 is checked: the RDMA pull
+        // for 5.6 (Jason Gunthorpe, 2020-01-31, lore 20200131151622.GA1392@ziepe.ca) lists it,
+        // and v5.6.4's rdma_core.c no longer takes `ucontext_lock` where v5.3.1's trylocks it.
         name: "remove_ucontext_lock",
         subject: "RDMA/core: Remove ucontext_lock from the uverbs_destry_ufile_hw() path",
         landed: "v5.6",

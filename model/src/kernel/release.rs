@@ -7,22 +7,26 @@
 //! - v5.3: `drivers/infiniband/core/rdma_core.c` and `uverbs_main.c` of the v5.3-era code (an
 //!   MLNX OFED 4.7 tree whose core matches upstream v5.3: xarray handles, `stream_open`, the
 //!   `mutex_trylock(&ufile->ucontext_lock)` in `uverbs_destroy_ufile_hw(RDMA_REMOVE_CLOSE)`,
-//!   `rdma_umap_priv` without an mmap entry), and `ucma.c` of v5.2: `ucma_create_id` already
-//!   unlists the context on error; `ucma_alloc_multicast` reserves the id with a NULL entry and
-//!   `ucma_process_join` stores the multicast last; `ucma_migrate_id` moves `ctx->file` under
-//!   both files' `mut` without re-checking that the id is still reachable. The v5.9 code that
-//!   f5449e74802c replaced still has that shape (the table lock became `xa_lock` and a handler
-//!   lock was added); the model takes the table lock where v5.2 takes `mut`. v5.3's own ucma.c
-//!   was not read.
+//!   `rdma_umap_priv` without an mmap entry), and `ucma.c` of v5.3.1 (a tree of that stable
+//!   release; its `rdma_core.c` has the trylock too): contexts and multicasts in the XArrays
+//!   `ctx_table` and `multicast_table`, each under its `xa_lock` (v5.2's `ctx_idr` under the
+//!   global `mut` is gone); `ucma_create_id` unlists the context on error (ed65a4dc2208);
+//!   `ucma_alloc_multicast` reserves the id with a NULL entry and `ucma_process_join` stores the
+//!   multicast last (cb2595c1393b); `ucma_migrate_id` moves `ctx->file` under both files' `mut`
+//!   and `xa_lock` without re-checking that the id is still reachable. The locks of each ucma
+//!   path are tabled in `rdma/ucma/mod.rs`.
 //! - v5.6: the patch "RDMA/core: Remove ucontext_lock from the uverbs_destry_ufile_hw() path"
 //!   as posted (lore 1578506740-22188-4) and merged for v5.6 (the 5.6 pull: "Unify the different
 //!   code paths connected to the uverbs FD scheme"), and the v5.6-rc6 code quoted by
 //!   39c011a53827 (`uverbs_user_mmap_disassociate` with `priv->entry`, the
 //!   `WARN_ON(!xa_empty(&ucontext->mmap_xa))` it hits). f0abc761bbb9, 0fb00941dc63,
 //!   39c011a53827 and c85f4abe66be landed in v5.7 release candidates, so v5.6 lacks them; the
-//!   ucma rework f5449e74802c landed in v5.10.
+//!   ucma rework f5449e74802c landed in v5.10. v5.6.4's tree: `rdma_core.c` no longer takes
+//!   `ucontext_lock`, and its `ucma.c` takes v5.3's locks on every modelled path (it adds only
+//!   a `ctx->mutex` around the calls into the RDMA CM, which the model does not have).
 //!
-//! Not verified here: the exact release each 2018 fix first shipped in (see [`super::PATCHES`]).
+//! Not verified here: the exact release cb2595c1393b and 7452a3c745a2 first shipped in (see
+//! [`super::PATCHES`]).
 
 use super::patch::{Patch, PatchSet};
 

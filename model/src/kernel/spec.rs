@@ -247,6 +247,11 @@ fn unknown_patch(name: &str, span: Range<usize>) -> SpecError {
         let hint = Some("write a patch name after `+` or `-`".to_string());
         return error(span, "a patch name is missing".to_string(), hint);
     }
+    if let Some(&(_, p)) = patch::RENAMED.iter().find(|(old, _)| *old == name) {
+        let now = p.info().name;
+        let msg = format!("patch `{name}` is now named by its upstream commit id, `{now}`");
+        return error(span, msg, Some(format!("write `{now}`")));
+    }
     let names: Vec<&'static str> = PATCHES.iter().map(|p| p.name).collect();
     let hint = Some(format!("patches are: {}", names.join(", ")));
     let mut e = error(span, format!("unknown patch `{name}`"), hint);

@@ -14,7 +14,7 @@ use crate::{Errno, KResult};
 
 /// `struct ucma_context`.
 pub struct UcmaContext {
-    /// `id` in `ctx_idr`.
+    /// `id` in `ctx_table`.
     pub id: usize,
     /// `ref`.
     pub refcnt: Atomic,
@@ -24,7 +24,16 @@ pub struct UcmaContext {
     pub file: Atomic,
     /// `cm_id`: 1 once the CM id exists (lookups refuse a half-created context).
     pub cm_id: Atomic,
-    /// `closing` (device removal; never set here: no removal events are modelled).
+    /// `closing`: always 0 here. In v5.3 and v5.6 only `ucma_removal_event_handler` sets it (under
+    /// the `ctx_table` `xa_lock`), when the RDMA CM reports `RDMA_CM_EVENT_DEVICE_REMOVAL` for the
+    /// context's own CM id; it then queues the context's `close_work` (`ucma_close_id`: put the
+    /// id's reference, wait on `comp`, `rdma_destroy_id`). `ucma_get_ctx` refuses a closing
+    /// context (-EIO), and `ucma_destroy_id` / `ucma_close` (after `flush_workqueue(close_wq)`)
+    /// skip the put, the wait and `rdma_destroy_id` that the work already did, and only free.
+    /// The model has no CM id, so no removal event and no `close_work`: nothing writes it. The
+    /// reads stay, under the `xa_lock` the kernel takes for them, so the paths keep the kernel's
+    /// lock acquisitions; with no writer they add no ordering (FIGURES: a plain read measured
+    /// the same counts). v5.10 dropped the field (the reworked `__destroy_id` uses `ref`).
     pub closing: Atomic,
     /// `destroying`: set by `ucma_destroy_id` and `ucma_close` before they drop the id's
     /// reference. Only the CM event handlers read it (`ucma_event_handler`,
@@ -43,16 +52,16 @@ pub fn ctx_file(k: &Kernel, step: Step, ctx_h: Handle<UcmaContext>) -> Handle<Uc
     Handle::decode(ctx.file.load(step)).expect("a context always has a file")
 }
 
-/// `_ucma_find_context` (the caller holds `mut`): the context of `id` if it belongs to `file`
+/// `_ucma_find_context` (the caller holds the `ctx_table` `xa_lock`): the context of `id` if it belongs to `file`
 /// and its CM id exists.
 fn find(
     k: &Kernel,
-    idr: &[Option<Handle<UcmaContext>>],
+    table: &[Option<Handle<UcmaContext>>],
     id: usize,
     file: Handle<UcmaFile>,
     step: Step,
 ) -> Result<Handle<UcmaContext>, Errno> {
-    let Some(ctx_h) = idr.get(id).copied().flatten() else {
+    let Some(ctx_h) = table.get(id).copied().flatten() else {
         return Err(Errno::ENOENT);
     };
     let ctx = k.ucma_contexts.deref(step, ctx_h, "Read of file");
@@ -69,8 +78,8 @@ pub fn ucma_get_ctx(
     file: Handle<UcmaFile>,
     id: usize,
 ) -> KResult<Result<Handle<UcmaContext>, Errno>> {
-    let idr = k.ucma.ctx_idr.lock("ucma_get_ctx.mut")?;
-    let ctx_h = match find(k, &idr, id, file, "ucma_get_ctx.find") {
+    let table = k.ucma.ctx_table.lock("ucma_get_ctx.xa_lock")?;
+    let ctx_h = match find(k, &table, id, file, "ucma_get_ctx.find") {
         Ok(c) => c,
         Err(e) => return Ok(Err(e)),
     };
@@ -91,17 +100,18 @@ pub fn ucma_put_ctx(k: &Kernel, ctx_h: Handle<UcmaContext>, step: Step) {
 }
 
 /// `ucma_alloc_ctx` (the caller holds the file's `mut`): a context with `ref` 1 owned by `file`,
-/// its id published in `ctx_idr` (lookups refuse it until its CM id exists), on `ctx_list`.
+/// its id published in `ctx_table` by `xa_alloc` (lookups refuse it until its CM id exists), on
+/// `ctx_list`.
 fn ucma_alloc_ctx(
     k: &Kernel,
     file: Handle<UcmaFile>,
     list: &mut Vec<Handle<UcmaContext>>,
 ) -> KResult<Result<Handle<UcmaContext>, Errno>> {
-    let mut idr = k.ucma.ctx_idr.lock("ucma_alloc_ctx.mut")?;
-    if idr.len() >= IDS_MAX {
+    let mut table = k.ucma.ctx_table.lock("ucma_alloc_ctx.xa_alloc")?;
+    if table.len() >= IDS_MAX {
         return Ok(Err(Errno::ENOMEM));
     }
-    let id = idr.len();
+    let id = table.len();
     let ctx_h = k
         .ucma_contexts
         .alloc("ucma_alloc_ctx.kzalloc", |_| UcmaContext {
@@ -114,8 +124,8 @@ fn ucma_alloc_ctx(
             destroying: std::sync::atomic::AtomicBool::new(false),
             mc_list: std::sync::Mutex::new(Vec::new()),
         });
-    idr.push(Some(ctx_h));
-    drop(idr);
+    table.push(Some(ctx_h));
+    drop(table);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.hold(ctx_h.obj(), ctx_list(file));
     list.push(ctx_h);
@@ -124,8 +134,9 @@ fn ucma_alloc_ctx(
 
 /// `ucma_create_id` on `file`: allocate the context, create its CM id, copy the id to user space
 /// (`bad_response`: the user's buffer is not writable, -EFAULT, as syzkaller's programs do). On
-/// failure the id is erased and the context freed; since "Fix use-after-free access in
-/// ucma_close" it is first taken off `ctx_list` too, before it the file kept a freed context.
+/// failure the id is erased and the context freed; since ed65a4dc2208 ("Fix use-after-free
+/// access in ucma_close", v4.16) it is first taken off `ctx_list` too, before it the file kept a
+/// freed context.
 pub fn ucma_create_id(
     k: &Kernel,
     _cur: &Task,
@@ -147,8 +158,8 @@ pub fn ucma_create_id(
     }
     // copy_to_user failed: err2 destroys the CM id, err1 unwinds the context.
     {
-        let mut idr = k.ucma.ctx_idr.lock("ucma_create_id.err_mut")?;
-        idr[ctx.id] = None;
+        let mut table = k.ucma.ctx_table.lock("ucma_create_id.xa_erase")?;
+        table[ctx.id] = None;
     }
     let (_, oracle) = crate::sync::current_oracle();
     if k.variant.has(Patch::UcmaCreateIdUnlist) {
@@ -176,8 +187,9 @@ pub fn ucma_free_ctx(k: &Kernel, _cur: &Task, ctx_h: Handle<UcmaContext>) -> KRe
     Ok(())
 }
 
-/// `ucma_destroy_id` of `id` on `file`: erase the id (under `mut`), mark the context destroying
-/// (under its file's `mut`), drop the id's reference and wait for the commands using it, free.
+/// `ucma_destroy_id` of `id` on `file`: erase the id (under the `ctx_table` `xa_lock`), mark the
+/// context destroying (under its file's `mut`), read `closing` (under `xa_lock` again), drop the
+/// id's reference and wait for the commands using it, free.
 /// Everything after the erase reaches the context through this thread's pointer alone: it
 /// assumes nobody else can free it, which `ucma_migrate_id` broke until f5449e74802c.
 pub fn ucma_destroy_id(
@@ -187,10 +199,10 @@ pub fn ucma_destroy_id(
     id: usize,
 ) -> KResult<Result<(), Errno>> {
     let ctx_h = {
-        let mut idr = k.ucma.ctx_idr.lock("ucma_destroy_id.mut")?;
-        let found = find(k, &idr, id, file, "ucma_destroy_id.find");
+        let mut table = k.ucma.ctx_table.lock("ucma_destroy_id.xa_lock")?;
+        let found = find(k, &table, id, file, "ucma_destroy_id.find");
         if found.is_ok() {
-            idr[id] = None;
+            table[id] = None;
         }
         match found {
             Ok(c) => c,
@@ -208,7 +220,7 @@ pub fn ucma_destroy_id(
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
     let closing = {
-        let _m = k.ucma.ctx_idr.lock("ucma_destroy_id.closing_mut")?;
+        let _m = k.ucma.ctx_table.lock("ucma_destroy_id.closing_xa_lock")?;
         let ctx = k
             .ucma_contexts
             .deref("ucma_destroy_id.ctx", ctx_h, "Read of closing");
@@ -227,7 +239,7 @@ pub fn ucma_destroy_id(
 }
 
 /// `ucma_migrate_id`: move context `id` from `cur_file` (an fd the caller holds) to `new_file`.
-/// v5.3/v5.6: under both files' `mut` and `mut`, move it to the new `ctx_list` and set
+/// v5.3/v5.6: under both files' `mut` and the `ctx_table` `xa_lock`, move it to the new `ctx_list` and set
 /// `ctx->file`, with no check that a destroy has not erased the id meanwhile. Since
 /// f5449e74802c: `ctx->file` changes under the table lock only after re-finding the id from
 /// `cur_file` (-ENOENT when a destroy or another migrate got there first), then the lists move.
@@ -251,7 +263,7 @@ pub fn ucma_migrate_id(
     Ok(result)
 }
 
-/// The v5.3..v5.9 move: both files' `mut` (lower address first), then `mut`.
+/// The v5.3..v5.9 move: both files' `mut` (lower address first), then the `ctx_table` `xa_lock`.
 fn migrate_locked_files(
     k: &Kernel,
     ctx_h: Handle<UcmaContext>,
@@ -269,7 +281,7 @@ fn migrate_locked_files(
     let (f1, f2) = (k.ucma_files.get(first), k.ucma_files.get(second));
     let mut l1 = f1.ctx_list.lock("ucma_lock_files.mut")?;
     let mut l2 = f2.ctx_list.lock("ucma_lock_files.mut_nested")?;
-    let _m = k.ucma.ctx_idr.lock("ucma_migrate_id.mut")?;
+    let _m = k.ucma.ctx_table.lock("ucma_migrate_id.xa_lock")?;
     let (from, to) = if first == cur_file {
         (&mut *l1, &mut *l2)
     } else {
@@ -290,8 +302,8 @@ fn migrate_rechecked(
     id: usize,
 ) -> KResult<Result<(), Errno>> {
     {
-        let idr = k.ucma.ctx_idr.lock("ucma_migrate_id.xa_lock")?;
-        if find(k, &idr, id, cur_file, "ucma_migrate_id.recheck") != Ok(ctx_h) {
+        let table = k.ucma.ctx_table.lock("ucma_migrate_id.xa_lock")?;
+        if find(k, &table, id, cur_file, "ucma_migrate_id.recheck") != Ok(ctx_h) {
             return Ok(Err(Errno::ENOENT));
         }
         move_owner(k, ctx_h, cur_file, new_file);

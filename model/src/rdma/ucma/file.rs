@@ -57,13 +57,13 @@ pub fn ucma_close(k: &Kernel, cur: &Task, f: Handle<File>, uf_h: Handle<UcmaFile
         };
         let ctx = k.ucma_contexts.get(ctx_h);
         {
-            let mut idr = k.ucma.ctx_idr.lock("ucma_close.ctx_idr")?;
-            if let Some(slot) = idr.get_mut(ctx.id) {
+            let mut table = k.ucma.ctx_table.lock("ucma_close.xa_erase")?;
+            if let Some(slot) = table.get_mut(ctx.id) {
                 *slot = None;
             }
         }
         let closing = {
-            let _m = k.ucma.ctx_idr.lock("ucma_close.closing_mut")?;
+            let _m = k.ucma.ctx_table.lock("ucma_close.closing_xa_lock")?;
             ctx.closing.load("ucma_close.closing")
         };
         if closing == 0 {

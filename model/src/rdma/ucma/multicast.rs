@@ -170,9 +170,14 @@ pub fn ucma_leave_multicast(
     Ok(Ok(()))
 }
 
-/// `ucma_cleanup_multicast` (freeing a context): every multicast left on it, erased and freed.
+/// `ucma_cleanup_multicast` (freeing a context): every multicast left on its `mc_list`, under the
+/// context's file `mut` (v5.3 and v5.6 take `mutex_lock(&ctx->file->mut)`, not a table lock,
+/// around the loop), each erased from `multicast_table` (`xa_erase`: its `xa_lock` per id) and
+/// freed.
 pub fn ucma_cleanup_multicast(k: &Kernel, ctx_h: Handle<UcmaContext>) -> KResult<()> {
-    let mut table = k.ucma.multicast_table.lock("ucma_cleanup_multicast.mut")?;
+    let file = ctx_file(k, "ucma_cleanup_multicast.file", ctx_h);
+    let uf = k.ucma_files.get(file);
+    let _m = uf.ctx_list.lock("ucma_cleanup_multicast.mut")?;
     let ctx = k.ucma_contexts.get(ctx_h);
     let mcs: Vec<Handle<UcmaMulticast>> = ctx
         .mc_list
@@ -181,7 +186,9 @@ pub fn ucma_cleanup_multicast(k: &Kernel, ctx_h: Handle<UcmaContext>) -> KResult
         .clone();
     for mc in mcs {
         let id = k.ucma_multicasts.get(mc).id;
-        table[id] = None;
+        k.ucma
+            .multicast_table
+            .lock("ucma_cleanup_multicast.xa_erase")?[id] = None;
         ucma_free_multicast(k, mc, ctx_h, "ucma_cleanup_multicast.kfree");
     }
     Ok(())
