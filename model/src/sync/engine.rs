@@ -74,6 +74,8 @@ pub struct Limits {
     pub mutation: Option<crate::oracle::Mutation>,
     /// Record the mutation points every execution runs.
     pub collect_points: bool,
+    /// Record every execution's engine accesses (`oracle::access`), for the body to take.
+    pub record_accesses: bool,
 }
 
 impl Default for Limits {
@@ -83,6 +85,7 @@ impl Default for Limits {
             loom_branches_max: 10_000,
             mutation: None,
             collect_points: false,
+            record_accesses: false,
         }
     }
 }
@@ -211,15 +214,20 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+/// What every execution of an exploration records besides its log: the mutation plan it runs,
+/// whether it collects mutation points, whether it records its engine accesses.
+type Records = (Option<crate::oracle::Mutation>, bool, bool);
+
 /// Run one execution of `body` under `engine` with a fresh oracle.
 fn execution_under(
     engine: Engine,
     plan: Option<Arc<ReplayPlan>>,
-    mutation: Option<crate::oracle::Mutation>,
-    collect: bool,
+    (mutation, collect, accesses): Records,
     body: &Body,
 ) -> Arc<Oracle> {
-    let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
+    let oracle = Arc::new(Oracle::with_plans(
+        engine, plan, mutation, collect, accesses,
+    ));
     let _entered = super::enter(engine, Arc::clone(&oracle));
     oracle.thread_bind(super::engine_key(engine), 0);
     body(&oracle);
@@ -300,10 +308,13 @@ fn explore(
         };
         let body = Arc::clone(&body);
         let slot = Arc::clone(&replay_slot);
-        let (mutation, collect) = (limits.mutation, limits.collect_points);
+        let records = (
+            limits.mutation,
+            limits.collect_points,
+            limits.record_accesses,
+        );
         move || {
-            let oracle =
-                execution_with_slot(engine, plan.clone(), (mutation, collect), &body, &slot);
+            let oracle = execution_with_slot(engine, plan.clone(), records, &body, &slot);
             drop(oracle);
             count.fetch_add(1, AcqRel);
         }
@@ -413,14 +424,17 @@ type ReplaySlot = Arc<Mutex<Option<Arc<Oracle>>>>;
 fn execution_with_slot(
     engine: Engine,
     plan: Option<Arc<ReplayPlan>>,
-    (mutation, collect): (Option<crate::oracle::Mutation>, bool),
+    records: Records,
     body: &Body,
     slot: &Arc<Mutex<Option<Arc<Oracle>>>>,
 ) -> Arc<Oracle> {
     if plan.is_none() {
-        return execution_under(engine, None, mutation, collect, body);
+        return execution_under(engine, None, records, body);
     }
-    let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
+    let (mutation, collect, accesses) = records;
+    let oracle = Arc::new(Oracle::with_plans(
+        engine, plan, mutation, collect, accesses,
+    ));
     *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&oracle));
     let _entered = super::enter(engine, Arc::clone(&oracle));
     oracle.thread_bind(super::engine_key(engine), 0);
