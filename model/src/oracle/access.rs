@@ -94,7 +94,8 @@ pub enum AccessKind {
     Block,
     /// Not an access: a thread that blocked runs again (its blocking step completes).
     Resume,
-    /// Not an access: the thread's body returned.
+    /// Not an access: the thread's body returned and it made its last access (its termination
+    /// in the engine, which ends a join, comes after and is not seen).
     Exit,
 }
 
@@ -169,17 +170,22 @@ impl Record {
 }
 
 impl State {
-    /// Record a scheduling event of `tid` (its pending step's name) when recording.
+    /// Record a scheduling event of `tid` in its pending step when recording.
     pub(super) fn record_event(&mut self, on: bool, tid: usize, kind: AccessKind) {
         if on {
             let step = self.threads[tid].pending.map(|p| p.0).unwrap_or("?");
-            self.record.accesses.push(Access {
-                tid,
-                object: EngineObj::UNTRACKED,
-                kind,
-                step,
-            });
+            self.record_event_in(tid, kind, step);
         }
+    }
+
+    /// Record a scheduling event of `tid` in `step` (the record is on).
+    pub(super) fn record_event_in(&mut self, tid: usize, kind: AccessKind, step: Step) {
+        self.record.accesses.push(Access {
+            tid,
+            object: EngineObj::UNTRACKED,
+            kind,
+            step,
+        });
     }
 }
 

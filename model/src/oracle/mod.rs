@@ -511,6 +511,12 @@ impl Oracle {
 
     /// A spawned model thread's body returned: it makes no more accesses.
     pub(crate) fn thread_returned(&self) {
+        if self.record_accesses {
+            let key = Self::running_key(self.engine);
+            let mut st = self.st();
+            let tid = self.running_tid(&st, key);
+            st.record_event_in(tid, AccessKind::Exit, "exit");
+        }
         self.threads_running.fetch_sub(1, AcqRel);
     }
 
@@ -523,9 +529,7 @@ impl Oracle {
 
     /// Mark the running thread finished (for preemption counting).
     pub fn thread_finish(&self, tid: usize) {
-        let mut st = self.st();
-        st.threads[tid].finished = true;
-        st.record_event(self.record_accesses, tid, AccessKind::Exit);
+        self.st().threads[tid].finished = true;
     }
 
     /// The dense id of the running model thread.
@@ -570,8 +574,8 @@ impl Oracle {
             .expect("step_end without begin");
         // Waited: blocked on a lock or a join while others ran (a preemption is not a wait).
         let blocked = std::mem::take(&mut st.threads[tid].blocked);
-        if blocked {
-            st.record_event(self.record_accesses, tid, AccessKind::Resume);
+        if blocked && self.record_accesses {
+            st.record_event_in(tid, AccessKind::Resume, step);
         }
         let waited = blocked && st.log.len() != began;
         self.log_step(st, tid, step, lock, waited);
