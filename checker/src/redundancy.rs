@@ -280,7 +280,8 @@ impl Traces {
             .unwrap_or_else(|| format!("t{tid}"))
     }
 
-    fn shared_objects(&self) -> Vec<SharedObject> {
+    /// The engine objects two or more threads accessed, most orders first.
+    pub fn shared_objects(&self) -> Vec<SharedObject> {
         let mut out: Vec<SharedObject> = self
             .objects
             .iter()
@@ -306,7 +307,8 @@ impl Traces {
         out
     }
 
-    fn duplicate_sources(&self) -> Vec<DuplicateSource> {
+    /// Where the duplicates first differ from their trace's first execution, most first.
+    pub fn duplicate_sources(&self) -> Vec<DuplicateSource> {
         let mut out: Vec<DuplicateSource> = self
             .sources
             .iter()
