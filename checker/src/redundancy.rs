@@ -7,8 +7,10 @@
 //! Each execution is reduced to its Mazurkiewicz trace: for every engine object, the order of
 //! its accesses, where two accesses of different threads commute unless one of them writes
 //! (an RMW, a lock or unlock, a park or unpark; loads, shared locking and failed trylocks only
-//! read). Two executions with the same trace are the same interleaving up to swapping
-//! independent accesses: an exhaustive search needs one of them. The report gives:
+//! read), and with the value each load returned (under loom a load may read an older value than
+//! the last store: the same order, another execution). Two executions with the same trace are the
+//! same interleaving up to swapping independent accesses: an exhaustive search needs one of them.
+//! The report gives:
 //!
 //! - executions, distinct traces and their ratio (executions per trace: 1.0 is no redundancy);
 //! - the engine objects two or more threads accessed, with the steps that did and how many
@@ -101,8 +103,8 @@ pub struct Traces {
 }
 
 /// One object's accesses in one execution: (thread, that thread's access number on the object,
-/// kind, step), in the order they took effect.
-type Sequence = Vec<(usize, u32, AccessKind, Step)>;
+/// kind, step, the value a load returned), in the order they took effect.
+type Sequence = Vec<(usize, u32, AccessKind, Step, i64)>;
 
 /// The order of one object's accesses up to commuting reads: each run of reads between two
 /// writes is sorted (a thread's own reads keep their order, by access number).
@@ -120,8 +122,8 @@ fn canonical_key(seq: &Sequence) -> Key {
     }
     canonical[reads_from..].sort();
     key_of(|h| {
-        for (tid, n, kind, step) in &canonical {
-            (tid, n, kind, step).hash(h);
+        for (tid, n, kind, step, value) in &canonical {
+            (tid, n, kind, step, value).hash(h);
             // A write's position separates the read runs on either side of it.
             kind.writes().hash(h);
         }
@@ -198,7 +200,7 @@ impl Traces {
             sequences
                 .entry(a.object)
                 .or_default()
-                .push((a.tid, *n, a.kind, a.step));
+                .push((a.tid, *n, a.kind, a.step, a.value));
             *n += 1;
         }
         let mut per_object = Vec::with_capacity(sequences.len());
@@ -207,7 +209,7 @@ impl Traces {
             per_object.push((*object, key));
             let seen = self.objects.entry(*object).or_default();
             let mut threads = BTreeSet::new();
-            for (tid, _, kind, step) in seq {
+            for (tid, _, kind, step, _) in seq {
                 threads.insert(*tid);
                 *seen.uses.entry((*tid, *step, *kind)).or_insert(0) += 1;
             }

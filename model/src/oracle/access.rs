@@ -152,6 +152,10 @@ pub struct Access {
     pub kind: AccessKind,
     /// The step it belongs to.
     pub step: Step,
+    /// For a load, the value it returned: under loom a load may return an older value than the
+    /// last one stored (weak memory), a different execution with the same order of accesses.
+    /// 0 for every other kind (an RMW reads the latest value, so its order decides it).
+    pub value: i64,
 }
 
 /// The record of one execution, in the oracle's state.
@@ -185,6 +189,7 @@ impl State {
             object: EngineObj::UNTRACKED,
             kind,
             step,
+            value: 0,
         });
     }
 }
@@ -218,12 +223,25 @@ impl Oracle {
     /// returned. Nothing when the record is off or the object untracked.
     #[inline]
     pub(crate) fn record(&self, tid: usize, object: EngineObj, kind: AccessKind, step: Step) {
+        self.record_load(tid, object, (kind, 0), step);
+    }
+
+    /// [`record`](Self::record) with the value a load returned (`(AccessKind::Read, value)`).
+    #[inline]
+    pub(crate) fn record_load(
+        &self,
+        tid: usize,
+        object: EngineObj,
+        (kind, value): (AccessKind, i64),
+        step: Step,
+    ) {
         if self.record_accesses && object.tracked() {
             self.st().record.accesses.push(Access {
                 tid,
                 object,
                 kind,
                 step,
+                value,
             });
         }
     }

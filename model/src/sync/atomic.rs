@@ -96,11 +96,12 @@ impl Atomic {
 
     /// Run one operation as `step`: `alone(value)` returns the result and the new value when the
     /// running thread runs alone (no engine access), `engine(offset)` makes the engine access
-    /// (of `kind`) otherwise (values shifted by the offset) and returns the result.
+    /// (of `kind`) otherwise (values shifted by the offset) and returns the result; `seen` gives
+    /// the value the access record keeps (a load's result, see `oracle::access::Access::value`).
     #[inline]
     fn op<R>(
         &self,
-        (step, kind): (Step, AccessKind),
+        (step, kind, seen): (Step, AccessKind, fn(&R) -> i64),
         alone: impl FnOnce(i64) -> (R, Option<i64>),
         engine: impl FnOnce(&Inner, i64) -> R,
     ) -> R {
@@ -117,7 +118,7 @@ impl Atomic {
         }
         let offset = self.offset.load(Acquire);
         let r = engine(&self.inner, offset);
-        context::accessed(tid, step, self.object, kind);
+        context::accessed_value(tid, step, self.object, (kind, seen(&r)));
         r
     }
 
@@ -131,7 +132,7 @@ impl Atomic {
     /// reproduce it.
     pub fn load(&self, step: Step) -> i64 {
         let v = self.op(
-            (step, AccessKind::Read),
+            (step, AccessKind::Read, |v| *v),
             |v| (v, None),
             |inner, off| dispatch!(inner, a => a.load(Acquire)) + off,
         );
@@ -160,7 +161,7 @@ impl Atomic {
     pub fn store(&self, step: Step, value: i64) {
         let before = self.shadow.load(Acquire);
         self.op(
-            (step, AccessKind::Rmw),
+            (step, AccessKind::Rmw, |_| 0),
             |_| ((), Some(value)),
             |inner, off| {
                 dispatch!(inner, a => a.swap(value - off, AcqRel));
@@ -175,7 +176,7 @@ impl Atomic {
     /// `atomic_fetch_add`: returns the old value.
     pub fn fetch_add(&self, step: Step, delta: i64) -> i64 {
         let old = self.op(
-            (step, AccessKind::Rmw),
+            (step, AccessKind::Rmw, |_| 0),
             |v| (v, Some(v + delta)),
             |inner, off| {
                 let old = dispatch!(inner, a => a.fetch_add(delta, AcqRel)) + off;
@@ -192,7 +193,7 @@ impl Atomic {
     /// `xchg`: returns the old value.
     pub fn swap(&self, step: Step, value: i64) -> i64 {
         let old = self.op(
-            (step, AccessKind::Rmw),
+            (step, AccessKind::Rmw, |_| 0),
             |v| (v, Some(value)),
             |inner, off| {
                 let old = dispatch!(inner, a => a.swap(value - off, AcqRel)) + off;
@@ -209,7 +210,7 @@ impl Atomic {
     /// `cmpxchg`: returns the value found; the swap happened when it equals `old`.
     pub fn cmpxchg(&self, step: Step, old: i64, new: i64) -> i64 {
         let found = self.op(
-            (step, AccessKind::Rmw),
+            (step, AccessKind::Rmw, |_| 0),
             |v| (v, (v == old).then_some(new)),
             |inner, off| {
                 let found = dispatch!(inner, a => match a.compare_exchange(old - off, new - off, AcqRel, Acquire) {

@@ -111,9 +111,20 @@ pub(crate) fn logged(tid: usize, step: super::Step) {
 /// the access when the execution records them (one branch otherwise).
 #[inline]
 pub(crate) fn accessed(tid: usize, step: super::Step, object: EngineObj, kind: AccessKind) {
+    accessed_value(tid, step, object, (kind, 0));
+}
+
+/// [`accessed`] with the value a load returned.
+#[inline]
+pub(crate) fn accessed_value(
+    tid: usize,
+    step: super::Step,
+    object: EngineObj,
+    kind: (AccessKind, i64),
+) {
     with_oracle(|_, oracle| {
         oracle.step_done(tid, step);
-        oracle.record(tid, object, kind, step);
+        oracle.record_load(tid, object, kind, step);
     });
 }
 
