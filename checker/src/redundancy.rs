@@ -35,7 +35,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use pincheck_model::oracle::{Access, AccessKind, EngineObj, Oracle};
+use pincheck_model::oracle::{Access, AccessKind, EngineObj, ObjectLabel, Oracle};
 use pincheck_model::run::{execute_shared, Target};
 use pincheck_model::sync::{run, Body, Limits, Mode, Step};
 
@@ -87,6 +87,8 @@ pub struct Traces {
     traces: HashSet<Key>,
     records: HashSet<Key>,
     objects: BTreeMap<EngineObj, ObjectSeen>,
+    /// What each engine object is.
+    labels: HashMap<EngineObj, ObjectLabel>,
     /// The record of each trace's first execution (while [`RECORDS_KEPT_MAX`] allows).
     first: HashMap<Key, Vec<Access>>,
     /// Accesses kept in `first`.
@@ -187,9 +189,17 @@ impl Source {
 }
 
 impl Traces {
-    /// Add one execution: its access record and its thread names.
-    pub fn add(&mut self, record: &[Access], threads: &[String]) {
+    /// Add one execution: its access record, its thread names and its engine objects' labels.
+    pub fn add(
+        &mut self,
+        record: &[Access],
+        threads: &[String],
+        objects: &[(EngineObj, ObjectLabel)],
+    ) {
         self.executions += 1;
+        for (object, label) in objects {
+            self.labels.entry(*object).or_insert(*label);
+        }
         if threads.len() > self.threads.len() {
             self.threads = threads.to_vec();
         }
@@ -290,6 +300,11 @@ impl Traces {
             .filter(|(_, seen)| seen.shared_in > 0)
             .map(|(object, seen)| SharedObject {
                 object: object.name(&self.threads),
+                what: match self.labels.get(object) {
+                    Some(label) => label.to_string(),
+                    None if object.creator().is_none() => "park token".to_string(),
+                    None => "?".to_string(),
+                },
                 threads: seen.threads.iter().map(|t| self.thread(*t)).collect(),
                 orders: seen.orders.len(),
                 shared_in: seen.shared_in,
@@ -347,6 +362,9 @@ pub struct SharedObject {
     /// Its stable name: the thread that created it and its number among that thread's engine
     /// objects (`setup#12`), or `park(t1)` for a thread's park token.
     pub object: String,
+    /// What it is: `mutex ctx_idr`, `lifecycle word ucma_context [2]` (thread 2's word),
+    /// `rwsem hw_destroy_rwsem [1]`, `atomic`, `park token`.
+    pub what: String,
     /// Every thread that accessed it.
     pub threads: Vec<String>,
     /// Distinct orders of its accesses (reads between two writes commuting), over the executions
@@ -457,9 +475,10 @@ pub fn analyse(cell: &Cell, preemptions: Preemptions, time: Duration) -> Report 
         execute_shared(&program, target);
         let record = oracle.take_accesses();
         let threads = oracle.thread_names();
+        let objects = oracle.engine_objects();
         sink.lock()
             .unwrap_or_else(|e| e.into_inner())
-            .add(&record, &threads);
+            .add(&record, &threads, &objects);
     });
     let limits = Limits {
         time,
@@ -547,8 +566,9 @@ pub fn render(r: &Report) -> String {
     );
     for o in &r.shared_objects {
         out.push_str(&format!(
-            "  {}  orders {}  shared in {}  threads {}\n",
+            "  {} ({})  orders {}  shared in {}  threads {}\n",
             o.object,
+            o.what,
             o.orders,
             o.shared_in,
             o.threads.join(", ")

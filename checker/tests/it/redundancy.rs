@@ -37,7 +37,9 @@ fn tiny(op: fn(&Atomic) -> i64, private: usize) -> (RunResult, Traces) {
             t.join();
         }
         let record = o.take_accesses();
-        sink.lock().unwrap().add(&record, &o.thread_names());
+        sink.lock()
+            .unwrap()
+            .add(&record, &o.thread_names(), &o.engine_objects());
     });
     let limits = Limits {
         record_accesses: true,
@@ -68,6 +70,7 @@ fn two_threads_each_rmw_one_shared_atomic_once_make_two_traces() {
     let shared = t.shared_objects();
     assert_eq!(shared.len(), 1, "{shared:?}");
     assert_eq!(shared[0].object, "setup#0");
+    assert_eq!(shared[0].what, "atomic");
     assert_eq!(shared[0].threads, ["t1", "t2"]);
     assert_eq!(shared[0].orders, 2);
     assert!(shared[0]

@@ -68,6 +68,32 @@ impl EngineObj {
     }
 }
 
+/// What an engine object is, for reports: its facade type, the kernel name it was given (a
+/// lock's, or the slab kind of a lifecycle word), and its index among the engine objects of one
+/// facade object (a per-thread value's word, a per-thread rw-semaphore's lock).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ObjectLabel {
+    /// `atomic`, `mutex`, `rwsem`, `lifecycle word`.
+    pub kind: &'static str,
+    /// The kernel name, or "" (atomics have none).
+    pub name: &'static str,
+    /// Which word or lock of its facade object (0 when it has one).
+    pub index: usize,
+}
+
+impl std::fmt::Display for ObjectLabel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.kind)?;
+        if !self.name.is_empty() {
+            write!(f, " {}", self.name)?;
+        }
+        if self.kind != "atomic" && self.kind != "mutex" {
+            write!(f, " [{}]", self.index)?;
+        }
+        Ok(())
+    }
+}
+
 /// What an access did to its object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum AccessKind {
@@ -164,12 +190,15 @@ pub(super) struct Record {
     pub(super) accesses: Vec<Access>,
     /// Engine objects each thread created so far (the next one's sequence number).
     created: Vec<u32>,
+    /// What each engine object is.
+    labels: Vec<(EngineObj, ObjectLabel)>,
 }
 
 impl Record {
     pub(super) fn recycle(&mut self) {
         self.accesses.clear();
         self.created.clear();
+        self.labels.clear();
     }
 }
 
@@ -204,7 +233,7 @@ impl Oracle {
     /// A new engine object's id ([`EngineObj::UNTRACKED`] when the record is off). Called by the
     /// facade when it creates an engine primitive; makes no engine access.
     #[inline]
-    pub(crate) fn engine_object(&self) -> EngineObj {
+    pub(crate) fn engine_object(&self, label: ObjectLabel) -> EngineObj {
         if !self.record_accesses {
             return EngineObj::UNTRACKED;
         }
@@ -216,7 +245,9 @@ impl Oracle {
             created.resize(tid + 1, 0);
         }
         created[tid] += 1;
-        EngineObj::created(tid, created[tid] - 1)
+        let object = EngineObj::created(tid, created[tid] - 1);
+        st.record.labels.push((object, label));
+        object
     }
 
     /// Record that `tid`'s step `step` made an access of `kind` to `object`, which has just
@@ -249,5 +280,10 @@ impl Oracle {
     /// The execution's record so far, taken (empty when the record is off).
     pub fn take_accesses(&self) -> Vec<Access> {
         std::mem::take(&mut self.st().record.accesses)
+    }
+
+    /// What each engine object created so far is (empty when the record is off).
+    pub fn engine_objects(&self) -> Vec<(EngineObj, ObjectLabel)> {
+        self.st().record.labels.clone()
     }
 }

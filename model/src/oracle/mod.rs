@@ -28,7 +28,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-pub use access::{Access, AccessKind, EngineObj};
+pub use access::{Access, AccessKind, EngineObj, ObjectLabel};
 pub use check::Check;
 pub use fault::FaultPoint;
 pub use finding::{Finding, FindingKind};

@@ -18,7 +18,7 @@
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 use super::{context, Engine, Step};
-use crate::oracle::{AccessKind, EngineObj};
+use crate::oracle::{AccessKind, EngineObj, ObjectLabel};
 
 enum Inner {
     Loom(loom::sync::atomic::AtomicI64),
@@ -54,7 +54,12 @@ macro_rules! dispatch {
 impl Atomic {
     /// A new counter for the current execution's engine. Creating one is not a step.
     pub fn new(value: i64) -> Atomic {
-        let (engine, object) = context::with_oracle(|e, o| (e, o.engine_object()));
+        let label = ObjectLabel {
+            kind: "atomic",
+            name: "",
+            index: 0,
+        };
+        let (engine, object) = context::with_oracle(|e, o| (e, o.engine_object(label)));
         let inner = match engine {
             Engine::Loom => Inner::Loom(loom::sync::atomic::AtomicI64::new(value)),
             Engine::Shuttle => Inner::Shuttle(shuttle::sync::atomic::AtomicI64::new(value)),

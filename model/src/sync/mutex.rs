@@ -21,7 +21,7 @@ use std::ops::{Deref, DerefMut};
 
 use super::context::Acquired;
 use super::{context, Engine, Step};
-use crate::oracle::{EngineObj, LockId, LockMode, Mutation};
+use crate::oracle::{EngineObj, LockId, LockMode, Mutation, ObjectLabel};
 use crate::KResult;
 
 enum Raw {
@@ -104,7 +104,11 @@ impl<T: Clone> Mutex<T> {
         Mutex {
             name,
             id: oracle.lock_register(name),
-            object: oracle.engine_object(),
+            object: oracle.engine_object(ObjectLabel {
+                kind: "mutex",
+                name,
+                index: 0,
+            }),
             raw,
             data: std::sync::Mutex::new(value),
             copied,

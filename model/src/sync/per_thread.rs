@@ -32,7 +32,7 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::atomic::{AtomicI64, AtomicU64};
 
 use super::{context, Engine, Step};
-use crate::oracle::{AccessKind, EngineObj};
+use crate::oracle::{AccessKind, EngineObj, ObjectLabel};
 
 enum Word {
     Loom(loom::sync::atomic::AtomicI64),
@@ -87,16 +87,19 @@ pub struct PerThread {
 }
 
 impl PerThread {
-    /// A value for the current execution's engine, with a word for each of its scenario threads.
-    /// Creating it is not a step.
-    pub fn new(value: i64) -> PerThread {
+    /// A value for the current execution's engine, with a word for each of its scenario threads;
+    /// `name` says whose value it is in the access record (a slab kind). Creating it is not a
+    /// step.
+    pub fn new(name: &'static str, value: i64) -> PerThread {
         let (engine, threads, objects) = context::with_oracle(|e, o| {
             let threads = o.threads_planned();
-            (
-                e,
-                threads,
-                (0..threads).map(|_| o.engine_object()).collect(),
-            )
+            let word = |index| ObjectLabel {
+                kind: "lifecycle word",
+                name,
+                index,
+            };
+            let objects = (0..threads).map(|i| o.engine_object(word(i + 1))).collect();
+            (e, threads, objects)
         });
         PerThread {
             words: (0..threads).map(|_| Word::new(engine, value)).collect(),

@@ -22,7 +22,7 @@ use std::ops::Deref;
 
 use super::context::Acquired;
 use super::{context, Engine, Step};
-use crate::oracle::{EngineObj, LockId, LockMode};
+use crate::oracle::{EngineObj, LockId, LockMode, ObjectLabel};
 use crate::KResult;
 
 enum Sub {
@@ -126,9 +126,14 @@ impl<T> RwSem<T> {
     pub fn new(name: &'static str, value: T) -> RwSem<T> {
         let (engine, oracle) = context::current_oracle();
         let subs = (0..oracle.threads_planned().max(1))
-            .map(|_| {
+            .map(|index| {
                 let id = oracle.lock_register(name);
-                (Sub::new(engine), id, oracle.engine_object())
+                let label = ObjectLabel {
+                    kind: "rwsem",
+                    name,
+                    index,
+                };
+                (Sub::new(engine), id, oracle.engine_object(label))
             })
             .collect();
         RwSem { name, subs, value }
