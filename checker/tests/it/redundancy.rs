@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pincheck::explore::{explore, Cell, EngineChoice, Preemptions, Settings};
-use pincheck::redundancy::{analyse, Traces};
+use pincheck::redundancy::{analyse, Source, Traces};
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::Oracle;
 use pincheck_model::sync::{run, spawn, Atomic, Limits, Mode, RunResult};
@@ -201,4 +201,20 @@ fn a_real_cell_reports_its_traces_shared_objects_and_duplicates() {
     let text = pincheck::redundancy::render(&r);
     assert!(text.contains("distinct traces"), "{text}");
     assert!(text.starts_with("s01_unplug_vs_last_close context@k53: loom preemption bound 2"));
+}
+
+/// Two threads that share nothing still cost loom more than one execution: the setup thread,
+/// joining the first, can resume at several points of the second (on main today: 3 executions
+/// of the one trace). The report names the join as the difference of every duplicate.
+#[test]
+fn the_setup_threads_joins_are_named_as_a_source_of_duplicates() {
+    let (r, t) = tiny(|_| 0, 1);
+    assert_eq!(t.traces(), 1);
+    let sources = t.duplicate_sources();
+    let duplicates: u64 = sources.iter().map(|s| s.duplicates).sum();
+    assert_eq!(duplicates, r.executions - 1);
+    assert!(
+        sources.iter().all(|s| s.source == Source::JoinOrReturn),
+        "{sources:?}"
+    );
 }
