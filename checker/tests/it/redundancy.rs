@@ -218,3 +218,40 @@ fn the_setup_threads_joins_are_named_as_a_source_of_duplicates() {
         "{sources:?}"
     );
 }
+
+#[test]
+fn a_bad_cell_is_a_usage_error_that_says_what_was_expected() {
+    use pincheck::error::Error;
+    use pincheck::redundancy::{redundancy, RedundancyOptions};
+    let opts = |scenario: &str, cell: &str| RedundancyOptions {
+        paths: vec![scenarios_dir()],
+        scenario: scenario.to_string(),
+        cell: cell.to_string(),
+        preemptions: Preemptions::Bound(0),
+        time: Duration::from_secs(10),
+    };
+    let cases = [
+        (
+            "s01_unplug_vs_last_close",
+            "context",
+            "is not PROPOSAL@KERNEL",
+        ),
+        (
+            "s01_unplug_vs_last_close",
+            "nosuch@k53",
+            "unknown proposal `nosuch`",
+        ),
+        (
+            "s01_unplug_vs_last_close",
+            "context@k99",
+            "unknown kernel `k99`",
+        ),
+        ("s99_nothing", "context@k53", "no scenario `s99_nothing`"),
+    ];
+    for (scenario, cell, says) in cases {
+        match redundancy(&opts(scenario, cell)) {
+            Err(Error::Usage(text)) => assert!(text.contains(says), "{text}"),
+            other => panic!("{scenario} {cell}: {other:?}"),
+        }
+    }
+}

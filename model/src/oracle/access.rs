@@ -211,6 +211,18 @@ impl State {
         }
     }
 
+    /// Record that `tid`'s body returned (the record is on). Its step is `exit`, a name only the
+    /// record uses (no step of that name is logged, so it is not in the step catalogue).
+    pub(super) fn record_exit(&mut self, tid: usize) {
+        self.record.accesses.push(Access {
+            tid,
+            object: EngineObj::UNTRACKED,
+            kind: AccessKind::Exit,
+            step: "exit",
+            value: 0,
+        });
+    }
+
     /// Record a scheduling event of `tid` in `step` (the record is on).
     pub(super) fn record_event_in(&mut self, tid: usize, kind: AccessKind, step: Step) {
         self.record.accesses.push(Access {

@@ -515,7 +515,7 @@ impl Oracle {
             let key = Self::running_key(self.engine);
             let mut st = self.st();
             let tid = self.running_tid(&st, key);
-            st.record_event_in(tid, AccessKind::Exit, "exit");
+            st.record_exit(tid);
         }
         self.threads_running.fetch_sub(1, AcqRel);
     }
