@@ -75,7 +75,7 @@ impl Word {
 pub struct PerThread {
     /// Word `i` belongs to thread `i + 1` (thread 0, the setup, only runs alone).
     words: Vec<Word>,
-    /// Word `i`'s id in the access record.
+    /// Word `i`'s id in the access record (empty when the execution records no accesses).
     objects: Vec<EngineObj>,
     /// The value after the last completed change (what a thread running alone reads).
     shadow: AtomicI64,
@@ -98,7 +98,11 @@ impl PerThread {
                 name,
                 index,
             };
-            let objects = (0..threads).map(|i| o.engine_object(word(i + 1))).collect();
+            // Off, no ids and no allocation: `object` answers untracked for every word.
+            let objects = match o.records_accesses() {
+                true => (0..threads).map(|i| o.engine_object(word(i + 1))).collect(),
+                false => Vec::new(),
+            };
             (e, threads, objects)
         });
         PerThread {
@@ -121,7 +125,7 @@ impl PerThread {
         let seen = match self.words.get(tid.wrapping_sub(1)) {
             Some(w) => {
                 let seen = w.touch();
-                context::accessed(tid, step, self.objects[tid - 1], AccessKind::Rmw);
+                context::accessed(tid, step, self.object(tid - 1), AccessKind::Rmw);
                 seen
             }
             // A thread without a word of its own (the setup thread while others run): ordered
@@ -142,8 +146,8 @@ impl PerThread {
         let mut seen = self.shadow.load(Acquire) - self.offset.load(Acquire);
         for (i, w) in self.words.iter().enumerate() {
             let v = w.touch();
-            if self.objects[i].tracked() {
-                context::with_oracle(|_, o| o.record(tid, self.objects[i], AccessKind::Rmw, step));
+            if self.object(i).tracked() {
+                context::with_oracle(|_, o| o.record(tid, self.object(i), AccessKind::Rmw, step));
             }
             if i == 0 {
                 seen = v;
@@ -184,7 +188,7 @@ impl PerThread {
         let offset = self.offset.load(Acquire);
         let (old_word, new_word) = (old - offset, new - offset);
         let found = self.words[0].cmpxchg(old_word, new_word) + offset;
-        context::accessed(tid, step, self.objects[0], AccessKind::Rmw);
+        context::accessed(tid, step, self.object(0), AccessKind::Rmw);
         if found != old {
             return found;
         }
@@ -198,11 +202,17 @@ impl PerThread {
             } else {
                 context::with_oracle(|e, o| o.step_tid(e));
                 w.cmpxchg(old_word, new_word);
-                context::accessed(tid, step, self.objects[i], AccessKind::Rmw);
+                context::accessed(tid, step, self.object(i), AccessKind::Rmw);
             }
             each(t);
         }
         found
+    }
+
+    /// Word `i`'s id in the access record.
+    #[inline]
+    fn object(&self, i: usize) -> EngineObj {
+        self.objects.get(i).copied().unwrap_or(EngineObj::UNTRACKED)
     }
 
     /// The value after the last completed change. Not a step.
