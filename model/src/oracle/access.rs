@@ -204,6 +204,7 @@ impl Record {
 
 impl State {
     /// Record a scheduling event of `tid` in its pending step when recording.
+    #[inline]
     pub(super) fn record_event(&mut self, on: bool, tid: usize, kind: AccessKind) {
         if on {
             let step = self.threads[tid].pending.map(|p| p.0).unwrap_or("?");
@@ -213,6 +214,8 @@ impl State {
 
     /// Record that `tid`'s body returned (the record is on). Its step is `exit`, a name only the
     /// record uses (no step of that name is logged, so it is not in the step catalogue).
+    #[cold]
+    #[inline(never)]
     pub(super) fn record_exit(&mut self, tid: usize) {
         self.record.accesses.push(Access {
             tid,
@@ -223,7 +226,10 @@ impl State {
         });
     }
 
-    /// Record a scheduling event of `tid` in `step` (the record is on).
+    /// Record a scheduling event of `tid` in `step` (the record is on). Out of line, as every
+    /// path of the record: the facade's paths, with the record off, keep their size and inlining.
+    #[cold]
+    #[inline(never)]
     pub(super) fn record_event_in(&mut self, tid: usize, kind: AccessKind, step: Step) {
         self.record.accesses.push(Access {
             tid,
@@ -249,6 +255,12 @@ impl Oracle {
         if !self.record_accesses {
             return EngineObj::UNTRACKED;
         }
+        self.new_engine_object(label)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn new_engine_object(&self, label: ObjectLabel) -> EngineObj {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
         let tid = self.running_tid(&st, key);
@@ -263,7 +275,9 @@ impl Oracle {
     }
 
     /// Record that `tid`'s step `step` made an access of `kind` to `object`, which has just
-    /// returned. Nothing when the record is off or the object untracked.
+    /// returned. Nothing when the object is untracked, as every object created while the record
+    /// is off is; a park token is always tracked: its callers check
+    /// [`records_accesses`](Self::records_accesses).
     #[inline]
     pub(crate) fn record(&self, tid: usize, object: EngineObj, kind: AccessKind, step: Step) {
         self.record_load(tid, object, (kind, 0), step);
@@ -275,18 +289,31 @@ impl Oracle {
         &self,
         tid: usize,
         object: EngineObj,
+        kind: (AccessKind, i64),
+        step: Step,
+    ) {
+        // Every object is untracked when the record is off: one comparison decides.
+        if object.tracked() {
+            self.push_access(tid, object, kind, step);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn push_access(
+        &self,
+        tid: usize,
+        object: EngineObj,
         (kind, value): (AccessKind, i64),
         step: Step,
     ) {
-        if self.record_accesses && object.tracked() {
-            self.st().record.accesses.push(Access {
-                tid,
-                object,
-                kind,
-                step,
-                value,
-            });
-        }
+        self.st().record.accesses.push(Access {
+            tid,
+            object,
+            kind,
+            step,
+            value,
+        });
     }
 
     /// The execution's record so far, taken (empty when the record is off).

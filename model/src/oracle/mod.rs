@@ -512,12 +512,18 @@ impl Oracle {
     /// A spawned model thread's body returned: it makes no more accesses.
     pub(crate) fn thread_returned(&self) {
         if self.record_accesses {
-            let key = Self::running_key(self.engine);
-            let mut st = self.st();
-            let tid = self.running_tid(&st, key);
-            st.record_exit(tid);
+            self.record_return();
         }
         self.threads_running.fetch_sub(1, AcqRel);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_return(&self) {
+        let key = Self::running_key(self.engine);
+        let mut st = self.st();
+        let tid = self.running_tid(&st, key);
+        st.record_exit(tid);
     }
 
     /// The running thread runs alone: no spawned thread is still running, so nothing can race
@@ -567,6 +573,7 @@ impl Oracle {
         self.end(&mut st, tid);
     }
 
+    #[inline]
     fn end(&self, st: &mut State, tid: usize) {
         let (step, lock, began) = st.threads[tid]
             .pending

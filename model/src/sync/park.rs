@@ -65,7 +65,9 @@ pub(crate) fn park(step: Step) {
         Engine::Std => std::thread::park(),
     }
     oracle.step_end(tid);
-    oracle.record(tid, EngineObj::park_of(tid), AccessKind::Park, step);
+    if oracle.records_accesses() {
+        oracle.record(tid, EngineObj::park_of(tid), AccessKind::Park, step);
+    }
 }
 
 /// Wake `woken` (threads and their parkers) as step `step` of the running thread (nothing, and
@@ -80,8 +82,10 @@ pub(crate) fn unpark(step: Step, woken: Vec<(usize, Parker)>) {
     }
     context::with_oracle(|_, oracle| {
         oracle.step_done(tid, step);
-        for (t, _) in &woken {
-            oracle.record(tid, EngineObj::park_of(*t), AccessKind::Unpark, step);
+        if oracle.records_accesses() {
+            for (t, _) in &woken {
+                oracle.record(tid, EngineObj::park_of(*t), AccessKind::Unpark, step);
+            }
         }
     });
 }
