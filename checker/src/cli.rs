@@ -49,6 +49,32 @@ pub enum Command {
     /// `_unless_zero` the cell runs is removed in turn and the cell explored again; the report
     /// lists the removals that reach a finding, with the finding and a replay token.
     Why(WhyArgs),
+    /// Where loom's search of one cell repeats itself: executions against distinct Mazurkiewicz
+    /// traces (per engine object, the order of conflicting accesses), the engine objects two
+    /// threads share with their steps and orders, and where the duplicate executions branch off.
+    Redundancy(RedundancyArgs),
+}
+
+/// `pincheck redundancy`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RedundancyArgs {
+    /// The scenario's name (`s21_ucma_migrate_vs_destroy`), or its file.
+    pub scenario: String,
+    /// The cell: `PROPOSAL@KERNEL` (`context@v5.3`).
+    pub cell: String,
+    /// Where the scenario is.
+    #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
+    pub scenarios: Vec<PathBuf>,
+    /// loom's search: bound N (that bound's search alone, not 0..N in turn) or `unbounded`.
+    #[arg(long, default_value = "2", value_name = "N|unbounded")]
+    pub preemptions: Preemptions,
+    /// Time budget of the search, in seconds (fractions allowed); a search still running then is
+    /// cut, and the report says so.
+    #[arg(long, default_value = "60", value_parser = parse_seconds, value_name = "SECONDS")]
+    pub time_per_engine: Duration,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
 }
 
 /// `pincheck steps`.
@@ -355,6 +381,7 @@ pub fn run(args: Args, env: Env) -> Result<Output, Error> {
         Command::Steps(a) => run_steps(a, env),
         Command::History(a) => run_history(a, env),
         Command::Why(a) => run_why(a, env),
+        Command::Redundancy(a) => run_redundancy(a),
         Command::Worker { .. } => Err(Error::Usage(
             "`__worker` is run by `pincheck --jobs N` itself, through main".into(),
         )),
@@ -519,6 +546,22 @@ fn run_why(a: WhyArgs, env: Env) -> Result<Output, Error> {
         stdout: crate::why::render(&analysis),
         status: 0,
     })
+}
+
+fn run_redundancy(a: RedundancyArgs) -> Result<Output, Error> {
+    let opts = crate::redundancy::RedundancyOptions {
+        paths: a.scenarios,
+        scenario: a.scenario,
+        cell: a.cell,
+        preemptions: a.preemptions,
+        time: a.time_per_engine,
+    };
+    let report = crate::redundancy::redundancy(&opts)?;
+    let stdout = match a.format {
+        ListFormat::Text => crate::redundancy::render(&report),
+        ListFormat::Json => crate::redundancy::json(&report),
+    };
+    Ok(Output { stdout, status: 0 })
 }
 
 fn run_diff(a: DiffArgs, env: Env) -> Result<Output, Error> {

@@ -13,6 +13,9 @@
 //! - [`gate`]: `pincheck gate`, what CI runs: the rules, the verdict certificate, baselines.
 //! - [`diff`]: `pincheck diff A B`: outcomes new and gone, verdict changes, side by side.
 //! - [`history`]: `pincheck history`: each historical bug without and with its fix.
+//! - [`redundancy`]: `pincheck redundancy SCENARIO PROPOSAL@KERNEL`: one cell's loom search
+//!   with the model's access record on: executions against distinct Mazurkiewicz traces, the
+//!   engine objects threads share, and where the duplicates branch off.
 //! - [`why`]: `pincheck why SCENARIO PROPOSAL@KERNEL`: the locks and references a passing verdict
 //!   relies on, found by removing each one the model runs (mutation plans) and exploring again.
 //! - [`snapshot`]: a cell as reviewable text (the insta snapshots in `snapshots/`).
@@ -36,6 +39,7 @@ pub mod explore;
 pub mod gate;
 pub mod history;
 pub mod minimize;
+pub mod redundancy;
 pub mod render;
 pub mod replay;
 pub mod report;

@@ -92,29 +92,35 @@ impl Analysis {
 
 /// The cell named by `opts` (the scenario by name under `paths`, or a scenario file's path).
 fn cell_of(opts: &WhyOptions) -> Result<Cell, Error> {
-    let file = std::path::Path::new(&opts.scenario);
+    cell_named(&opts.paths, &opts.scenario, &opts.cell)
+}
+
+/// The cell `scenario` (a name under `paths`, or a scenario file's path) and `cell`
+/// (`PROPOSAL@KERNEL`) name, as `why` and `redundancy` take them.
+pub(crate) fn cell_named(paths: &[PathBuf], scenario: &str, cell: &str) -> Result<Cell, Error> {
+    let file = std::path::Path::new(scenario);
     let scenarios = if file.is_file() {
         load_all(&[file.to_path_buf()])?
     } else {
-        load_all(&opts.paths)?
+        load_all(paths)?
     };
+    let scenario_name = scenario;
     let scenario = scenarios
         .iter()
-        .find(|s| s.name == opts.scenario || file.is_file())
+        .find(|s| s.name == scenario_name || file.is_file())
         .cloned()
         .ok_or_else(|| {
             let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
             Error::Usage(format!(
                 "no scenario `{}` under {:?} (known: {})",
-                opts.scenario,
-                opts.paths,
+                scenario_name,
+                paths,
                 names.join(", ")
             ))
         })?;
-    let (proposal, kernel) = opts
-        .cell
+    let (proposal, kernel) = cell
         .split_once('@')
-        .ok_or_else(|| Error::Usage(format!("`{}` is not PROPOSAL@KERNEL", opts.cell)))?;
+        .ok_or_else(|| Error::Usage(format!("`{cell}` is not PROPOSAL@KERNEL")))?;
     let proposal = KNOWN_PROPOSALS
         .iter()
         .copied()

@@ -161,7 +161,7 @@ impl<T> Heap<T> {
         // shared by successive occupants would be reached by threads whose only link to its
         // creator is the slab's std-side free list, which loom calls a causality violation.
         let alloc = Arc::new(Alloc {
-            word: PerThread::new(live(obj)),
+            word: PerThread::new(self.kind, live(obj)),
             value,
         });
         let mut slab = self.slab();

@@ -7,6 +7,7 @@ mod docs;
 mod history;
 mod kills;
 mod parse;
+mod redundancy;
 mod reliability;
 mod render;
 mod snapshots;

@@ -106,14 +106,14 @@ impl Oracle {
 
     /// A store changed `var`: the threads parked on it, taken off the parked list (the caller
     /// wakes them; each checks its condition again).
-    pub(crate) fn wake_var(&self, var: usize) -> Vec<Parker> {
+    pub(crate) fn wake_var(&self, var: usize) -> Vec<(usize, Parker)> {
         self.take_parked(|_, p| p.var == var)
     }
 
     /// The parked waiters that no other thread can wake any more (the hang rules), taken off
     /// the parked list: the caller wakes them to take their verdict. Asked whenever a thread is
     /// about to block (park, wait for a lock, join) or to return.
-    pub(crate) fn waiters_to_wake(&self) -> Vec<Parker> {
+    pub(crate) fn waiters_to_wake(&self) -> Vec<(usize, Parker)> {
         self.take_parked(|st, p| {
             if p.completion {
                 !st.completion_can_end(p.tid)
@@ -123,7 +123,8 @@ impl Oracle {
         })
     }
 
-    fn take_parked(&self, mut wake: impl FnMut(&State, &Parked) -> bool) -> Vec<Parker> {
+    /// The parked waiters `wake` picks, taken off the parked list: their threads and parkers.
+    fn take_parked(&self, mut wake: impl FnMut(&State, &Parked) -> bool) -> Vec<(usize, Parker)> {
         if self.parked_count.load(Acquire) == 0 {
             return Vec::new();
         }
@@ -132,7 +133,8 @@ impl Oracle {
         let mut i = 0;
         while i < st.parked.len() {
             if wake(&st, &st.parked[i]) {
-                woken.push(st.parked.swap_remove(i).parker);
+                let p = st.parked.swap_remove(i);
+                woken.push((p.tid, p.parker));
             } else {
                 i += 1;
             }

@@ -208,6 +208,7 @@ impl Oracle {
         let Some(cycle) = st.lockdep.cycle(tid, id, mode) else {
             st.lockdep.waiting.push((tid, id, mode));
             st.threads[tid].blocked = true;
+            st.record_event(self.records_accesses(), tid, super::AccessKind::Block);
             return Ok(());
         };
         let names: Vec<String> = st.threads.iter().map(|t| t.name.clone()).collect();

@@ -11,6 +11,7 @@
 //! findings, each from a registered check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
 //! mutation points it runs.
 
+pub mod access;
 pub mod check;
 pub mod dax;
 mod fault;
@@ -27,6 +28,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+pub use access::{Access, AccessKind, EngineObj, ObjectLabel};
 pub use check::Check;
 pub use fault::FaultPoint;
 pub use finding::{Finding, FindingKind};
@@ -250,6 +252,8 @@ struct State {
     /// Waiting threads blocked in the engine (parked), and how to wake them.
     parked: Vec<hang::Parked>,
     faults: fault::Faults,
+    /// The engine accesses, when the execution records them ([`access`]).
+    record: access::Record,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -298,6 +302,7 @@ impl State {
             sleeping,
             parked,
             faults,
+            record,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -327,6 +332,7 @@ impl State {
         sleeping.clear();
         parked.clear();
         faults.clear();
+        record.recycle();
         for v in &mut spare.notes {
             v.clear();
         }
@@ -356,6 +362,8 @@ pub struct Oracle {
     mutation: Option<Mutation>,
     /// Record the mutation points the execution runs.
     collect_points: bool,
+    /// Record the engine accesses ([`access`]).
+    record_accesses: bool,
     /// Model threads spawned whose body has not returned: none means the running thread (the
     /// setup, before its first spawn or after the last thread returned) runs alone.
     threads_running: AtomicUsize,
@@ -398,16 +406,18 @@ impl Drop for Oracle {
 impl Oracle {
     /// A fresh oracle; thread 0 (`setup`) is the one that runs the execution's body.
     pub fn new(engine: Engine, replay: Option<Arc<ReplayPlan>>) -> Oracle {
-        Self::with_plans(engine, replay, None, false)
+        Self::with_plans(engine, replay, None, false, false)
     }
 
     /// A fresh oracle that runs the model under `mutation` and, with `collect_points`, records
-    /// the mutation points the execution runs.
+    /// the mutation points the execution runs; with `record_accesses`, its engine accesses
+    /// ([`access`]).
     pub fn with_plans(
         engine: Engine,
         replay: Option<Arc<ReplayPlan>>,
         mutation: Option<Mutation>,
         collect_points: bool,
+        record_accesses: bool,
     ) -> Oracle {
         let spare = SPARE_STATE
             .try_with(|s| s.borrow_mut().take())
@@ -431,6 +441,7 @@ impl Oracle {
             running: AtomicUsize::new(0),
             mutation,
             collect_points,
+            record_accesses,
             threads_running: AtomicUsize::new(0),
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),
@@ -519,6 +530,9 @@ impl Oracle {
 
     /// A spawned model thread's body returned: it makes no more accesses.
     pub(crate) fn thread_returned(&self) {
+        if self.record_accesses {
+            self.record_return();
+        }
         self.threads_running.fetch_sub(1, AcqRel);
     }
 
@@ -548,6 +562,17 @@ impl Oracle {
         }
         e.ended = true;
         Some(std::mem::take(&mut e.then))
+    }
+
+    /// Record the running thread's return in the access record (out of line: the record is off
+    /// in every exploration but `pincheck redundancy`'s).
+    #[cold]
+    #[inline(never)]
+    fn record_return(&self) {
+        let key = Self::running_key(self.engine);
+        let mut st = self.st();
+        let tid = self.running_tid(&st, key);
+        st.record_exit(tid);
     }
 
     /// The running thread runs alone: no spawned thread is still running, so nothing can race
@@ -597,13 +622,18 @@ impl Oracle {
         self.end(&mut st, tid);
     }
 
+    #[inline]
     fn end(&self, st: &mut State, tid: usize) {
         let (step, lock, began) = st.threads[tid]
             .pending
             .take()
             .expect("step_end without begin");
         // Waited: blocked on a lock or a join while others ran (a preemption is not a wait).
-        let waited = std::mem::take(&mut st.threads[tid].blocked) && st.log.len() != began;
+        let blocked = std::mem::take(&mut st.threads[tid].blocked);
+        if blocked && self.record_accesses {
+            st.record_event_in(tid, AccessKind::Resume, step);
+        }
+        let waited = blocked && st.log.len() != began;
         self.log_step(st, tid, step, lock, waited);
     }
 
@@ -749,7 +779,9 @@ impl Oracle {
 
     /// The running step of `tid` is about to block (a contended lock, a join).
     pub(crate) fn mark_blocked(&self, tid: usize) {
-        self.st().threads[tid].blocked = true;
+        let mut st = self.st();
+        st.threads[tid].blocked = true;
+        st.record_event(self.record_accesses, tid, AccessKind::Block);
     }
 
     /// The step the thread is about to run (for a replaying scheduler's checks).

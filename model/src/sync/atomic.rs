@@ -18,6 +18,7 @@
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 
 use super::{context, Engine, Step};
+use crate::oracle::{AccessKind, EngineObj, ObjectLabel};
 
 enum Inner {
     Loom(loom::sync::atomic::AtomicI64),
@@ -36,6 +37,8 @@ pub struct Atomic {
     /// Threads registered as waiting on this variable: a store asks the oracle whom to wake only
     /// when there are some (not a step, not an engine access).
     waiters: std::sync::atomic::AtomicU32,
+    /// Its id in the access record.
+    object: EngineObj,
 }
 
 macro_rules! dispatch {
@@ -51,7 +54,13 @@ macro_rules! dispatch {
 impl Atomic {
     /// A new counter for the current execution's engine. Creating one is not a step.
     pub fn new(value: i64) -> Atomic {
-        let inner = match context::current_engine() {
+        let label = ObjectLabel {
+            kind: "atomic",
+            name: "",
+            index: 0,
+        };
+        let (engine, object) = context::with_oracle(|e, o| (e, o.engine_object(label)));
+        let inner = match engine {
             Engine::Loom => Inner::Loom(loom::sync::atomic::AtomicI64::new(value)),
             Engine::Shuttle => Inner::Shuttle(shuttle::sync::atomic::AtomicI64::new(value)),
             Engine::Std => Inner::Std(std::sync::atomic::AtomicI64::new(value)),
@@ -61,6 +70,7 @@ impl Atomic {
             shadow: std::sync::atomic::AtomicI64::new(value),
             offset: std::sync::atomic::AtomicI64::new(0),
             waiters: std::sync::atomic::AtomicU32::new(0),
+            object,
         }
     }
 
@@ -91,11 +101,12 @@ impl Atomic {
 
     /// Run one operation as `step`: `alone(value)` returns the result and the new value when the
     /// running thread runs alone (no engine access), `engine(offset)` makes the engine access
-    /// otherwise (values shifted by the offset) and returns the result.
+    /// (of `kind`) otherwise (values shifted by the offset) and returns the result; `seen` gives
+    /// the value the access record keeps (a load's result, see `oracle::access::Access::value`).
     #[inline]
     fn op<R>(
         &self,
-        step: Step,
+        (step, kind, seen): (Step, AccessKind, fn(&R) -> i64),
         alone: impl FnOnce(i64) -> (R, Option<i64>),
         engine: impl FnOnce(&Inner, i64) -> R,
     ) -> R {
@@ -112,7 +123,7 @@ impl Atomic {
         }
         let offset = self.offset.load(Acquire);
         let r = engine(&self.inner, offset);
-        context::logged(tid, step);
+        context::accessed_value(tid, step, self.object, (kind, seen(&r)));
         r
     }
 
@@ -126,7 +137,7 @@ impl Atomic {
     /// reproduce it.
     pub fn load(&self, step: Step) -> i64 {
         let v = self.op(
-            step,
+            (step, AccessKind::Read, |v| *v),
             |v| (v, None),
             |inner, off| dispatch!(inner, a => a.load(Acquire)) + off,
         );
@@ -155,7 +166,7 @@ impl Atomic {
     pub fn store(&self, step: Step, value: i64) {
         let before = self.shadow.load(Acquire);
         self.op(
-            step,
+            (step, AccessKind::Rmw, |_| 0),
             |_| ((), Some(value)),
             |inner, off| {
                 dispatch!(inner, a => a.swap(value - off, AcqRel));
@@ -170,7 +181,7 @@ impl Atomic {
     /// `atomic_fetch_add`: returns the old value.
     pub fn fetch_add(&self, step: Step, delta: i64) -> i64 {
         let old = self.op(
-            step,
+            (step, AccessKind::Rmw, |_| 0),
             |v| (v, Some(v + delta)),
             |inner, off| {
                 let old = dispatch!(inner, a => a.fetch_add(delta, AcqRel)) + off;
@@ -187,7 +198,7 @@ impl Atomic {
     /// `xchg`: returns the old value.
     pub fn swap(&self, step: Step, value: i64) -> i64 {
         let old = self.op(
-            step,
+            (step, AccessKind::Rmw, |_| 0),
             |v| (v, Some(value)),
             |inner, off| {
                 let old = dispatch!(inner, a => a.swap(value - off, AcqRel)) + off;
@@ -204,7 +215,7 @@ impl Atomic {
     /// `cmpxchg`: returns the value found; the swap happened when it equals `old`.
     pub fn cmpxchg(&self, step: Step, old: i64, new: i64) -> i64 {
         let found = self.op(
-            step,
+            (step, AccessKind::Rmw, |_| 0),
             |v| (v, (v == old).then_some(new)),
             |inner, off| {
                 let found = dispatch!(inner, a => match a.compare_exchange(old - off, new - off, AcqRel, Acquire) {

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::Engine;
-use crate::oracle::Oracle;
+use crate::oracle::{AccessKind, EngineObj, Oracle};
 
 thread_local! {
     static CURRENT: RefCell<Option<(Engine, Arc<Oracle>)>> = const { RefCell::new(None) };
@@ -76,12 +76,6 @@ pub(crate) fn with_oracle<R>(f: impl FnOnce(Engine, &Arc<Oracle>) -> R) -> R {
     })
 }
 
-/// The current execution's engine. Panics outside an execution: that is a model bug.
-#[inline]
-pub(crate) fn current_engine() -> Engine {
-    with_oracle(|e, _| e)
-}
-
 /// Folds what a thread id's `Hash` writes into one word, injectively for a single `u64`/`usize`
 /// write (std's `ThreadId`) and for the last word given the others (loom's `ThreadId` writes its
 /// execution id, then its thread index): an odd-multiplier mix, far cheaper than SipHash.
@@ -136,6 +130,35 @@ pub(crate) fn logged(tid: usize, step: super::Step) {
     with_oracle(|_, oracle| oracle.step_done(tid, step));
 }
 
+/// Log `step` for `tid`, whose engine access of `kind` to `object` has just returned, and record
+/// the access when the execution records them (one branch otherwise).
+#[inline]
+pub(crate) fn accessed(tid: usize, step: super::Step, object: EngineObj, kind: AccessKind) {
+    accessed_value(tid, step, object, (kind, 0));
+}
+
+/// [`accessed`] with the value a load returned.
+#[inline]
+pub(crate) fn accessed_value(
+    tid: usize,
+    step: super::Step,
+    object: EngineObj,
+    kind: (AccessKind, i64),
+) {
+    with_oracle(|_, oracle| {
+        oracle.step_done(tid, step);
+        oracle.record_load(tid, object, kind, step);
+    });
+}
+
+/// The access kinds of taking and of releasing a lock in `mode`.
+fn lock_kinds(mode: crate::oracle::LockMode) -> (AccessKind, AccessKind) {
+    match mode {
+        crate::oracle::LockMode::Exclusive => (AccessKind::Lock, AccessKind::Unlock),
+        crate::oracle::LockMode::Shared => (AccessKind::LockShared, AccessKind::UnlockShared),
+    }
+}
+
 /// What a facade lock acquisition got: the engine guard and the thread, or nothing because the
 /// execution's mutation plan removed this acquisition (no engine access, no lockdep holder).
 pub(crate) enum Acquired<G> {
@@ -147,11 +170,12 @@ pub(crate) enum Acquired<G> {
 
 /// The lock protocol every blocking facade lock follows: unless the mutation plan removes this
 /// acquisition, begin the step, ask lockdep whether waiting would deadlock (then end the step and
-/// abort), take the engine lock, record the holder, end the step.
+/// abort), take the engine lock, record the holder, end the step. `engine` is the engine object
+/// `take` locks, `None` when it takes no engine lock (the thread runs alone).
 pub(crate) fn acquire<G>(
     step: super::Step,
     lock: &'static str,
-    id: crate::oracle::LockId,
+    (id, engine): (crate::oracle::LockId, Option<EngineObj>),
     mode: crate::oracle::LockMode,
     take: impl FnOnce() -> G,
 ) -> crate::KResult<Acquired<G>> {
@@ -169,16 +193,21 @@ pub(crate) fn acquire<G>(
     // If the lock is held, this thread blocks: a wait only it could end is decided now.
     super::park::wake_hopeless();
     let g = take();
-    with_oracle(|_, oracle| oracle.lock_end(tid, id, mode));
+    with_oracle(|_, oracle| {
+        oracle.lock_end(tid, id, mode);
+        if let Some(object) = engine {
+            oracle.record(tid, object, lock_kinds(mode).0, step);
+        }
+    });
     Ok(Acquired::Taken(g, tid))
 }
 
 /// A trylock step: never waits; the trace says when it failed. A removed acquisition succeeds
-/// without touching the lock.
+/// without touching the lock. `engine` as for [`acquire`].
 pub(crate) fn try_acquire<G>(
     step: super::Step,
     lock: &'static str,
-    id: crate::oracle::LockId,
+    (id, engine): (crate::oracle::LockId, Option<EngineObj>),
     mode: crate::oracle::LockMode,
     take: impl FnOnce() -> Option<G>,
 ) -> Option<Acquired<G>> {
@@ -193,20 +222,35 @@ pub(crate) fn try_acquire<G>(
         return Some(Acquired::Removed);
     };
     let g = take();
-    with_oracle(|_, oracle| oracle.trylock_end(tid, id, mode, g.is_some()));
+    with_oracle(|_, oracle| {
+        oracle.trylock_end(tid, id, mode, g.is_some());
+        if let Some(object) = engine {
+            let kind = match g {
+                Some(_) => lock_kinds(mode).0,
+                None => AccessKind::TryLockFailed,
+            };
+            oracle.record(tid, object, kind, step);
+        }
+    });
     g.map(|g| Acquired::Taken(g, tid))
 }
 
 /// The unlock step (`unlock`, `up_read`, `up_write`): the holder is released before the engine
 /// lock, so lockdep never sees a waiter blocked on a lock nobody holds. Returns the thread id.
+/// `engine` is the engine object `unlock` releases (`None`: it holds no engine lock).
 pub(crate) fn release(
     step: super::Step,
-    id: crate::oracle::LockId,
+    (id, engine): (crate::oracle::LockId, Option<EngineObj>),
     mode: crate::oracle::LockMode,
     unlock: impl FnOnce(),
 ) -> usize {
-    let tid = with_oracle(|engine, oracle| oracle.unlock_begin(engine, step, id, mode));
+    let tid = with_oracle(|e, oracle| oracle.unlock_begin(e, step, id, mode));
     unlock();
-    with_oracle(|_, oracle| oracle.step_end(tid));
+    with_oracle(|_, oracle| {
+        oracle.step_end(tid);
+        if let Some(object) = engine {
+            oracle.record(tid, object, lock_kinds(mode).1, step);
+        }
+    });
     tid
 }

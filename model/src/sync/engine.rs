@@ -74,6 +74,8 @@ pub struct Limits {
     pub mutation: Option<crate::oracle::Mutation>,
     /// Record the mutation points every execution runs.
     pub collect_points: bool,
+    /// Record every execution's engine accesses (`oracle::access`), for the body to take.
+    pub record_accesses: bool,
 }
 
 impl Default for Limits {
@@ -83,6 +85,7 @@ impl Default for Limits {
             loom_branches_max: 10_000,
             mutation: None,
             collect_points: false,
+            record_accesses: false,
         }
     }
 }
@@ -237,6 +240,10 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
     }
 }
 
+/// What every execution of an exploration records besides its log: the mutation plan it runs,
+/// whether it collects mutation points, whether it records its engine accesses.
+type Records = (Option<crate::oracle::Mutation>, bool, bool);
+
 /// Run one execution of `body` under `engine` with a fresh oracle, which a token scheduler
 /// finds in `slot` (when replaying) until the execution ends.
 ///
@@ -245,15 +252,14 @@ fn panic_text(payload: &(dyn Any + Send)) -> String {
 /// the end, so the other model threads, coroutines of this OS thread, still find it.
 fn execution_under(
     engine: Engine,
-    (plan, mutation, collect): (
-        Option<Arc<ReplayPlan>>,
-        Option<crate::oracle::Mutation>,
-        bool,
-    ),
+    plan: Option<Arc<ReplayPlan>>,
+    (mutation, collect, accesses): Records,
     body: &Body,
     slot: Option<&ReplaySlot>,
 ) {
-    let oracle = Arc::new(Oracle::with_plans(engine, plan, mutation, collect));
+    let oracle = Arc::new(Oracle::with_plans(
+        engine, plan, mutation, collect, accesses,
+    ));
     if let Some(slot) = slot {
         *slot.lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&oracle));
     }
@@ -348,10 +354,14 @@ fn explore(
         };
         let body = body.clone();
         let slot = Arc::clone(&replay_slot);
-        let (mutation, collect) = (limits.mutation, limits.collect_points);
+        let records = (
+            limits.mutation,
+            limits.collect_points,
+            limits.record_accesses,
+        );
         move || {
-            let plans = (plan.clone(), mutation, collect);
-            execution_under(engine, plans, &body, plan.is_some().then_some(&slot));
+            let slot = plan.is_some().then_some(&slot);
+            execution_under(engine, plan.clone(), records, &body, slot);
             count.fetch_add(1, AcqRel);
         }
     };

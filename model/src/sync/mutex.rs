@@ -21,7 +21,7 @@ use std::ops::{Deref, DerefMut};
 
 use super::context::Acquired;
 use super::{context, Engine, Step};
-use crate::oracle::{LockId, LockMode, Mutation};
+use crate::oracle::{EngineObj, LockId, LockMode, Mutation, ObjectLabel};
 use crate::KResult;
 
 enum Raw {
@@ -58,6 +58,8 @@ impl Raw {
 pub struct Mutex<T> {
     name: &'static str,
     id: LockId,
+    /// The engine lock's id in the access record.
+    object: EngineObj,
     raw: Raw,
     data: std::sync::Mutex<T>,
     /// The mutation plan removes an acquisition of this lock: holders work on copies.
@@ -102,6 +104,11 @@ impl<T: Clone> Mutex<T> {
         Mutex {
             name,
             id: oracle.lock_register(name),
+            object: oracle.engine_object(ObjectLabel {
+                kind: "mutex",
+                name,
+                index: 0,
+            }),
             raw,
             data: std::sync::Mutex::new(value),
             copied,
@@ -144,7 +151,8 @@ impl<T: Clone> Mutex<T> {
     /// `mutex_lock`: blocks; a wait that would deadlock is reported and aborts the execution.
     pub fn lock(&self, step: Step) -> KResult<MutexGuard<'_, T>> {
         let elided = self.elided();
-        let got = context::acquire(step, self.name, self.id, LockMode::Exclusive, || {
+        let ids = (self.id, (!elided).then_some(self.object));
+        let got = context::acquire(step, self.name, ids, LockMode::Exclusive, || {
             (!elided).then(|| self.raw.lock())
         })?;
         Ok(self.guard(got))
@@ -153,7 +161,8 @@ impl<T: Clone> Mutex<T> {
     /// `mutex_trylock`: never blocks.
     pub fn try_lock(&self, step: Step) -> Option<MutexGuard<'_, T>> {
         let elided = self.elided();
-        let got = context::try_acquire(step, self.name, self.id, LockMode::Exclusive, || {
+        let ids = (self.id, (!elided).then_some(self.object));
+        let got = context::try_acquire(step, self.name, ids, LockMode::Exclusive, || {
             if elided {
                 // Running alone, the lock is held exactly when its data is.
                 let free = self.data.try_lock().is_ok();
@@ -204,7 +213,8 @@ impl<T> Drop for MutexGuard<'_, T> {
             return;
         }
         let (data, raw) = (&mut self.data, &mut self.raw);
-        let tid = context::release("unlock", self.lock.id, LockMode::Exclusive, || {
+        let ids = (self.lock.id, raw.is_some().then_some(self.lock.object));
+        let tid = context::release("unlock", ids, LockMode::Exclusive, || {
             Self::put_back(data.take());
             drop(raw.take());
         });

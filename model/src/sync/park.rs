@@ -20,6 +20,7 @@
 //! [`oracle::hang`]: crate::oracle::hang
 
 use super::{context, Engine, Step};
+use crate::oracle::{AccessKind, EngineObj};
 
 /// How to wake one model thread: its engine thread handle.
 #[derive(Clone, Debug)]
@@ -64,16 +65,27 @@ pub(crate) fn park(step: Step) {
         Engine::Std => std::thread::park(),
     }
     oracle.step_end(tid);
+    if oracle.records_accesses() {
+        oracle.record(tid, EngineObj::park_of(tid), AccessKind::Park, step);
+    }
 }
 
-/// Wake `woken` as step `step` of the running thread (nothing, and no step, when none).
-pub(crate) fn unpark(step: Step, woken: Vec<Parker>) {
+/// Wake `woken` (threads and their parkers) as step `step` of the running thread (nothing, and
+/// no step, when none).
+pub(crate) fn unpark(step: Step, woken: Vec<(usize, Parker)>) {
     if woken.is_empty() {
         return;
     }
-    context::step(step, || {
-        for p in &woken {
-            p.unpark();
+    let tid = context::with_oracle(|engine, oracle| oracle.step_tid(engine));
+    for (_, p) in &woken {
+        p.unpark();
+    }
+    context::with_oracle(|_, oracle| {
+        oracle.step_done(tid, step);
+        if oracle.records_accesses() {
+            for (t, _) in &woken {
+                oracle.record(tid, EngineObj::park_of(*t), AccessKind::Unpark, step);
+            }
         }
     });
 }

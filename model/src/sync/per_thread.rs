@@ -32,6 +32,7 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::atomic::{AtomicI64, AtomicU64};
 
 use super::{context, Engine, Step};
+use crate::oracle::{AccessKind, EngineObj, ObjectLabel};
 
 enum Word {
     Loom(loom::sync::atomic::AtomicI64),
@@ -74,6 +75,8 @@ impl Word {
 pub struct PerThread {
     /// Word `i` belongs to thread `i + 1` (thread 0, the setup, only runs alone).
     words: Vec<Word>,
+    /// Word `i`'s id in the access record (empty when the execution records no accesses).
+    objects: Vec<EngineObj>,
     /// The value after the last completed change (what a thread running alone reads).
     shadow: AtomicI64,
     /// The value minus what the words hold: changed only by a change made alone.
@@ -84,12 +87,27 @@ pub struct PerThread {
 }
 
 impl PerThread {
-    /// A value for the current execution's engine, with a word for each of its scenario threads.
-    /// Creating it is not a step.
-    pub fn new(value: i64) -> PerThread {
-        let (engine, threads) = context::with_oracle(|e, o| (e, o.threads_planned()));
+    /// A value for the current execution's engine, with a word for each of its scenario threads;
+    /// `name` says whose value it is in the access record (a slab kind). Creating it is not a
+    /// step.
+    pub fn new(name: &'static str, value: i64) -> PerThread {
+        let (engine, threads, objects) = context::with_oracle(|e, o| {
+            let threads = o.threads_planned();
+            let word = |index| ObjectLabel {
+                kind: "lifecycle word",
+                name,
+                index,
+            };
+            // Off, no ids and no allocation: `object` answers untracked for every word.
+            let objects = match o.records_accesses() {
+                true => (0..threads).map(|i| o.engine_object(word(i + 1))).collect(),
+                false => Vec::new(),
+            };
+            (e, threads, objects)
+        });
         PerThread {
             words: (0..threads).map(|_| Word::new(engine, value)).collect(),
+            objects,
             shadow: AtomicI64::new(value),
             offset: AtomicI64::new(0),
             own: AtomicU64::new(0),
@@ -105,22 +123,32 @@ impl PerThread {
             return self.shadow.load(Acquire);
         }
         let seen = match self.words.get(tid.wrapping_sub(1)) {
-            Some(w) => w.touch(),
+            Some(w) => {
+                let seen = w.touch();
+                context::accessed(tid, step, self.object(tid - 1), AccessKind::Rmw);
+                seen
+            }
             // A thread without a word of its own (the setup thread while others run): ordered
             // against every thread's word.
-            None => self.touch_all(),
+            None => {
+                let seen = self.touch_all(tid, step);
+                context::logged(tid, step);
+                seen
+            }
         };
-        context::logged(tid, step);
         if self.own.load(Acquire) & bit(tid) != 0 {
             return self.shadow.load(Acquire);
         }
         seen + self.offset.load(Acquire)
     }
 
-    fn touch_all(&self) -> i64 {
+    fn touch_all(&self, tid: usize, step: Step) -> i64 {
         let mut seen = self.shadow.load(Acquire) - self.offset.load(Acquire);
         for (i, w) in self.words.iter().enumerate() {
             let v = w.touch();
+            if self.object(i).tracked() {
+                context::with_oracle(|_, o| o.record(tid, self.object(i), AccessKind::Rmw, step));
+            }
             if i == 0 {
                 seen = v;
             }
@@ -160,7 +188,7 @@ impl PerThread {
         let offset = self.offset.load(Acquire);
         let (old_word, new_word) = (old - offset, new - offset);
         let found = self.words[0].cmpxchg(old_word, new_word) + offset;
-        context::logged(tid, step);
+        context::accessed(tid, step, self.object(0), AccessKind::Rmw);
         if found != old {
             return found;
         }
@@ -174,11 +202,17 @@ impl PerThread {
             } else {
                 context::with_oracle(|e, o| o.step_tid(e));
                 w.cmpxchg(old_word, new_word);
-                context::logged(tid, step);
+                context::accessed(tid, step, self.object(i), AccessKind::Rmw);
             }
             each(t);
         }
         found
+    }
+
+    /// Word `i`'s id in the access record.
+    #[inline]
+    fn object(&self, i: usize) -> EngineObj {
+        self.objects.get(i).copied().unwrap_or(EngineObj::UNTRACKED)
     }
 
     /// The value after the last completed change. Not a step.

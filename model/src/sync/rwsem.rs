@@ -22,7 +22,7 @@ use std::ops::Deref;
 
 use super::context::Acquired;
 use super::{context, Engine, Step};
-use crate::oracle::{LockId, LockMode};
+use crate::oracle::{EngineObj, LockId, LockMode, ObjectLabel};
 use crate::KResult;
 
 enum Sub {
@@ -88,8 +88,9 @@ impl Sub {
 /// A kernel rw-semaphore (`hw_destroy_rwsem`, `mmap_sem`), or an SRCU domain modelled as one.
 pub struct RwSem<T> {
     name: &'static str,
-    /// One engine lock and one lockdep lock per scenario thread: thread `t`'s is `subs[t - 1]`.
-    subs: Vec<(Sub, LockId)>,
+    /// One engine lock and one lockdep lock per scenario thread: thread `t`'s is `subs[t - 1]`;
+    /// with the engine lock's id in the access record.
+    subs: Vec<(Sub, LockId, EngineObj)>,
     value: T,
 }
 
@@ -125,7 +126,15 @@ impl<T> RwSem<T> {
     pub fn new(name: &'static str, value: T) -> RwSem<T> {
         let (engine, oracle) = context::current_oracle();
         let subs = (0..oracle.threads_planned().max(1))
-            .map(|_| (Sub::new(engine), oracle.lock_register(name)))
+            .map(|index| {
+                let id = oracle.lock_register(name);
+                let label = ObjectLabel {
+                    kind: "rwsem",
+                    name,
+                    index,
+                };
+                (Sub::new(engine), id, oracle.engine_object(label))
+            })
             .collect();
         RwSem { name, subs, value }
     }
@@ -153,8 +162,9 @@ impl<T> RwSem<T> {
             held: Vec::new(),
         };
         for i in range {
-            let (sub, id) = &self.subs[i];
-            match context::acquire(step, self.name, *id, LockMode::Shared, || {
+            let (sub, id, object) = &self.subs[i];
+            let ids = (*id, (!alone).then_some(*object));
+            match context::acquire(step, self.name, ids, LockMode::Shared, || {
                 (!alone).then(|| sub.read())
             })? {
                 Acquired::Taken(engine, _) => g.held.push((i, engine)),
@@ -172,8 +182,9 @@ impl<T> RwSem<T> {
             held: Vec::new(),
         };
         for i in range {
-            let (sub, id) = &self.subs[i];
-            let got = context::try_acquire(step, self.name, *id, LockMode::Shared, || {
+            let (sub, id, object) = &self.subs[i];
+            let ids = (*id, (!alone).then_some(*object));
+            let got = context::try_acquire(step, self.name, ids, LockMode::Shared, || {
                 if alone {
                     free(*id, LockMode::Shared).then_some(None)
                 } else {
@@ -206,8 +217,10 @@ impl<T> RwSem<T> {
             sem: self,
             held: Vec::new(),
         };
-        for (i, (sub, id)) in self.subs.iter().enumerate() {
-            let got = context::try_acquire(step, self.name, *id, LockMode::Exclusive, || {
+        for (i, (sub, id, object)) in self.subs.iter().enumerate() {
+            let engine = !alone && own != Some(i);
+            let ids = (*id, engine.then_some(*object));
+            let got = context::try_acquire(step, self.name, ids, LockMode::Exclusive, || {
                 if alone || own == Some(i) {
                     free(*id, LockMode::Exclusive).then_some(None)
                 } else {
@@ -230,9 +243,11 @@ impl<T> RwSem<T> {
             sem: self,
             held: Vec::new(),
         };
-        for (i, (sub, id)) in self.subs.iter().enumerate() {
-            match context::acquire(step, self.name, *id, LockMode::Exclusive, || {
-                (!alone && own != Some(i)).then(|| sub.write())
+        for (i, (sub, id, object)) in self.subs.iter().enumerate() {
+            let engine = !alone && own != Some(i);
+            let ids = (*id, engine.then_some(*object));
+            match context::acquire(step, self.name, ids, LockMode::Exclusive, || {
+                engine.then(|| sub.write())
             })? {
                 Acquired::Taken(engine, _) => g.held.push((i, engine)),
                 Acquired::Removed => break,
@@ -257,9 +272,15 @@ impl<T> Deref for RwSemWriteGuard<'_, T> {
 }
 
 /// Release `held` in reverse order of acquisition, one `step` each.
-fn release_all<G>(subs: &[(Sub, LockId)], held: &mut Held<G>, step: Step, mode: LockMode) {
+fn release_all<G>(
+    subs: &[(Sub, LockId, EngineObj)],
+    held: &mut Held<G>,
+    step: Step,
+    mode: LockMode,
+) {
     while let Some((i, engine)) = held.pop() {
-        context::release(step, subs[i].1, mode, || drop(engine));
+        let ids = (subs[i].1, engine.is_some().then_some(subs[i].2));
+        context::release(step, ids, mode, || drop(engine));
     }
 }
 
