@@ -58,13 +58,9 @@ pub enum Command {
 /// `pincheck redundancy`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct RedundancyArgs {
-    /// The scenario's name (`s21_ucma_migrate_vs_destroy`), or its file.
-    pub scenario: String,
-    /// The cell: `PROPOSAL@KERNEL` (`context@v5.3`).
-    pub cell: String,
-    /// Where the scenario is.
-    #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
-    pub scenarios: Vec<PathBuf>,
+    /// The cell.
+    #[command(flatten)]
+    pub at: CellArgs,
     /// loom's search: bound N (that bound's search alone, not 0..N in turn) or `unbounded`.
     #[arg(long, default_value = "2", value_name = "N|unbounded")]
     pub preemptions: Preemptions,
@@ -75,6 +71,18 @@ pub struct RedundancyArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+}
+
+/// One cell of one scenario, as `why` and `redundancy` name it.
+#[derive(clap::Args, Debug, Clone)]
+pub struct CellArgs {
+    /// The scenario's name (`s04_dereg_vs_destroy_all`), or its file.
+    pub scenario: String,
+    /// The cell: `PROPOSAL@KERNEL` (`context@k53`).
+    pub cell: String,
+    /// Where the scenario is.
+    #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
+    pub scenarios: Vec<PathBuf>,
 }
 
 /// `pincheck steps`.
@@ -121,13 +129,9 @@ pub struct HistoryArgs {
 /// `pincheck why`.
 #[derive(clap::Args, Debug, Clone)]
 pub struct WhyArgs {
-    /// The scenario's name (`s04_dereg_vs_destroy_all`), or its file.
-    pub scenario: String,
-    /// The passing cell: `PROPOSAL@KERNEL` (`context@k53`).
-    pub cell: String,
-    /// Where the scenario is.
-    #[arg(long = "scenarios", value_name = "PATH", default_value = "scenarios")]
-    pub scenarios: Vec<PathBuf>,
+    /// The passing cell.
+    #[command(flatten)]
+    pub at: CellArgs,
     /// loom's preemption bound: N (bounds 0..=N in turn) or `unbounded` (a scenario may raise
     /// it).
     #[arg(long, default_value = "2", value_name = "N|unbounded")]
@@ -531,9 +535,9 @@ fn run_gate(a: GateArgs, env: Env) -> Result<Output, Error> {
 
 fn run_why(a: WhyArgs, env: Env) -> Result<Output, Error> {
     let opts = crate::why::WhyOptions {
-        paths: a.scenarios.clone(),
-        scenario: a.scenario.clone(),
-        cell: a.cell.clone(),
+        paths: a.at.scenarios,
+        scenario: a.at.scenario,
+        cell: a.at.cell,
         settings: Settings {
             preemptions: a.preemptions,
             iterations: a.iterations,
@@ -550,9 +554,9 @@ fn run_why(a: WhyArgs, env: Env) -> Result<Output, Error> {
 
 fn run_redundancy(a: RedundancyArgs) -> Result<Output, Error> {
     let opts = crate::redundancy::RedundancyOptions {
-        paths: a.scenarios,
-        scenario: a.scenario,
-        cell: a.cell,
+        paths: a.at.scenarios,
+        scenario: a.at.scenario,
+        cell: a.at.cell,
         preemptions: a.preemptions,
         time: a.time_per_engine,
     };
