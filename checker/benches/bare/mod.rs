@@ -4,7 +4,8 @@
 //! Each proposal's model is a macro (`s1_rfc_v2!`, `s1_context!`) so that one source is compiled
 //! once per engine, with `AtomicI64`, `Mutex`, `RwLock` and `thread` bound to that engine's types.
 //! The shared state lives in a `std::sync::Arc`, as pincheck's kernel does (only the primitives
-//! are engine-visible). Orderings are pincheck's: Acquire loads, Release stores, AcqRel RMWs.
+//! are engine-visible). Orderings are pincheck's: Acquire loads and AcqRel RMWs (a store is an
+//! exchange, as the facade makes it).
 
 #[macro_use]
 mod s1_rfc_v2;
