@@ -100,7 +100,9 @@
 //!   changes (a pin "held through an fd throughout the read"). A listing that never reads the
 //!   target's fd table (mm's per-process listing) is independent of them for loom, which then
 //!   runs one of the two orders only: in s11, loom never runs mm's admin read before the child's
-//!   close and does not reach that procfs lie; PCT runs both and does. A judgement on happens-before
+//!   close and does not reach that procfs lie; PCT runs both and does (s15 under mm likewise: the
+//!   same listing judged true in one order, a lie in the other, an ENGINE DISAGREEMENT of its
+//!   unbounded search). A judgement on happens-before
 //!   (the oracle's own vector clocks) would make every engine see it in every order it explores.
 //! - The fd table never grows (`FDS_MAX` slots, no `expand_files`).
 //! - Every store (`atomic_set`, `rcu_assign_pointer`) is an exchange in the engines, because
