@@ -112,6 +112,22 @@ pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Propo
 fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Proposal>) {
     let (_, oracle) = crate::sync::current_oracle();
     oracle.plan_threads(program.threads.len());
+    // Only a pin listing's verdict needs the happens-before order (`oracle::order`).
+    let lists_pins = program
+        .threads
+        .iter()
+        .flat_map(|t| &t.ops)
+        .chain(&program.setup)
+        .any(|op| {
+            matches!(
+                op,
+                Op::ProcfsRead {
+                    kind: ProcfsKind::FilePins,
+                    ..
+                }
+            )
+        });
+    oracle.plan_order(lists_pins);
     let k = Arc::new(build(program, variant, proposal));
     let env = Arc::new(Mutex::new(Env::default()));
     let setup = Task::new("setup", 0, None);
@@ -134,6 +150,8 @@ fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Propo
     join_all(handles, move || {
         let (_, oracle) = crate::sync::current_oracle();
         let _ = quiesce(&k, &program, &oracle);
+        // Every step is logged: the pin listings can be judged on the whole execution.
+        crate::vfs::procfs::judge_file_pins(&oracle);
     });
 }
 

@@ -23,7 +23,7 @@
 //!
 //! The oracle names no kernel type here: pins, owners and files are object ids.
 
-use super::{ObjId, Oracle};
+use super::{Check, FindingSite, Mark, ObjId, Oracle};
 use crate::Name;
 
 /// One pin as procfs may show it.
@@ -33,23 +33,23 @@ pub(super) struct PinLife {
     pub(super) owner: ObjId,
     pub(super) data: Name,
     /// First step that made it visible to a reader.
-    pub(super) visible_from: Option<usize>,
+    pub(super) visible_from: Option<Mark>,
     /// REG_MR committed: from here a listing must show it.
-    pub(super) committed: Option<usize>,
+    pub(super) committed: Option<Mark>,
     /// Its destroy began: from here a listing need no longer show it.
-    pub(super) destroy_begun: Option<usize>,
+    pub(super) destroy_begun: Option<Mark>,
     /// Pages unpinned: the last step of its visible life.
-    pub(super) visible_until: Option<usize>,
+    pub(super) visible_until: Option<Mark>,
 }
 
-/// An fd slot's history: `fd` of `process` held `file` during `[begin, end)`.
+/// An fd slot's history: `fd` of `process` held `file` from the step `begin` to the step `end`.
 #[derive(Clone, Debug)]
 pub(super) struct FdLife {
     pub(super) process: Name,
     pub(super) fd: usize,
     pub(super) file: ObjId,
-    pub(super) begin: usize,
-    pub(super) end: Option<usize>,
+    pub(super) begin: Mark,
+    pub(super) end: Option<Mark>,
 }
 
 /// One listed line, as the reader produced it.
@@ -59,10 +59,30 @@ pub struct Listed {
     pub fd: Option<usize>,
     /// The struct file the reader found at that fd.
     pub file: Option<ObjId>,
-    /// Position right after the reader's lookup of that fd.
-    pub looked_up: usize,
+    /// The point right after the reader's lookup of that fd.
+    pub looked_up: Mark,
     /// The data file printed.
     pub data: String,
+}
+
+/// A listing as read, kept until the end of the execution: its verdict depends on what the other
+/// threads did concurrently with it, which includes steps logged after the read.
+#[derive(Clone, Debug)]
+pub struct Reading {
+    /// The process whose pins were listed.
+    pub process: String,
+    /// The reader's thread.
+    pub reader: usize,
+    /// The point right after the read's first step.
+    pub first: Mark,
+    /// The point right after its last step.
+    pub last: Mark,
+    /// The lines, as listed.
+    pub lines: Vec<Listed>,
+    /// The listing as printed, for reports.
+    pub printed: String,
+    /// Where its findings are reported: the read's last step.
+    site: FindingSite,
 }
 
 /// What is wrong with a listing.
@@ -90,8 +110,7 @@ impl Oracle {
 
     /// The position of the first step thread `tid` logged at or after `start` (the first step of
     /// a read that began when the log had `start` events), or `start` when it logged none.
-    pub fn first_step_since(&self, tid: usize, start: usize) -> usize {
-        let st = self.st();
+    pub(super) fn first_step_of(st: &super::State, tid: usize, start: usize) -> usize {
         st.log
             .iter()
             .enumerate()
@@ -118,6 +137,13 @@ impl Oracle {
         });
     }
 
+    /// The point right after the running thread's last step (the step that is the event).
+    fn mark_running(&self, st: &mut super::State) -> Mark {
+        let key = Self::running_key(self.engine);
+        let tid = self.running_tid(st, key);
+        Self::mark_of(st, tid)
+    }
+
     fn pin_mut(st: &mut super::State, pin: ObjId) -> Option<&mut PinLife> {
         st.pins.iter_mut().rev().find(|p| p.pin == pin)
     }
@@ -125,7 +151,7 @@ impl Oracle {
     /// The step just taken made `pin` visible to a reader (a record published, pages pinned).
     pub fn pin_visible(&self, pin: ObjId) {
         let mut st = self.st();
-        let now = st.log.len();
+        let now = self.mark_running(&mut st);
         if let Some(p) = Self::pin_mut(&mut st, pin) {
             p.visible_from.get_or_insert(now);
         }
@@ -134,7 +160,7 @@ impl Oracle {
     /// The step just taken committed the REG_MR that made `pin`.
     pub fn pin_committed(&self, pin: ObjId) {
         let mut st = self.st();
-        let now = st.log.len();
+        let now = self.mark_running(&mut st);
         if let Some(p) = Self::pin_mut(&mut st, pin) {
             p.committed.get_or_insert(now);
         }
@@ -143,7 +169,7 @@ impl Oracle {
     /// The step just taken began the destroy of the MR that owns `pin`.
     pub fn pin_destroy_begun(&self, pin: ObjId) {
         let mut st = self.st();
-        let now = st.log.len();
+        let now = self.mark_running(&mut st);
         if let Some(p) = Self::pin_mut(&mut st, pin) {
             p.destroy_begun.get_or_insert(now);
         }
@@ -152,7 +178,7 @@ impl Oracle {
     /// The step just taken unpinned the pages of `pin`: its visible life ends.
     pub fn pin_unpinned(&self, pin: ObjId) {
         let mut st = self.st();
-        let now = st.log.len();
+        let now = self.mark_running(&mut st);
         if let Some(p) = Self::pin_mut(&mut st, pin) {
             p.visible_until.get_or_insert(now);
         }
@@ -161,7 +187,7 @@ impl Oracle {
     /// The step just taken installed `file` in slot `fd` of `process`.
     pub fn fd_install(&self, process: &Name, fd: usize, file: ObjId) {
         let mut st = self.st();
-        let begin = st.log.len();
+        let begin = self.mark_running(&mut st);
         st.fds.push(FdLife {
             process: Name::clone(process),
             fd,
@@ -174,7 +200,7 @@ impl Oracle {
     /// The step just taken cleared slot `fd` of `process`.
     pub fn fd_remove(&self, process: &str, fd: usize) {
         let mut st = self.st();
-        let end = st.log.len();
+        let end = self.mark_running(&mut st);
         for i in st
             .fds
             .iter_mut()
@@ -184,16 +210,57 @@ impl Oracle {
         }
     }
 
-    /// Judge a listing of `process`'s pins read over `[from, to]` (`from` the position of the
-    /// read's first step, `to` the position right after its last): the lines no pin justifies,
-    /// then the pins it had to show and did not.
-    pub fn procfs_judge(
+    /// The running thread has just read a listing of `process`'s pins from `first` (the point
+    /// right after the read's first step) to now (right after its last): keep it for
+    /// [`readings`](Self::readings) to judge once the execution has ended.
+    pub fn procfs_read(&self, process: &str, first: Mark, lines: Vec<Listed>, printed: String) {
+        let key = Self::running_key(self.engine);
+        let mut st = self.st();
+        let reader = self.running_tid(&st, key);
+        let last = Self::mark_of(&mut st, reader);
+        let site = Self::finding_site(&st, reader);
+        st.readings.push(Reading {
+            process: process.to_string(),
+            reader,
+            first,
+            last,
+            lines,
+            printed,
+            site,
+        });
+    }
+
+    /// The listings read in this execution, taken (call once the execution has ended: every
+    /// step is then logged, and every event is ordered against the reads).
+    pub fn readings(&self) -> Vec<Reading> {
+        std::mem::take(&mut self.st().readings)
+    }
+
+    /// Report a finding of `check` about `reading` at the read's last step.
+    pub fn report_reading(
         &self,
-        process: &str,
-        from: usize,
-        to: usize,
-        lines: &[Listed],
-    ) -> Vec<Untrue> {
+        check: &'static Check,
+        reading: &Reading,
+        title: String,
+        object: Option<String>,
+        details: Vec<String>,
+    ) {
+        let mut st = self.st();
+        Self::push_finding(&mut st, check, reading.site, title, object, details);
+    }
+
+    /// Judge a listing, once the execution has ended: the lines no pin justifies, then the pins
+    /// it had to show and did not. The judgement uses only the execution's happens-before order
+    /// (see the module doc), so every interleaving of one trace gets the same one.
+    pub fn procfs_judge(&self, reading: &Reading) -> Vec<Untrue> {
+        let Reading {
+            process,
+            first,
+            last,
+            lines,
+            ..
+        } = reading;
+        let process = process.as_str();
         let st = self.st();
         let owner_of = |file: ObjId| {
             st.speaks_for
@@ -202,42 +269,44 @@ impl Oracle {
                 .find(|(f, _)| *f == file)
                 .map(|(_, o)| *o)
         };
-        let visible = |owner: ObjId, data: &str, since: usize| {
+        // Some interleaving of the trace has a pin of `data` by `owner` visible at a time from
+        // `since` to the end of the read: its visibility neither ended before `since` nor began
+        // after the read's last step.
+        let visible = |owner: ObjId, data: &str, since: &Mark| {
             st.pins.iter().any(|p| {
                 p.owner == owner
                     && *p.data == *data
-                    && p.visible_from.is_some_and(|v| v <= to)
-                    && p.visible_until.is_none_or(|u| u >= since)
+                    && p.visible_from.is_some_and(|v| !last.precedes(&v))
+                    && p.visible_until.is_none_or(|u| !u.precedes(since))
             })
         };
         let mut out = Vec::new();
-        for line in lines {
+        for line in lines.iter() {
+            let since = &line.looked_up;
             let justified = match line.file {
-                Some(file) => {
-                    owner_of(file).is_some_and(|o| visible(o, &line.data, line.looked_up))
-                }
+                Some(file) => owner_of(file).is_some_and(|o| visible(o, &line.data, since)),
                 None => st.fds.iter().any(|i| {
                     *i.process == *process
-                        && i.begin <= to
-                        && i.end.is_none_or(|e| e >= line.looked_up)
-                        && owner_of(i.file).is_some_and(|o| visible(o, &line.data, line.looked_up))
+                        && !last.precedes(&i.begin)
+                        && i.end.is_none_or(|e| !e.precedes(since))
+                        && owner_of(i.file).is_some_and(|o| visible(o, &line.data, since))
                 }),
             };
             if !justified {
                 out.push(Untrue::Listed { line: line.clone() });
             }
         }
-        for slot in st
-            .fds
-            .iter()
-            .filter(|i| &*i.process == process && i.begin <= from && i.end.is_none_or(|e| e >= to))
-        {
+        // A slot that held its file throughout the read in every interleaving: filled before the
+        // read's first step, emptied (if ever) after its last.
+        for slot in st.fds.iter().filter(|i| {
+            &*i.process == process && i.begin.before(first) && i.end.is_none_or(|e| last.before(&e))
+        }) {
             let Some(owner) = owner_of(slot.file) else {
                 continue;
             };
             for p in st.pins.iter().filter(|p| p.owner == owner) {
-                let must = p.committed.is_some_and(|c| c <= from)
-                    && p.destroy_begun.is_none_or(|d| d >= to);
+                let must = p.committed.is_some_and(|c| c.before(first))
+                    && p.destroy_begun.is_none_or(|d| last.before(&d));
                 let shown = lines
                     .iter()
                     .any(|l| l.fd.is_none_or(|fd| fd == slot.fd) && *l.data == *p.data);
