@@ -6,7 +6,7 @@
 use pincheck_model::heap::Handle;
 use pincheck_model::kernel::Kernel;
 use pincheck_model::oracle::{Finding, FindingKind, Mutation, ObjId};
-use pincheck_model::program::{Op, ProcfsKind, Program, ThreadProgram};
+use pincheck_model::program::{Op, Program, ThreadProgram};
 use pincheck_model::proposals::bundle::{self, DataFileRef};
 use pincheck_model::proposals::context::Context;
 use pincheck_model::proposals::{Ext, Proposal};
@@ -55,16 +55,6 @@ fn op_dereg(p: &str, mr: &str) -> Op {
         process: p.into(),
         fd: "fd0".into(),
         mr: mr.into(),
-    }
-}
-
-fn op_list(reader: &str, target: &str, label: &str) -> Op {
-    Op::ProcfsRead {
-        process: reader.into(),
-        target: target.into(),
-        kind: ProcfsKind::FilePins,
-        fd: None,
-        label: label.into(),
     }
 }
 
