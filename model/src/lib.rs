@@ -96,14 +96,14 @@
 //!   which the model makes without a liveness check; see [`vfs::process::__fget_files`]).
 //! - procfs reads fd-table slots with an RMW of zero (their latest value), where an RCU reader
 //!   may see an older pointer: listings are judged against the table at the step of the lookup.
-//! - A lie of omission is judged on the log order of the read against the target's fd-table
-//!   changes (a pin "held through an fd throughout the read"). A listing that never reads the
-//!   target's fd table (mm's per-process listing) is independent of them for loom, which then
-//!   runs one of the two orders only: in s11, loom never runs mm's admin read before the child's
-//!   close and does not reach that procfs lie; PCT runs both and does (s15 under mm likewise: the
-//!   same listing judged true in one order, a lie in the other, an ENGINE DISAGREEMENT of its
-//!   unbounded search). A judgement on happens-before
-//!   (the oracle's own vector clocks) would make every engine see it in every order it explores.
+//! - procfs verdicts are judged on the execution's happens-before order (program order, spawns
+//!   and joins, and every pair of accesses of one engine object, as loom 0.7 orders them:
+//!   [`oracle::order`]), the same for every interleaving of a trace. The order has no real time:
+//!   a read that began after a REG_MR returned on the wall clock, but touched nothing that
+//!   REG_MR's thread touched after it, is concurrent with it, and may omit its pin; so a
+//!   weak-memory read of an old, empty list (H3's `list_empty_careful`) is never an omission
+//!   (coherence forbids it to a reader ordered after the commit). Scenarios order the events an
+//!   omission needs by program order, the setup, or a lock both sides take.
 //! - The fd table never grows (`FDS_MAX` slots, no `expand_files`).
 //! - Every store (`atomic_set`, `rcu_assign_pointer`) is an exchange in the engines, because
 //!   loom 0.7 lets a plain store fall inside another thread's RMW (tokio-rs/loom#254), a history

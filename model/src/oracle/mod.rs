@@ -6,7 +6,7 @@
 //! It keeps the execution's event log (one entry per engine access, named by its step), the
 //! threads, lockdep's view of who holds and waits for which lock (and the hung-task detector's of
 //! who sleeps, [`hang`]), the objects of the model heap (allocated by, freed by, who holds a
-//! reference: a ref_tracker), pins' visible lives and fd slots for the procfs truth ([`truth`]),
+//! reference: a ref_tracker), pins' visible lives and fd slots for the procfs truth ([`truth`], judged on the execution's happens-before order, [`order`]),
 //! the blocks mapped for DMA and freed by the filesystem ([`dax`]), observations, and the
 //! findings, each from a registered check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
 //! mutation points it runs.
@@ -976,9 +976,8 @@ impl Oracle {
         }
     }
 
-    /// Record a finding of `check` at `site`, taken earlier with [`finding_site`](Self::
-    /// finding_site) (a verdict that needs the whole execution is reported at its end, at the
-    /// step it is about).
+    /// Record a finding of `check` at `site`, taken earlier with `finding_site` (a verdict that
+    /// needs the whole execution is reported at its end, at the step it is about).
     fn push_finding(
         st: &mut State,
         check: &'static Check,

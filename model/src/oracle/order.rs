@@ -248,8 +248,8 @@ impl Oracle {
         st.order.mark(tid, pos)
     }
 
-    /// Start watching for the running thread's next step: [`first_step_mark`](Self::
-    /// first_step_mark) gives the point right after it (its engine accesses included).
+    /// Start watching for the running thread's next step: [`Oracle::first_step_mark`] gives the
+    /// point right after it (its engine accesses included).
     pub fn first_step_watch(&self) {
         let key = Self::running_key(self.engine);
         let mut st = self.st();
@@ -267,10 +267,9 @@ impl Oracle {
         });
     }
 
-    /// The point right after the running thread's first step since
-    /// [`first_step_watch`](Self::first_step_watch) (its last step so far when that is the only
-    /// one; the point of the watch when it made none). Without clocks, `first_step_since`'s
-    /// position.
+    /// The point right after the running thread's first step since [`Oracle::first_step_watch`]
+    /// (its last step so far when that is the only one; the point of the watch when it made
+    /// none). Without clocks, the position of that first step in the log.
     pub fn first_step_mark(&self, start: &Mark) -> Mark {
         let key = Self::running_key(self.engine);
         let mut st = self.st();

@@ -1,25 +1,37 @@
 //! The procfs truth: what a pin listing may show and what it must show, from the steps of the
-//! execution themselves.
+//! execution themselves, judged on the execution's happens-before order ([`super::order`]) so
+//! that every interleaving of one trace gets the same verdict.
 //!
 //! Every truth event is recorded right after the engine access that is the event (the step that
-//! publishes a pin record, the page pin, the commit of REG_MR, the unpin, an fd slot written), so
-//! its position in the log is the step's own: no later tick the engine could schedule a reader
-//! before. Positions are `log.len()` right after the step, so `event <= from` means "before the
-//! read's first step".
+//! publishes a pin record, the page pin, the commit of REG_MR, the start of its destroy, the
+//! unpin, an fd slot written) as a [`Mark`]: the thread and its vector clock there. A read's
+//! first step, each lookup and its last step are marks of the reader. A listing is judged once
+//! the execution has ended ([`Oracle::readings`]): an event the interleaving logged after the
+//! read may still be concurrent with it, and only the whole execution orders it.
 //!
 //! A pin's visible life opens at the first step that makes it visible to any reader (the
 //! proposal's record or callback, or the page pin, whichever comes first) and closes at the
-//! pages' unpin, the last. A listed line `(fd, file, data)` is true when a pin of `data` by the
-//! owner the looked-up file speaks for was visible at some time between that lookup and the end
-//! of the read: lines are judged against the struct file found at the fd (its identity), so a
-//! reused fd number is not taken for the file that had it before. A pin must be listed, at every
-//! fd that held its file throughout the read, when its REG_MR committed before the read began
-//! and its destroy had not begun when the read ended.
+//! pages' unpin, the last. A listed line `(fd, file, data)` is a lie only when no interleaving of
+//! the trace has a pin of `data` by the owner the looked-up file speaks for visible between that
+//! lookup and the end of the read: every such pin's visibility ended before the lookup (happens
+//! before it) or began after the read's last step. Lines are judged against the struct file
+//! found at the fd (its identity), so a reused fd number is not taken for the file that had it
+//! before.
+//!
+//! A pin must be listed, at every fd that held its file throughout the read in every
+//! interleaving (filled before the read's first step, emptied, if ever, after its last), when its
+//! REG_MR's commit happens before the read's first step and the read's last step happens before
+//! its destroy begins (or it is never destroyed). In kernel terms: a listing may omit a pin whose
+//! REG_MR returned concurrently with the read, or whose fd was installed or closed concurrently
+//! with it; it may not omit one whose REG_MR returned before the read began and that no one
+//! destroyed until after it ended. "Before" is the order the kernel's memory accesses make
+//! (program order, a lock taken after its release, a load after the store it read, a wake-up),
+//! never the wall clock.
 //!
 //! A line attributed to the process itself, not to an fd (a design that keeps pins on the mm), is
-//! true when some file the process held at an fd at some time from the line's lookup to the end
-//! of the read speaks for an owner with a visible pin of that data in that time; it also counts as
-//! showing that pin at every fd.
+//! a lie only when, for every file the process held at an fd, the fd lost it before the line's
+//! lookup or got it after the read, or the file's owner had no pin of that data visible in the
+//! read (as above); it also counts as showing that pin at every fd.
 //!
 //! The oracle names no kernel type here: pins, owners and files are object ids.
 
