@@ -316,14 +316,39 @@ impl Oracle {
 
     #[cold]
     #[inline(never)]
-    fn push_access(
+    fn push_access(&self, tid: usize, object: EngineObj, kind: (AccessKind, i64), step: Step) {
+        let mut st = self.st();
+        self.accessed_in(&mut st, tid, object, kind, step);
+    }
+
+    /// Log `step` for `tid`, whose access of `kind` to `object` has just returned, and record
+    /// the access: [`step_done`](Self::step_done) and [`record_load`](Self::record_load) under
+    /// one lock of the state.
+    #[inline]
+    pub(crate) fn step_done_accessed(
         &self,
+        tid: usize,
+        step: Step,
+        object: EngineObj,
+        kind: (AccessKind, i64),
+    ) {
+        let mut st = self.st();
+        self.log_step(&mut st, tid, step, None, false);
+        if object.tracked() {
+            self.accessed_in(&mut st, tid, object, kind, step);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn accessed_in(
+        &self,
+        st: &mut State,
         tid: usize,
         object: EngineObj,
         (kind, value): (AccessKind, i64),
         step: Step,
     ) {
-        let mut st = self.st();
         st.order.access(tid, object);
         if self.record_accesses {
             st.record.accesses.push(Access {
