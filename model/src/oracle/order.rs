@@ -256,6 +256,9 @@ impl Oracle {
         let tid = self.running_tid(&st, key);
         let pos = st.log.len();
         let order = &mut st.order;
+        if !order.on {
+            return;
+        }
         let own = order.thread(tid).0[tid] + 1;
         if order.first.len() <= tid {
             order.first.resize(tid + 1, None);
