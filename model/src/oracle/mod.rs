@@ -12,6 +12,7 @@
 //! mutation points it runs.
 
 pub mod access;
+mod cell;
 pub mod check;
 pub mod dax;
 mod fault;
@@ -26,7 +27,9 @@ pub mod truth;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use cell::{StateCell, StateGuard};
 
 pub use access::{Access, AccessKind, EngineObj, ObjectLabel};
 pub use check::Check;
@@ -375,7 +378,8 @@ pub struct Oracle {
     /// What runs once every model thread has returned (see [`Oracle::at_end`]), outside the
     /// state lock: it runs model code, which takes it.
     ending: Mutex<Ending>,
-    state: Mutex<State>,
+    /// A mutex under std threads, a borrow flag under loom and shuttle ([`cell`]).
+    state: StateCell<State>,
 }
 
 /// Work deferred to the end of an execution: run once, as thread 0, after the main thread
@@ -396,7 +400,7 @@ struct Ending {
 impl Drop for Oracle {
     /// Hand the emptied state to this OS thread's next execution.
     fn drop(&mut self) {
-        let mut state = std::mem::take(self.state.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let mut state = std::mem::take(self.state.get_mut());
         state.recycle();
         // During thread teardown the slot may be gone already: the state is then simply freed.
         let _ = SPARE_STATE.try_with(|s| *s.borrow_mut() = Some(state));
@@ -446,12 +450,13 @@ impl Oracle {
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),
             ending: Mutex::new(Ending::default()),
-            state: Mutex::new(state),
+            state: StateCell::new(state, engine == Engine::Std),
         }
     }
 
-    fn st(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    #[inline]
+    fn st(&self) -> StateGuard<'_, State> {
+        self.state.lock()
     }
 
     /// The engine this execution runs under.
