@@ -195,7 +195,7 @@ impl Oracle {
     /// the execution is aborted and the caller must not block.
     fn lock_wait(
         &self,
-        mut st: super::StateGuard<'_, State>,
+        mut st: crate::exec_cell::ExecGuard<'_, State>,
         tid: usize,
         id: LockId,
         mode: LockMode,

@@ -12,7 +12,6 @@
 //! mutation points it runs.
 
 pub mod access;
-mod cell;
 pub mod check;
 pub mod dax;
 mod fault;
@@ -29,7 +28,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
 use std::sync::{Arc, Mutex};
 
-use cell::{StateCell, StateGuard};
+use crate::exec_cell::{ExecCell, ExecGuard};
 
 pub use access::{Access, AccessKind, EngineObj, ObjectLabel};
 pub use check::Check;
@@ -378,8 +377,8 @@ pub struct Oracle {
     /// What runs once every model thread has returned (see [`Oracle::at_end`]), outside the
     /// state lock: it runs model code, which takes it.
     ending: Mutex<Ending>,
-    /// A mutex under std threads, a borrow flag under loom and shuttle ([`cell`]).
-    state: StateCell<State>,
+    /// A mutex under std threads, a borrow flag under loom and shuttle ([`crate::exec_cell`]).
+    state: ExecCell<State>,
 }
 
 /// Work deferred to the end of an execution: run once, as thread 0, after the main thread
@@ -450,12 +449,12 @@ impl Oracle {
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),
             ending: Mutex::new(Ending::default()),
-            state: StateCell::new(state, engine == Engine::Std),
+            state: ExecCell::new(state, Some(engine)),
         }
     }
 
     #[inline]
-    fn st(&self) -> StateGuard<'_, State> {
+    fn st(&self) -> ExecGuard<'_, State> {
         self.state.lock()
     }
 
