@@ -263,7 +263,7 @@ struct State {
 /// Emptied buffers kept for the next execution: their capacity is what is reused. An exploration
 /// runs thousands of short executions of one scenario; allocating every event's note list, every
 /// object's holder list and every thread name afresh was a fifth of pincheck's cost per execution
-/// over a bare engine model (see `checker/benches/FIGURES.md`).
+/// over a bare engine model (see `bench/benches/FIGURES.md`).
 #[derive(Default)]
 struct Spare {
     notes: Vec<Vec<Note>>,
