@@ -124,6 +124,7 @@
 #[doc(hidden)]
 pub use inventory;
 
+mod exec_cell;
 pub mod heap;
 pub mod kernel;
 pub mod kref;

@@ -26,7 +26,8 @@ mod wait;
 pub use atomic::Atomic;
 pub use completion::Completion;
 pub(crate) use context::{
-    current_oracle, engine_thread_key as engine_key, enter, with_oracle as with_current,
+    current_engine, current_oracle, engine_thread_key as engine_key, enter,
+    with_oracle as with_current,
 };
 pub use engine::{run, Body, Cut, Engine, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 pub use mutex::{Mutex, MutexGuard};
