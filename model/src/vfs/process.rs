@@ -69,10 +69,11 @@ pub fn fd_install(
             Err(e) => return Ok(Err(e)),
         }
     };
-    p.files.assign("fd_install.rcu_assign_pointer", fd, f);
     let (_, oracle) = crate::sync::current_oracle();
-    oracle.rehold(f.obj(), from, fd_holder(p, fd));
-    oracle.fd_install(&p.name, fd, f.obj());
+    p.files.assign("fd_install.rcu_assign_pointer", fd, f, || {
+        oracle.rehold(f.obj(), from, fd_holder(p, fd));
+        oracle.fd_install(&p.name, fd, f.obj());
+    });
     Ok(Ok(fd))
 }
 
@@ -143,10 +144,10 @@ pub fn close_fd(k: &Kernel, cur: &Task, p: &Process, fd: usize) -> KResult<Resul
     let (_, oracle) = crate::sync::current_oracle();
     let f = {
         let mut open_fds = p.files.lock("close_fd.file_lock")?;
-        let Some(f) = p.files.clear("close_fd.rcu_assign_pointer", fd) else {
+        let removed = || oracle.fd_remove(&p.name, fd);
+        let Some(f) = p.files.clear("close_fd.rcu_assign_pointer", fd, removed) else {
             return Ok(Err(Errno::EBADF));
         };
-        oracle.fd_remove(&p.name, fd);
         put_unused_fd(&mut open_fds, fd);
         f
     };
@@ -229,8 +230,10 @@ fn exit_mm_files(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
             if !open_fds[fd] {
                 continue;
             }
-            if let Some(f) = p.files.clear("close_files.xchg", fd) {
-                oracle.fd_remove(&p.name, fd);
+            if let Some(f) = p
+                .files
+                .clear("close_files.xchg", fd, || oracle.fd_remove(&p.name, fd))
+            {
                 put_unused_fd(&mut open_fds, fd);
                 files.push((fd, f));
             }
