@@ -18,10 +18,11 @@
 //! reader saw, through locks or atomics, something the writer did after writing) is excluded by
 //! the kernel as well: RCU readers see pointers in coherence order, and `rcu_dereference` after an
 //! acquire of what the writer released must return the written value or a later one. What is left
-//! is a cycle without such an order (store buffering), which the kernel excludes wherever both
-//! sides have a full barrier between their store and load, as every value-returning atomic gives
-//! (Documentation/atomic_t.txt); the model's acquire/release facade does not know which side has
-//! one, so it explores none of them.
+//! is a cycle without such an order (store buffering: each side reads the other's old value
+//! after its own store), which the kernel excludes wherever both sides have a full barrier
+//! between their store and load, as every value-returning atomic gives
+//! (Documentation/atomic_t.txt). The model explores none of them: a limit where a side has no
+//! such barrier (the matrix's outcome sets were the same with the loads).
 //!
 //! A write of several words is not one instant: between two of its RMWs one reader could see the
 //! new value, tell another (through a lock or an atomic), and the other read the old one, an

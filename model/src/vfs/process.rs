@@ -99,7 +99,8 @@ pub fn fget(
 /// increment (054aa8d439b9 added that in v5.16); nor does the model.
 ///
 /// The slot is read with [`FilesStruct::fcheck_files`], or for procfs (`latest`) with
-/// [`FilesStruct::fcheck_files_latest`]. No
+/// [`FilesStruct::fcheck_files_latest`], the same lookup since the slots became per-thread words
+/// (both read the latest value). No
 /// lock, so two lookups are ordered only by the f_count they both increment. The
 /// RCU read-side section makes no engine access: it keeps the struct file's memory (`__fput`
 /// frees it through `call_rcu`) for the one read of f_count, which the model makes without a
