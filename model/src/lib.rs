@@ -94,8 +94,10 @@
 //! - `fdget` always takes a reference (as on a shared files_struct), through `fget`'s lock-free
 //!   lookup; its RCU read-side section makes no engine access (it guards one read of f_count,
 //!   which the model makes without a liveness check; see [`vfs::process::__fget_files`]).
-//! - procfs reads fd-table slots with an RMW of zero (their latest value), where an RCU reader
-//!   may see an older pointer: listings are judged against the table at the step of the lookup.
+//! - Every fd-table lookup (`fget`'s, procfs's) reads the slot's latest value (an RMW of its
+//!   thread's word, `sync::RcuPointer`), where an RCU reader may see an older pointer in a
+//!   store-buffering cycle with no full barrier on one side; procfs listings are judged against
+//!   the table at the step of the lookup.
 //! - A lie of omission is judged on the log order of the read against the target's fd-table
 //!   changes (a pin "held through an fd throughout the read"). A listing that never reads the
 //!   target's fd table (mm's per-process listing) is independent of them for loom, which then
