@@ -19,8 +19,9 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use crate::exec_cell::{ExecCell, ExecGuard};
 use crate::oracle::ObjId;
-use crate::sync::{current_oracle, with_current, PerThread, Step};
+use crate::sync::{current_engine, current_oracle, with_current, PerThread, Step};
 
 /// Slots per slab: a scenario allocates a handful of objects of each type.
 pub const SLOTS_PER_SLAB_MAX: usize = 64;
@@ -111,7 +112,8 @@ struct Slot<T> {
 /// One slab (`kmem_cache`) of objects of type `T`.
 pub struct Heap<T> {
     kind: &'static str,
-    slots: std::sync::Mutex<Slab<T>>,
+    /// A mutex under std threads, a borrow flag under loom and shuttle ([`crate::exec_cell`]).
+    slots: ExecCell<Slab<T>>,
 }
 
 struct Slab<T> {
@@ -139,16 +141,20 @@ impl<T> Heap<T> {
     pub fn new(kind: &'static str) -> Heap<T> {
         Heap {
             kind,
-            slots: std::sync::Mutex::new(Slab {
-                slots: Vec::new(),
-                free: Vec::new(),
-                graveyard: std::collections::BTreeMap::new(),
-            }),
+            slots: ExecCell::new(
+                Slab {
+                    slots: Vec::new(),
+                    free: Vec::new(),
+                    graveyard: std::collections::BTreeMap::new(),
+                },
+                current_engine(),
+            ),
         }
     }
 
-    fn slab(&self) -> std::sync::MutexGuard<'_, Slab<T>> {
-        self.slots.lock().unwrap_or_else(|e| e.into_inner())
+    #[inline]
+    fn slab(&self) -> ExecGuard<'_, Slab<T>> {
+        self.slots.lock()
     }
 
     /// `kmalloc` + init. Not a scheduling point: the allocation is private to the allocating

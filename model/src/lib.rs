@@ -94,16 +94,17 @@
 //! - `fdget` always takes a reference (as on a shared files_struct), through `fget`'s lock-free
 //!   lookup; its RCU read-side section makes no engine access (it guards one read of f_count,
 //!   which the model makes without a liveness check; see [`vfs::process::__fget_files`]).
-//! - procfs reads fd-table slots with an RMW of zero (their latest value), where an RCU reader
-//!   may see an older pointer: listings are judged against the table at the step of the lookup.
+//! - Every fd-table lookup (`fget`'s, procfs's) reads the slot's latest value (an RMW of its
+//!   thread's word, `sync::RcuPointer`), where an RCU reader may see an older pointer in a
+//!   store-buffering cycle with no full barrier on one side; procfs listings are judged against
+//!   the table at the step of the lookup.
 //! - procfs verdicts are judged on the execution's happens-before order (program order, spawns
 //!   and joins, and every pair of accesses of one engine object, as loom 0.7 orders them:
-//!   [`oracle::order`]), the same for every interleaving of a trace. The order has no real time:
-//!   a read that began after a REG_MR returned on the wall clock, but touched nothing that
-//!   REG_MR's thread touched after it, is concurrent with it, and may omit its pin; so a
-//!   weak-memory read of an old, empty list (H3's `list_empty_careful`) is never an omission
-//!   (coherence forbids it to a reader ordered after the commit). Scenarios order the events an
-//!   omission needs by program order, the setup, or a lock both sides take.
+//!   [`oracle::order`]): a listing is a lie when some interleaving of its trace makes it one (an
+//!   administrator can always order two events the trace leaves concurrent, by starting the read
+//!   after seeing the other syscall return), so the verdict is the same for every interleaving
+//!   of a trace and loom reaches every lie PCT reaches. A line justified by two pins together,
+//!   each of which some interleaving hides, is still called a lie (each pin is judged alone).
 //! - The fd table never grows (`FDS_MAX` slots, no `expand_files`).
 //! - Every store (`atomic_set`, `rcu_assign_pointer`) is an exchange in the engines, because
 //!   loom 0.7 lets a plain store fall inside another thread's RMW (tokio-rs/loom#254), a history
@@ -124,6 +125,7 @@
 #[doc(hidden)]
 pub use inventory;
 
+mod exec_cell;
 pub mod heap;
 pub mod kernel;
 pub mod kref;

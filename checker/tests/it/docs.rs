@@ -37,7 +37,7 @@ fn documents() -> Vec<PathBuf> {
         "model/src",
         "model/tests",
         "checker/src",
-        "checker/benches",
+        "bench",
         "ci",
         "fuzz/corpus-kept",
     ] {

@@ -2,8 +2,6 @@
 //! would close. A wait is only registered when the lock is held in a conflicting mode, as the
 //! engines block exactly then.
 
-use std::sync::MutexGuard;
-
 use super::{Oracle, State};
 use crate::sync::{Engine, Step};
 use crate::Abort;
@@ -197,7 +195,7 @@ impl Oracle {
     /// the execution is aborted and the caller must not block.
     fn lock_wait(
         &self,
-        mut st: MutexGuard<'_, State>,
+        mut st: crate::exec_cell::ExecGuard<'_, State>,
         tid: usize,
         id: LockId,
         mode: LockMode,

@@ -27,7 +27,9 @@ pub mod truth;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
+
+use crate::exec_cell::{ExecCell, ExecGuard};
 
 pub use access::{Access, AccessKind, EngineObj, ObjectLabel};
 pub use check::Check;
@@ -277,7 +279,7 @@ struct State {
 /// Emptied buffers kept for the next execution: their capacity is what is reused. An exploration
 /// runs thousands of short executions of one scenario; allocating every event's note list, every
 /// object's holder list and every thread name afresh was a fifth of pincheck's cost per execution
-/// over a bare engine model (see `checker/benches/FIGURES.md`).
+/// over a bare engine model (see `bench/benches/FIGURES.md`).
 #[derive(Default)]
 struct Spare {
     notes: Vec<Vec<Note>>,
@@ -399,7 +401,8 @@ pub struct Oracle {
     /// What runs once every model thread has returned (see [`Oracle::at_end`]), outside the
     /// state lock: it runs model code, which takes it.
     ending: Mutex<Ending>,
-    state: Mutex<State>,
+    /// A mutex under std threads, a borrow flag under loom and shuttle ([`crate::exec_cell`]).
+    state: ExecCell<State>,
 }
 
 /// Work deferred to the end of an execution: run once, as thread 0, after the main thread
@@ -420,7 +423,7 @@ struct Ending {
 impl Drop for Oracle {
     /// Hand the emptied state to this OS thread's next execution.
     fn drop(&mut self) {
-        let mut state = std::mem::take(self.state.get_mut().unwrap_or_else(|e| e.into_inner()));
+        let mut state = std::mem::take(self.state.get_mut());
         state.recycle();
         // During thread teardown the slot may be gone already: the state is then simply freed.
         let _ = SPARE_STATE.try_with(|s| *s.borrow_mut() = Some(state));
@@ -471,12 +474,13 @@ impl Oracle {
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),
             ending: Mutex::new(Ending::default()),
-            state: Mutex::new(state),
+            state: ExecCell::new(state, Some(engine)),
         }
     }
 
-    fn st(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    #[inline]
+    fn st(&self) -> ExecGuard<'_, State> {
+        self.state.lock()
     }
 
     /// The engine this execution runs under.

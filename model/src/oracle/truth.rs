@@ -281,44 +281,68 @@ impl Oracle {
                 .find(|(f, _)| *f == file)
                 .map(|(_, o)| *o)
         };
-        // Some interleaving of the trace has a pin of `data` by `owner` visible at a time from
-        // `since` to the end of the read: its visibility neither ended before `since` nor began
-        // after the read's last step.
-        let visible = |owner: ObjId, data: &str, since: &Mark| {
-            st.pins.iter().any(|p| {
-                p.owner == owner
-                    && *p.data == *data
-                    && p.visible_from.is_some_and(|v| !last.precedes(&v))
-                    && p.visible_until.is_none_or(|u| !u.precedes(since))
-            })
+        // In every interleaving of the trace, a pin of `data` by `owner` is visible at some time
+        // from `since` to the end of the read: it became visible before the read's last step and
+        // its pages were unpinned (if ever) after `since`. Each pin is judged alone.
+        let surely_visible = |p: &PinLife, since: &Mark| {
+            p.visible_from.is_some_and(|v| v.before(last))
+                && p.visible_until.is_none_or(|u| since.before(&u))
         };
         let mut out = Vec::new();
         for line in lines.iter() {
             let since = &line.looked_up;
+            let pins_of = |owner: ObjId| {
+                st.pins
+                    .iter()
+                    .filter(move |p| p.owner == owner && *p.data == *line.data)
+            };
             let justified = match line.file {
-                Some(file) => owner_of(file).is_some_and(|o| visible(o, &line.data, since)),
+                Some(file) => {
+                    owner_of(file).is_some_and(|o| pins_of(o).any(|p| surely_visible(p, since)))
+                }
+                // The process held, in every interleaving, a file of the pin's owner at an fd
+                // while the pin was visible, between the line's lookup and the read's end.
                 None => st.fds.iter().any(|i| {
                     *i.process == *process
-                        && !last.precedes(&i.begin)
-                        && i.end.is_none_or(|e| !e.precedes(since))
-                        && owner_of(i.file).is_some_and(|o| visible(o, &line.data, since))
+                        && i.begin.before(last)
+                        && i.end.is_none_or(|e| since.before(&e))
+                        && owner_of(i.file).is_some_and(|o| {
+                            pins_of(o).any(|p| {
+                                surely_visible(p, since)
+                                    && p.visible_from
+                                        .is_some_and(|v| i.end.is_none_or(|e| v.before(&e)))
+                                    && p.visible_until.is_none_or(|u| i.begin.before(&u))
+                            })
+                        })
                 }),
             };
             if !justified {
                 out.push(Untrue::Listed { line: line.clone() });
             }
         }
-        // A slot that held its file throughout the read in every interleaving: filled before the
-        // read's first step, emptied (if ever) after its last.
+        // Some interleaving of the trace has the slot holding its file throughout the read and
+        // the pin committed before the read's first step and not destroyed until after its last:
+        // each of those "a before b" is possible (b does not happen before a), and no end (the
+        // slot emptied, the destroy begun) happens before a beginning (the slot filled, the
+        // commit), which would close a cycle through the read.
+        let possibly = |a: &Mark, b: &Mark| !b.precedes(a);
         for slot in st.fds.iter().filter(|i| {
-            &*i.process == process && i.begin.before(first) && i.end.is_none_or(|e| last.before(&e))
+            &*i.process == process
+                && possibly(&i.begin, first)
+                && i.end
+                    .is_none_or(|e| possibly(last, &e) && possibly(&i.begin, &e))
         }) {
             let Some(owner) = owner_of(slot.file) else {
                 continue;
             };
             for p in st.pins.iter().filter(|p| p.owner == owner) {
-                let must = p.committed.is_some_and(|c| c.before(first))
-                    && p.destroy_begun.is_none_or(|d| last.before(&d));
+                let must = p.committed.is_some_and(|c| {
+                    possibly(&c, first)
+                        && slot.end.is_none_or(|e| !e.before(&c))
+                        && p.destroy_begun.is_none_or(|d| {
+                            possibly(last, &d) && !d.before(&c) && !d.before(&slot.begin)
+                        })
+                });
                 let shown = lines
                     .iter()
                     .any(|l| l.fd.is_none_or(|fd| fd == slot.fd) && *l.data == *p.data);

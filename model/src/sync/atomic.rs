@@ -59,6 +59,11 @@ impl Atomic {
             name: "",
             index: 0,
         };
+        Atomic::labelled(value, label)
+    }
+
+    /// A new word that the access record names `label` (a word of another facade type).
+    pub(super) fn labelled(value: i64, label: ObjectLabel) -> Atomic {
         let (engine, object) = context::with_oracle(|e, o| (e, o.engine_object(label)));
         let inner = match engine {
             Engine::Loom => Inner::Loom(loom::sync::atomic::AtomicI64::new(value)),
@@ -72,6 +77,13 @@ impl Atomic {
             waiters: std::sync::atomic::AtomicU32::new(0),
             object,
         }
+    }
+
+    /// Set the value while the running thread runs alone, with no engine access and no step
+    /// logged: for a facade type whose one step writes several words (it logs the step itself).
+    pub(super) fn set_alone(&self, value: i64) {
+        let before = self.shadow.swap(value, AcqRel);
+        self.offset.fetch_add(value - before, AcqRel);
     }
 
     /// The key under which waiters park on this variable (its address: a waiter holds a

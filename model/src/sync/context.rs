@@ -56,6 +56,11 @@ impl Drop for Suspended {
     }
 }
 
+/// The engine of the current execution, if the OS thread is running one.
+pub(crate) fn current_engine() -> Option<Engine> {
+    CURRENT.with(|c| c.borrow().as_ref().map(|(engine, _)| *engine))
+}
+
 /// The current execution's engine and oracle. Panics outside an execution: that is a model bug.
 pub(crate) fn current_oracle() -> (Engine, Arc<Oracle>) {
     with_oracle(|e, o| (e, Arc::clone(o)))

@@ -19,6 +19,7 @@ mod mutex;
 mod park;
 mod per_thread;
 mod published;
+mod rcu_pointer;
 mod rwsem;
 mod thread;
 mod wait;
@@ -26,13 +27,15 @@ mod wait;
 pub use atomic::Atomic;
 pub use completion::Completion;
 pub(crate) use context::{
-    current_oracle, engine_thread_key as engine_key, enter, with_oracle as with_current,
+    current_engine, current_oracle, engine_thread_key as engine_key, enter,
+    with_oracle as with_current,
 };
 pub use engine::{run, Body, Cut, Engine, Limits, Mode, RunResult, LOOM_THREADS_MAX};
 pub use mutex::{Mutex, MutexGuard};
 pub use park::Parker;
 pub use per_thread::PerThread;
 pub use published::Published;
+pub use rcu_pointer::RcuPointer;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
 pub use thread::{join_all, spawn, yield_now, JoinHandle};
 pub use wait::{wait_var_event, Sleep, Woken};

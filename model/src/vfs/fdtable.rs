@@ -1,23 +1,25 @@
 //! `struct files_struct`: the fd table, as fs/file.c of v5.3 keeps it. Its slots (`fdt->fd[]`)
 //! are RCU-published pointers: `fget` reads one with no lock (`fcheck_files`, an
 //! `rcu_dereference`), and every writer either holds `files->file_lock` (`__close_fd`, `dup_fd`,
-//! the allocation of a number in `__alloc_fd`) or owns the slot's number (`fd_install` stores into
+//! the allocation of a number in `__alloc_fd`), owns the slot's number (`fd_install` stores into
 //! a slot `__alloc_fd` reserved for it, with no lock: v5.3 only holds `rcu_read_lock_sched`
-//! there, against a concurrent table resize the model does not have).
+//! there, against a concurrent table resize the model does not have), or is the table's last user
+//! (`close_files` at exit).
 //!
-//! A slot is an engine atomic holding an encoded [`Handle`] (0 is NULL): a load for
-//! `rcu_dereference` (an RMW of zero for procfs, see [`FilesStruct::fcheck_files_latest`]), a
-//! store for `rcu_assign_pointer` into an empty slot (see [`FilesStruct::assign`]; the facade
-//! makes every store an exchange, see [`Atomic::store`]) and an exchange for a removal
-//! (`__close_fd`'s read-then-clear under the lock, `close_files`' `xchg`), so no writer loads a
-//! slot right before writing it. (tokio-rs/loom#166: a load followed by the same thread's store
-//! hides that store's race with another thread's earlier load; what remains is a thread that
-//! looked an fd up in one syscall and closes it in a later one while a third looks it up.) The
-//! numbers in use (`open_fds`) live under `file_lock`, std-side, because only holders of the
-//! lock read or change them.
+//! A slot is a [`RcuPointer`] holding an encoded [`Handle`] (0 is NULL): one engine word per
+//! scenario thread, a lookup an RMW of the looking-up thread's word, a write an RMW of every word.
+//! Two lookups of one slot are then independent for the engines, as in the kernel, and every
+//! lookup is still ordered against every `fd_install` and close of the slot. A lookup reads the
+//! slot's latest value, never an older one a load may return under loom (the module comment of
+//! `sync::rcu_pointer` says why the kernel has no outcome that needs it), so procfs, whose
+//! listing is judged against the table at its lookup, needs no lookup of its own: before, its RMW
+//! of zero made every procfs lookup dependent on every other thread's lookup of the slot. The writers follow the rule that type's two-word write relies on: a
+//! close that finds the slot NULL writes nothing, and only `fd_install` writes into a NULL slot,
+//! once per allocated number. The numbers in use (`open_fds`) live under `file_lock`, std-side,
+//! because only holders of the lock read or change them.
 
 use crate::heap::Handle;
-use crate::sync::{Atomic, Mutex, MutexGuard, Step};
+use crate::sync::{Mutex, MutexGuard, RcuPointer, Step};
 use crate::vfs::file::File;
 use crate::{Errno, KResult};
 
@@ -30,7 +32,7 @@ pub struct FilesStruct {
     /// allocated number's slot may still be NULL until its `fd_install`).
     file_lock: Mutex<Vec<bool>>,
     /// `fdt->fd[]`: one published `struct file *` per fd.
-    fd: Vec<Atomic>,
+    fd: Vec<RcuPointer>,
 }
 
 /// `file_lock` held, with the numbers in use.
@@ -41,7 +43,9 @@ impl FilesStruct {
     pub fn new() -> FilesStruct {
         FilesStruct {
             file_lock: Mutex::new("file_lock", vec![false; FDS_MAX]),
-            fd: (0..FDS_MAX).map(|_| Atomic::new(0)).collect(),
+            fd: (0..FDS_MAX)
+                .map(|_| RcuPointer::new("fd slot", 0))
+                .collect(),
         }
     }
 
@@ -52,7 +56,7 @@ impl FilesStruct {
             file_lock: Mutex::new("file_lock", fds.iter().map(Option::is_some).collect()),
             fd: fds
                 .iter()
-                .map(|f| Atomic::new(f.map_or(0, Handle::encode)))
+                .map(|f| RcuPointer::new("fd slot", f.map_or(0, Handle::encode)))
                 .collect(),
         }
     }
@@ -62,37 +66,41 @@ impl FilesStruct {
         self.file_lock.lock(step)
     }
 
-    /// `fcheck_files`: `rcu_dereference(fdt->fd[fd])`, one engine load, under `rcu_read_lock`
-    /// or `file_lock`; an fd beyond the table is NULL. Loads of one slot by two threads are not
-    /// ordered against each other (the kernel does not order them either); under loom a load
-    /// may read an older pointer than the last one stored, as an RCU reader may.
+    /// `fcheck_files`: `rcu_dereference(fdt->fd[fd])` under `rcu_read_lock` or `file_lock`, the
+    /// slot's latest value; an fd beyond the table is NULL. Lookups of one slot by two threads
+    /// are not ordered against each other (the kernel does not order them either).
     pub fn fcheck_files(&self, step: Step, fd: usize) -> Option<Handle<File>> {
         let slot = self.fd.get(fd)?;
-        Handle::decode(slot.load(step))
+        Handle::decode(slot.read(step))
     }
 
-    /// `fcheck_files` for a procfs reader: the slot's latest value, read with an RMW of zero. A
-    /// listing is judged against the table as it was at the step of its lookup (the oracle's
-    /// truth, as when `file_lock` guarded every lookup), so procfs reads the value of that step,
-    /// never an older one a load could return (with loads, s15 and s11 found weak-memory "lies"
-    /// of the context design and the RFC that no sequentially consistent order has). The cost:
-    /// the RMW is ordered against other threads' loads of the same slot.
+    /// `fcheck_files` for a procfs reader. A listing is judged against the table as it was at the
+    /// step of its lookup (the oracle's truth), so it needs the slot's latest value, which every
+    /// lookup now reads (an older one, as a load could return under loom, made s15 and s11 find
+    /// weak-memory "lies" of the context design and the RFC that no sequentially consistent
+    /// order has). The same lookup as [`fcheck_files`](Self::fcheck_files).
     pub fn fcheck_files_latest(&self, step: Step, fd: usize) -> Option<Handle<File>> {
-        let slot = self.fd.get(fd)?;
-        Handle::decode(slot.fetch_add(step, 0))
+        self.fcheck_files(step, fd)
     }
 
     /// `rcu_assign_pointer(fdt->fd[fd], f)` into a slot whose number the caller allocated and
-    /// nobody else writes (`fd_install`).
-    pub fn assign(&self, step: Step, fd: usize, f: Handle<File>) {
-        self.fd[fd].store(step, f.encode());
+    /// nobody else writes (`fd_install`). `then` runs at the instant other threads' lookups start
+    /// to find `f` (see [`RcuPointer::exchange`]).
+    pub fn assign(&self, step: Step, fd: usize, f: Handle<File>, then: impl FnOnce()) {
+        let old = self.fd[fd].exchange(step, f.encode(), |_| then());
+        assert!(
+            old == 0,
+            "fd_install into fd {fd}, which holds file {:?}: its number was not reserved for it",
+            Handle::<File>::decode(old)
+        );
     }
 
     /// Clear slot `fd` and return what it held (`__close_fd` under `file_lock`, `close_files`'
-    /// `xchg`): one exchange, so a slot found NULL stays NULL.
-    pub fn clear(&self, step: Step, fd: usize) -> Option<Handle<File>> {
+    /// `xchg`); a slot found NULL stays NULL. `then` runs at the instant other threads' lookups
+    /// start to find NULL.
+    pub fn clear(&self, step: Step, fd: usize, then: impl FnOnce()) -> Option<Handle<File>> {
         let slot = self.fd.get(fd)?;
-        Handle::decode(slot.swap(step, 0))
+        Handle::decode(slot.exchange(step, 0, |_| then()))
     }
 }
 

@@ -69,10 +69,11 @@ pub fn fd_install(
             Err(e) => return Ok(Err(e)),
         }
     };
-    p.files.assign("fd_install.rcu_assign_pointer", fd, f);
     let (_, oracle) = crate::sync::current_oracle();
-    oracle.rehold(f.obj(), from, fd_holder(p, fd));
-    oracle.fd_install(&p.name, fd, f.obj());
+    p.files.assign("fd_install.rcu_assign_pointer", fd, f, || {
+        oracle.rehold(f.obj(), from, fd_holder(p, fd));
+        oracle.fd_install(&p.name, fd, f.obj());
+    });
     Ok(Ok(fd))
 }
 
@@ -98,7 +99,8 @@ pub fn fget(
 /// increment (054aa8d439b9 added that in v5.16); nor does the model.
 ///
 /// The slot is read with [`FilesStruct::fcheck_files`], or for procfs (`latest`) with
-/// [`FilesStruct::fcheck_files_latest`]. No
+/// [`FilesStruct::fcheck_files_latest`], the same lookup since the slots became per-thread words
+/// (both read the latest value). No
 /// lock, so two lookups are ordered only by the f_count they both increment. The
 /// RCU read-side section makes no engine access: it keeps the struct file's memory (`__fput`
 /// frees it through `call_rcu`) for the one read of f_count, which the model makes without a
@@ -143,10 +145,10 @@ pub fn close_fd(k: &Kernel, cur: &Task, p: &Process, fd: usize) -> KResult<Resul
     let (_, oracle) = crate::sync::current_oracle();
     let f = {
         let mut open_fds = p.files.lock("close_fd.file_lock")?;
-        let Some(f) = p.files.clear("close_fd.rcu_assign_pointer", fd) else {
+        let removed = || oracle.fd_remove(&p.name, fd);
+        let Some(f) = p.files.clear("close_fd.rcu_assign_pointer", fd, removed) else {
             return Ok(Err(Errno::EBADF));
         };
-        oracle.fd_remove(&p.name, fd);
         put_unused_fd(&mut open_fds, fd);
         f
     };
@@ -229,8 +231,10 @@ fn exit_mm_files(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
             if !open_fds[fd] {
                 continue;
             }
-            if let Some(f) = p.files.clear("close_files.xchg", fd) {
-                oracle.fd_remove(&p.name, fd);
+            if let Some(f) = p
+                .files
+                .clear("close_files.xchg", fd, || oracle.fd_remove(&p.name, fd))
+            {
                 put_unused_fd(&mut open_fds, fd);
                 files.push((fd, f));
             }

@@ -345,3 +345,188 @@ fn join_all_adds_no_interleavings_and_ends_after_every_thread() {
         }
     }
 }
+
+/// Runs one scenario thread per entry of `bodies` under `mode` on objects `make` creates (in the
+/// setup, alone); `check` judges each execution's values (one per thread). Returns the
+/// executions.
+fn facade_threads<T: Send + Sync + 'static>(
+    mode: &Mode,
+    make: impl Fn() -> T + Send + Sync + 'static,
+    bodies: Vec<fn(&T) -> i64>,
+    check: impl Fn(&[i64]) + Send + Sync + 'static,
+) -> u64 {
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{join_all, run, spawn, Body, Limits};
+    use std::sync::{Arc, Mutex};
+
+    let threads = bodies.len();
+    let seen: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let s = Arc::clone(&seen);
+    let start = move |o: &Arc<Oracle>| {
+        o.plan_threads(threads);
+        *s.lock().unwrap() = vec![0; threads];
+        let objs = Arc::new(make());
+        let handles: Vec<_> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, &body)| {
+                let (objs, s) = (Arc::clone(&objs), Arc::clone(&s));
+                spawn(["a", "b", "c"][i], move || {
+                    let v = body(&objs);
+                    s.lock().unwrap()[i] = v;
+                })
+            })
+            .collect();
+        join_all(handles, || {});
+    };
+    let end = move |_: &Arc<Oracle>| check(&seen.lock().unwrap());
+    let r = run(mode, &Limits::default(), threads, Body::new(start, end));
+    assert!(r.cut.is_none() && r.model_panic.is_none(), "{r:?}");
+    r.executions
+}
+
+/// `RcuPointer` (the fd table's slots): two lookups by two threads are independent for loom (one
+/// execution), as two loads of one engine atomic are (loom 0.7.3 orders a load only against the
+/// last store or RMW, `rt/atomic.rs` `last_dependent_access`), where two RMWs of zero of one
+/// atomic (a lookup that must read the latest value, as procfs's did) are ordered both ways; a
+/// lookup is still ordered against a write (both values seen).
+#[test]
+fn rcu_pointer_lookups_are_independent_of_each_other_not_of_writes() {
+    use pincheck_model::sync::{Atomic, RcuPointer};
+    use std::sync::{Arc, Mutex};
+
+    let unbounded = Mode::Loom {
+        preemption_bound: None,
+    };
+    let make = || (RcuPointer::new("slot", 5), Atomic::new(5));
+    let lookup: fn(&(RcuPointer, Atomic)) -> i64 = |o| o.0.read("t.lookup");
+    let load: fn(&(RcuPointer, Atomic)) -> i64 = |o| o.1.load("t.load");
+    let rmw: fn(&(RcuPointer, Atomic)) -> i64 = |o| o.1.fetch_add("t.rmw", 0);
+    let same = |seen: &[i64]| assert_eq!(seen, [5, 5]);
+    let lookups = facade_threads(&unbounded, make, vec![lookup, lookup], same);
+    let loads = facade_threads(&unbounded, make, vec![load, load], same);
+    let rmws = facade_threads(&unbounded, make, vec![rmw, rmw], same);
+    assert_eq!(
+        (lookups, loads, rmws),
+        (1, 1, 3),
+        "executions: two lookups, two loads, two RMWs of zero of one word"
+    );
+
+    let both: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let b = Arc::clone(&both);
+    let write: fn(&(RcuPointer, Atomic)) -> i64 = |o| o.0.exchange("t.write", 7, |_| {});
+    facade_threads(&unbounded, make, vec![lookup, write], move |seen| {
+        assert_eq!(seen[1], 5, "the write replaced the first value");
+        b.lock().unwrap().push(seen[0]);
+    });
+    let mut both = both.lock().unwrap().clone();
+    both.sort();
+    both.dedup();
+    assert_eq!(both, [5, 7], "the lookup falls on both sides of the write");
+}
+
+/// A write of three words is one instant: a thread that looked up the new value and then told
+/// another (through an atomic) is never followed by that other's lookup of the old value, in
+/// whichever thread (and so word) each role runs. Written one word after the other, without the
+/// locked phase, loom finds that order.
+#[test]
+fn rcu_pointer_writes_of_three_words_are_one_instant() {
+    use pincheck_model::sync::{Atomic, RcuPointer};
+    use std::sync::{Arc, Mutex};
+
+    type Objs = (RcuPointer, Atomic);
+    let unbounded = Mode::Loom {
+        preemption_bound: None,
+    };
+    let make = || (RcuPointer::new("slot", 0), Atomic::new(0));
+    // Values are tagged by role: 100 + what the writer replaced, 200 + what the teller saw,
+    // 300 + what the told thread saw (299: it was not told).
+    let write: fn(&Objs) -> i64 = |o| 100 + o.0.exchange("w.write", 7, |_| {});
+    let tell: fn(&Objs) -> i64 = |o| {
+        let v = o.0.read("t.lookup");
+        if v == 7 {
+            o.1.store("t.tell", 1);
+        }
+        200 + v
+    };
+    let told: fn(&Objs) -> i64 = |o| match o.1.fetch_add("u.told", 0) {
+        1 => 300 + o.0.read("u.lookup"),
+        _ => 299,
+    };
+    let orders = [
+        vec![write, tell, told],
+        vec![tell, write, told],
+        vec![tell, told, write],
+        vec![told, tell, write],
+    ];
+    for (i, order) in orders.into_iter().enumerate() {
+        let outcomes: Arc<Mutex<Vec<Vec<i64>>>> = Arc::default();
+        let o = Arc::clone(&outcomes);
+        facade_threads(&unbounded, make, order, move |seen| {
+            let mut seen = seen.to_vec();
+            seen.sort();
+            assert_ne!(
+                seen[2], 300,
+                "order {i}: told after the new value, saw the old: {seen:?}"
+            );
+            o.lock().unwrap().push(seen);
+        });
+        let mut outcomes = outcomes.lock().unwrap().clone();
+        outcomes.sort();
+        outcomes.dedup();
+        assert_eq!(
+            outcomes,
+            [
+                vec![100, 200, 299],
+                vec![100, 207, 299],
+                vec![100, 207, 307]
+            ],
+            "order {i}: every outcome of one store is reached"
+        );
+    }
+}
+
+/// An `fd_install` racing a close of its number (the one pair of fd-table writers that can race)
+/// leaves every word with one value: a close that took the file leaves NULL for everyone, one
+/// that found NULL leaves the installer's file, with two words (the writer's own first) and with
+/// three (the locked phase), in whichever thread each writer runs.
+#[test]
+fn rcu_pointer_racing_writes_agree_on_every_word() {
+    use pincheck_model::sync::{Atomic, RcuPointer};
+
+    type Objs = (RcuPointer, Atomic);
+    let unbounded = Mode::Loom {
+        preemption_bound: None,
+    };
+    let make = || (RcuPointer::new("slot", 0), Atomic::new(0));
+    // 100 + what the installer then looks up (it replaced NULL: asserted).
+    let install: fn(&Objs) -> i64 = |o| {
+        assert_eq!(o.0.exchange("a.install", 7, |_| {}), 0);
+        100 + o.0.read("a.lookup")
+    };
+    // 200 + 10 * what the close found + what it then looks up.
+    let close: fn(&Objs) -> i64 = |o| {
+        let found = o.0.exchange("b.close", 0, |_| {});
+        200 + 10 * found + o.0.read("b.lookup")
+    };
+    // 300 + what a bystander looks up.
+    let look: fn(&Objs) -> i64 = |o| 300 + o.0.read("c.lookup");
+    for order in [
+        vec![install, close],
+        vec![close, install],
+        vec![install, close, look],
+        vec![look, close, install],
+    ] {
+        facade_threads(&unbounded, make, order, |seen| {
+            let mut seen = seen.to_vec();
+            seen.sort();
+            let (a, b) = (seen[0] - 100, seen[1] - 200);
+            match b / 10 {
+                // The close took the file: nobody writes it again.
+                7 => assert_eq!(b % 10, 0, "{seen:?}"),
+                // The close found NULL, so the install came after it, and stays.
+                _ => assert_eq!(a, 7, "{seen:?}"),
+            }
+        });
+    }
+}

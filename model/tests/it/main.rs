@@ -256,7 +256,7 @@ pub fn explore_with_goals(
         goals,
         None,
         None,
-        Arc::new(move || execute_with(&p, variant, proposal())),
+        Arc::new(move || execute_with(&p, variant, &proposal)),
     )
 }
 
@@ -361,7 +361,7 @@ pub fn explore_mutated(
         &[],
         mutation,
         None,
-        Arc::new(move || execute_with(&p, variant, proposal())),
+        Arc::new(move || execute_with(&p, variant, &proposal)),
     )
 }
 

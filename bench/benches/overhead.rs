@@ -1,4 +1,4 @@
-//! `cargo bench -p pincheck --bench overhead`: what pincheck's model costs over bare loom and
+//! `cargo bench -p pincheck-bench` (or `cargo bench`): what pincheck's model costs over bare loom and
 //! shuttle models of the same race, how fast it finds S1's use-after-free, and how the search
 //! grows with threads and operations. Prints markdown tables to stdout (FIGURES.md holds a run).
 //!
@@ -385,8 +385,23 @@ impl Sample {
     }
 }
 
+/// Say which model the bench links: the `pincheck` binary's (no self-checks) unless a command
+/// that also builds the checker's tests unified the `self-checks` feature into it.
+fn model_build() {
+    if pincheck_model::SELF_CHECKS {
+        println!(
+            "Model build: WARNING: the model's self-checks are on (a command that also built the \
+             checker's tests unified its dev-dependency's feature): not the `pincheck` binary's \
+             configuration. Run `cargo bench -p pincheck-bench`.\n"
+        );
+    } else {
+        println!("Model build: self-checks off, as the `pincheck` binary builds it.\n");
+    }
+}
+
 fn overhead() {
     println!("## 1. Overhead: S1 on k53, pincheck vs bare engine models\n");
+    model_build();
     println!(
         "Executions per run are each run's total (loom explores a number that depends on the \
          dependencies between accesses, so the comparison is executions per second). Runs alternate \
@@ -472,6 +487,7 @@ fn us_per_exec(s: &Sample) -> f64 {
 /// what the race's steps cost.
 fn split() {
     println!("## Overhead split: S1 against idle S1 (same setup and objects, empty threads)\n");
+    model_build();
     println!(
         "| proposal | engine | pincheck S1 us/exec | pincheck idle us/exec | bare S1 us/exec \
          | bare idle us/exec | race pincheck/bare | rest pincheck - bare (us) |"
