@@ -9,29 +9,37 @@
 //! the execution has ended ([`Oracle::readings`]): an event the interleaving logged after the
 //! read may still be concurrent with it, and only the whole execution orders it.
 //!
+//! A listing is a lie when **some interleaving of its trace** makes it one. The trace has no
+//! wall clock: an administrator can start the read after seeing another syscall return, which
+//! puts two events the trace leaves concurrent in either order with the same reads, so every
+//! interleaving of the trace is a run the kernel can have. The verdict is then the same for every
+//! interleaving (loom's one per trace reaches every lie), and no lie that needs a real-time order
+//! is lost. "Before" below is the happens-before order of the kernel's memory accesses (program
+//! order, a lock taken after its release, an access of an atomic after the previous one, a
+//! wake-up), and "can be before" means the other way round is not forced.
+//!
 //! A pin's visible life opens at the first step that makes it visible to any reader (the
 //! proposal's record or callback, or the page pin, whichever comes first) and closes at the
-//! pages' unpin, the last. A listed line `(fd, file, data)` is a lie only when no interleaving of
-//! the trace has a pin of `data` by the owner the looked-up file speaks for visible between that
-//! lookup and the end of the read: every such pin's visibility ended before the lookup (happens
-//! before it) or began after the read's last step. Lines are judged against the struct file
-//! found at the fd (its identity), so a reused fd number is not taken for the file that had it
-//! before.
+//! pages' unpin, the last. A listed line `(fd, file, data)` is true when, in every interleaving,
+//! a pin of `data` by the owner the looked-up file speaks for is visible between that lookup and
+//! the end of the read: its visibility began before the read's last step and its unpin (if any)
+//! came after the lookup. Each pin is judged alone (a line two pins justify together, each hidden
+//! by some interleaving, is called a lie; a listing that prints a line from a record it read is
+//! ordered after that record's publication and before its removal). Lines are judged against the
+//! struct file found at the fd (its identity), so a reused fd number is not taken for the file
+//! that had it before.
 //!
-//! A pin must be listed, at every fd that held its file throughout the read in every
-//! interleaving (filled before the read's first step, emptied, if ever, after its last), when its
-//! REG_MR's commit happens before the read's first step and the read's last step happens before
-//! its destroy begins (or it is never destroyed). In kernel terms: a listing may omit a pin whose
-//! REG_MR returned concurrently with the read, or whose fd was installed or closed concurrently
-//! with it; it may not omit one whose REG_MR returned before the read began and that no one
-//! destroyed until after it ended. "Before" is the order the kernel's memory accesses make
-//! (program order, a lock taken after its release, a load after the store it read, a wake-up),
-//! never the wall clock.
+//! A pin had to be listed at an fd when some interleaving puts its REG_MR's commit and the fd's
+//! install before the read's first step and its destroy's beginning and the fd's emptying (each
+//! if it happens) after the read's last step: each of those can be before the other, and no end
+//! is before a beginning (which would close a cycle through the read). In kernel terms: a listing
+//! may omit a pin whose REG_MR the read itself ran before (its own accesses order them), never
+//! one whose REG_MR an administrator could have seen return before starting the read.
 //!
 //! A line attributed to the process itself, not to an fd (a design that keeps pins on the mm), is
-//! a lie only when, for every file the process held at an fd, the fd lost it before the line's
-//! lookup or got it after the read, or the file's owner had no pin of that data visible in the
-//! read (as above); it also counts as showing that pin at every fd.
+//! true when, in every interleaving, some file the process held at an fd between the line's
+//! lookup and the end of the read speaks for an owner with a pin of that data visible while the
+//! fd held it, in that time; it also counts as showing that pin at every fd.
 //!
 //! The oracle names no kernel type here: pins, owners and files are object ids.
 
