@@ -98,14 +98,13 @@
 //!   thread's word, `sync::RcuPointer`), where an RCU reader may see an older pointer in a
 //!   store-buffering cycle with no full barrier on one side; procfs listings are judged against
 //!   the table at the step of the lookup.
-//! - A lie of omission is judged on the log order of the read against the target's fd-table
-//!   changes (a pin "held through an fd throughout the read"). A listing that never reads the
-//!   target's fd table (mm's per-process listing) is independent of them for loom, which then
-//!   runs one of the two orders only: in s11, loom never runs mm's admin read before the child's
-//!   close and does not reach that procfs lie; PCT runs both and does (s15 under mm likewise: the
-//!   same listing judged true in one order, a lie in the other, an ENGINE DISAGREEMENT of its
-//!   unbounded search). A judgement on happens-before
-//!   (the oracle's own vector clocks) would make every engine see it in every order it explores.
+//! - procfs verdicts are judged on the execution's happens-before order (program order, spawns
+//!   and joins, and every pair of accesses of one engine object, as loom 0.7 orders them:
+//!   [`oracle::order`]): a listing is a lie when some interleaving of its trace makes it one (an
+//!   administrator can always order two events the trace leaves concurrent, by starting the read
+//!   after seeing the other syscall return), so the verdict is the same for every interleaving
+//!   of a trace and loom reaches every lie PCT reaches. A line justified by two pins together,
+//!   each of which some interleaving hides, is still called a lie (each pin is judged alone).
 //! - The fd table never grows (`FDS_MAX` slots, no `expand_files`).
 //! - Every store (`atomic_set`, `rcu_assign_pointer`) is an exchange in the engines, because
 //!   loom 0.7 lets a plain store fall inside another thread's RMW (tokio-rs/loom#254), a history

@@ -99,20 +99,47 @@ pub fn execute(program: &Program, target: Target) {
 /// [`execute`] without copying the program: explorations run thousands of executions of one
 /// program, and each copy of its operations is a string allocation per name.
 pub fn execute_shared(program: &Arc<Program>, target: Target) {
-    let proposal =
-        proposals::by_name(target.proposal).expect("proposal names are validated by the caller");
-    run_program(program, target.variant, proposal)
+    run_program(program, target.variant, || {
+        proposals::by_name(target.proposal).expect("proposal names are validated by the caller")
+    })
 }
 
-/// [`execute`] with a proposal object (tests use it for deliberately broken proposals).
-pub fn execute_with(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) {
+/// [`execute`] with a proposal object made by `proposal` (tests use it for deliberately broken
+/// proposals).
+pub fn execute_with(
+    program: &Program,
+    variant: Variant,
+    proposal: impl FnOnce() -> Box<dyn Proposal>,
+) {
     run_program(&Arc::new(program.clone()), variant, proposal)
 }
 
-fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Proposal>) {
+/// Plan the execution, then make the proposal: its locks and atomics are engine objects, which
+/// the happens-before order (`oracle::order`) follows only when made after `plan_order`.
+fn run_program(
+    program: &Arc<Program>,
+    variant: Variant,
+    proposal: impl FnOnce() -> Box<dyn Proposal>,
+) {
     let (_, oracle) = crate::sync::current_oracle();
     oracle.plan_threads(program.threads.len());
-    let k = Arc::new(build(program, variant, proposal));
+    // Only a pin listing's verdict needs the happens-before order (`oracle::order`).
+    let lists_pins = program
+        .threads
+        .iter()
+        .flat_map(|t| &t.ops)
+        .chain(&program.setup)
+        .any(|op| {
+            matches!(
+                op,
+                Op::ProcfsRead {
+                    kind: ProcfsKind::FilePins,
+                    ..
+                }
+            )
+        });
+    oracle.plan_order(lists_pins);
+    let k = Arc::new(build(program, variant, proposal()));
     let env = Arc::new(Mutex::new(Env::default()));
     let setup = Task::new("setup", 0, None);
     if run_ops(&k, &setup, &env, "setup", &program.setup, &oracle).is_err() {
@@ -134,6 +161,8 @@ fn run_program(program: &Arc<Program>, variant: Variant, proposal: Box<dyn Propo
     join_all(handles, move || {
         let (_, oracle) = crate::sync::current_oracle();
         let _ = quiesce(&k, &program, &oracle);
+        // Every step is logged: the pin listings can be judged on the whole execution.
+        crate::vfs::procfs::judge_file_pins(&oracle);
     });
 }
 

@@ -50,6 +50,11 @@ impl EngineObj {
         self != Self::UNTRACKED
     }
 
+    /// Its creator's sequence number (the parked thread, for a park token).
+    pub(super) fn seq(self) -> usize {
+        (self.0 & ((1 << SEQ_BITS) - 1)) as usize
+    }
+
     /// The thread that created it, or `None` for a park token.
     pub fn creator(self) -> Option<usize> {
         let c = self.0 >> SEQ_BITS;
@@ -248,11 +253,19 @@ impl Oracle {
         self.record_accesses
     }
 
-    /// A new engine object's id ([`EngineObj::UNTRACKED`] when the record is off). Called by the
-    /// facade when it creates an engine primitive; makes no engine access.
+    /// Whether this execution follows its engine accesses: it records them, or it keeps its
+    /// happens-before order ([`super::order`]), which they make.
+    #[inline]
+    pub(crate) fn tracks_accesses(&self) -> bool {
+        self.record_accesses || self.keep_order.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A new engine object's id ([`EngineObj::UNTRACKED`] when accesses are not tracked, see
+    /// [`tracks_accesses`](Self::tracks_accesses)). Called by the facade when it creates an
+    /// engine primitive; makes no engine access.
     #[inline]
     pub(crate) fn engine_object(&self, label: ObjectLabel) -> EngineObj {
-        if !self.record_accesses {
+        if !self.tracks_accesses() {
             return EngineObj::UNTRACKED;
         }
         self.new_engine_object(label)
@@ -270,14 +283,17 @@ impl Oracle {
         }
         created[tid] += 1;
         let object = EngineObj::created(tid, created[tid] - 1);
-        st.record.labels.push((object, label));
+        if self.record_accesses {
+            st.record.labels.push((object, label));
+        }
         object
     }
 
     /// Record that `tid`'s step `step` made an access of `kind` to `object`, which has just
-    /// returned. Nothing when the object is untracked, as every object created while the record
-    /// is off is; a park token is always tracked: its callers check
-    /// [`records_accesses`](Self::records_accesses).
+    /// returned, and order it in the execution's happens-before order when that is kept. Nothing
+    /// when the object is untracked, as every object created while accesses are not tracked is;
+    /// a park token is always tracked: its callers check
+    /// [`tracks_accesses`](Self::tracks_accesses).
     #[inline]
     pub(crate) fn record(&self, tid: usize, object: EngineObj, kind: AccessKind, step: Step) {
         self.record_load(tid, object, (kind, 0), step);
@@ -300,20 +316,49 @@ impl Oracle {
 
     #[cold]
     #[inline(never)]
-    fn push_access(
+    fn push_access(&self, tid: usize, object: EngineObj, kind: (AccessKind, i64), step: Step) {
+        let mut st = self.st();
+        self.accessed_in(&mut st, tid, object, kind, step);
+    }
+
+    /// Log `step` for `tid`, whose access of `kind` to `object` has just returned, and record
+    /// the access: [`step_done`](Self::step_done) and [`record_load`](Self::record_load) under
+    /// one lock of the state.
+    #[inline]
+    pub(crate) fn step_done_accessed(
         &self,
+        tid: usize,
+        step: Step,
+        object: EngineObj,
+        kind: (AccessKind, i64),
+    ) {
+        let mut st = self.st();
+        self.log_step(&mut st, tid, step, None, false);
+        if object.tracked() {
+            self.accessed_in(&mut st, tid, object, kind, step);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn accessed_in(
+        &self,
+        st: &mut State,
         tid: usize,
         object: EngineObj,
         (kind, value): (AccessKind, i64),
         step: Step,
     ) {
-        self.st().record.accesses.push(Access {
-            tid,
-            object,
-            kind,
-            step,
-            value,
-        });
+        st.order.access(tid, object);
+        if self.record_accesses {
+            st.record.accesses.push(Access {
+                tid,
+                object,
+                kind,
+                step,
+                value,
+            });
+        }
     }
 
     /// The execution's record so far, taken (empty when the record is off).

@@ -6,7 +6,7 @@
 //! It keeps the execution's event log (one entry per engine access, named by its step), the
 //! threads, lockdep's view of who holds and waits for which lock (and the hung-task detector's of
 //! who sleeps, [`hang`]), the objects of the model heap (allocated by, freed by, who holds a
-//! reference: a ref_tracker), pins' visible lives and fd slots for the procfs truth ([`truth`]),
+//! reference: a ref_tracker), pins' visible lives and fd slots for the procfs truth ([`truth`], judged on the execution's happens-before order, [`order`]),
 //! the blocks mapped for DMA and freed by the filesystem ([`dax`]), observations, and the
 //! findings, each from a registered check ([`check`]). An execution may run under a mutation plan ([`mutation`]) and record the
 //! mutation points it runs.
@@ -21,6 +21,7 @@ mod leak;
 mod lockdep;
 pub mod mutation;
 mod objects;
+pub mod order;
 pub mod truth;
 
 use std::collections::{BTreeMap, HashMap};
@@ -37,7 +38,8 @@ pub use finding::{Finding, FindingKind};
 pub use lockdep::{CompletionId, LockId, LockMode};
 pub use mutation::{HolderLabel, Mutation};
 pub use objects::{Holder, ObjId, ObjectInfo, Root};
-pub use truth::{Listed, Untrue};
+pub use order::Mark;
+pub use truth::{Listed, Reading, Untrue};
 
 use crate::sync::{Engine, Step};
 use crate::Abort;
@@ -131,6 +133,16 @@ impl std::fmt::Display for Note {
             }
         }
     }
+}
+
+/// Where a finding is reported: the thread, the index and name of its step, and the scenario
+/// operation it was running.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FindingSite {
+    tid: usize,
+    event: usize,
+    step: Step,
+    op: Option<usize>,
 }
 
 /// The interleaving a replaying scheduler must follow.
@@ -243,6 +255,8 @@ struct State {
     snapshot: Option<Vec<String>>,
     pins: Vec<truth::PinLife>,
     fds: Vec<truth::FdLife>,
+    /// Listings read, judged at the end of the execution ([`truth`]).
+    readings: Vec<truth::Reading>,
     /// Which owner's pins each file shows (procfs truth).
     speaks_for: Vec<(ObjId, ObjId)>,
     /// Mutation points this execution ran, when collecting.
@@ -256,6 +270,8 @@ struct State {
     faults: fault::Faults,
     /// The engine accesses, when the execution records them ([`access`]).
     record: access::Record,
+    /// The happens-before order, when the execution keeps it ([`order`]).
+    order: order::Order,
     /// Emptied buffers of earlier executions, handed out again (see [`State::recycle`]).
     spare: Spare,
 }
@@ -298,6 +314,7 @@ impl State {
             snapshot,
             pins,
             fds,
+            readings,
             speaks_for,
             points,
             dax,
@@ -305,6 +322,7 @@ impl State {
             parked,
             faults,
             record,
+            order,
             spare,
         } = self;
         for t in threads.drain(..) {
@@ -328,6 +346,7 @@ impl State {
         *snapshot = None;
         pins.clear();
         fds.clear();
+        readings.clear();
         speaks_for.clear();
         points.clear();
         dax.recycle();
@@ -335,6 +354,7 @@ impl State {
         parked.clear();
         faults.clear();
         record.recycle();
+        order.recycle();
         for v in &mut spare.notes {
             v.clear();
         }
@@ -366,6 +386,10 @@ pub struct Oracle {
     collect_points: bool,
     /// Record the engine accesses ([`access`]).
     record_accesses: bool,
+    /// Keep the happens-before order ([`order`]), set by [`Oracle::plan_order`] before the
+    /// kernel is built; outside the state lock, as the facade asks it when it creates an engine
+    /// object.
+    keep_order: std::sync::atomic::AtomicBool,
     /// Model threads spawned whose body has not returned: none means the running thread (the
     /// setup, before its first spawn or after the last thread returned) runs alone.
     threads_running: AtomicUsize,
@@ -445,6 +469,7 @@ impl Oracle {
             mutation,
             collect_points,
             record_accesses,
+            keep_order: std::sync::atomic::AtomicBool::new(false),
             threads_running: AtomicUsize::new(0),
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),
@@ -467,7 +492,9 @@ impl Oracle {
 
     /// Register a thread about to be spawned; returns its dense id.
     pub(crate) fn thread_create(&self, name: &str) -> usize {
+        let key = Self::running_key(self.engine);
         let mut st = self.st();
+        let parent = self.running_tid(&st, key);
         let name = st.name(name);
         st.threads.push(ThreadInfo {
             name,
@@ -476,7 +503,14 @@ impl Oracle {
             op: None,
             finished: false,
         });
-        st.threads.len() - 1
+        let tid = st.threads.len() - 1;
+        st.order.spawned(parent, tid);
+        tid
+    }
+
+    /// The running thread `tid` joined thread `joined`: it follows all its steps.
+    pub(crate) fn thread_joined(&self, tid: usize, joined: usize) {
+        self.st().order.joined(tid, std::iter::once(joined));
     }
 
     /// Map the engine's id of the running thread to `tid`.
@@ -565,6 +599,11 @@ impl Oracle {
             return None;
         }
         e.ended = true;
+        // What runs now, as thread 0, follows every step of every thread.
+        let mut st = self.st();
+        let threads = st.threads.len();
+        st.order.joined(0, 1..threads);
+        drop(st);
         Some(std::mem::take(&mut e.then))
     }
 
@@ -675,6 +714,8 @@ impl Oracle {
         if st.replay.as_ref().and_then(|p| p.until).map(|u| u + 1) == Some(st.log.len()) {
             st.snapshot = Some(Self::graph_of(st));
         }
+        let pos = st.log.len();
+        st.order.step(tid, pos);
         let event = Event {
             tid,
             step,
@@ -918,9 +959,12 @@ impl Oracle {
         details: Vec<String>,
     ) {
         let mut st = self.st();
-        if st.aborted.is_some() {
-            return;
-        }
+        let site = Self::finding_site(&st, tid);
+        Self::push_finding(&mut st, check, site, title, object, details);
+    }
+
+    /// Where a finding of `tid` would be reported now: its step under way, else its last step.
+    fn finding_site(st: &State, tid: usize) -> FindingSite {
         let (event, step) = match st.threads[tid].pending {
             Some((step, _, _)) => (st.log.len(), step),
             None => {
@@ -928,16 +972,35 @@ impl Oracle {
                 (event, st.log.get(event).map(|e| e.step).unwrap_or("start"))
             }
         };
-        let at = format!("{} {}", st.threads[tid].name, step);
-        let op = st.threads[tid].op.map(|i| (tid, i));
+        FindingSite {
+            tid,
+            event,
+            step,
+            op: st.threads[tid].op,
+        }
+    }
+
+    /// Record a finding of `check` at `site`, taken earlier with `finding_site` (a verdict that
+    /// needs the whole execution is reported at its end, at the step it is about).
+    fn push_finding(
+        st: &mut State,
+        check: &'static Check,
+        site: FindingSite,
+        title: String,
+        object: Option<String>,
+        details: Vec<String>,
+    ) {
+        if st.aborted.is_some() {
+            return;
+        }
         let f = Finding {
             kind: check.kind,
             check: check.id,
             title,
             object,
-            at,
-            event,
-            op,
+            at: format!("{} {}", st.threads[site.tid].name, site.step),
+            event: site.event,
+            op: site.op.map(|i| (site.tid, i)),
             details,
         };
         if !st.findings.contains(&f) {

@@ -227,7 +227,7 @@ impl super::Proposal for MmPins {
         let mut out = Vec::new();
         {
             let list = pins_of(&mm).list.lock("show_fp.mm_fp_lock")?;
-            let looked_up = crate::sync::current_oracle().1.now();
+            let looked_up = crate::sync::current_oracle().1.mark();
             for &rec in list.iter() {
                 let r = self
                     .records

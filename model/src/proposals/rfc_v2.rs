@@ -449,7 +449,7 @@ impl RfcV2 {
         let (_, oracle) = crate::sync::current_oracle();
         k.rcu.read_lock("show_fp.rcu_read_lock", cur.tid);
         let f = target.files.fcheck_files_latest("show_fp.fcheck_files", fd);
-        let looked_up = oracle.now();
+        let looked_up = oracle.mark();
         if let Some(f) = f {
             let file = k.files.deref("show_fp.file", f, "Read of file->file_pins");
             let list = file

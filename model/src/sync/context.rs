@@ -150,10 +150,7 @@ pub(crate) fn accessed_value(
     object: EngineObj,
     kind: (AccessKind, i64),
 ) {
-    with_oracle(|_, oracle| {
-        oracle.step_done(tid, step);
-        oracle.record_load(tid, object, kind, step);
-    });
+    with_oracle(|_, oracle| oracle.step_done_accessed(tid, step, object, kind));
 }
 
 /// The access kinds of taking and of releasing a lock in `mode`.

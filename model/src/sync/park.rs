@@ -65,7 +65,7 @@ pub(crate) fn park(step: Step) {
         Engine::Std => std::thread::park(),
     }
     oracle.step_end(tid);
-    if oracle.records_accesses() {
+    if oracle.tracks_accesses() {
         oracle.record(tid, EngineObj::park_of(tid), AccessKind::Park, step);
     }
 }
@@ -82,7 +82,7 @@ pub(crate) fn unpark(step: Step, woken: Vec<(usize, Parker)>) {
     }
     context::with_oracle(|_, oracle| {
         oracle.step_done(tid, step);
-        if oracle.records_accesses() {
+        if oracle.tracks_accesses() {
             for (t, _) in &woken {
                 oracle.record(tid, EngineObj::park_of(*t), AccessKind::Unpark, step);
             }

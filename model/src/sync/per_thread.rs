@@ -99,7 +99,7 @@ impl PerThread {
                 index,
             };
             // Off, no ids and no allocation: `object` answers untracked for every word.
-            let objects = match o.records_accesses() {
+            let objects = match o.tracks_accesses() {
                 true => (0..threads).map(|i| o.engine_object(word(i + 1))).collect(),
                 false => Vec::new(),
             };

@@ -11,6 +11,8 @@ enum Inner<T> {
 /// A spawned model thread.
 pub struct JoinHandle<T> {
     inner: Inner<T>,
+    /// The thread's dense id.
+    tid: usize,
 }
 
 /// Spawn a model thread named `name` (its name in traces: `t1`, `unplug`, ...).
@@ -53,7 +55,7 @@ where
         Engine::Std => Inner::Std(std::thread::spawn(body)),
     };
     oracle.step_end(parent);
-    JoinHandle { inner }
+    JoinHandle { inner, tid }
 }
 
 impl<T> JoinHandle<T> {
@@ -70,6 +72,7 @@ impl<T> JoinHandle<T> {
             Inner::Std(h) => h.join(),
         };
         oracle.step_end(tid);
+        oracle.thread_joined(tid, self.tid);
         match r {
             Ok(v) => v,
             Err(payload) => std::panic::resume_unwind(payload),

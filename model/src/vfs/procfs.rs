@@ -5,7 +5,7 @@
 
 use crate::heap::Handle;
 use crate::kernel::Kernel;
-use crate::oracle::{FindingKind, Holder, Listed, Untrue};
+use crate::oracle::{FindingKind, Holder, Listed, Mark, Oracle, Reading, Untrue};
 use crate::task::Task;
 use crate::vfs::file::{fput, get_file, File};
 use crate::vfs::process::{__fget_files, Process, FDS_MAX};
@@ -31,8 +31,8 @@ pub struct PinLine {
     pub fd: Option<usize>,
     /// The struct file the reader looked up at that fd.
     pub file: Option<Handle<File>>,
-    /// Log position right after that lookup.
-    pub looked_up: usize,
+    /// The point right after that lookup.
+    pub looked_up: Mark,
     /// The data file printed.
     pub data: String,
 }
@@ -95,7 +95,7 @@ pub fn walk_fds_with_refs(
         let Some(f) = __fget_files(k, &target.files, true, fd, holder.clone())? else {
             continue;
         };
-        let looked_up = oracle.now();
+        let looked_up = oracle.mark();
         for data in show(k, cur, f)? {
             out.push(PinLine {
                 fd: Some(fd),
@@ -109,17 +109,13 @@ pub fn walk_fds_with_refs(
     Ok(out)
 }
 
-/// Read the pin listing of `target` and judge it against the truth of the read's own steps (see
-/// the oracle's `truth` module): a line no pin of the looked-up file's owner justifies at any time
-/// between the lookup and the end of the read is a lie (released before, or attributed to the
-/// wrong file); a pin committed before the read and not being destroyed by its end, of a file that
-/// stayed at its fd throughout, and not listed there, is a lie of omission.
+/// Read the pin listing of `target`; [`judge_file_pins`] judges it once the execution has ended.
 pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<String> {
     let (_, oracle) = crate::sync::current_oracle();
-    let start = oracle.now();
+    oracle.first_step_watch();
+    let start = oracle.mark();
     let mut lines = k.proposal.file_pins(k, cur, target)?;
-    let from = oracle.first_step_since(cur.tid, start);
-    let to = oracle.now();
+    let first = oracle.first_step_mark(&start);
     lines.sort_by(|a, b| (a.fd, &a.data).cmp(&(b.fd, &b.data)));
     lines.dedup_by(|a, b| a.fd == b.fd && a.data == b.data);
     let printed = render(&lines);
@@ -132,14 +128,28 @@ pub fn read_file_pins(k: &Kernel, cur: &Task, target: &Process) -> KResult<Strin
             data: l.data.clone(),
         })
         .collect();
-    for untrue in oracle.procfs_judge(&target.name, from, to, &listed) {
-        report_untrue(cur, target, &printed, untrue);
-    }
+    oracle.procfs_read(&target.name, first, listed, printed.clone());
     Ok(printed)
 }
 
-fn report_untrue(cur: &Task, target: &Process, printed: &str, untrue: Untrue) {
-    let (_, oracle) = crate::sync::current_oracle();
+/// Judge every pin listing the execution read, once it has ended, against the truth of its
+/// steps (see the oracle's `truth` module), in the execution's happens-before order: a line is a
+/// lie when no interleaving of the execution's trace has a pin of the looked-up file's owner
+/// visible between the lookup and the end of the read (released before the lookup, made after
+/// the read, or attributed to the wrong file); a pin whose REG_MR returned before the read began
+/// and whose destroy began only after the read ended, of a file at its fd from before the read
+/// to after it, and not listed there, is a lie of omission. A listing may omit a pin whose REG_MR
+/// returned concurrently with the read, and list one destroyed concurrently with it.
+pub fn judge_file_pins(oracle: &Oracle) {
+    for reading in oracle.readings() {
+        for untrue in oracle.procfs_judge(&reading) {
+            report_untrue(oracle, &reading, untrue);
+        }
+    }
+}
+
+fn report_untrue(oracle: &Oracle, reading: &Reading, untrue: Untrue) {
+    let (target, printed) = (reading.process.as_str(), reading.printed.as_str());
     let (check, title, object, truth) = match untrue {
         Untrue::Listed { line } => {
             let at = at_text(line.fd);
@@ -151,15 +161,15 @@ fn report_untrue(cur: &Task, target: &Process, printed: &str, untrue: Untrue) {
                     line.data
                 ),
                 None => format!(
-                    "truth: no file {} held during the read pinned {} at any time then",
-                    target.name, line.data
+                    "truth: no file {target} held during the read pinned {} at any time then",
+                    line.data
                 ),
             };
             (
                 &PROCFS_LISTS_UNPINNED,
                 format!(
-                    "procfs lie: /proc/{}/file_pins lists {at} pinning {}",
-                    target.name, line.data
+                    "procfs lie: /proc/{target}/file_pins lists {at} pinning {}",
+                    line.data
                 ),
                 at,
                 truth,
@@ -167,20 +177,17 @@ fn report_untrue(cur: &Task, target: &Process, printed: &str, untrue: Untrue) {
         }
         Untrue::Omitted { fd, data } => (
             &PROCFS_OMITS_PINNED,
-            format!(
-                "procfs lie: /proc/{}/file_pins omits fd{fd} pinning {data}",
-                target.name
-            ),
+            format!("procfs lie: /proc/{target}/file_pins omits fd{fd} pinning {data}"),
             format!("fd{fd}"),
             format!(
                 "truth: the file at fd{fd} throughout the read pinned {data} by a REG_MR \
-                 committed before the read, whose destroy had not begun when it ended"
+                 committed before the read, whose destroy began only after it ended"
             ),
         ),
     };
-    oracle.report(
+    oracle.report_reading(
         check,
-        cur.tid,
+        reading,
         title,
         Some(object),
         vec![format!("printed: {printed}"), truth],

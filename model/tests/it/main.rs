@@ -3,6 +3,7 @@
 mod engines;
 mod leases;
 mod negative;
+mod order;
 mod scenarios;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -11,7 +12,7 @@ use std::time::Duration;
 
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::{Event, FaultPoint, Finding, FindingKind, Oracle};
-use pincheck_model::program::{Op, Program, ThreadProgram};
+use pincheck_model::program::{Op, ProcfsKind, Program, ThreadProgram};
 use pincheck_model::proposals::Proposal;
 use pincheck_model::run::{execute, execute_with, Target};
 use pincheck_model::sync::{run, Body, Limits, Mode, RunResult};
@@ -255,7 +256,7 @@ pub fn explore_with_goals(
         goals,
         None,
         None,
-        Arc::new(move || execute_with(&p, variant, proposal())),
+        Arc::new(move || execute_with(&p, variant, &proposal)),
     )
 }
 
@@ -360,7 +361,7 @@ pub fn explore_mutated(
         &[],
         mutation,
         None,
-        Arc::new(move || execute_with(&p, variant, proposal())),
+        Arc::new(move || execute_with(&p, variant, &proposal)),
     )
 }
 
@@ -434,6 +435,16 @@ pub fn op_reg(p: &str, fd: &str, mr: &str) -> Op {
         file: "dax0".into(),
         pages: 2,
         mr: mr.into(),
+    }
+}
+/// A read of `target`'s pin listing by a thread of `reader`, observed as `label`.
+pub fn op_list(reader: &str, target: &str, label: &str) -> Op {
+    Op::ProcfsRead {
+        process: reader.into(),
+        target: target.into(),
+        kind: ProcfsKind::FilePins,
+        fd: None,
+        label: label.into(),
     }
 }
 pub fn op_close(p: &str, fd: &str) -> Op {

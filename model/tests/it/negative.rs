@@ -1163,6 +1163,124 @@ fn a_design_whose_record_outlives_the_unpin_lists_a_released_pin() {
     control_procfs_lists_a_released_pin();
 }
 
+/// I-PROCFS, ordered across threads: the owner deregisters its MR, then dups its uverbs fd; a
+/// reader that finds the dup at fd2 looked it up after the dup's install, which follows the
+/// unpin in the owner's program order, so the pages were unpinned before that lookup in every
+/// interleaving of the trace, and the record the broken design left behind is a lie at fd2. A
+/// reader that looks fd2 up before the install finds nothing there, and one that takes its
+/// reference to fd0's file before the dup takes its own may have read before the unpin: no lie.
+pub fn control_procfs_lists_a_pin_unpinned_before_its_lookup() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+        ],
+        vec![
+            (
+                "owner",
+                vec![
+                    dereg("p0", "fd0", "mr0"),
+                    Op::Dup {
+                        process: "p0".into(),
+                        fd: "fd0".into(),
+                        new_fd: "fd2".into(),
+                    },
+                ],
+            ),
+            ("reader", vec![op_list("p1", "p0", "pins")]),
+        ],
+    );
+    let broken = || -> Box<dyn Proposal> {
+        Box::new(RecordOutlivesUnpin {
+            base: sound_bundle(),
+        })
+    };
+    let mut all = Vec::new();
+    for mode in [loom_unbounded(), pct(3)] {
+        let bad = explore_with(&p, kernel("k56"), broken, mode.clone());
+        let (lie, _) = bad.assert_found(&Want {
+            kind: FindingKind::ProcfsLie,
+            object: "fd2",
+            title: "procfs lie: /proc/p0/file_pins lists fd2 pinning dax0",
+            at: "reader fget.fcheck_files",
+        });
+        assert_eq!(lie.check, "procfs.lists_unpinned");
+        let lying = bad
+            .findings
+            .iter()
+            .filter(|fs| fs.iter().any(|f| f.kind == FindingKind::ProcfsLie))
+            .count();
+        assert!(
+            (lying as u64) < bad.bodies,
+            "{mode:?}: a lie in every execution"
+        );
+        all.extend(bad.all());
+    }
+    all
+}
+
+#[test]
+fn a_line_whose_pin_was_unpinned_before_its_lookup_by_another_thread_is_a_lie() {
+    control_procfs_lists_a_pin_unpinned_before_its_lookup();
+}
+
+/// I-PROCFS, an omission ordered across threads: the process creates a completion channel (fd3),
+/// then closes another file; the RFC's read takes `file_lock` in `fp_start`'s `iterate_fd`, and
+/// when it takes it after the close released it, the channel's install happens before the read
+/// began, and the RFC, which lists only the owner file, omits the pin the channel speaks for.
+/// When the read takes `file_lock` first, the channel may have come after the read began: no lie.
+pub fn control_procfs_omits_a_channel_installed_before_the_read() -> Vec<Finding> {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            op_reg("p0", "fd0", "mr0"),
+            Op::OpenData {
+                process: "p0".into(),
+                file: "dax1".into(),
+                fd: "other".into(),
+            },
+        ],
+        vec![
+            (
+                "chan",
+                vec![
+                    Op::CreateCompChannel {
+                        process: "p0".into(),
+                        fd: "fd0".into(),
+                        new_fd: "ch".into(),
+                    },
+                    op_close("p0", "other"),
+                ],
+            ),
+            ("reader", vec![op_list("p1", "p0", "pins")]),
+        ],
+    );
+    let mut all = Vec::new();
+    for mode in [loom_unbounded(), pct(5)] {
+        let bad = explore(&p, "k53", "rfc-v2", mode.clone());
+        let (lie, _) = bad.assert_found(&Want {
+            kind: FindingKind::ProcfsLie,
+            object: "fd3",
+            title: "procfs lie: /proc/p0/file_pins omits fd3 pinning dax0",
+            at: "reader show_fp.rcu_read_unlock",
+        });
+        assert_eq!(lie.check, "procfs.omits_pinned");
+        assert!(
+            (bad.findings.len() as u64) < bad.bodies,
+            "{mode:?}: an omission in every execution"
+        );
+        all.extend(bad.all());
+    }
+    all
+}
+
+#[test]
+fn an_omission_of_a_channel_installed_before_the_read_began_is_a_lie() {
+    control_procfs_omits_a_channel_installed_before_the_read();
+}
+
 /// RFC 13/19's own check: S1 on v5.3 frees the owner file with the MR's record still on it.
 pub fn control_warn_file_freed_with_pins() -> Vec<Finding> {
     let bad = explore(&s01(), "k53", "rfc-v2", loom(2));
@@ -1513,6 +1631,14 @@ fn every_check_is_reached_by_a_negative_control() {
         ("kmemleak", control_kmemleak_cycle),
         ("hw_key_live", control_hw_key_live_at_unpin),
         ("lists_a_released_pin", control_procfs_lists_a_released_pin),
+        (
+            "lists_a_pin_unpinned_before_its_lookup",
+            control_procfs_lists_a_pin_unpinned_before_its_lookup,
+        ),
+        (
+            "omits_a_channel_installed_before_the_read",
+            control_procfs_omits_a_channel_installed_before_the_read,
+        ),
         ("file_freed_with_pins", control_warn_file_freed_with_pins),
         (
             "ufile_released_with_live_object",
