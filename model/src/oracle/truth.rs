@@ -332,13 +332,13 @@ impl Oracle {
         // the pin committed before the read's first step and not destroyed until after its last:
         // each of those "a before b" is possible (b does not happen before a), and no end (the
         // slot emptied, the destroy begun) happens before a beginning (the slot filled, the
-        // commit), which would close a cycle through the read.
+        // commit), which would close a cycle through the read (a slot's own end always follows
+        // its beginning).
         let possibly = |a: &Mark, b: &Mark| !b.precedes(a);
         for slot in st.fds.iter().filter(|i| {
             &*i.process == process
                 && possibly(&i.begin, first)
-                && i.end
-                    .is_none_or(|e| possibly(last, &e) && possibly(&i.begin, &e))
+                && i.end.is_none_or(|e| possibly(last, &e))
         }) {
             let Some(owner) = owner_of(slot.file) else {
                 continue;
