@@ -412,7 +412,7 @@ impl super::Proposal for RfcV2 {
             // has a NULL slot while the lock is held, so only allocated ones are read.
             let open_fds = target.files.lock("fp_start.iterate_fd")?;
             for fd in (0..FDS_MAX).filter(|&fd| open_fds[fd]) {
-                let Some(f) = target.files.fcheck_files_latest("fp_start.fd", fd) else {
+                let Some(f) = target.files.fcheck_files("fp_start.fd", fd) else {
                     continue;
                 };
                 let file = k.files.get(f);
@@ -448,7 +448,7 @@ impl RfcV2 {
     ) -> KResult<()> {
         let (_, oracle) = crate::sync::current_oracle();
         k.rcu.read_lock("show_fp.rcu_read_lock", cur.tid);
-        let f = target.files.fcheck_files_latest("show_fp.fcheck_files", fd);
+        let f = target.files.fcheck_files("show_fp.fcheck_files", fd);
         let looked_up = oracle.mark();
         if let Some(f) = f {
             let file = k.files.deref("show_fp.file", f, "Read of file->file_pins");

@@ -68,19 +68,13 @@ impl FilesStruct {
 
     /// `fcheck_files`: `rcu_dereference(fdt->fd[fd])` under `rcu_read_lock` or `file_lock`, the
     /// slot's latest value; an fd beyond the table is NULL. Lookups of one slot by two threads
-    /// are not ordered against each other (the kernel does not order them either).
+    /// are not ordered against each other (the kernel does not order them either). procfs
+    /// readers use it too: a listing is judged against the table as it was at the step of its
+    /// lookup, which needs the latest value (an older one, as a plain load could return under
+    /// loom, gave weak-memory "lies" that no sequentially consistent order has).
     pub fn fcheck_files(&self, step: Step, fd: usize) -> Option<Handle<File>> {
         let slot = self.fd.get(fd)?;
         Handle::decode(slot.read(step))
-    }
-
-    /// `fcheck_files` for a procfs reader. A listing is judged against the table as it was at the
-    /// step of its lookup (the oracle's truth), so it needs the slot's latest value, which every
-    /// lookup now reads (an older one, as a load could return under loom, made s15 and s11 find
-    /// weak-memory "lies" of the context design and the RFC that no sequentially consistent
-    /// order has). The same lookup as [`fcheck_files`](Self::fcheck_files).
-    pub fn fcheck_files_latest(&self, step: Step, fd: usize) -> Option<Handle<File>> {
-        self.fcheck_files(step, fd)
     }
 
     /// `rcu_assign_pointer(fdt->fd[fd], f)` into a slot whose number the caller allocated and

@@ -86,7 +86,7 @@ pub fn fget(
     fd: usize,
     why: &'static str,
 ) -> KResult<Option<Handle<File>>> {
-    __fget_files(k, &p.files, false, fd, Holder::Task(cur.tid, why))
+    __fget_files(k, &p.files, fd, Holder::Task(cur.tid, why))
 }
 
 /// `__fget`'s lookup of `files` (v5.3; `__fget_files` since v5.8): under `rcu_read_lock`,
@@ -98,32 +98,23 @@ pub fn fget(
 /// execution's step budget reports the livelock. v5.3 does not check the slot again after the
 /// increment (054aa8d439b9 added that in v5.16); nor does the model.
 ///
-/// The slot is read with [`FilesStruct::fcheck_files`], or for procfs (`latest`) with
-/// [`FilesStruct::fcheck_files_latest`], the same lookup since the slots became per-thread words
-/// (both read the latest value). No
-/// lock, so two lookups are ordered only by the f_count they both increment. The
-/// RCU read-side section makes no engine access: it keeps the struct file's memory (`__fput`
-/// frees it through `call_rcu`) for the one read of f_count, which the model makes without a
-/// liveness check (the memory of a freed object stays readable in the model), so a `call_rcu`
-/// waiting for it or not changes nothing but the step at which `file_free_rcu` runs: it can run
-/// earlier than the kernel lets it, which only a thread reading the file with neither a reference
-/// nor an RCU section of its own could notice, and that thread has a bug anyway. As `rcu.rs`'s
-/// readers the section made every lookup dependent on every `call_rcu` of the execution (s16
-/// unbounded: 351 loom executions instead of 57).
+/// The slot is read with [`FilesStruct::fcheck_files`] (its latest value). No lock, so two lookups
+/// are ordered only by the f_count they both increment. The RCU read-side section makes no engine
+/// access: it keeps the struct file's memory (`__fput` frees it through `call_rcu`) for the one
+/// read of f_count, which the model makes without a liveness check (the memory of a freed object
+/// stays readable in the model), so a `call_rcu` waiting for it or not changes nothing but the step
+/// at which `file_free_rcu` runs: it can run earlier than the kernel lets it, which only a thread
+/// reading the file with neither a reference nor an RCU section of its own could notice, and that
+/// thread has a bug anyway. As `rcu.rs`'s readers the section made every lookup dependent on every
+/// `call_rcu` of the execution (s16 unbounded: 351 loom executions instead of 57).
 pub fn __fget_files(
     k: &Kernel,
     files: &FilesStruct,
-    latest: bool,
     fd: usize,
     holder: Holder,
 ) -> KResult<Option<Handle<File>>> {
     loop {
-        let found = if latest {
-            files.fcheck_files_latest("fget.fcheck_files", fd)
-        } else {
-            files.fcheck_files("fget.fcheck_files", fd)
-        };
-        let Some(f) = found else {
+        let Some(f) = files.fcheck_files("fget.fcheck_files", fd) else {
             return Ok(None);
         };
         let file = k.files.get(f);

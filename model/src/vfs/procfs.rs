@@ -68,9 +68,7 @@ fn seq_show_get(
     why: &'static str,
 ) -> KResult<Option<Handle<File>>> {
     let _file_lock = target.files.lock("seq_show.file_lock")?;
-    let f = target
-        .files
-        .fcheck_files_latest("seq_show.fcheck_files", fd);
+    let f = target.files.fcheck_files("seq_show.fcheck_files", fd);
     if let Some(f) = f {
         get_file(k, "seq_show.get_file", f, Holder::Task(cur.tid, why));
     }
@@ -79,7 +77,7 @@ fn seq_show_get(
 
 /// The walk the back-pointer-free proposals use for their listing: every fd of the target as
 /// `proc_readfd_common` walks them (`fcheck_files` under `rcu_read_lock`, no lock; the latest
-/// value, see `FilesStruct::fcheck_files_latest`), each file
+/// value, see `FilesStruct::fcheck_files`), each file
 /// taken with `get_file_rcu` as `__fget` takes it (what v5.6's `fget_task` does on another task's
 /// table), its handler called, then fput.
 pub fn walk_fds_with_refs(
@@ -92,7 +90,7 @@ pub fn walk_fds_with_refs(
     let mut out = Vec::new();
     for fd in 0..FDS_MAX {
         let holder = Holder::Task(cur.tid, "procfs");
-        let Some(f) = __fget_files(k, &target.files, true, fd, holder.clone())? else {
+        let Some(f) = __fget_files(k, &target.files, fd, holder.clone())? else {
             continue;
         };
         let looked_up = oracle.mark();
