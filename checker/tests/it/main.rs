@@ -4,6 +4,7 @@ mod ci;
 mod cli;
 mod controls;
 mod docs;
+mod goals;
 mod history;
 mod kills;
 mod parse;

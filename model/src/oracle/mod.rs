@@ -38,7 +38,7 @@ pub use finding::{Finding, FindingKind};
 pub use lockdep::{CompletionId, LockId, LockMode};
 pub use mutation::{HolderLabel, Mutation};
 pub use objects::{Holder, ObjId, ObjectInfo, Root};
-pub use order::Mark;
+pub use order::{Mark, StepOrder};
 pub use truth::{Listed, Reading, Untrue};
 
 use crate::sync::{Engine, Step};
@@ -390,6 +390,9 @@ pub struct Oracle {
     /// kernel is built; outside the state lock, as the facade asks it when it creates an engine
     /// object.
     keep_order: std::sync::atomic::AtomicBool,
+    /// The order was asked for although the execution reads no pin listing
+    /// ([`Oracle::ask_order`]).
+    order_asked: std::sync::atomic::AtomicBool,
     /// Model threads spawned whose body has not returned: none means the running thread (the
     /// setup, before its first spawn or after the last thread returned) runs alone.
     threads_running: AtomicUsize,
@@ -470,6 +473,7 @@ impl Oracle {
             collect_points,
             record_accesses,
             keep_order: std::sync::atomic::AtomicBool::new(false),
+            order_asked: std::sync::atomic::AtomicBool::new(false),
             threads_running: AtomicUsize::new(0),
             threads_planned: AtomicUsize::new(crate::sync::LOOM_THREADS_MAX - 1),
             parked_count: AtomicUsize::new(0),

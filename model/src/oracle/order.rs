@@ -18,11 +18,13 @@
 //! and end edges order them.
 //!
 //! The clocks are kept only in an execution that asks for them ([`Oracle::plan_order`]: the
-//! scenario reads a pin listing, the only verdict that needs them), and only per thread and per
-//! engine object, not per logged step: a verdict's points (a pin's commit, a read's first step, a
-//! lookup) are [`Mark`]s, the thread's clock taken at that point. The updates run under the
-//! oracle's state lock right after the engine access returned, where the access record
-//! ([`super::access`]) is written; they add no scheduling point and no engine access.
+//! scenario reads a pin listing, whose verdict needs them, or the checker asked
+//! ([`Oracle::ask_order`]) to judge its `sometimes` goals on the order of steps). They are kept
+//! per thread, per engine object and per logged step ([`StepOrder`], for the goals); a verdict's
+//! points (a pin's commit, a read's first step, a lookup) are [`Mark`]s, the thread's clock taken
+//! at that point. The updates run under the oracle's state lock right after the engine access
+//! returned, where the access record ([`super::access`]) is written; they add no scheduling point
+//! and no engine access.
 
 use super::access::EngineObj;
 use super::{Oracle, State};
@@ -97,6 +99,13 @@ pub(super) struct Order {
     parks: Vec<Clock>,
     /// A first step to mark, per thread (see [`Oracle::first_step_mark`]).
     first: Vec<Option<Watch>>,
+    /// Each logged step's clock, by log position: its thread's clock when that thread logged
+    /// its next step (the step's accesses included, whichever side of its tick they fall on;
+    /// also the next step's accesses made before its tick, an over-statement [`StepOrder`]
+    /// allows for). A thread's last step reads the thread's clock instead.
+    steps: Vec<Clock>,
+    /// Each thread's last logged step, by dense id.
+    last: Vec<Option<usize>>,
 }
 
 /// A thread's first step after a point, being marked.
@@ -120,6 +129,8 @@ impl Order {
         }
         self.parks.clear();
         self.first.clear();
+        self.steps.clear();
+        self.last.clear();
     }
 
     fn thread(&mut self, tid: usize) -> &mut Clock {
@@ -136,10 +147,34 @@ impl Order {
             return;
         }
         let own = self.thread(tid).0[tid];
+        self.step_clocks(tid, pos);
         self.threads[tid].0[tid] = own + 1;
         if let Some(Some(_)) = self.first.get(tid) {
             self.first_step_watched(tid, own, pos);
         }
+    }
+
+    /// Before `tid`'s tick for the step at `pos`: its previous step is over, with its clock.
+    /// Steps logged before the clocks were on keep a zero clock ([`StepOrder`] takes them for
+    /// steps that precede everything).
+    fn step_clocks(&mut self, tid: usize, pos: usize) {
+        if self.last.len() <= tid {
+            self.last.resize(tid + 1, None);
+        }
+        if let Some(prev) = self.last[tid] {
+            self.steps[prev] = self.threads[tid];
+        }
+        if self.steps.len() < pos {
+            self.steps.resize(pos, Clock::default());
+        }
+        assert_eq!(
+            self.steps.len(),
+            pos,
+            "step at log position {pos} of thread {tid}: the clocks hold {} steps",
+            self.steps.len()
+        );
+        self.steps.push(self.threads[tid]);
+        self.last[tid] = Some(pos);
     }
 
     /// Around `tid`'s tick from `own`, with a first step watched: the step that ended at `own`
@@ -229,7 +264,8 @@ impl Oracle {
     /// created before are not ordered). Off when the execution has more threads than a clock
     /// holds: marks then compare by log position.
     pub fn plan_order(&self, on: bool) {
-        let on = on && self.threads_planned() < CLOCK_THREADS_MAX;
+        let asked = self.order_asked.load(std::sync::atomic::Ordering::Relaxed);
+        let on = (on || asked) && self.threads_planned() < CLOCK_THREADS_MAX;
         self.keep_order
             .store(on, std::sync::atomic::Ordering::Relaxed);
         self.st().order.on = on;
@@ -286,5 +322,64 @@ impl Oracle {
             Some(mark) => mark,
             None => Self::mark_of(&mut st, tid),
         }
+    }
+}
+
+/// The happens-before order of one execution's logged steps, for judgments that must hold for
+/// the execution's trace rather than the one interleaving the engine ran (the `sometimes` goals
+/// of the checker): loom explores each trace once, not each interleaving of it.
+///
+/// A step's accesses are recorded after the step is logged and before its thread logs the next
+/// (the facade's discipline: `sync::context`'s `acquire`, `release` and `accessed`, `park`,
+/// `unpark`, `PerThread`), so an access carries its step's own entry, and a step's clock, taken
+/// when its thread logs the next step, includes every access it made.
+/// [`surely_before`](Self::surely_before) is then the trace's order between two steps; steps
+/// logged before the clocks were kept count as preceding every other step (an interleaving it
+/// allows is always one of the trace's).
+pub struct StepOrder<'a> {
+    order: &'a Order,
+    log: &'a [super::Event],
+}
+
+impl StepOrder<'_> {
+    /// Whether every interleaving of the trace puts logged step `i` before logged step `j`
+    /// (when the clocks cannot tell, yes). A step does not precede itself.
+    pub fn surely_before(&self, i: usize, j: usize) -> bool {
+        let (ti, tj) = (self.log[i].tid, self.log[j].tid);
+        if ti == tj {
+            return i < j;
+        }
+        self.clock_of(j).0[ti] >= self.clock_of(i).0[ti]
+    }
+
+    fn clock_of(&self, i: usize) -> Clock {
+        let tid = self.log[i].tid;
+        match self.order.last.get(tid) {
+            Some(Some(last)) if *last == i => self.order.threads[tid],
+            _ => self.order.steps.get(i).copied().unwrap_or_default(),
+        }
+    }
+}
+
+impl Oracle {
+    /// Ask for the happens-before order in this execution although it reads no pin listing
+    /// (call before the program runs: [`plan_order`](Self::plan_order) then keeps it).
+    pub fn ask_order(&self) {
+        self.order_asked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The execution's log, with its steps' happens-before order when the execution kept
+    /// clocks (`None`: compare by log position).
+    pub fn with_log_order<R>(
+        &self,
+        f: impl FnOnce(&[super::Event], Option<StepOrder<'_>>) -> R,
+    ) -> R {
+        let st = self.st();
+        let order = st.order.on.then(|| StepOrder {
+            order: &st.order,
+            log: &st.log,
+        });
+        f(&st.log, order)
     }
 }

@@ -130,11 +130,7 @@ impl PerThread {
             }
             // A thread without a word of its own (the setup thread while others run): ordered
             // against every thread's word.
-            None => {
-                let seen = self.touch_all(tid, step);
-                context::logged(tid, step);
-                seen
-            }
+            None => self.touch_all(tid, step),
         };
         if self.own.load(Acquire) & bit(tid) != 0 {
             return self.shadow.load(Acquire);
@@ -142,15 +138,21 @@ impl PerThread {
         seen + self.offset.load(Acquire)
     }
 
+    /// An RMW of every thread's word as one step, logged; its accesses are recorded after the
+    /// step is logged, as every step's are (`oracle::order` attributes an access to the step its
+    /// thread logged last).
     fn touch_all(&self, tid: usize, step: Step) -> i64 {
         let mut seen = self.shadow.load(Acquire) - self.offset.load(Acquire);
         for (i, w) in self.words.iter().enumerate() {
             let v = w.touch();
-            if self.object(i).tracked() {
-                context::with_oracle(|_, o| o.record(tid, self.object(i), AccessKind::Rmw, step));
-            }
             if i == 0 {
                 seen = v;
+            }
+        }
+        context::logged(tid, step);
+        for i in 0..self.words.len() {
+            if self.object(i).tracked() {
+                context::with_oracle(|_, o| o.record(tid, self.object(i), AccessKind::Rmw, step));
             }
         }
         seen
