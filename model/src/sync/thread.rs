@@ -116,7 +116,10 @@ impl<T> JoinHandle<T> {
 /// scheduling point; shuttle's switches before it creates the thread, which let thread 1 run
 /// before the next spawn, with the same outcomes, and now has nothing else to run there), and the
 /// model threads keep their ids and names, whichever engine thread runs them
-/// ([`engine_thread_of`]).
+/// ([`engine_thread_of`]). One count differs under a preemption bound: loom counts a switch away
+/// from a runnable thread as a preemption, so another thread running before thread 1's first
+/// step now costs one, where the main thread used to end after its spawns and leave that first
+/// choice free. Unbounded, the searches are the same.
 ///
 /// Thread 0's `join` does not block in the engine: its step is logged once, as a wait, and
 /// whichever thread returns last ends it and runs `then` as thread 0, followed by the rest of the
