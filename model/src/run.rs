@@ -1,6 +1,7 @@
-//! Running a [`Program`] in one execution: build the kernel, run the setup on thread 0, spawn the
-//! scenario threads, join them (`sync::join_all`: under loom and shuttle, the thread that returns
-//! last runs the rest as thread 0), then quiesce (deferred fputs, process exits, socket destruction,
+//! Running a [`Program`] in one execution: build the kernel, run the setup on thread 0, run the
+//! scenario threads (`sync::run_threads`: the main thread spawns threads 2 and up, then runs
+//! thread 1; under loom and shuttle, the thread that returns last runs the rest as thread 0), then
+//! quiesce (deferred fputs, process exits, socket destruction,
 //! RCU grace periods) and check for leaks. Each operation is a syscall: its deferred work
 //! (task_work) runs on the return to user mode, right after it.
 
@@ -15,7 +16,7 @@ use crate::proposals::{self, Proposal};
 use crate::rcu::Rcu;
 use crate::rdma::ucma::file::UcmaFile;
 use crate::rdma::uverbs::device::{ib_uverbs_remove_one, Device};
-use crate::sync::{join_all, spawn, Mutex as KMutex};
+use crate::sync::{run_threads, Mutex as KMutex, ThreadFn};
 use crate::task::Task;
 use crate::vfs::data_file::{dax_open, truncate, DataFile};
 use crate::vfs::file::{File, FileKind};
@@ -45,8 +46,13 @@ struct Env {
     maps: HashMap<String, (Handle<crate::mm::Mm>, u32)>,
 }
 
-fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Kernel {
-    let k = Kernel {
+/// The kernel of one execution, built in place on the heap: the execution's main thread runs on a
+/// fresh coroutine stack under loom (see `sync::run_threads`), and a `Kernel` of a few KiB made on
+/// the stack, then moved, would touch pages of it that nothing else does (a page fault each).
+/// Objects are made in the order their ids are given: slabs, devices, RCU, the SCM lock, data
+/// files, then processes.
+fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Arc<Kernel> {
+    let k = Arc::new(Kernel {
         variant,
         proposal,
         files: Heap::new("file"),
@@ -68,19 +74,16 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
             .iter()
             .map(|d| Device::new(d, !program.devices_without_disassociate.contains(d)))
             .collect(),
-        data_files: Vec::new(),
         processes: std::sync::Mutex::new(Vec::new()),
         rcu: Rcu::new(),
         scm: KMutex::new("unix_sock.lock", Default::default()),
-    };
-    let mut k = k;
+        data_files: (program.data_files.iter().enumerate())
+            .map(|(index, name)| DataFile::new(index, Name::from(name.as_str())))
+            .collect(),
+    });
     // Objects that exist before any operation are named by role here (the checker names the
     // others by the operation that allocated them).
     let (_, oracle) = crate::sync::current_oracle();
-    for (index, name) in program.data_files.iter().enumerate() {
-        k.data_files
-            .push(DataFile::new(index, Name::from(name.as_str())));
-    }
     for p in &program.processes {
         let p = new_process(&k, &Name::from(p.as_str()));
         oracle.obj_role(p.mm.obj(), Name::clone(&p.name));
@@ -89,8 +92,8 @@ fn build(program: &Program, variant: Variant, proposal: Box<dyn Proposal>) -> Ke
 }
 
 /// Run `program` against `target` inside the current execution (the caller is thread 0 of an
-/// engine run; see [`crate::sync::run`]). Under loom and shuttle it returns once the scenario
-/// threads are spawned: the quiescence and the leak check run when the last of them returns, before
+/// engine run; see [`crate::sync::run`]). Under loom and shuttle it returns once the first scenario
+/// thread has run on the calling thread (the others may still run): the quiescence and the leak check run when the last of them returns, before
 /// the [`Body`](crate::sync::Body)'s `end`, which is where an execution's outcome is read.
 pub fn execute(program: &Program, target: Target) {
     execute_shared(&Arc::new(program.clone()), target)
@@ -139,28 +142,28 @@ fn run_program(
             )
         });
     oracle.plan_order(lists_pins);
-    let k = Arc::new(build(program, variant, proposal()));
+    let k = build(program, variant, proposal());
     let env = Arc::new(Mutex::new(Env::default()));
     let setup = Task::new("setup", 0, None);
     if run_ops(&k, &setup, &env, "setup", &program.setup, &oracle).is_err() {
         return;
     }
-    let mut handles = Vec::new();
-    for (i, t) in program.threads.iter().enumerate() {
+    let threads = program.threads.iter().enumerate().map(|(i, t)| {
         let (k, env, program) = (Arc::clone(&k), Arc::clone(&env), Arc::clone(program));
-        handles.push(spawn(&t.name, move || {
+        let f: ThreadFn = Box::new(move || {
             let (_, oracle) = crate::sync::current_oracle();
             let tid = oracle.current_tid();
             let t = &program.threads[i];
             let cur = Task::new(&t.name, tid, None);
             let _ = run_ops(&k, &cur, &env, &t.name, &t.ops, &oracle);
             oracle.thread_finish(tid);
-        }));
-    }
-    let program = Arc::clone(program);
-    join_all(handles, move || {
+        });
+        (t.name.as_str(), f)
+    });
+    let quiesced = Arc::clone(program);
+    run_threads(threads.collect(), move || {
         let (_, oracle) = crate::sync::current_oracle();
-        let _ = quiesce(&k, &program, &oracle);
+        let _ = quiesce(&k, &quiesced, &oracle);
         // Every step is logged: the pin listings can be judged on the whole execution.
         crate::vfs::procfs::judge_file_pins(&oracle);
     });

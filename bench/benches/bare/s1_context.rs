@@ -1,9 +1,10 @@
 //! Bare S1 model of context@k53: the same threads and the same engine accesses, in the same
 //! per-thread order, as pincheck's model of S1 makes in the execution `-- steps` logs (PCT seed 0),
 //! with no oracle, no facade and no model heap. Every engine object pincheck creates is created
-//! too, in the same order; the setup thread makes no engine access before its first spawn, and
-//! does not join its threads in the engine (pincheck's facade makes no access while a thread runs
-//! alone, and its setup waits for the threads outside the engine). A trylock's guard is an
+//! too, in the same order; the setup thread makes no engine access before its first spawn, spawns
+//! the second thread, runs the first itself, and joins nothing in the engine (pincheck's facade
+//! makes no access while a thread runs alone, its setup runs thread 1 itself and waits for the
+//! others outside the engine). A trylock's guard is an
 //! `Option`, so a failed trylock releases nothing; every other access runs unconditionally
 //! (pincheck's model takes other paths in other interleavings). A store is an exchange, as the
 //! facade makes it. Instantiated for loom and for shuttle by `bare/mod.rs`.
@@ -337,7 +338,8 @@ macro_rules! s1_context {
                 let _ = w.w67.compare_exchange(0, -1, AcqRel, Acquire); // file_free_rcu
             }
 
-            /// One execution: setup, spawn the threads; the engine runs them to their end.
+            /// One execution: setup, spawn the second thread, run the first; the engine runs the second
+            /// to its end.
             pub fn execution() {
                 let _m0 = Mutex::new(()); // mut
                 let _m1 = Mutex::new(()); // multicast_table.xa_lock
@@ -505,17 +507,15 @@ macro_rules! s1_context {
                     w90,
                     w91,
                 });
-                let h1 = {
-                    let w = Arc::clone(&w);
-                    thread::spawn(move || unplug(&w))
-                };
+                // The setup spawns the second thread and then runs the first itself, as
+                // pincheck's does (`sync::run_threads`); the second is not joined (pincheck's
+                // setup waits for its threads outside the engine): the engine runs it to its end.
                 let h2 = {
                     let w = Arc::clone(&w);
                     thread::spawn(move || close(&w))
                 };
-                // Not joined: pincheck's setup waits for its threads outside the engine
-                // (`sync::join_all`); the engine runs them to their end.
-                drop((h1, h2));
+                unplug(&w);
+                drop(h2);
             }
 
             /// The same objects and threads with no access: what an execution costs the engine
@@ -688,17 +688,15 @@ macro_rules! s1_context {
                     w90,
                     w91,
                 });
-                let h1 = {
-                    let w = Arc::clone(&w);
-                    thread::spawn(move || drop(w))
-                };
+                // The setup spawns the second thread and then runs the first itself, as
+                // pincheck's does (`sync::run_threads`); the second is not joined (pincheck's
+                // setup waits for its threads outside the engine): the engine runs it to its end.
                 let h2 = {
                     let w = Arc::clone(&w);
                     thread::spawn(move || drop(w))
                 };
-                // Not joined: pincheck's setup waits for its threads outside the engine
-                // (`sync::join_all`); the engine runs them to their end.
-                drop((h1, h2));
+                drop(w);
+                drop(h2);
             }
         }
     };

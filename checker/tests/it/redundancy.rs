@@ -8,38 +8,39 @@ use pincheck::explore::{explore, Cell, EngineChoice, Preemptions, Settings};
 use pincheck::redundancy::{analyse, Source, Traces};
 use pincheck_model::kernel::Variant;
 use pincheck_model::oracle::Oracle;
-use pincheck_model::sync::{join_all, run, spawn, Atomic, Body, Limits, Mode, RunResult};
+use pincheck_model::sync::{
+    run, run_threads, spawn, Atomic, Body, Limits, Mode, RunResult, ThreadFn,
+};
 
 use crate::controls::scenarios_dir;
 
 /// A tiny model under unbounded loom with the record on: the setup thread creates `shared` and
 /// one private counter per thread, then two threads each make `op` on the shared counter and
-/// `private` RMWs of their own; the setup waits for them as the model does (`join_all`) or, with
+/// `private` RMWs of their own; the setup waits for them as the model does (`run_threads`) or, with
 /// `in_engine`, joins each in the engine. Returns the search and its traces.
 fn tiny_joined(op: fn(&Atomic) -> i64, private: usize, in_engine: bool) -> (RunResult, Traces) {
     let traces = Arc::new(Mutex::new(Traces::default()));
     let sink = Arc::clone(&traces);
     let start = move |_: &Arc<Oracle>| {
         let shared = Arc::new(Atomic::new(0));
-        let threads: Vec<_> = ["t1", "t2"]
-            .into_iter()
-            .map(|name| {
-                let shared = Arc::clone(&shared);
-                let own = Atomic::new(0);
-                spawn(name, move || {
-                    op(&shared);
-                    for _ in 0..private {
-                        own.fetch_add("tiny.own", 1);
-                    }
-                })
-            })
-            .collect();
+        let threads = ["t1", "t2"].into_iter().map(|name| {
+            let shared = Arc::clone(&shared);
+            let own = Atomic::new(0);
+            let f: ThreadFn = Box::new(move || {
+                op(&shared);
+                for _ in 0..private {
+                    own.fetch_add("tiny.own", 1);
+                }
+            });
+            (name, f)
+        });
         if in_engine {
-            for t in threads {
+            let handles: Vec<_> = threads.map(|(name, f)| spawn(name, f)).collect();
+            for t in handles {
                 t.join();
             }
         } else {
-            join_all(threads, || {});
+            run_threads(threads.collect(), || {});
         }
     };
     let body = Body::new(start, move |o: &Arc<Oracle>| {
@@ -220,7 +221,7 @@ fn a_real_cell_reports_its_traces_shared_objects_and_duplicates() {
 /// Two threads that share nothing cost loom more than one execution when the setup joins them
 /// in the engine: joining the first, it can resume at several points of the second (3
 /// executions of the one trace). The report names the join as the difference of every
-/// duplicate. As the model waits for its threads (`join_all`), the search is that one trace.
+/// duplicate. As the model waits for its threads (`run_threads`), the search is that one trace.
 #[test]
 fn the_setup_threads_joins_are_named_as_a_source_of_duplicates() {
     let (r, t) = tiny_joined(|_| 0, 1, true);

@@ -125,9 +125,9 @@ const PCT_NO_SCHEDULING_POINT: &str = "test closure did not exercise any concurr
 /// The body of one execution: `run` builds the world and runs the scenario on the execution's
 /// main thread; `end` records the outcome.
 ///
-/// `run` may return while the threads it spawned still run (`sync::join_all`): under loom and
-/// shuttle the execution's end, the model's quiescence and then `end`, runs on whichever thread
-/// returns last, as thread 0. So `end` is where the oracle's findings, observations and log are
+/// `run` runs the first scenario thread itself and may return while the threads it spawned still
+/// run (`sync::run_threads`): under loom and shuttle the execution's end, the model's quiescence
+/// and then `end`, runs on whichever thread returns last, as thread 0. So `end` is where the oracle's findings, observations and log are
 /// complete, and the only place to read them.
 #[derive(Clone)]
 pub struct Body {
@@ -468,7 +468,7 @@ impl<S: shuttle::scheduler::Scheduler> shuttle::scheduler::Scheduler for NoSpuri
 type ReplaySlot = Arc<Mutex<Option<Arc<Oracle>>>>;
 
 /// A shuttle scheduler that runs, at each scheduling point, the thread the replay plan names for
-/// the next step; when the plan is exhausted or names a thread that cannot run, it keeps the
+/// the next step (the task that runs it: `thread::engine_thread_of`); when the plan is exhausted or names a thread that cannot run, it keeps the
 /// current thread or takes the lowest runnable one (deterministic either way).
 struct TokenScheduler {
     done: bool,
@@ -492,6 +492,7 @@ impl shuttle::scheduler::Scheduler for TokenScheduler {
     ) -> Option<shuttle::scheduler::TaskId> {
         let oracle = self.slot.lock().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(want) = oracle.and_then(|o| o.replay_next()) {
+            let want = super::thread::engine_thread_of(want);
             if let Some(t) = runnable.iter().find(|t| usize::from(t.id()) == want) {
                 return Some(t.id());
             }

@@ -37,7 +37,7 @@ pub use per_thread::PerThread;
 pub use published::Published;
 pub use rcu_pointer::RcuPointer;
 pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
-pub use thread::{join_all, spawn, yield_now, JoinHandle};
+pub use thread::{engine_thread_of, run_threads, spawn, yield_now, JoinHandle, ThreadFn};
 pub use wait::{wait_var_event, Sleep, Woken};
 
 /// The stable name of one scheduling point: `function.action`, e.g. `fput.last`.

@@ -251,7 +251,7 @@ fn pct_on_a_model_without_concurrency_is_complete() {
     assert!(res.executions >= 1, "{res:?}");
 }
 
-/// The setup's join of the scenario threads is no engine access (`join_all`). Two threads that
+/// The setup's join of the scenario threads is no engine access (`run_threads`). Two threads that
 /// share nothing are one loom execution; two that RMW one word take 3, what loom 0.7 itself
 /// needs for that program without joins (its DPOR has no sleep sets: one order twice), where
 /// joining them in the engine takes 9 (the joining thread, woken by the first exit, retries its
@@ -259,9 +259,9 @@ fn pct_on_a_model_without_concurrency_is_complete() {
 /// execution, after both threads and the work deferred to the quiescence, whose steps (the join,
 /// then the quiescence's) are thread 0's and come last.
 #[test]
-fn join_all_adds_no_interleavings_and_ends_after_every_thread() {
+fn run_threads_adds_no_interleavings_and_ends_after_every_thread() {
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{join_all, run, spawn, Atomic, Body, Limits};
+    use pincheck_model::sync::{run, run_threads, spawn, Atomic, Body, Limits, ThreadFn};
     use std::sync::{Arc, Mutex};
 
     type Logged = Vec<(usize, &'static str)>;
@@ -285,14 +285,14 @@ fn join_all_adds_no_interleavings_and_ends_after_every_thread() {
             } else {
                 Arc::new(Atomic::new(0))
             };
-            let handles: Vec<_> = [("a", Arc::clone(&first)), ("b", Arc::clone(&second))]
+            let threads = [("a", Arc::clone(&first)), ("b", Arc::clone(&second))]
                 .into_iter()
                 .map(|(name, word)| {
-                    spawn(name, move || {
+                    let f: ThreadFn = Box::new(move || {
                         word.fetch_add("t.inc", 1);
-                    })
-                })
-                .collect();
+                    });
+                    (name, f)
+                });
             let s = Arc::clone(&s);
             let quiesce = move || {
                 // Alone: no engine access, the latest values.
@@ -300,12 +300,13 @@ fn join_all_adds_no_interleavings_and_ends_after_every_thread() {
                 *s.lock().unwrap() = if shared { total / 2 } else { total };
             };
             if in_engine {
+                let handles: Vec<_> = threads.map(|(name, f)| spawn(name, f)).collect();
                 for h in handles {
                     h.join();
                 }
                 quiesce();
             } else {
-                join_all(handles, quiesce);
+                run_threads(threads.collect(), quiesce);
             }
         };
         let end = move |o: &Arc<Oracle>| {
@@ -356,7 +357,7 @@ fn facade_threads<T: Send + Sync + 'static>(
     check: impl Fn(&[i64]) + Send + Sync + 'static,
 ) -> u64 {
     use pincheck_model::oracle::Oracle;
-    use pincheck_model::sync::{join_all, run, spawn, Body, Limits};
+    use pincheck_model::sync::{run, run_threads, Body, Limits, ThreadFn};
     use std::sync::{Arc, Mutex};
 
     let threads = bodies.len();
@@ -366,18 +367,19 @@ fn facade_threads<T: Send + Sync + 'static>(
         o.plan_threads(threads);
         *s.lock().unwrap() = vec![0; threads];
         let objs = Arc::new(make());
-        let handles: Vec<_> = bodies
+        let threads = bodies
             .iter()
             .enumerate()
             .map(|(i, &body)| {
                 let (objs, s) = (Arc::clone(&objs), Arc::clone(&s));
-                spawn(["a", "b", "c"][i], move || {
+                let f: ThreadFn = Box::new(move || {
                     let v = body(&objs);
                     s.lock().unwrap()[i] = v;
-                })
+                });
+                (["a", "b", "c"][i], f)
             })
             .collect();
-        join_all(handles, || {});
+        run_threads(threads, || {});
     };
     let end = move |_: &Arc<Oracle>| check(&seen.lock().unwrap());
     let r = run(mode, &Limits::default(), threads, Body::new(start, end));
