@@ -40,5 +40,14 @@ pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
 pub use thread::{join_all, spawn, yield_now, JoinHandle};
 pub use wait::{wait_var_event, Sleep, Woken};
 
+/// Per-thread words an object keeps inline (its engine words, or a guard's held sub-locks): one
+/// per scenario thread, and a loom execution has at most `LOOM_THREADS_MAX - 1` besides the setup.
+/// More (shuttle, std) spill to the heap. Inline, creating a per-thread object allocates nothing:
+/// S1 creates 50 of them per execution (the fd tables' slots, the heap's lifecycle words).
+pub(crate) const WORDS_INLINE_MAX: usize = LOOM_THREADS_MAX - 1;
+
+/// One entry per scenario thread, inline up to [`WORDS_INLINE_MAX`].
+pub(crate) type PerThreadVec<T> = smallvec::SmallVec<[T; WORDS_INLINE_MAX]>;
+
 /// The stable name of one scheduling point: `function.action`, e.g. `fput.last`.
 pub type Step = &'static str;
