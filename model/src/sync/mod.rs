@@ -40,10 +40,13 @@ pub use rwsem::{RwSem, RwSemReadGuard, RwSemWriteGuard};
 pub use thread::{join_all, spawn, yield_now, JoinHandle};
 pub use wait::{wait_var_event, Sleep, Woken};
 
-/// Per-thread words an object keeps inline (its engine words, or a guard's held sub-locks): one
-/// per scenario thread, and a loom execution has at most `LOOM_THREADS_MAX - 1` besides the setup.
-/// More (shuttle, std) spill to the heap. Inline, creating a per-thread object allocates nothing:
-/// S1 creates 50 of them per execution (the fd tables' slots, the heap's lifecycle words).
+/// Per-thread entries kept inline (a published pointer's engine words, a guard's held sub-locks):
+/// one per scenario thread, and a loom execution has at most `LOOM_THREADS_MAX - 1` besides the
+/// setup. More (shuttle, std) spill to the heap. Inline, an fd table's 16 published slots
+/// allocate nothing. Not for an allocation's lifecycle words (`PerThread`): inline, the objects
+/// built around them on the stack deepened the race's stacks by a page (loom maps its coroutine
+/// stacks anew per execution: 1.2 more page faults per s10 execution), for no fewer
+/// instructions.
 pub(crate) const WORDS_INLINE_MAX: usize = LOOM_THREADS_MAX - 1;
 
 /// One entry per scenario thread, inline up to [`WORDS_INLINE_MAX`].

@@ -31,7 +31,7 @@
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::atomic::{AtomicI64, AtomicU64};
 
-use super::{context, Engine, PerThreadVec, Step};
+use super::{context, Engine, Step};
 use crate::oracle::{AccessKind, EngineObj, ObjectLabel};
 
 enum Word {
@@ -73,8 +73,8 @@ impl Word {
 
 /// A value with one engine word per scenario thread (see the module comment).
 pub struct PerThread {
-    /// Word `i` belongs to thread `i + 1` (thread 0, the setup, only runs alone); inline.
-    words: PerThreadVec<Word>,
+    /// Word `i` belongs to thread `i + 1` (thread 0, the setup, only runs alone).
+    words: Vec<Word>,
     /// Word `i`'s id in the access record (empty when the execution records no accesses).
     objects: Vec<EngineObj>,
     /// The value after the last completed change (what a thread running alone reads).
