@@ -19,6 +19,8 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
+use smallvec::SmallVec;
+
 use crate::exec_cell::{ExecCell, ExecGuard};
 use crate::oracle::ObjId;
 use crate::sync::{current_engine, current_oracle, with_current, PerThread, Step};
@@ -28,6 +30,10 @@ pub const SLOTS_PER_SLAB_MAX: usize = 64;
 
 /// Slots reserved at a slab's first allocation (most scenarios stay within it: no regrowth).
 const SLOTS_PER_SLAB_INITIAL: usize = 8;
+
+/// Freed slot numbers a slab keeps inline (a scenario frees a few objects of each type): a free
+/// allocates nothing.
+const FREED_PER_SLAB_INLINE: usize = 4;
 
 /// A pointer to an object of type `T` in the model heap. Copying it is free; it may dangle.
 pub struct Handle<T> {
@@ -119,7 +125,7 @@ pub struct Heap<T> {
 struct Slab<T> {
     slots: Vec<Slot<T>>,
     /// Freed slots, most recently freed last (SLUB hands those out first).
-    free: Vec<u32>,
+    free: SmallVec<[u32; FREED_PER_SLAB_INLINE]>,
     /// The memory of objects whose slot was reused, by allocation. A stale handle keeps reaching
     /// its own object's (freed) memory, not the new occupant: touching the new object's engine
     /// primitives from a thread with no happens-before edge to their creation is a causality
@@ -144,7 +150,7 @@ impl<T> Heap<T> {
             slots: ExecCell::new(
                 Slab {
                     slots: Vec::new(),
-                    free: Vec::new(),
+                    free: SmallVec::new(),
                     graveyard: std::collections::BTreeMap::new(),
                 },
                 current_engine(),

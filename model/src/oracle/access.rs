@@ -190,6 +190,10 @@ pub struct Access {
 }
 
 /// The record of one execution, in the oracle's state.
+/// A lock step's engine access, recorded when the step ends: the engine lock, what the access
+/// was and the step (`None`: the step took no engine lock).
+pub(crate) type LockAccess = Option<(EngineObj, AccessKind, Step)>;
+
 #[derive(Default)]
 pub(super) struct Record {
     pub(super) accesses: Vec<Access>,
@@ -311,6 +315,17 @@ impl Oracle {
         // Every object is untracked when the record is off: one comparison decides.
         if object.tracked() {
             self.push_access(tid, object, kind, step);
+        }
+    }
+
+    /// [`record`](Self::record) of a lock step's engine access, in the visit of the state that
+    /// ends the step (one visit, not two, when the happens-before order is kept).
+    #[inline]
+    pub(super) fn record_in(&self, st: &mut State, tid: usize, access: LockAccess) {
+        if let Some((object, kind, step)) = access {
+            if object.tracked() {
+                self.accessed_in(st, tid, object, (kind, 0), step);
+            }
         }
     }
 

@@ -2,6 +2,7 @@
 //! would close. A wait is only registered when the lock is held in a conflicting mode, as the
 //! engines block exactly then.
 
+use super::access::LockAccess;
 use super::{Oracle, State};
 use crate::sync::{Engine, Step};
 use crate::Abort;
@@ -161,11 +162,22 @@ impl Oracle {
         }
     }
 
-    /// End the step of [`lock_begin`](Self::lock_begin): `tid` now holds `id`.
-    pub(crate) fn lock_end(&self, tid: usize, id: LockId, mode: LockMode) {
+    /// End the step of [`lock_begin`](Self::lock_begin): `tid` now holds `id`; `access` is the
+    /// engine lock's access, recorded in the same visit of the state (see
+    /// [`record`](Self::record)).
+    pub(crate) fn lock_end(&self, tid: usize, id: LockId, mode: LockMode, access: LockAccess) {
         let mut st = self.st();
         Self::acquired(&mut st, tid, id, mode);
         self.end(&mut st, tid);
+        self.record_in(&mut st, tid, access);
+    }
+
+    /// End the unlock step of [`unlock_begin`](Self::unlock_begin), after the engine lock was
+    /// released; `access` as for [`lock_end`](Self::lock_end).
+    pub(crate) fn unlock_end(&self, tid: usize, access: LockAccess) {
+        let mut st = self.st();
+        self.end(&mut st, tid);
+        self.record_in(&mut st, tid, access);
     }
 
     /// Begin the unlock step of `id`: the holder is released before the engine lock, so lockdep
@@ -252,7 +264,13 @@ impl Oracle {
     }
 
     /// End a trylock step: `tid` holds `id` if `got`, otherwise the trace says the trylock failed.
-    pub(crate) fn trylock_end(&self, tid: usize, id: LockId, mode: LockMode, got: bool) {
+    pub(crate) fn trylock_end(
+        &self,
+        tid: usize,
+        (id, mode): (LockId, LockMode),
+        got: bool,
+        access: LockAccess,
+    ) {
         let mut st = self.st();
         if got {
             Self::acquired(&mut st, tid, id, mode);
@@ -263,6 +281,7 @@ impl Oracle {
             let note = super::Note::Text(format!("trylock of {name} failed (held)"));
             Self::push_note(&mut st, tid, note);
         }
+        self.record_in(&mut st, tid, access);
     }
 
     /// `tid` now holds `id`.

@@ -195,12 +195,8 @@ pub(crate) fn acquire<G>(
     // If the lock is held, this thread blocks: a wait only it could end is decided now.
     super::park::wake_hopeless();
     let g = take();
-    with_oracle(|_, oracle| {
-        oracle.lock_end(tid, id, mode);
-        if let Some(object) = engine {
-            oracle.record(tid, object, lock_kinds(mode).0, step);
-        }
-    });
+    let access = engine.map(|object| (object, lock_kinds(mode).0, step));
+    with_oracle(|_, oracle| oracle.lock_end(tid, id, mode, access));
     Ok(Acquired::Taken(g, tid))
 }
 
@@ -224,16 +220,12 @@ pub(crate) fn try_acquire<G>(
         return Some(Acquired::Removed);
     };
     let g = take();
-    with_oracle(|_, oracle| {
-        oracle.trylock_end(tid, id, mode, g.is_some());
-        if let Some(object) = engine {
-            let kind = match g {
-                Some(_) => lock_kinds(mode).0,
-                None => AccessKind::TryLockFailed,
-            };
-            oracle.record(tid, object, kind, step);
-        }
-    });
+    let kind = match g {
+        Some(_) => lock_kinds(mode).0,
+        None => AccessKind::TryLockFailed,
+    };
+    let access = engine.map(|object| (object, kind, step));
+    with_oracle(|_, oracle| oracle.trylock_end(tid, (id, mode), g.is_some(), access));
     g.map(|g| Acquired::Taken(g, tid))
 }
 
@@ -248,11 +240,7 @@ pub(crate) fn release(
 ) -> usize {
     let tid = with_oracle(|e, oracle| oracle.unlock_begin(e, step, id, mode));
     unlock();
-    with_oracle(|_, oracle| {
-        oracle.step_end(tid);
-        if let Some(object) = engine {
-            oracle.record(tid, object, lock_kinds(mode).1, step);
-        }
-    });
+    let access = engine.map(|object| (object, lock_kinds(mode).1, step));
+    with_oracle(|_, oracle| oracle.unlock_end(tid, access));
     tid
 }

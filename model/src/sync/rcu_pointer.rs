@@ -53,7 +53,7 @@ use std::sync::atomic::AtomicI64;
 use std::sync::atomic::Ordering::{Acquire, Release};
 
 use super::wait::{wait_var_event, Sleep, Woken};
-use super::{context, Atomic, Step};
+use super::{context, Atomic, PerThreadVec, Step};
 use crate::oracle::ObjectLabel;
 
 /// What a word holds while a write of three or more words is under way.
@@ -62,8 +62,8 @@ pub const LOCKED: i64 = -1;
 /// A published pointer (an encoded handle, 0 for NULL) with one engine word per scenario thread
 /// (see the module comment).
 pub struct RcuPointer {
-    /// Word `i` belongs to thread `i + 1` (thread 0, the setup, only runs alone).
-    words: Vec<Atomic>,
+    /// Word `i` belongs to thread `i + 1` (thread 0, the setup, only runs alone); inline.
+    words: PerThreadVec<Atomic>,
     /// The value after the last write's instant (what a thread running alone reads).
     latest: AtomicI64,
 }

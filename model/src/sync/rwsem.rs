@@ -21,7 +21,7 @@
 use std::ops::Deref;
 
 use super::context::Acquired;
-use super::{context, Engine, Step};
+use super::{context, Engine, PerThreadVec, Step};
 use crate::oracle::{EngineObj, LockId, LockMode, ObjectLabel};
 use crate::KResult;
 
@@ -89,14 +89,15 @@ impl Sub {
 pub struct RwSem<T> {
     name: &'static str,
     /// One engine lock and one lockdep lock per scenario thread: thread `t`'s is `subs[t - 1]`;
-    /// with the engine lock's id in the access record.
+    /// with the engine lock's id in the access record. On the heap: a shuttle rwlock is 200
+    /// bytes, and the objects holding a semaphore are built on loom's small coroutine stacks.
     subs: Vec<(Sub, LockId, EngineObj)>,
     value: T,
 }
 
 /// The per-thread locks one guard holds: the lock's index, and the engine guard (none while the
-/// thread ran alone).
-type Held<G> = Vec<(usize, Option<G>)>;
+/// thread ran alone). Inline: taking the semaphore allocates nothing.
+type Held<G> = PerThreadVec<(usize, Option<G>)>;
 
 /// Held for read; dropping it is the `up_read` step (none when the acquisition was removed).
 pub struct RwSemReadGuard<'a, T> {
@@ -159,7 +160,7 @@ impl<T> RwSem<T> {
         let (range, alone) = self.readers_locks();
         let mut g = RwSemReadGuard {
             sem: self,
-            held: Vec::new(),
+            held: Held::new(),
         };
         for i in range {
             let (sub, id, object) = &self.subs[i];
@@ -179,7 +180,7 @@ impl<T> RwSem<T> {
         let (range, alone) = self.readers_locks();
         let mut g = RwSemReadGuard {
             sem: self,
-            held: Vec::new(),
+            held: Held::new(),
         };
         for i in range {
             let (sub, id, object) = &self.subs[i];
@@ -215,7 +216,7 @@ impl<T> RwSem<T> {
         let (alone, own) = self.writers_view();
         let mut g = RwSemWriteGuard {
             sem: self,
-            held: Vec::new(),
+            held: Held::new(),
         };
         for (i, (sub, id, object)) in self.subs.iter().enumerate() {
             let engine = !alone && own != Some(i);
@@ -241,7 +242,7 @@ impl<T> RwSem<T> {
         let (alone, own) = self.writers_view();
         let mut g = RwSemWriteGuard {
             sem: self,
-            held: Vec::new(),
+            held: Held::new(),
         };
         for (i, (sub, id, object)) in self.subs.iter().enumerate() {
             let engine = !alone && own != Some(i);
