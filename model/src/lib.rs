@@ -85,9 +85,12 @@
 //!   is reported as a hang (the hung-task detector's case) or interrupted, decided when the wait
 //!   starts and whenever a thread that could end it returns or blocks, never left to the engine.
 //! - The kernel's debug checks that read without ordering anything (`assert_uverbs_usecnt`,
-//!   `WARN_ON(entry->object)`) and the G7 check are engine accesses (an RMW of zero: the latest
-//!   value) although they order nothing in the kernel: their verdicts depend on other threads'
-//!   writes, and a read loom cannot see would leave an unbounded search complete in name only.
+//!   `WARN_ON(entry->object)`) and the G7 check are engine accesses although they order nothing
+//!   in the kernel: their verdicts depend on other threads' writes, and a read loom cannot see
+//!   would leave an unbounded search complete in name only. `assert_uverbs_usecnt` is an RMW of
+//!   zero (the latest value; a load there would precede the thread's own usecnt RMW, the shape
+//!   of tokio-rs/loom#166), and reads nothing for DESTROY, as the kernel's does not; the other
+//!   two are loads, ordered only against the word's writes (their threads never write it after).
 //!   RFC 13/19's `file_pins` check in `file_free_rcu` reads without a step: the callback owns
 //!   the file, so every write it could see is ordered before the free it runs after.
 //! - RCU grace periods end as early as possible (when the readers present at `call_rcu` leave).

@@ -297,13 +297,18 @@ pub fn ib_uverbs_release_file(k: &Kernel, cur: &Task, ufile_h: Handle<Ufile>) ->
         if let Some(uobj) =
             Handle::<Uobject>::decode(slot.swap("release_ufile_idr_uobject.xa_erase", 0))
         {
-            // "there are no HW objects left": the kernel's WARN_ON(entry->object), read as an
-            // engine access so loom orders it against the destroy that clears the object.
+            // "there are no HW objects left": the kernel's WARN_ON(entry->object), a plain read,
+            // made as an engine load so loom orders it against the destroy that clears the object
+            // (`object_null`). A load, as the kernel's read is: this thread never writes `object`
+            // after it (so no load-then-own-store race for loom to miss, tokio-rs/loom#166); a
+            // clear ordered before the release (through the ufile's kref) is always seen; a value
+            // older than the last clear is returned only when that clear is not ordered before the
+            // release, which is the kernel's race too.
             let object = k
                 .uobjects
                 .get(uobj)
                 .object
-                .fetch_add("release_ufile_idr_uobject.object", 0);
+                .load("release_ufile_idr_uobject.object");
             if object != 0 {
                 let (_, oracle) = crate::sync::current_oracle();
                 let name = k.uobjects.name(uobj);

@@ -153,14 +153,21 @@ fn pin_user_pages(
 /// The kernel's guard for G7 is the order of `ib_dereg_mr_user` (destroy the mkey, then release
 /// the umem); the check here looks at the HW key of the MR that maps these pages, whoever calls:
 /// a design or patch that releases a umem from anywhere else while its key is live is caught. The
-/// check reads the key as an engine access (an RMW of zero, so it sees the latest value): its
-/// verdict depends on another thread's `destroy_mkey`, and a read loom cannot see would let an
-/// unbounded search call itself complete without ordering the two.
+/// check is the oracle's, not a kernel read, but its verdict depends on another thread's
+/// `destroy_mkey`, so it reads the key as an engine access (a read loom cannot see would let an
+/// unbounded search call itself complete without ordering the two). A load is enough, and orders
+/// it only against the key's writes (two threads' checks are independent): the key is written
+/// only by REG_MR (before the umem is mapped by the MR) and by `destroy_mkey`, and the checking
+/// thread never writes it after the check, so loom's load-then-own-store blind spot
+/// (tokio-rs/loom#166) cannot arise. A `destroy_mkey` ordered before the release (the kernel's
+/// own order: the same thread, just before) is seen, since no load returns a value older than a
+/// store that happens before it; one not ordered before it is explored both ways, and a load of
+/// the live key it may return is the kernel's race, a true finding either way.
 pub fn ib_umem_release(k: &Kernel, cur: &Task, umem_h: Handle<Umem>) -> KResult<()> {
     let umem = k.umems.deref("ib_umem_release", umem_h, "Read of umem");
     let (_, oracle) = crate::sync::current_oracle();
     if let Some(&mr) = umem.mapped_by.get() {
-        if k.mrs.get(mr).hw_key.fetch_add("ib_umem_release.hw_key", 0) != 0 {
+        if k.mrs.get(mr).hw_key.load("ib_umem_release.hw_key") != 0 {
             oracle.report(
                 &HW_KEY_BEFORE_UNPIN,
                 oracle.current_tid(),
