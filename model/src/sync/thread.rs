@@ -116,10 +116,12 @@ impl<T> JoinHandle<T> {
 /// scheduling point; shuttle's switches before it creates the thread, which let thread 1 run
 /// before the next spawn, with the same outcomes, and now has nothing else to run there), and the
 /// model threads keep their ids and names, whichever engine thread runs them
-/// ([`engine_thread_of`]). One count differs under a preemption bound: loom counts a switch away
-/// from a runnable thread as a preemption, so another thread running before thread 1's first
-/// step now costs one, where the main thread used to end after its spawns and leave that first
-/// choice free. Unbounded, the searches are the same.
+/// ([`engine_thread_of`]). Under a preemption bound the searches count alike: loom charges a
+/// preemption for starting any thread but thread 1, now as when the main thread ended after its
+/// spawns (an execution's first scheduling decision has no earlier one, so loom counts a switch
+/// away from the thread it would run by default: `rt/path.rs`, `Schedule::preemptions`; the test
+/// `a_preemption_bound_counts_starting_thread_2_first`). What changed is that the main thread's end
+/// is no longer a scheduling point of its own, where loom used to branch once more.
 ///
 /// Thread 0's `join` does not block in the engine: its step is logged once, as a wait, and
 /// whichever thread returns last ends it and runs `then` as thread 0, followed by the rest of the

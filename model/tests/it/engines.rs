@@ -532,3 +532,63 @@ fn rcu_pointer_racing_writes_agree_on_every_word() {
         });
     }
 }
+
+/// What a preemption bound counts at the start of the threads: loom 0.7.3 charges a preemption
+/// for starting any thread but the one it would run by default (thread 1, which runs on the main
+/// engine thread: `run_threads`). The first scheduling decision of an execution has no earlier
+/// one, so loom keeps the default thread as the one "initially active" and counts choosing
+/// another as a switch away from it (`rt/path.rs`, `branch_thread` and
+/// `Schedule::preemptions`). It did the same when every scenario thread was spawned and the main
+/// thread ended after the spawns (tried: the same orders at each bound, and one execution more at
+/// bound 1 for the main thread's end). So two threads that each RMW one shared word run in one
+/// order at bound 0 and in both from bound 1: a bound of N is N switches, the first of them
+/// possibly the choice of which thread starts.
+#[test]
+fn a_preemption_bound_counts_starting_thread_2_first() {
+    use pincheck_model::oracle::Oracle;
+    use pincheck_model::sync::{run, run_threads, Atomic, Body, Limits, ThreadFn};
+    use std::collections::BTreeSet;
+    use std::sync::{Arc, Mutex};
+
+    for (bound, first_threads, executions) in [
+        (Some(0), vec![1], 1),
+        (Some(1), vec![1, 2], 2),
+        (None, vec![1, 2], 3),
+    ] {
+        let firsts: Arc<Mutex<BTreeSet<usize>>> = Arc::default();
+        let f2 = Arc::clone(&firsts);
+        let start = move |_: &Arc<Oracle>| {
+            let word = Arc::new(Atomic::new(0));
+            let threads = ["a", "b"]
+                .into_iter()
+                .map(|name| {
+                    let word = Arc::clone(&word);
+                    let f: ThreadFn = Box::new(move || {
+                        word.fetch_add("t.inc", 1);
+                    });
+                    (name, f)
+                })
+                .collect();
+            run_threads(threads, || {});
+        };
+        let end = move |o: &Arc<Oracle>| {
+            let first = o
+                .log()
+                .iter()
+                .find(|ev| ev.step == "t.inc")
+                .map(|ev| ev.tid);
+            f2.lock().unwrap().insert(first.expect("an increment"));
+        };
+        let mode = Mode::Loom {
+            preemption_bound: bound,
+        };
+        let r = run(&mode, &Limits::default(), 2, Body::new(start, end));
+        assert!(r.cut.is_none() && r.model_panic.is_none(), "{r:?}");
+        assert_eq!(
+            firsts.lock().unwrap().iter().copied().collect::<Vec<_>>(),
+            first_threads,
+            "bound {bound:?}: the threads that run first"
+        );
+        assert_eq!(r.executions, executions, "bound {bound:?}: executions");
+    }
+}
