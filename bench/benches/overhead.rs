@@ -5,7 +5,8 @@
 //! Sections, chosen by the first free argument (default: all): `overhead`, `ttfc`, `scaling`,
 //! `split` (pincheck's and the bare models' time per execution, S1 against S1 with idle threads),
 //! `steps` (print pincheck's S1 log once per proposal). `one <case>` runs a single overhead case
-//! for profiling (`valgrind --tool=callgrind`): cases are `{pincheck,bare}-{loom,pct}-{rfc,ctx}`.
+//! for profiling (`valgrind --tool=callgrind`): cases are `{pincheck,bare}-{loom,pct}-{rfc,ctx}`
+//! and `{pincheck,bare}-pct-idle-{rfc,ctx}` (S1 with threads that run nothing).
 
 mod bare;
 
@@ -362,7 +363,8 @@ fn split() {
     println!();
 }
 
-/// `one <case>`: run one overhead case alone (for callgrind).
+/// `one <case>`: run one overhead case alone (for callgrind); the PCT cases have an `-idle` form,
+/// S1's setup and objects with threads that run nothing (`split`'s, in instructions).
 fn one(name: &str) {
     for case in cases() {
         let s = s01();
@@ -381,9 +383,10 @@ fn one(name: &str) {
                 .0
                 .executions
             }
-            Some("pincheck-pct") => {
+            Some(c @ ("pincheck-pct" | "pincheck-pct-idle")) => {
+                let p = if c.ends_with("idle") { s01_idle() } else { s };
                 pincheck(
-                    &s,
+                    &p,
                     case.proposal,
                     pct_mode(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS),
                     Duration::from_secs(600),
@@ -393,6 +396,9 @@ fn one(name: &str) {
             }
             Some("bare-loom") => bare_loom(Some(2), case.loom).0,
             Some("bare-pct") => bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle).0,
+            Some("bare-pct-idle") => {
+                bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle_idle).0
+            }
             _ => continue,
         };
         println!("{name}: {n} executions in {:?}", start.elapsed());
