@@ -50,17 +50,22 @@ pub struct Model {
     pub source: String,
 }
 
-/// What one traced execution recorded.
-struct Trace {
-    threads: Vec<String>,
-    objects: Vec<(EngineObj, ObjectLabel)>,
-    accesses: Vec<Access>,
-    log: Vec<(usize, Step)>,
+/// What one traced execution recorded, as the model's oracle gave it.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// Thread names by id (0 is the setup).
+    pub threads: Vec<String>,
+    /// Every engine object created, in creation order, with what it is.
+    pub objects: Vec<(EngineObj, ObjectLabel)>,
+    /// Every engine access and scheduling event, in the order they took effect.
+    pub accesses: Vec<Access>,
+    /// The step log: thread and step, in completion order.
+    pub log: Vec<(usize, Step)>,
 }
 
 /// Run S1 on `proposal`@k53 once (PCT seed [`TRANSCRIBED_SEED`], one iteration) with the access
 /// record on.
-fn trace(proposal: &'static str) -> Result<Trace, Error> {
+pub fn trace(proposal: &'static str) -> Result<Trace, Error> {
     let program = Arc::new(s01());
     let threads = program.threads.len();
     let sink: Arc<Mutex<Option<Trace>>> = Arc::default();
@@ -325,16 +330,20 @@ fn thread_body(
 
 /// Transcribe pincheck's S1 execution on `proposal` (one of [`PROPOSALS`]) into a bare model.
 pub fn generate(proposal: &'static str) -> Result<Model, Error> {
-    let t = trace(proposal)?;
-    check(proposal, &t)?;
-    let objects = Objects::new(proposal, &t)?;
+    transcribe(proposal, &trace(proposal)?)
+}
+
+/// Write the bare model of a traced execution, after the checks (see the module doc).
+pub fn transcribe(proposal: &'static str, t: &Trace) -> Result<Model, Error> {
+    check(proposal, t)?;
+    let objects = Objects::new(proposal, t)?;
     let mut uses = Uses::default();
     let mut bodies = Vec::new();
     for tid in 1..t.threads.len() {
-        bodies.push(thread_body(proposal, &t, &objects, tid, &mut uses)?);
+        bodies.push(thread_body(proposal, t, &objects, tid, &mut uses)?);
     }
     uses.thread = (1..t.threads.len()).any(|tid| engine_thread_of(tid) > 0);
-    let source = render(proposal, &t, &objects, &bodies, &uses);
+    let source = render(proposal, t, &objects, &bodies, &uses);
     Ok(Model {
         proposal,
         file: format!("s1_{}.rs", ident(proposal)),
