@@ -411,31 +411,53 @@ fn render(
     s
 }
 
+/// Lines of at most [`WIDTH_MAX`] columns, each `prefix` and words of `text`.
+fn wrap(s: &mut String, prefix: &str, text: &str) {
+    let mut line = String::from(prefix);
+    for word in text.split_whitespace() {
+        if line.len() > prefix.len() && line.len() + 1 + word.len() > WIDTH_MAX {
+            let _ = writeln!(s, "{}", line.trim_end());
+            line = String::from(prefix);
+        }
+        if line.len() > prefix.len() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    let _ = writeln!(s, "{}", line.trim_end());
+}
+
+/// The generated files' line width (the repository's).
+const WIDTH_MAX: usize = 100;
+
 fn header(s: &mut String, proposal: &str, t: &Trace, objects: &Objects, bodies: &[Vec<String>]) {
     let per_thread: Vec<String> = bodies
         .iter()
         .enumerate()
         .map(|(i, b)| format!("{} {}", t.threads[i + 1], b.len()))
         .collect();
-    let _ = write!(
-        s,
-        "//! Bare S1 model of {proposal}@k53, generated: do not edit; run `cargo run -p pincheck-bench \
-         --bin bare-models`\n\
-         //! to write it again (the bench package's test fails while it differs from what that writes).\n\
-         //!\n\
-         //! The engine objects and accesses of pincheck's S1 execution under PCT seed {TRANSCRIBED_SEED} (one iteration),\n\
-         //! from the model's access record, with no oracle, no facade and no model heap: {} engine\n\
-         //! objects created by the setup in pincheck's order, {} accesses ({}) in each thread's\n\
-         //! program order, a comment naming each one's step; the setup makes none (pincheck's facade\n\
-         //! makes none while a thread runs alone). Thread 1 runs on the execution's main engine thread\n\
-         //! after the setup spawns the others, as pincheck's `sync::run_threads` runs it, and nothing is\n\
-         //! joined in the engine. Every RMW is a `fetch_add(0)`, a trylock's guard an `Option` (see\n\
-         //! `pincheck_bench::bare` for what a bare access cannot say). Instantiated for loom and for\n\
-         //! shuttle by `bare/mod.rs`.\n",
+    let first = format!(
+        "Bare S1 model of {proposal}@k53, generated: do not edit; `cargo run -p pincheck-bench \
+         --bin bare-models` writes it again (the bench package's test fails while it differs from \
+         what that writes)."
+    );
+    let second = format!(
+        "The engine objects and accesses of pincheck's S1 execution under PCT seed \
+         {TRANSCRIBED_SEED} (one iteration), from the model's access record, with no oracle, no \
+         facade and no model heap: {} engine objects created by the setup in pincheck's order, {} \
+         accesses ({}) in each thread's program order, a comment naming each one's step; the \
+         setup makes none (pincheck's facade makes none while a thread runs alone). Thread 1 runs \
+         on the execution's main engine thread after the setup spawns the others, as pincheck's \
+         `sync::run_threads` runs it, and nothing is joined in the engine. Every RMW is a \
+         `fetch_add(0)`, a trylock's guard an `Option` (see `pincheck_bench::bare` for what a \
+         bare access cannot say). Instantiated for loom and for shuttle by `bare/mod.rs`.",
         objects.list.len(),
         bodies.iter().map(Vec::len).sum::<usize>(),
         per_thread.join(", "),
     );
+    wrap(s, "//! ", &first);
+    s.push_str("//!\n");
+    wrap(s, "//! ", &second);
 }
 
 fn imports(s: &mut String, objects: &Objects, uses: &Uses) {
@@ -473,18 +495,30 @@ fn imports(s: &mut String, objects: &Objects, uses: &Uses) {
     let _ = writeln!(s, "{INDENT}use std::sync::Arc;");
 }
 
+/// `/// ` at the generated items' indentation.
+fn doc(s: &mut String, text: &str) {
+    wrap(s, &format!("{INDENT}/// "), text);
+}
+
 fn consts(s: &mut String, t: &Trace, objects: &Objects) {
-    let _ = write!(
+    let dead = "#[allow(dead_code)] // read through one instantiation only";
+    s.push('\n');
+    doc(
         s,
-        "\n{INDENT}/// Engine objects pincheck's execution creates (all by the setup).\n\
-         {INDENT}#[allow(dead_code)] // read through one instantiation only\n\
-         {INDENT}pub const OBJECTS: usize = {};\n\
-         \n\
-         {INDENT}/// pincheck's log of the execution, thread and step, in the order the steps completed.\n\
-         {INDENT}#[allow(dead_code)] // read through one instantiation only\n\
-         {INDENT}pub const STEPS: &[(&str, &str)] = &[\n",
+        "Engine objects pincheck's execution creates (all by the setup).",
+    );
+    let _ = writeln!(s, "{INDENT}{dead}");
+    let _ = writeln!(
+        s,
+        "{INDENT}pub const OBJECTS: usize = {};\n",
         objects.list.len()
     );
+    doc(
+        s,
+        "pincheck's log of the execution, thread and step, in the order the steps completed.",
+    );
+    let _ = writeln!(s, "{INDENT}{dead}");
+    let _ = writeln!(s, "{INDENT}pub const STEPS: &[(&str, &str)] = &[");
     for (tid, step) in &t.log {
         let _ = writeln!(s, "{INDENT}    ({:?}, {:?}),", t.threads[*tid], step);
     }
@@ -492,9 +526,10 @@ fn consts(s: &mut String, t: &Trace, objects: &Objects) {
 }
 
 fn world(s: &mut String, objects: &Objects) {
-    let _ = writeln!(
+    s.push('\n');
+    doc(
         s,
-        "\n{INDENT}/// The objects the threads access (the others stay local to the execution)."
+        "The objects the threads access (the others stay local to the execution).",
     );
     let _ = writeln!(s, "{INDENT}struct World {{");
     for (_, prim, var, _, _) in objects.shared() {
@@ -505,21 +540,25 @@ fn world(s: &mut String, objects: &Objects) {
 
 /// `execution()`, or with `idle` `idle()`: the same objects and threads with no access.
 fn execution(s: &mut String, t: &Trace, objects: &Objects, idle: bool) {
+    s.push('\n');
     if idle {
-        let _ = write!(
+        doc(
             s,
-            "\n{INDENT}/// The same objects and threads with no access: what an execution costs the engine\n\
-             {INDENT}/// besides the race (the `split` section subtracts it).\n\
-             {INDENT}#[allow(dead_code)] // run through the shuttle instantiation only\n\
-             {INDENT}pub fn idle() {{\n"
+            "The same objects and threads with no access: what an execution costs the engine \
+             besides the race (the `split` section subtracts it).",
         );
+        let _ = writeln!(
+            s,
+            "{INDENT}#[allow(dead_code)] // run through the shuttle instantiation only"
+        );
+        let _ = writeln!(s, "{INDENT}pub fn idle() {{");
     } else {
-        let _ = write!(
+        doc(
             s,
-            "\n{INDENT}/// One execution: the setup creates the objects, spawns the threads pincheck spawns and\n\
-             {INDENT}/// runs thread 1 itself; the engine runs the others to their end.\n\
-             {INDENT}pub fn execution() {{\n"
+            "One execution: the setup creates the objects, spawns the threads pincheck spawns and \
+             runs thread 1 itself; the engine runs the others to their end.",
         );
+        let _ = writeln!(s, "{INDENT}pub fn execution() {{");
     }
     for (_, prim, var, used, label) in &objects.list {
         let u = if *used { "" } else { "_" };

@@ -1,15 +1,15 @@
-//! Bare S1 model of context@k53, generated: do not edit; run `cargo run -p pincheck-bench --bin bare-models`
-//! to write it again (the bench package's test fails while it differs from what that writes).
+//! Bare S1 model of context@k53, generated: do not edit; `cargo run -p pincheck-bench --bin
+//! bare-models` writes it again (the bench package's test fails while it differs from what that
+//! writes).
 //!
 //! The engine objects and accesses of pincheck's S1 execution under PCT seed 0 (one iteration),
-//! from the model's access record, with no oracle, no facade and no model heap: 149 engine
-//! objects created by the setup in pincheck's order, 91 accesses (unplug 58, close 33) in each thread's
-//! program order, a comment naming each one's step; the setup makes none (pincheck's facade
-//! makes none while a thread runs alone). Thread 1 runs on the execution's main engine thread
-//! after the setup spawns the others, as pincheck's `sync::run_threads` runs it, and nothing is
-//! joined in the engine. Every RMW is a `fetch_add(0)`, a trylock's guard an `Option` (see
-//! `pincheck_bench::bare` for what a bare access cannot say). Instantiated for loom and for
-//! shuttle by `bare/mod.rs`.
+//! from the model's access record, with no oracle, no facade and no model heap: 149 engine objects
+//! created by the setup in pincheck's order, 91 accesses (unplug 58, close 33) in each thread's
+//! program order, a comment naming each one's step; the setup makes none (pincheck's facade makes
+//! none while a thread runs alone). Thread 1 runs on the execution's main engine thread after the
+//! setup spawns the others, as pincheck's `sync::run_threads` runs it, and nothing is joined in the
+//! engine. Every RMW is a `fetch_add(0)`, a trylock's guard an `Option` (see `pincheck_bench::bare`
+//! for what a bare access cannot say). Instantiated for loom and for shuttle by `bare/mod.rs`.
 
 /// The S1 race on context@k53, one function per thread.
 macro_rules! s1_context {
