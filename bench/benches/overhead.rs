@@ -5,24 +5,26 @@
 //! Sections, chosen by the first free argument (default: all): `overhead`, `ttfc`, `scaling`,
 //! `split` (pincheck's and the bare models' time per execution, S1 against S1 with idle threads),
 //! `steps` (print pincheck's S1 log once per proposal). `one <case>` runs a single overhead case
-//! for profiling (`valgrind --tool=callgrind`): cases are `{pincheck,bare}-{loom,pct}-{rfc,ctx}`.
+//! for profiling (`valgrind --tool=callgrind`): cases are `{pincheck,bare}-{loom,pct}-{rfc,ctx}`
+//! and `{pincheck,bare}-pct-idle-{rfc,ctx}` (S1 with threads that run nothing).
 
 mod bare;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pincheck_model::kernel::Variant;
+use pincheck_bench::programs::{pct_mode, s01, scaling, target, PCT_DEPTH, TRANSCRIBED_SEED};
 use pincheck_model::oracle::{Finding, FindingKind, Oracle};
-use pincheck_model::program::{Op, ProcfsKind, Program, ThreadProgram};
-use pincheck_model::run::{execute_shared, Target};
+use pincheck_model::program::Program;
+use pincheck_model::run::execute_shared;
 use pincheck_model::sync::{run, Body, Limits, Mode, RunResult};
+
+// The overhead cells' labels say "seed 0": the seed the bare models are transcribed from.
+const _: () = assert!(TRANSCRIBED_SEED == 0);
 
 /// PCT iterations of the overhead measurement (bare and pincheck alike).
 const OVERHEAD_PCT_ITERATIONS: usize = 3000;
-/// PCT bug depth everywhere.
-const PCT_DEPTH: usize = 3;
 /// Seeds of the time-to-first-counterexample PCT runs: 0..=10, so the median is one run.
 const TTFC_SEEDS: u64 = 11;
 /// PCT iterations per time-to-first-counterexample run (the search stops at the first UAF).
@@ -31,147 +33,6 @@ const TTFC_PCT_ITERATIONS: usize = 5000;
 const SCALING_PCT_ITERATIONS: usize = 1000;
 /// Wall-clock cap of each scaling run.
 const SCALING_TIME_MAX: Duration = Duration::from_secs(20);
-
-// ---- programs -------------------------------------------------------------------------------
-
-fn open(fd: &str) -> Op {
-    Op::Open {
-        process: "p0".into(),
-        device: "uverbs0".into(),
-        fd: fd.into(),
-    }
-}
-fn get_context(fd: &str) -> Op {
-    Op::GetContext {
-        process: "p0".into(),
-        fd: fd.into(),
-    }
-}
-fn reg_mr(fd: &str, file: &str, mr: &str) -> Op {
-    Op::RegMr {
-        process: "p0".into(),
-        fd: fd.into(),
-        file: file.into(),
-        pages: 2,
-        mr: mr.into(),
-    }
-}
-/// Open data file `file` as `fd` and take the layout lease a long-term pin of it needs (RFC
-/// 04/19): two operations.
-fn lease(file: &str, fd: &str) -> [Op; 2] {
-    [
-        Op::OpenData {
-            process: "p0".into(),
-            file: file.into(),
-            fd: fd.into(),
-        },
-        Op::SetLease {
-            process: "p0".into(),
-            fd: fd.into(),
-        },
-    ]
-}
-fn dereg_mr(fd: &str, mr: &str) -> Op {
-    Op::DeregMr {
-        process: "p0".into(),
-        fd: fd.into(),
-        mr: mr.into(),
-    }
-}
-fn close(fd: &str) -> Op {
-    Op::Close {
-        process: "p0".into(),
-        fd: fd.into(),
-    }
-}
-fn dup(fd: &str, new_fd: &str) -> Op {
-    Op::Dup {
-        process: "p0".into(),
-        fd: fd.into(),
-        new_fd: new_fd.into(),
-    }
-}
-fn procfs_read(label: &str) -> Op {
-    Op::ProcfsRead {
-        process: "p0".into(),
-        target: "p0".into(),
-        kind: ProcfsKind::FilePins,
-        fd: None,
-        label: label.into(),
-    }
-}
-
-fn program(setup: Vec<Op>, threads: Vec<(&str, Vec<Op>)>) -> Program {
-    Program {
-        processes: vec!["p0".into(), "p1".into()],
-        devices: vec!["uverbs0".into()],
-        devices_without_disassociate: Vec::new(),
-        data_files: vec!["dax0".into(), "dax1".into()],
-        setup,
-        threads: threads
-            .into_iter()
-            .map(|(name, ops)| ThreadProgram {
-                name: name.into(),
-                ops,
-            })
-            .collect(),
-        exit_at_quiescence: vec![],
-    }
-}
-
-/// S1 exactly as `model/tests/it/main.rs` builds it (with the layout lease its pin needs).
-fn s01() -> Program {
-    let [open_data, set_lease] = lease("dax0", "dfd0");
-    program(
-        vec![
-            open("fd0"),
-            get_context("fd0"),
-            open_data,
-            set_lease,
-            reg_mr("fd0", "dax0", "mr0"),
-        ],
-        vec![
-            (
-                "unplug",
-                vec![Op::RemoveDevice {
-                    device: "uverbs0".into(),
-                }],
-            ),
-            ("close", vec![close("fd0")]),
-        ],
-    )
-}
-
-/// The scaling family: `threads` threads with the first `ops` operations of each list below.
-fn scaling(threads: usize, ops: usize) -> Program {
-    let lists: [(&str, Vec<Op>); 4] = [
-        ("t1", vec![close("fd0"), dup("fd1", "fd2"), close("fd2")]),
-        ("t2", vec![dereg_mr("fd1", "mr0"), procfs_read("t2.pins")]),
-        ("t3", vec![procfs_read("t3.pins"), dereg_mr("fd1", "mr1")]),
-        ("t4", vec![dup("fd1", "fd3"), close("fd3")]),
-    ];
-    let mut setup = vec![open("fd0"), get_context("fd0")];
-    setup.extend(lease("dax0", "dfd0"));
-    setup.extend(lease("dax1", "dfd1"));
-    setup.extend([
-        reg_mr("fd0", "dax0", "mr0"),
-        reg_mr("fd0", "dax1", "mr1"),
-        dup("fd0", "fd1"),
-    ]);
-    let threads = lists
-        .into_iter()
-        .take(threads)
-        .map(|(n, l)| (n, l.into_iter().take(ops).collect()))
-        .collect();
-    program(setup, threads)
-}
-
-fn target(proposal: &'static str) -> Target {
-    Target {
-        variant: Variant::by_name("k53").expect("k53 is a known kernel"),
-        proposal,
-    }
-}
 
 // ---- running pincheck ------------------------------------------------------------------------
 
@@ -220,14 +81,6 @@ fn pincheck(
 fn loom_mode(bound: Option<usize>) -> Mode {
     Mode::Loom {
         preemption_bound: bound,
-    }
-}
-
-fn pct_mode(seed: u64, iterations: usize) -> Mode {
-    Mode::Pct {
-        seed,
-        depth: PCT_DEPTH,
-        iterations,
     }
 }
 
@@ -284,6 +137,10 @@ struct Case {
     shuttle: fn(),
     shuttle_idle: fn(),
     steps: &'static [(&'static str, &'static str)],
+    /// Engine objects the bare model creates.
+    objects: usize,
+    /// The bare model's source, to compare with what the generator writes now.
+    source: &'static str,
 }
 
 fn cases() -> [Case; 2] {
@@ -295,6 +152,8 @@ fn cases() -> [Case; 2] {
             shuttle: bare::shuttle_engine::rfc_v2::execution,
             shuttle_idle: bare::shuttle_engine::rfc_v2::idle,
             steps: bare::loom_engine::rfc_v2::STEPS,
+            objects: bare::loom_engine::rfc_v2::OBJECTS,
+            source: include_str!("bare/s1_rfc_v2.rs"),
         },
         Case {
             proposal: "context",
@@ -303,54 +162,38 @@ fn cases() -> [Case; 2] {
             shuttle: bare::shuttle_engine::context::execution,
             shuttle_idle: bare::shuttle_engine::context::idle,
             steps: bare::loom_engine::context::STEPS,
+            objects: bare::loom_engine::context::OBJECTS,
+            source: include_str!("bare/s1_context.rs"),
         },
     ]
 }
 
-/// Per-thread step sequences of one execution, threads by name.
-fn per_thread(events: impl Iterator<Item = (String, String)>) -> Vec<(String, Vec<String>)> {
-    let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    for (t, s) in events {
-        match out.iter_mut().find(|(n, _)| *n == t) {
-            Some((_, v)) => v.push(s),
-            None => out.push((t, vec![s])),
-        }
-    }
-    out.sort();
-    out
-}
-
-/// Whether some pincheck execution (PCT, seeds 0..) runs exactly the bare model's per-thread
-/// steps: the bare model is a transcription of that execution. Returns the seed that matched.
-fn transcription_matches(case: &Case) -> Option<u64> {
-    let want = per_thread(
-        case.steps
-            .iter()
-            .map(|(t, s)| (t.to_string(), s.to_string())),
+/// Whether the bare model is what the generator writes from pincheck's S1 execution now (PCT
+/// seed [`TRANSCRIBED_SEED`], one iteration): the same engine objects, accesses and steps. The
+/// note under the table says which, with the counts on both sides.
+fn transcription(case: &Case) -> String {
+    let bare = format!(
+        "bare model {} engine objects, {} steps",
+        case.objects,
+        case.steps.len()
     );
-    let found: Arc<Mutex<Option<u64>>> = Arc::default();
-    for seed in 0..50u64 {
-        let (p, f, want) = (Arc::new(s01()), Arc::clone(&found), want.clone());
-        let target = target(case.proposal);
-        let body = Body::new(
-            move |_: &Arc<Oracle>| execute_shared(&p, target),
-            move |oracle: &Arc<Oracle>| {
-                let names = oracle.thread_names();
-                let got = oracle.with_log(|l| {
-                    per_thread(l.iter().map(|e| (names[e.tid].clone(), e.step.to_string())))
-                });
-                if got == want {
-                    *f.lock().unwrap() = Some(seed);
-                }
-            },
-        );
-        engine(|| run(&pct_mode(seed, 1), &Limits::default(), 2, body));
-        if found.lock().unwrap().is_some() {
-            break;
-        }
+    match pincheck_bench::bare::generate(case.proposal) {
+        Ok(m) if m.source == case.source => format!(
+            "{}: the bare model is the transcription of pincheck's S1 execution under PCT seed \
+             {TRANSCRIBED_SEED} (one iteration) as it runs now: {} engine objects, {} accesses, \
+             {} steps on both sides.",
+            case.proposal, m.objects, m.accesses, m.steps
+        ),
+        Ok(m) => format!(
+            "{}: WARNING: the bare model is stale (pincheck now {} engine objects, {} steps; {bare}): \
+             run `cargo run -p pincheck-bench --bin bare-models`.",
+            case.proposal, m.objects, m.steps
+        ),
+        Err(e) => format!(
+            "{}: WARNING: pincheck's execution cannot be transcribed ({e}); {bare}.",
+            case.proposal
+        ),
     }
-    let seed = *found.lock().unwrap();
-    seed
 }
 
 fn per_sec(n: u64, d: Duration) -> f64 {
@@ -415,19 +258,7 @@ fn overhead() {
     println!("|---|---|---:|---:|---:|---:|---:|---:|---:|");
     let mut notes = Vec::new();
     for case in cases() {
-        match transcription_matches(&case) {
-            Some(seed) => notes.push(format!(
-                "{}: the bare model's per-thread steps equal pincheck's log of the execution PCT seed {seed} \
-                 (1 iteration) runs ({} steps).",
-                case.proposal,
-                case.steps.len()
-            )),
-            None => notes.push(format!(
-                "{}: WARNING: no pincheck execution matched the bare transcription; the model changed, \
-                 transcribe bare/ again.",
-                case.proposal
-            )),
-        }
+        notes.push(transcription(&case));
         let s = s01();
         let engines: [(&str, Mode, BareRun); 2] = [
             (
@@ -437,8 +268,8 @@ fn overhead() {
             ),
             (
                 "shuttle PCT d=3, seed 0, 3000 iterations",
-                pct_mode(0, OVERHEAD_PCT_ITERATIONS),
-                Box::new(|| bare_pct(0, OVERHEAD_PCT_ITERATIONS, case.shuttle)),
+                pct_mode(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS),
+                Box::new(|| bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle)),
             ),
         ];
         for (label, mode, bare_run) in engines {
@@ -498,9 +329,9 @@ fn split() {
         // handful), so its per-run costs do not cancel in the difference.
         let engines: [(&str, Mode, BareRun, BareRun); 1] = [(
             "shuttle PCT d=3, seed 0, 3000 iterations",
-            pct_mode(0, OVERHEAD_PCT_ITERATIONS),
-            Box::new(|| bare_pct(0, OVERHEAD_PCT_ITERATIONS, case.shuttle)),
-            Box::new(|| bare_pct(0, OVERHEAD_PCT_ITERATIONS, case.shuttle_idle)),
+            pct_mode(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS),
+            Box::new(|| bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle)),
+            Box::new(|| bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle_idle)),
         )];
         let (full, idle) = (s01(), s01_idle());
         for (label, mode, bare_full, bare_idle) in engines {
@@ -532,7 +363,8 @@ fn split() {
     println!();
 }
 
-/// `one <case>`: run one overhead case alone (for callgrind).
+/// `one <case>`: run one overhead case alone (for callgrind); the PCT cases have an `-idle` form,
+/// S1's setup and objects with threads that run nothing (`split`'s, in instructions).
 fn one(name: &str) {
     for case in cases() {
         let s = s01();
@@ -551,18 +383,22 @@ fn one(name: &str) {
                 .0
                 .executions
             }
-            Some("pincheck-pct") => {
+            Some(c @ ("pincheck-pct" | "pincheck-pct-idle")) => {
+                let p = if c.ends_with("idle") { s01_idle() } else { s };
                 pincheck(
-                    &s,
+                    &p,
                     case.proposal,
-                    pct_mode(0, OVERHEAD_PCT_ITERATIONS),
+                    pct_mode(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS),
                     Duration::from_secs(600),
                 )
                 .0
                 .executions
             }
             Some("bare-loom") => bare_loom(Some(2), case.loom).0,
-            Some("bare-pct") => bare_pct(0, OVERHEAD_PCT_ITERATIONS, case.shuttle).0,
+            Some("bare-pct") => bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle).0,
+            Some("bare-pct-idle") => {
+                bare_pct(TRANSCRIBED_SEED, OVERHEAD_PCT_ITERATIONS, case.shuttle_idle).0
+            }
             _ => continue,
         };
         println!("{name}: {n} executions in {:?}", start.elapsed());

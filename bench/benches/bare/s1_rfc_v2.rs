@@ -1,13 +1,15 @@
-//! Bare S1 model of rfc-v2@k53: the same threads and the same engine accesses, in the same
-//! per-thread order, as pincheck's model of S1 makes in the execution `-- steps` logs (PCT seed 0),
-//! with no oracle, no facade and no model heap. Every engine object pincheck creates is created
-//! too, in the same order; the setup thread makes no engine access before its first spawn, spawns
-//! the second thread, runs the first itself, and joins nothing in the engine (pincheck's facade
-//! makes no access while a thread runs alone, its setup runs thread 1 itself and waits for the
-//! others outside the engine). A trylock's guard is an
-//! `Option`, so a failed trylock releases nothing; every other access runs unconditionally
-//! (pincheck's model takes other paths in other interleavings). A store is an exchange, as the
-//! facade makes it. Instantiated for loom and for shuttle by `bare/mod.rs`.
+//! Bare S1 model of rfc-v2@k53, generated: do not edit; `cargo run -p pincheck-bench --bin
+//! bare-models` writes it again (the bench package's test fails while it differs from what that
+//! writes).
+//!
+//! The engine objects and accesses of pincheck's S1 execution under PCT seed 0 (one iteration),
+//! from the model's access record, with no oracle, no facade and no model heap: 150 engine objects
+//! created by the setup in pincheck's order, 91 accesses (unplug 64, close 27) in each thread's
+//! program order, a comment naming each one's step; the setup makes none (pincheck's facade makes
+//! none while a thread runs alone). Thread 1 runs on the execution's main engine thread after the
+//! setup spawns the others, as pincheck's `sync::run_threads` runs it, and nothing is joined in the
+//! engine. Every RMW is a `fetch_add(0)`, a trylock's guard an `Option` (see `pincheck_bench::bare`
+//! for what a bare access cannot say). Instantiated for loom and for shuttle by `bare/mod.rs`.
 
 /// The S1 race on rfc-v2@k53, one function per thread.
 macro_rules! s1_rfc_v2 {
@@ -17,9 +19,12 @@ macro_rules! s1_rfc_v2 {
             use std::sync::atomic::Ordering::{AcqRel, Acquire};
             use std::sync::Arc;
 
-            /// Per thread, in program order, every step pincheck logs (the setup's make no engine
-            /// access: it runs alone).
-            #[allow(dead_code)] // read through the loom instantiation only
+            /// Engine objects pincheck's execution creates (all by the setup).
+            #[allow(dead_code)] // read through one instantiation only
+            pub const OBJECTS: usize = 150;
+
+            /// pincheck's log of the execution, thread and step, in the order the steps completed.
+            #[allow(dead_code)] // read through one instantiation only
             pub const STEPS: &[(&str, &str)] = &[
                 ("setup", "ib_uverbs_open.cdev"),
                 ("setup", "ib_uverbs_open.refcount"),
@@ -161,6 +166,7 @@ macro_rules! s1_rfc_v2 {
                 ("unplug", "remove_one.refcount"),
                 ("close", "close_fd.file_lock"),
                 ("close", "close_fd.rcu_assign_pointer"),
+                ("close", "close_fd.rcu_assign_pointer"),
                 ("close", "unlock"),
                 ("close", "filp_close.fput"),
                 ("close", "__fput"),
@@ -192,326 +198,358 @@ macro_rules! s1_rfc_v2 {
                 ("setup", "unlock"),
             ];
 
-            /// The objects the threads share (the others stay local to the execution).
+            /// The objects the threads access (the others stay local to the execution).
             struct World {
                 r2: RwLock<()>,
                 r3: RwLock<()>,
                 m4: Mutex<()>,
-                a0: AtomicI64,
-                a1: AtomicI64,
-                a2: AtomicI64,
-                a3: AtomicI64,
-                a4: AtomicI64,
+                a5: AtomicI64,
+                a6: AtomicI64,
+                a7: AtomicI64,
                 a8: AtomicI64,
-                m12: Mutex<()>,
-                a11: AtomicI64,
-                a28: AtomicI64,
-                w29: AtomicI64,
-                a51: AtomicI64,
-                r18: RwLock<()>,
-                r19: RwLock<()>,
-                m20: Mutex<()>,
-                a52: AtomicI64,
-                m21: Mutex<()>,
-                a53: AtomicI64,
-                a61: AtomicI64,
-                m22: Mutex<()>,
-                w63: AtomicI64,
-                w64: AtomicI64,
-                a65: AtomicI64,
-                m24: Mutex<()>,
-                a66: AtomicI64,
-                w67: AtomicI64,
-                w68: AtomicI64,
-                a69: AtomicI64,
-                a70: AtomicI64,
-                w71: AtomicI64,
-                w72: AtomicI64,
-                a73: AtomicI64,
-                a78: AtomicI64,
-                a79: AtomicI64,
-                a80: AtomicI64,
-                w81: AtomicI64,
-                a83: AtomicI64,
-                w84: AtomicI64,
-                w85: AtomicI64,
-                a86: AtomicI64,
-                w87: AtomicI64,
-                w88: AtomicI64,
-                a89: AtomicI64,
-                w90: AtomicI64,
-                w91: AtomicI64,
+                a9: AtomicI64,
+                a17: AtomicI64,
+                m23: Mutex<()>,
+                a24: AtomicI64,
+                a25: AtomicI64,
+                a57: AtomicI64,
+                a60: AtomicI64,
+                a101: AtomicI64,
+                r102: RwLock<()>,
+                r103: RwLock<()>,
+                m104: Mutex<()>,
+                a105: AtomicI64,
+                m106: Mutex<()>,
+                a107: AtomicI64,
+                a115: AtomicI64,
+                m116: Mutex<()>,
+                a119: AtomicI64,
+                a120: AtomicI64,
+                a121: AtomicI64,
+                m122: Mutex<()>,
+                a123: AtomicI64,
+                a124: AtomicI64,
+                a125: AtomicI64,
+                a126: AtomicI64,
+                a128: AtomicI64,
+                a129: AtomicI64,
+                a130: AtomicI64,
+                a131: AtomicI64,
+                a136: AtomicI64,
+                a137: AtomicI64,
+                a138: AtomicI64,
+                a139: AtomicI64,
+                a141: AtomicI64,
+                a142: AtomicI64,
+                a143: AtomicI64,
+                a144: AtomicI64,
+                a145: AtomicI64,
+                a146: AtomicI64,
+                a147: AtomicI64,
+                a148: AtomicI64,
+                a149: AtomicI64,
             }
 
             fn unplug(w: &World) {
-                w.a1.swap(1, AcqRel); // remove_one.cdev_device_del
-                w.a0.swap(1, AcqRel); // disassociate_api_pre.ib_dev
+                w.a6.fetch_add(0, AcqRel); // remove_one.cdev_device_del
+                w.a5.fetch_add(0, AcqRel); // disassociate_api_pre.ib_dev
                 let g0 = w.r2.write().unwrap(); // remove_one.synchronize_srcu
                 let g1 = w.r3.write().unwrap(); // remove_one.synchronize_srcu
                 drop(g1); // up_write
                 drop(g0); // up_write
                 let g2 = w.m4.lock().unwrap(); // free_hw_resources.lists_mutex
-                w.a51.fetch_add(1, AcqRel); // free_hw_resources.kref_get
+                w.a101.fetch_add(0, AcqRel); // free_hw_resources.kref_get
                 drop(g2); // unlock
-                w.w63.fetch_add(0, AcqRel); // destroy_ufile_hw.ufile
-                let g3 = w.m20.lock().unwrap(); // destroy_ufile_hw.lock_ucontext
-                let g4 = w.r18.write().unwrap(); // destroy_ufile_hw.down_write
-                let g5 = w.r19.write().unwrap(); // destroy_ufile_hw.down_write
-                let _ = w.a52.load(Acquire); // destroy_ufile_hw.ucontext
-                w.a69.swap(1, AcqRel); // destroy_ufile_hw.closing
-                let g6 = w.m21.lock().unwrap(); // __uverbs_cleanup_ufile.uobjects_lock
+                w.a119.fetch_add(0, AcqRel); // destroy_ufile_hw.ufile
+                let g3 = w.m104.lock().unwrap(); // destroy_ufile_hw.lock_ucontext
+                let g4 = w.r102.write().unwrap(); // destroy_ufile_hw.down_write
+                let g5 = w.r103.write().unwrap(); // destroy_ufile_hw.down_write
+                let _ = w.a105.load(Acquire); // destroy_ufile_hw.ucontext
+                w.a126.fetch_add(0, AcqRel); // destroy_ufile_hw.closing
+                let g6 = w.m106.lock().unwrap(); // __uverbs_cleanup_ufile.uobjects_lock
                 drop(g6); // unlock
-                let _ = w.a79.compare_exchange(0, -1, AcqRel, Acquire); // __uverbs_cleanup_ufile.usecnt_write
-                w.w81.fetch_add(0, AcqRel); // uverbs_destroy_uobject
-                w.a79.fetch_add(0, AcqRel); // uverbs_destroy_uobject
-                let _ = w.a80.load(Acquire); // uverbs_destroy_uobject.object
-                w.w90.fetch_add(0, AcqRel); // ib_dereg_mr_user
-                w.a89.swap(1, AcqRel); // dereg_mr.destroy_mkey
-                w.w84.fetch_add(0, AcqRel); // ib_umem_release
-                w.a89.fetch_add(0, AcqRel); // ib_umem_release.hw_key
-                w.w67.fetch_add(0, AcqRel); // remove_file_pin.f_owner
-                let _ = w.a66.load(Acquire); // remove_file_pin.walk_file_pins
-                w.w87.fetch_add(0, AcqRel); // remove_file_pin.walk
-                w.a86.fetch_add(-1, AcqRel); // remove_file_pin.kref_put
-                let g7 = w.m24.lock().unwrap(); // release_file_pin.fp_lock
-                let _ = w.a66.load(Acquire); // release_file_pin.list_del
-                w.a66.swap(1, AcqRel); // release_file_pin.list_del
+                w.a137.fetch_add(0, AcqRel); // __uverbs_cleanup_ufile.usecnt_write
+                w.a139.fetch_add(0, AcqRel); // uverbs_destroy_uobject
+                w.a137.fetch_add(0, AcqRel); // uverbs_destroy_uobject
+                let _ = w.a138.load(Acquire); // uverbs_destroy_uobject.object
+                w.a148.fetch_add(0, AcqRel); // ib_dereg_mr_user
+                w.a147.fetch_add(0, AcqRel); // dereg_mr.destroy_mkey
+                w.a142.fetch_add(0, AcqRel); // ib_umem_release
+                let _ = w.a147.load(Acquire); // ib_umem_release.hw_key
+                w.a124.fetch_add(0, AcqRel); // remove_file_pin.f_owner
+                let _ = w.a123.load(Acquire); // remove_file_pin.walk_file_pins
+                w.a145.fetch_add(0, AcqRel); // remove_file_pin.walk
+                w.a144.fetch_add(0, AcqRel); // remove_file_pin.kref_put
+                let g7 = w.m122.lock().unwrap(); // release_file_pin.fp_lock
+                let _ = w.a123.load(Acquire); // release_file_pin.list_del
+                w.a123.fetch_add(0, AcqRel); // release_file_pin.list_del
                 drop(g7); // unlock
-                w.a73.fetch_add(-1, AcqRel); // release_file_pin.fput_data
-                let _ = w.w87.compare_exchange(0, -1, AcqRel, Acquire); // release_file_pin.kfree
-                let _ = w.w88.compare_exchange(0, -1, AcqRel, Acquire); // release_file_pin.kfree
-                w.a83.swap(1, AcqRel); // ib_umem_release.unpin_user_pages
-                w.a8.fetch_add(-2, AcqRel); // ib_umem_release.page_pins
-                w.w29.fetch_add(0, AcqRel); // ib_umem_release.mmdrop
-                w.a28.fetch_add(-1, AcqRel); // ib_umem_release.mmdrop
-                let _ = w.w84.compare_exchange(0, -1, AcqRel, Acquire); // ib_umem_release.kfree
-                let _ = w.w85.compare_exchange(0, -1, AcqRel, Acquire); // ib_umem_release.kfree
-                let _ = w.w90.compare_exchange(0, -1, AcqRel, Acquire); // ib_dereg_mr_user.kfree
-                let _ = w.w91.compare_exchange(0, -1, AcqRel, Acquire); // ib_dereg_mr_user.kfree
-                w.a80.swap(1, AcqRel); // uverbs_destroy_uobject.object_null
-                w.a79.swap(1, AcqRel); // __uverbs_cleanup_ufile.usecnt
-                let g8 = w.m21.lock().unwrap(); // uverbs_destroy_uobject.uobjects_lock
+                w.a131.fetch_add(0, AcqRel); // release_file_pin.fput_data
+                w.a145.fetch_add(0, AcqRel); // release_file_pin.kfree
+                w.a146.fetch_add(0, AcqRel); // release_file_pin.kfree
+                w.a141.fetch_add(0, AcqRel); // ib_umem_release.unpin_user_pages
+                w.a17.fetch_add(0, AcqRel); // ib_umem_release.page_pins
+                w.a60.fetch_add(0, AcqRel); // ib_umem_release.mmdrop
+                w.a57.fetch_add(0, AcqRel); // ib_umem_release.mmdrop
+                w.a142.fetch_add(0, AcqRel); // ib_umem_release.kfree
+                w.a143.fetch_add(0, AcqRel); // ib_umem_release.kfree
+                w.a148.fetch_add(0, AcqRel); // ib_dereg_mr_user.kfree
+                w.a149.fetch_add(0, AcqRel); // ib_dereg_mr_user.kfree
+                w.a138.fetch_add(0, AcqRel); // uverbs_destroy_uobject.object_null
+                w.a137.fetch_add(0, AcqRel); // __uverbs_cleanup_ufile.usecnt
+                let g8 = w.m106.lock().unwrap(); // uverbs_destroy_uobject.uobjects_lock
                 drop(g8); // unlock
-                w.a78.fetch_add(-1, AcqRel); // uverbs_uobject_put
-                let g9 = w.m21.lock().unwrap(); // __uverbs_cleanup_ufile.uobjects_lock
+                w.a136.fetch_add(0, AcqRel); // uverbs_uobject_put
+                let g9 = w.m106.lock().unwrap(); // __uverbs_cleanup_ufile.uobjects_lock
                 drop(g9); // unlock
-                let g10 = w.m22.lock().unwrap(); // user_mmap_disassociate.umap_lock
+                let g10 = w.m116.lock().unwrap(); // user_mmap_disassociate.umap_lock
                 drop(g10); // unlock
-                w.a52.swap(1, AcqRel); // ufile_destroy_ucontext.clear
-                w.a70.swap(1, AcqRel); // dealloc_ucontext.driver_entry
-                let _ = w.w71.compare_exchange(0, -1, AcqRel, Acquire); // ufile_destroy_ucontext.kfree
-                let _ = w.w72.compare_exchange(0, -1, AcqRel, Acquire); // ufile_destroy_ucontext.kfree
+                w.a105.fetch_add(0, AcqRel); // ufile_destroy_ucontext.clear
+                w.a128.fetch_add(0, AcqRel); // dealloc_ucontext.driver_entry
+                w.a129.fetch_add(0, AcqRel); // ufile_destroy_ucontext.kfree
+                w.a130.fetch_add(0, AcqRel); // ufile_destroy_ucontext.kfree
                 drop(g5); // up_write
                 drop(g4); // up_write
                 drop(g3); // unlock
-                w.a51.fetch_add(-1, AcqRel); // free_hw_resources.kref_put
+                w.a101.fetch_add(0, AcqRel); // free_hw_resources.kref_put
                 let g11 = w.m4.lock().unwrap(); // free_hw_resources.lists_mutex
                 drop(g11); // unlock
-                w.a2.fetch_add(-1, AcqRel); // remove_one.refcount
+                w.a7.fetch_add(0, AcqRel); // remove_one.refcount
             }
 
             fn close(w: &World) {
-                let g0 = w.m12.lock().unwrap(); // close_fd.file_lock
-                w.a11.swap(1, AcqRel); // close_fd.rcu_assign_pointer
+                let g0 = w.m23.lock().unwrap(); // close_fd.file_lock
+                w.a25.fetch_add(0, AcqRel); // close_fd.rcu_assign_pointer
+                w.a24.fetch_add(0, AcqRel); // close_fd.rcu_assign_pointer
                 drop(g0); // unlock
-                w.a65.fetch_add(-1, AcqRel); // filp_close.fput
-                w.w68.fetch_add(0, AcqRel); // __fput
-                w.w64.fetch_add(0, AcqRel); // destroy_ufile_hw.ufile
-                let g1 = w.m20.try_lock().ok(); // destroy_ufile_hw.trylock_ucontext
-                let g2 = w.r18.write().unwrap(); // destroy_ufile_hw.down_write
-                let _ = w.a52.load(Acquire); // destroy_ufile_hw.ucontext
+                w.a121.fetch_add(0, AcqRel); // filp_close.fput
+                w.a125.fetch_add(0, AcqRel); // __fput
+                w.a120.fetch_add(0, AcqRel); // destroy_ufile_hw.ufile
+                let g1 = w.m104.try_lock().ok(); // destroy_ufile_hw.trylock_ucontext
+                let g2 = w.r102.write().unwrap(); // destroy_ufile_hw.down_write
+                let _ = w.a105.load(Acquire); // destroy_ufile_hw.ucontext
                 drop(g2); // up_write
                 drop(g1); // unlock
                 let g3 = w.m4.lock().unwrap(); // ib_uverbs_close.lists_mutex
                 drop(g3); // unlock
-                w.a51.fetch_add(-1, AcqRel); // ib_uverbs_close.kref_put
-                w.w64.fetch_add(0, AcqRel); // ib_uverbs_release_file
-                let _ = w.a61.load(Acquire); // release_ufile_idr_uobject.xa_for_each
-                w.a53.swap(1, AcqRel); // release_ufile_idr_uobject.xa_erase
-                w.a80.fetch_add(0, AcqRel); // release_ufile_idr_uobject.object
-                w.a78.fetch_add(-1, AcqRel); // uverbs_uobject_put
-                w.a4.fetch_add(0, AcqRel); // uverbs_uobject_free.kfree_rcu
-                let _ = w.w81.compare_exchange(0, -1, AcqRel, Acquire); // kfree_rcu.uobject
-                w.a2.fetch_add(-1, AcqRel); // ib_uverbs_release_file.refcount
-                w.a3.fetch_add(1, AcqRel); // ib_uverbs_comp_dev.complete
-                let _ = w.w63.compare_exchange(0, -1, AcqRel, Acquire); // ib_uverbs_release_file.kfree
-                w.a4.fetch_add(0, AcqRel); // __fput.file_free
-                let _ = w.w67.compare_exchange(0, -1, AcqRel, Acquire); // file_free_rcu
+                w.a101.fetch_add(0, AcqRel); // ib_uverbs_close.kref_put
+                w.a120.fetch_add(0, AcqRel); // ib_uverbs_release_file
+                let _ = w.a115.load(Acquire); // release_ufile_idr_uobject.xa_for_each
+                w.a107.fetch_add(0, AcqRel); // release_ufile_idr_uobject.xa_erase
+                let _ = w.a138.load(Acquire); // release_ufile_idr_uobject.object
+                w.a136.fetch_add(0, AcqRel); // uverbs_uobject_put
+                w.a9.fetch_add(0, AcqRel); // uverbs_uobject_free.kfree_rcu
+                w.a139.fetch_add(0, AcqRel); // kfree_rcu.uobject
+                w.a7.fetch_add(0, AcqRel); // ib_uverbs_release_file.refcount
+                w.a8.fetch_add(0, AcqRel); // ib_uverbs_comp_dev.complete
+                w.a119.fetch_add(0, AcqRel); // ib_uverbs_release_file.kfree
+                w.a9.fetch_add(0, AcqRel); // __fput.file_free
+                w.a124.fetch_add(0, AcqRel); // file_free_rcu
             }
 
-            /// One execution: setup, spawn the second thread, run the first; the engine runs the second
-            /// to its end.
+            /// One execution: the setup creates the objects, spawns the threads pincheck spawns and
+            /// runs thread 1 itself; the engine runs the others to their end.
             pub fn execution() {
-                let _m0 = Mutex::new(()); // mut
-                let _m1 = Mutex::new(()); // multicast_table.xa_lock
-                let r2 = RwLock::new(()); // disassociate_srcu
-                let r3 = RwLock::new(()); // disassociate_srcu
-                let m4 = Mutex::new(()); // lists_mutex
-                let a0 = AtomicI64::new(0);
-                let a1 = AtomicI64::new(0);
-                let a2 = AtomicI64::new(0);
-                let a3 = AtomicI64::new(0);
-                let a4 = AtomicI64::new(0);
-                let _a5 = AtomicI64::new(0);
-                let _a6 = AtomicI64::new(0);
-                let _m5 = Mutex::new(()); // unix_sock.lock
-                let _m6 = Mutex::new(()); // flc_lock
-                let _r7 = RwLock::new(()); // i_mmap_sem
-                let _r8 = RwLock::new(()); // i_mmap_sem
-                let _a7 = AtomicI64::new(0);
-                let a8 = AtomicI64::new(0);
-                let _m9 = Mutex::new(()); // flc_lock
-                let _r10 = RwLock::new(()); // i_mmap_sem
-                let _r11 = RwLock::new(()); // i_mmap_sem
-                let _a9 = AtomicI64::new(0);
-                let _a10 = AtomicI64::new(0);
-                let m12 = Mutex::new(()); // file_lock
-                let a11 = AtomicI64::new(0);
-                let _a12 = AtomicI64::new(0);
-                let _a13 = AtomicI64::new(0);
-                let _a14 = AtomicI64::new(0);
-                let _a15 = AtomicI64::new(0);
-                let _a16 = AtomicI64::new(0);
-                let _a17 = AtomicI64::new(0);
-                let _a18 = AtomicI64::new(0);
-                let _a19 = AtomicI64::new(0);
-                let _a20 = AtomicI64::new(0);
-                let _a21 = AtomicI64::new(0);
-                let _a22 = AtomicI64::new(0);
-                let _a23 = AtomicI64::new(0);
-                let _a24 = AtomicI64::new(0);
-                let _a25 = AtomicI64::new(0);
-                let _a26 = AtomicI64::new(0);
-                let _a27 = AtomicI64::new(0);
-                let a28 = AtomicI64::new(0);
-                let _r13 = RwLock::new(()); // mmap_sem
-                let _r14 = RwLock::new(()); // mmap_sem
-                let w29 = AtomicI64::new(0); // lifecycle word
-                let _w30 = AtomicI64::new(0); // lifecycle word
-                let _m15 = Mutex::new(()); // file_lock
-                let _a31 = AtomicI64::new(0);
-                let _a32 = AtomicI64::new(0);
-                let _a33 = AtomicI64::new(0);
-                let _a34 = AtomicI64::new(0);
-                let _a35 = AtomicI64::new(0);
-                let _a36 = AtomicI64::new(0);
-                let _a37 = AtomicI64::new(0);
-                let _a38 = AtomicI64::new(0);
-                let _a39 = AtomicI64::new(0);
-                let _a40 = AtomicI64::new(0);
-                let _a41 = AtomicI64::new(0);
-                let _a42 = AtomicI64::new(0);
-                let _a43 = AtomicI64::new(0);
-                let _a44 = AtomicI64::new(0);
-                let _a45 = AtomicI64::new(0);
-                let _a46 = AtomicI64::new(0);
-                let _a47 = AtomicI64::new(0);
-                let _a48 = AtomicI64::new(0);
-                let _r16 = RwLock::new(()); // mmap_sem
-                let _r17 = RwLock::new(()); // mmap_sem
-                let _w49 = AtomicI64::new(0); // lifecycle word
-                let _w50 = AtomicI64::new(0); // lifecycle word
-                let a51 = AtomicI64::new(0);
-                let r18 = RwLock::new(()); // hw_destroy_rwsem
-                let r19 = RwLock::new(()); // hw_destroy_rwsem
-                let m20 = Mutex::new(()); // ucontext_lock
-                let a52 = AtomicI64::new(0);
-                let m21 = Mutex::new(()); // uobjects_lock
-                let a53 = AtomicI64::new(0);
-                let _a54 = AtomicI64::new(0);
-                let _a55 = AtomicI64::new(0);
-                let _a56 = AtomicI64::new(0);
-                let _a57 = AtomicI64::new(0);
-                let _a58 = AtomicI64::new(0);
-                let _a59 = AtomicI64::new(0);
-                let _a60 = AtomicI64::new(0);
-                let a61 = AtomicI64::new(0);
-                let m22 = Mutex::new(()); // umap_lock
-                let _a62 = AtomicI64::new(0);
-                let _m23 = Mutex::new(()); // sys_file_lock
-                let w63 = AtomicI64::new(0); // lifecycle word
-                let w64 = AtomicI64::new(0); // lifecycle word
-                let a65 = AtomicI64::new(0);
-                let m24 = Mutex::new(()); // fp_lock
-                let a66 = AtomicI64::new(0);
-                let w67 = AtomicI64::new(0); // lifecycle word
-                let w68 = AtomicI64::new(0); // lifecycle word
-                let a69 = AtomicI64::new(0);
-                let _m25 = Mutex::new(()); // mmap_xa.xa_lock
-                let a70 = AtomicI64::new(0);
-                let w71 = AtomicI64::new(0); // lifecycle word
-                let w72 = AtomicI64::new(0); // lifecycle word
-                let a73 = AtomicI64::new(0);
-                let _w74 = AtomicI64::new(0); // lifecycle word
-                let _w75 = AtomicI64::new(0); // lifecycle word
-                let _w76 = AtomicI64::new(0); // lifecycle word
-                let _w77 = AtomicI64::new(0); // lifecycle word
-                let a78 = AtomicI64::new(0);
-                let a79 = AtomicI64::new(0);
-                let a80 = AtomicI64::new(0);
-                let w81 = AtomicI64::new(0); // lifecycle word
-                let _w82 = AtomicI64::new(0); // lifecycle word
-                let a83 = AtomicI64::new(0);
-                let w84 = AtomicI64::new(0); // lifecycle word
-                let w85 = AtomicI64::new(0); // lifecycle word
-                let a86 = AtomicI64::new(0);
-                let w87 = AtomicI64::new(0); // lifecycle word
-                let w88 = AtomicI64::new(0); // lifecycle word
-                let a89 = AtomicI64::new(0);
-                let w90 = AtomicI64::new(0); // lifecycle word
-                let w91 = AtomicI64::new(0); // lifecycle word
+                let _m0 = Mutex::new(()); // mutex ctx_table.xa_lock
+                let _m1 = Mutex::new(()); // mutex multicast_table.xa_lock
+                let r2 = RwLock::new(()); // rwsem disassociate_srcu [0]
+                let r3 = RwLock::new(()); // rwsem disassociate_srcu [1]
+                let m4 = Mutex::new(()); // mutex lists_mutex
+                let a5 = AtomicI64::new(0); // atomic
+                let a6 = AtomicI64::new(0); // atomic
+                let a7 = AtomicI64::new(0); // atomic
+                let a8 = AtomicI64::new(0); // atomic
+                let a9 = AtomicI64::new(0); // atomic
+                let _a10 = AtomicI64::new(0); // atomic
+                let _a11 = AtomicI64::new(0); // atomic
+                let _m12 = Mutex::new(()); // mutex unix_sock.lock
+                let _m13 = Mutex::new(()); // mutex flc_lock
+                let _r14 = RwLock::new(()); // rwsem i_mmap_sem [0]
+                let _r15 = RwLock::new(()); // rwsem i_mmap_sem [1]
+                let _a16 = AtomicI64::new(0); // atomic
+                let a17 = AtomicI64::new(0); // atomic
+                let _m18 = Mutex::new(()); // mutex flc_lock
+                let _r19 = RwLock::new(()); // rwsem i_mmap_sem [0]
+                let _r20 = RwLock::new(()); // rwsem i_mmap_sem [1]
+                let _a21 = AtomicI64::new(0); // atomic
+                let _a22 = AtomicI64::new(0); // atomic
+                let m23 = Mutex::new(()); // mutex file_lock
+                let a24 = AtomicI64::new(0); // published word fd slot [1]
+                let a25 = AtomicI64::new(0); // published word fd slot [2]
+                let _a26 = AtomicI64::new(0); // published word fd slot [1]
+                let _a27 = AtomicI64::new(0); // published word fd slot [2]
+                let _a28 = AtomicI64::new(0); // published word fd slot [1]
+                let _a29 = AtomicI64::new(0); // published word fd slot [2]
+                let _a30 = AtomicI64::new(0); // published word fd slot [1]
+                let _a31 = AtomicI64::new(0); // published word fd slot [2]
+                let _a32 = AtomicI64::new(0); // published word fd slot [1]
+                let _a33 = AtomicI64::new(0); // published word fd slot [2]
+                let _a34 = AtomicI64::new(0); // published word fd slot [1]
+                let _a35 = AtomicI64::new(0); // published word fd slot [2]
+                let _a36 = AtomicI64::new(0); // published word fd slot [1]
+                let _a37 = AtomicI64::new(0); // published word fd slot [2]
+                let _a38 = AtomicI64::new(0); // published word fd slot [1]
+                let _a39 = AtomicI64::new(0); // published word fd slot [2]
+                let _a40 = AtomicI64::new(0); // published word fd slot [1]
+                let _a41 = AtomicI64::new(0); // published word fd slot [2]
+                let _a42 = AtomicI64::new(0); // published word fd slot [1]
+                let _a43 = AtomicI64::new(0); // published word fd slot [2]
+                let _a44 = AtomicI64::new(0); // published word fd slot [1]
+                let _a45 = AtomicI64::new(0); // published word fd slot [2]
+                let _a46 = AtomicI64::new(0); // published word fd slot [1]
+                let _a47 = AtomicI64::new(0); // published word fd slot [2]
+                let _a48 = AtomicI64::new(0); // published word fd slot [1]
+                let _a49 = AtomicI64::new(0); // published word fd slot [2]
+                let _a50 = AtomicI64::new(0); // published word fd slot [1]
+                let _a51 = AtomicI64::new(0); // published word fd slot [2]
+                let _a52 = AtomicI64::new(0); // published word fd slot [1]
+                let _a53 = AtomicI64::new(0); // published word fd slot [2]
+                let _a54 = AtomicI64::new(0); // published word fd slot [1]
+                let _a55 = AtomicI64::new(0); // published word fd slot [2]
+                let _a56 = AtomicI64::new(0); // atomic
+                let a57 = AtomicI64::new(0); // atomic
+                let _r58 = RwLock::new(()); // rwsem mmap_sem [0]
+                let _r59 = RwLock::new(()); // rwsem mmap_sem [1]
+                let a60 = AtomicI64::new(0); // lifecycle word mm [1]
+                let _a61 = AtomicI64::new(0); // lifecycle word mm [2]
+                let _m62 = Mutex::new(()); // mutex file_lock
+                let _a63 = AtomicI64::new(0); // published word fd slot [1]
+                let _a64 = AtomicI64::new(0); // published word fd slot [2]
+                let _a65 = AtomicI64::new(0); // published word fd slot [1]
+                let _a66 = AtomicI64::new(0); // published word fd slot [2]
+                let _a67 = AtomicI64::new(0); // published word fd slot [1]
+                let _a68 = AtomicI64::new(0); // published word fd slot [2]
+                let _a69 = AtomicI64::new(0); // published word fd slot [1]
+                let _a70 = AtomicI64::new(0); // published word fd slot [2]
+                let _a71 = AtomicI64::new(0); // published word fd slot [1]
+                let _a72 = AtomicI64::new(0); // published word fd slot [2]
+                let _a73 = AtomicI64::new(0); // published word fd slot [1]
+                let _a74 = AtomicI64::new(0); // published word fd slot [2]
+                let _a75 = AtomicI64::new(0); // published word fd slot [1]
+                let _a76 = AtomicI64::new(0); // published word fd slot [2]
+                let _a77 = AtomicI64::new(0); // published word fd slot [1]
+                let _a78 = AtomicI64::new(0); // published word fd slot [2]
+                let _a79 = AtomicI64::new(0); // published word fd slot [1]
+                let _a80 = AtomicI64::new(0); // published word fd slot [2]
+                let _a81 = AtomicI64::new(0); // published word fd slot [1]
+                let _a82 = AtomicI64::new(0); // published word fd slot [2]
+                let _a83 = AtomicI64::new(0); // published word fd slot [1]
+                let _a84 = AtomicI64::new(0); // published word fd slot [2]
+                let _a85 = AtomicI64::new(0); // published word fd slot [1]
+                let _a86 = AtomicI64::new(0); // published word fd slot [2]
+                let _a87 = AtomicI64::new(0); // published word fd slot [1]
+                let _a88 = AtomicI64::new(0); // published word fd slot [2]
+                let _a89 = AtomicI64::new(0); // published word fd slot [1]
+                let _a90 = AtomicI64::new(0); // published word fd slot [2]
+                let _a91 = AtomicI64::new(0); // published word fd slot [1]
+                let _a92 = AtomicI64::new(0); // published word fd slot [2]
+                let _a93 = AtomicI64::new(0); // published word fd slot [1]
+                let _a94 = AtomicI64::new(0); // published word fd slot [2]
+                let _a95 = AtomicI64::new(0); // atomic
+                let _a96 = AtomicI64::new(0); // atomic
+                let _r97 = RwLock::new(()); // rwsem mmap_sem [0]
+                let _r98 = RwLock::new(()); // rwsem mmap_sem [1]
+                let _a99 = AtomicI64::new(0); // lifecycle word mm [1]
+                let _a100 = AtomicI64::new(0); // lifecycle word mm [2]
+                let a101 = AtomicI64::new(0); // atomic
+                let r102 = RwLock::new(()); // rwsem hw_destroy_rwsem [0]
+                let r103 = RwLock::new(()); // rwsem hw_destroy_rwsem [1]
+                let m104 = Mutex::new(()); // mutex ucontext_lock
+                let a105 = AtomicI64::new(0); // atomic
+                let m106 = Mutex::new(()); // mutex uobjects_lock
+                let a107 = AtomicI64::new(0); // atomic
+                let _a108 = AtomicI64::new(0); // atomic
+                let _a109 = AtomicI64::new(0); // atomic
+                let _a110 = AtomicI64::new(0); // atomic
+                let _a111 = AtomicI64::new(0); // atomic
+                let _a112 = AtomicI64::new(0); // atomic
+                let _a113 = AtomicI64::new(0); // atomic
+                let _a114 = AtomicI64::new(0); // atomic
+                let a115 = AtomicI64::new(0); // atomic
+                let m116 = Mutex::new(()); // mutex umap_lock
+                let _a117 = AtomicI64::new(0); // atomic
+                let _m118 = Mutex::new(()); // mutex sys_file_lock
+                let a119 = AtomicI64::new(0); // lifecycle word ufile [1]
+                let a120 = AtomicI64::new(0); // lifecycle word ufile [2]
+                let a121 = AtomicI64::new(0); // atomic
+                let m122 = Mutex::new(()); // mutex fp_lock
+                let a123 = AtomicI64::new(0); // atomic
+                let a124 = AtomicI64::new(0); // lifecycle word file [1]
+                let a125 = AtomicI64::new(0); // lifecycle word file [2]
+                let a126 = AtomicI64::new(0); // atomic
+                let _m127 = Mutex::new(()); // mutex mmap_xa.xa_lock
+                let a128 = AtomicI64::new(0); // atomic
+                let a129 = AtomicI64::new(0); // lifecycle word ucontext [1]
+                let a130 = AtomicI64::new(0); // lifecycle word ucontext [2]
+                let a131 = AtomicI64::new(0); // atomic
+                let _a132 = AtomicI64::new(0); // lifecycle word file [1]
+                let _a133 = AtomicI64::new(0); // lifecycle word file [2]
+                let _a134 = AtomicI64::new(0); // lifecycle word file_lock [1]
+                let _a135 = AtomicI64::new(0); // lifecycle word file_lock [2]
+                let a136 = AtomicI64::new(0); // atomic
+                let a137 = AtomicI64::new(0); // atomic
+                let a138 = AtomicI64::new(0); // atomic
+                let a139 = AtomicI64::new(0); // lifecycle word uobject [1]
+                let _a140 = AtomicI64::new(0); // lifecycle word uobject [2]
+                let a141 = AtomicI64::new(0); // atomic
+                let a142 = AtomicI64::new(0); // lifecycle word umem [1]
+                let a143 = AtomicI64::new(0); // lifecycle word umem [2]
+                let a144 = AtomicI64::new(0); // atomic
+                let a145 = AtomicI64::new(0); // lifecycle word pin_record [1]
+                let a146 = AtomicI64::new(0); // lifecycle word pin_record [2]
+                let a147 = AtomicI64::new(0); // atomic
+                let a148 = AtomicI64::new(0); // lifecycle word mr [1]
+                let a149 = AtomicI64::new(0); // lifecycle word mr [2]
                 let w = Arc::new(World {
                     r2,
                     r3,
                     m4,
-                    a0,
-                    a1,
-                    a2,
-                    a3,
-                    a4,
+                    a5,
+                    a6,
+                    a7,
                     a8,
-                    m12,
-                    a11,
-                    a28,
-                    w29,
-                    a51,
-                    r18,
-                    r19,
-                    m20,
-                    a52,
-                    m21,
-                    a53,
-                    a61,
-                    m22,
-                    w63,
-                    w64,
-                    a65,
-                    m24,
-                    a66,
-                    w67,
-                    w68,
-                    a69,
-                    a70,
-                    w71,
-                    w72,
-                    a73,
-                    a78,
-                    a79,
-                    a80,
-                    w81,
-                    a83,
-                    w84,
-                    w85,
-                    a86,
-                    w87,
-                    w88,
-                    a89,
-                    w90,
-                    w91,
+                    a9,
+                    a17,
+                    m23,
+                    a24,
+                    a25,
+                    a57,
+                    a60,
+                    a101,
+                    r102,
+                    r103,
+                    m104,
+                    a105,
+                    m106,
+                    a107,
+                    a115,
+                    m116,
+                    a119,
+                    a120,
+                    a121,
+                    m122,
+                    a123,
+                    a124,
+                    a125,
+                    a126,
+                    a128,
+                    a129,
+                    a130,
+                    a131,
+                    a136,
+                    a137,
+                    a138,
+                    a139,
+                    a141,
+                    a142,
+                    a143,
+                    a144,
+                    a145,
+                    a146,
+                    a147,
+                    a148,
+                    a149,
                 });
-                // The setup spawns the second thread and then runs the first itself, as
-                // pincheck's does (`sync::run_threads`); the second is not joined (pincheck's
-                // setup waits for its threads outside the engine): the engine runs it to its end.
                 let h2 = {
                     let w = Arc::clone(&w);
                     thread::spawn(move || close(&w))
@@ -529,48 +567,32 @@ macro_rules! s1_rfc_v2 {
                 let r2 = RwLock::new(());
                 let r3 = RwLock::new(());
                 let m4 = Mutex::new(());
-                let a0 = AtomicI64::new(0);
-                let a1 = AtomicI64::new(0);
-                let a2 = AtomicI64::new(0);
-                let a3 = AtomicI64::new(0);
-                let a4 = AtomicI64::new(0);
-                let _a5 = AtomicI64::new(0);
-                let _a6 = AtomicI64::new(0);
-                let _m5 = Mutex::new(());
-                let _m6 = Mutex::new(());
-                let _r7 = RwLock::new(());
-                let _r8 = RwLock::new(());
-                let _a7 = AtomicI64::new(0);
+                let a5 = AtomicI64::new(0);
+                let a6 = AtomicI64::new(0);
+                let a7 = AtomicI64::new(0);
                 let a8 = AtomicI64::new(0);
-                let _m9 = Mutex::new(());
-                let _r10 = RwLock::new(());
-                let _r11 = RwLock::new(());
-                let _a9 = AtomicI64::new(0);
+                let a9 = AtomicI64::new(0);
                 let _a10 = AtomicI64::new(0);
-                let m12 = Mutex::new(());
-                let a11 = AtomicI64::new(0);
-                let _a12 = AtomicI64::new(0);
-                let _a13 = AtomicI64::new(0);
-                let _a14 = AtomicI64::new(0);
-                let _a15 = AtomicI64::new(0);
+                let _a11 = AtomicI64::new(0);
+                let _m12 = Mutex::new(());
+                let _m13 = Mutex::new(());
+                let _r14 = RwLock::new(());
+                let _r15 = RwLock::new(());
                 let _a16 = AtomicI64::new(0);
-                let _a17 = AtomicI64::new(0);
-                let _a18 = AtomicI64::new(0);
-                let _a19 = AtomicI64::new(0);
-                let _a20 = AtomicI64::new(0);
+                let a17 = AtomicI64::new(0);
+                let _m18 = Mutex::new(());
+                let _r19 = RwLock::new(());
+                let _r20 = RwLock::new(());
                 let _a21 = AtomicI64::new(0);
                 let _a22 = AtomicI64::new(0);
-                let _a23 = AtomicI64::new(0);
-                let _a24 = AtomicI64::new(0);
-                let _a25 = AtomicI64::new(0);
+                let m23 = Mutex::new(());
+                let a24 = AtomicI64::new(0);
+                let a25 = AtomicI64::new(0);
                 let _a26 = AtomicI64::new(0);
                 let _a27 = AtomicI64::new(0);
-                let a28 = AtomicI64::new(0);
-                let _r13 = RwLock::new(());
-                let _r14 = RwLock::new(());
-                let w29 = AtomicI64::new(0);
-                let _w30 = AtomicI64::new(0);
-                let _m15 = Mutex::new(());
+                let _a28 = AtomicI64::new(0);
+                let _a29 = AtomicI64::new(0);
+                let _a30 = AtomicI64::new(0);
                 let _a31 = AtomicI64::new(0);
                 let _a32 = AtomicI64::new(0);
                 let _a33 = AtomicI64::new(0);
@@ -589,111 +611,157 @@ macro_rules! s1_rfc_v2 {
                 let _a46 = AtomicI64::new(0);
                 let _a47 = AtomicI64::new(0);
                 let _a48 = AtomicI64::new(0);
-                let _r16 = RwLock::new(());
-                let _r17 = RwLock::new(());
-                let _w49 = AtomicI64::new(0);
-                let _w50 = AtomicI64::new(0);
-                let a51 = AtomicI64::new(0);
-                let r18 = RwLock::new(());
-                let r19 = RwLock::new(());
-                let m20 = Mutex::new(());
-                let a52 = AtomicI64::new(0);
-                let m21 = Mutex::new(());
-                let a53 = AtomicI64::new(0);
+                let _a49 = AtomicI64::new(0);
+                let _a50 = AtomicI64::new(0);
+                let _a51 = AtomicI64::new(0);
+                let _a52 = AtomicI64::new(0);
+                let _a53 = AtomicI64::new(0);
                 let _a54 = AtomicI64::new(0);
                 let _a55 = AtomicI64::new(0);
                 let _a56 = AtomicI64::new(0);
-                let _a57 = AtomicI64::new(0);
-                let _a58 = AtomicI64::new(0);
-                let _a59 = AtomicI64::new(0);
-                let _a60 = AtomicI64::new(0);
-                let a61 = AtomicI64::new(0);
-                let m22 = Mutex::new(());
-                let _a62 = AtomicI64::new(0);
-                let _m23 = Mutex::new(());
-                let w63 = AtomicI64::new(0);
-                let w64 = AtomicI64::new(0);
-                let a65 = AtomicI64::new(0);
-                let m24 = Mutex::new(());
-                let a66 = AtomicI64::new(0);
-                let w67 = AtomicI64::new(0);
-                let w68 = AtomicI64::new(0);
-                let a69 = AtomicI64::new(0);
-                let _m25 = Mutex::new(());
-                let a70 = AtomicI64::new(0);
-                let w71 = AtomicI64::new(0);
-                let w72 = AtomicI64::new(0);
-                let a73 = AtomicI64::new(0);
-                let _w74 = AtomicI64::new(0);
-                let _w75 = AtomicI64::new(0);
-                let _w76 = AtomicI64::new(0);
-                let _w77 = AtomicI64::new(0);
-                let a78 = AtomicI64::new(0);
-                let a79 = AtomicI64::new(0);
-                let a80 = AtomicI64::new(0);
-                let w81 = AtomicI64::new(0);
-                let _w82 = AtomicI64::new(0);
-                let a83 = AtomicI64::new(0);
-                let w84 = AtomicI64::new(0);
-                let w85 = AtomicI64::new(0);
-                let a86 = AtomicI64::new(0);
-                let w87 = AtomicI64::new(0);
-                let w88 = AtomicI64::new(0);
-                let a89 = AtomicI64::new(0);
-                let w90 = AtomicI64::new(0);
-                let w91 = AtomicI64::new(0);
+                let a57 = AtomicI64::new(0);
+                let _r58 = RwLock::new(());
+                let _r59 = RwLock::new(());
+                let a60 = AtomicI64::new(0);
+                let _a61 = AtomicI64::new(0);
+                let _m62 = Mutex::new(());
+                let _a63 = AtomicI64::new(0);
+                let _a64 = AtomicI64::new(0);
+                let _a65 = AtomicI64::new(0);
+                let _a66 = AtomicI64::new(0);
+                let _a67 = AtomicI64::new(0);
+                let _a68 = AtomicI64::new(0);
+                let _a69 = AtomicI64::new(0);
+                let _a70 = AtomicI64::new(0);
+                let _a71 = AtomicI64::new(0);
+                let _a72 = AtomicI64::new(0);
+                let _a73 = AtomicI64::new(0);
+                let _a74 = AtomicI64::new(0);
+                let _a75 = AtomicI64::new(0);
+                let _a76 = AtomicI64::new(0);
+                let _a77 = AtomicI64::new(0);
+                let _a78 = AtomicI64::new(0);
+                let _a79 = AtomicI64::new(0);
+                let _a80 = AtomicI64::new(0);
+                let _a81 = AtomicI64::new(0);
+                let _a82 = AtomicI64::new(0);
+                let _a83 = AtomicI64::new(0);
+                let _a84 = AtomicI64::new(0);
+                let _a85 = AtomicI64::new(0);
+                let _a86 = AtomicI64::new(0);
+                let _a87 = AtomicI64::new(0);
+                let _a88 = AtomicI64::new(0);
+                let _a89 = AtomicI64::new(0);
+                let _a90 = AtomicI64::new(0);
+                let _a91 = AtomicI64::new(0);
+                let _a92 = AtomicI64::new(0);
+                let _a93 = AtomicI64::new(0);
+                let _a94 = AtomicI64::new(0);
+                let _a95 = AtomicI64::new(0);
+                let _a96 = AtomicI64::new(0);
+                let _r97 = RwLock::new(());
+                let _r98 = RwLock::new(());
+                let _a99 = AtomicI64::new(0);
+                let _a100 = AtomicI64::new(0);
+                let a101 = AtomicI64::new(0);
+                let r102 = RwLock::new(());
+                let r103 = RwLock::new(());
+                let m104 = Mutex::new(());
+                let a105 = AtomicI64::new(0);
+                let m106 = Mutex::new(());
+                let a107 = AtomicI64::new(0);
+                let _a108 = AtomicI64::new(0);
+                let _a109 = AtomicI64::new(0);
+                let _a110 = AtomicI64::new(0);
+                let _a111 = AtomicI64::new(0);
+                let _a112 = AtomicI64::new(0);
+                let _a113 = AtomicI64::new(0);
+                let _a114 = AtomicI64::new(0);
+                let a115 = AtomicI64::new(0);
+                let m116 = Mutex::new(());
+                let _a117 = AtomicI64::new(0);
+                let _m118 = Mutex::new(());
+                let a119 = AtomicI64::new(0);
+                let a120 = AtomicI64::new(0);
+                let a121 = AtomicI64::new(0);
+                let m122 = Mutex::new(());
+                let a123 = AtomicI64::new(0);
+                let a124 = AtomicI64::new(0);
+                let a125 = AtomicI64::new(0);
+                let a126 = AtomicI64::new(0);
+                let _m127 = Mutex::new(());
+                let a128 = AtomicI64::new(0);
+                let a129 = AtomicI64::new(0);
+                let a130 = AtomicI64::new(0);
+                let a131 = AtomicI64::new(0);
+                let _a132 = AtomicI64::new(0);
+                let _a133 = AtomicI64::new(0);
+                let _a134 = AtomicI64::new(0);
+                let _a135 = AtomicI64::new(0);
+                let a136 = AtomicI64::new(0);
+                let a137 = AtomicI64::new(0);
+                let a138 = AtomicI64::new(0);
+                let a139 = AtomicI64::new(0);
+                let _a140 = AtomicI64::new(0);
+                let a141 = AtomicI64::new(0);
+                let a142 = AtomicI64::new(0);
+                let a143 = AtomicI64::new(0);
+                let a144 = AtomicI64::new(0);
+                let a145 = AtomicI64::new(0);
+                let a146 = AtomicI64::new(0);
+                let a147 = AtomicI64::new(0);
+                let a148 = AtomicI64::new(0);
+                let a149 = AtomicI64::new(0);
                 let w = Arc::new(World {
                     r2,
                     r3,
                     m4,
-                    a0,
-                    a1,
-                    a2,
-                    a3,
-                    a4,
+                    a5,
+                    a6,
+                    a7,
                     a8,
-                    m12,
-                    a11,
-                    a28,
-                    w29,
-                    a51,
-                    r18,
-                    r19,
-                    m20,
-                    a52,
-                    m21,
-                    a53,
-                    a61,
-                    m22,
-                    w63,
-                    w64,
-                    a65,
-                    m24,
-                    a66,
-                    w67,
-                    w68,
-                    a69,
-                    a70,
-                    w71,
-                    w72,
-                    a73,
-                    a78,
-                    a79,
-                    a80,
-                    w81,
-                    a83,
-                    w84,
-                    w85,
-                    a86,
-                    w87,
-                    w88,
-                    a89,
-                    w90,
-                    w91,
+                    a9,
+                    a17,
+                    m23,
+                    a24,
+                    a25,
+                    a57,
+                    a60,
+                    a101,
+                    r102,
+                    r103,
+                    m104,
+                    a105,
+                    m106,
+                    a107,
+                    a115,
+                    m116,
+                    a119,
+                    a120,
+                    a121,
+                    m122,
+                    a123,
+                    a124,
+                    a125,
+                    a126,
+                    a128,
+                    a129,
+                    a130,
+                    a131,
+                    a136,
+                    a137,
+                    a138,
+                    a139,
+                    a141,
+                    a142,
+                    a143,
+                    a144,
+                    a145,
+                    a146,
+                    a147,
+                    a148,
+                    a149,
                 });
-                // The setup spawns the second thread and then runs the first itself, as
-                // pincheck's does (`sync::run_threads`); the second is not joined (pincheck's
-                // setup waits for its threads outside the engine): the engine runs it to its end.
                 let h2 = {
                     let w = Arc::clone(&w);
                     thread::spawn(move || drop(w))

@@ -114,6 +114,10 @@ pub enum AccessKind {
     LockShared,
     /// Released for read.
     UnlockShared,
+    /// A mutex, or a rw-semaphore's lock for write, taken by a trylock.
+    TryLock,
+    /// A rw-semaphore's lock taken for read by a trylock.
+    TryLockShared,
     /// A trylock that found the lock held.
     TryLockFailed,
     /// A thread's return from `park`: it consumed its park token.
@@ -147,6 +151,7 @@ impl AccessKind {
             self,
             AccessKind::Rmw
                 | AccessKind::Lock
+                | AccessKind::TryLock
                 | AccessKind::Unlock
                 | AccessKind::Park
                 | AccessKind::Unpark
@@ -162,6 +167,8 @@ impl AccessKind {
             AccessKind::Unlock => "unlock",
             AccessKind::LockShared => "lock-shared",
             AccessKind::UnlockShared => "unlock-shared",
+            AccessKind::TryLock => "trylock",
+            AccessKind::TryLockShared => "trylock-shared",
             AccessKind::TryLockFailed => "trylock-failed",
             AccessKind::Park => "park",
             AccessKind::Unpark => "unpark",

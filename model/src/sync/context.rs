@@ -220,9 +220,10 @@ pub(crate) fn try_acquire<G>(
         return Some(Acquired::Removed);
     };
     let g = take();
-    let kind = match g {
-        Some(_) => lock_kinds(mode).0,
-        None => AccessKind::TryLockFailed,
+    let kind = match (g.is_some(), mode) {
+        (true, crate::oracle::LockMode::Exclusive) => AccessKind::TryLock,
+        (true, crate::oracle::LockMode::Shared) => AccessKind::TryLockShared,
+        (false, _) => AccessKind::TryLockFailed,
     };
     let access = engine.map(|object| (object, kind, step));
     with_oracle(|_, oracle| oracle.trylock_end(tid, (id, mode), g.is_some(), access));
