@@ -62,20 +62,13 @@ fn ucma_alloc_multicast(
 }
 
 /// `list_del(&mc->list)` (the caller holds the file's `mut`): take `mc` off its context's
-/// `mc_list`; the list's hold on it moves to `to`.
-fn ucma_unlist_multicast(
-    k: &Kernel,
-    mc: Handle<UcmaMulticast>,
-    ctx_h: Handle<UcmaContext>,
-    to: Holder,
-) {
+/// `mc_list`. The caller moves or drops the list's hold on it.
+fn mc_list_del(k: &Kernel, mc: Handle<UcmaMulticast>, ctx_h: Handle<UcmaContext>) {
     let ctx = k.ucma_contexts.get(ctx_h);
     ctx.mc_list
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .retain(|m| *m != mc);
-    let (_, oracle) = crate::sync::current_oracle();
-    oracle.rehold(mc.obj(), &mc_list(ctx_h), to);
 }
 
 /// Take `mc` off its context's list and free it (the caller holds the file's `mut`).
@@ -85,11 +78,7 @@ fn ucma_free_multicast(
     ctx_h: Handle<UcmaContext>,
     step: crate::sync::Step,
 ) {
-    let ctx = k.ucma_contexts.get(ctx_h);
-    ctx.mc_list
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|m| *m != mc);
+    mc_list_del(k, mc, ctx_h);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.unhold(mc.obj(), &mc_list(ctx_h));
     k.ucma_multicasts.free(step, mc);
@@ -180,7 +169,9 @@ pub fn ucma_leave_multicast(
         let _ = k
             .ucma_multicasts
             .deref("ucma_leave_multicast.list_del", mc, "Write of list");
-        ucma_unlist_multicast(k, mc, ctx_h, leave.clone());
+        mc_list_del(k, mc, ctx_h);
+        let (_, oracle) = crate::sync::current_oracle();
+        oracle.rehold(mc.obj(), &mc_list(ctx_h), leave.clone());
     }
     ucma_put_ctx(k, ctx_h, "ucma_leave_multicast.put_ctx");
     let _ = k.ucma_multicasts.deref(
