@@ -112,3 +112,42 @@ fn why_refuses_a_failing_cell() {
         "{e}"
     );
 }
+
+/// A mutex whose acquisition is removed races its holders on copies (`model/src/sync/mutex.rs`):
+/// in s43 the CREATE_ID's `list_add` and the DESTROY_ID's `list_del` on one file's `ctx_list`
+/// each rely on `mut` (without it one write is lost and the exit's `ucma_close` finds a freed
+/// context, or never finds the new one), while DESTROY_ID's first `mut` section only marks the
+/// context destroying and writes nothing of the list: removing it must change nothing, as a
+/// kernel reader without the lock writes nothing back.
+#[test]
+fn a_removed_lock_loses_the_writes_of_its_holders_not_the_reads() {
+    use pincheck::why::Outcome;
+    let a = pincheck::why::why(&why_opts(
+        "s43_ucma_create_id_vs_destroy_id_then_exit",
+        "context@v5.6",
+    ))
+    .expect("passes");
+    let outcome = |m: &str| {
+        &a.relied
+            .iter()
+            .find(|r| r.mutation.to_string() == m)
+            .unwrap_or_else(|| panic!("{m} is not a point of this cell"))
+            .outcome
+    };
+    for writer in [
+        "lock:ucma_create_id.mut@ucma_file.mut",
+        "lock:ucma_free_ctx.mut@ucma_file.mut",
+    ] {
+        assert!(
+            matches!(outcome(writer), Outcome::Killed { .. }),
+            "{writer}: {:?}",
+            outcome(writer)
+        );
+    }
+    let reader = "lock:ucma_destroy_id.file_mut@ucma_file.mut";
+    assert!(
+        matches!(outcome(reader), Outcome::Survived),
+        "{reader}: {:?}",
+        outcome(reader)
+    );
+}

@@ -15,7 +15,10 @@
 //! longer reached in place: every holder works on a copy taken at acquisition and written back at
 //! release, so the removed acquisition races the others as a missing lock does (its writes can
 //! be lost, it can read a state in the middle of another holder's update), without two model
-//! threads ever sharing a `&mut`.
+//! threads ever sharing a `&mut`. Only a holder that wrote its copy (took `&mut` of the data)
+//! writes it back: a reader holds no write to lose, and the copy it would put back is stale once
+//! the removed acquisition has written meanwhile (a kernel reader without the lock reads a torn
+//! state, it never writes one).
 
 use std::ops::{Deref, DerefMut};
 
@@ -69,10 +72,12 @@ pub struct Mutex<T> {
 enum Data<'a, T> {
     /// The data itself (the engine lock, or running alone, makes this holder the only one).
     InPlace(std::sync::MutexGuard<'a, T>),
-    /// A copy written back at release (a mutex with a removed acquisition).
+    /// A copy written back at release when it was written (a mutex with a removed acquisition).
     Copy {
         copy: T,
         home: &'a std::sync::Mutex<T>,
+        /// The holder took `&mut` of the copy.
+        written: bool,
     },
 }
 
@@ -135,6 +140,7 @@ impl<T: Clone> Mutex<T> {
             Data::Copy {
                 copy: ok(self.data.lock()).clone(),
                 home: &self.data,
+                written: false,
             }
         } else {
             Data::InPlace(ok(self.data.lock()))
@@ -189,7 +195,10 @@ impl<T> DerefMut for MutexGuard<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
         match self.data.as_mut().expect("guard used after unlock") {
             Data::InPlace(g) => &mut *g,
-            Data::Copy { copy, .. } => copy,
+            Data::Copy { copy, written, .. } => {
+                *written = true;
+                copy
+            }
         }
     }
 }
@@ -198,7 +207,12 @@ impl<T> MutexGuard<'_, T> {
     /// Give the data back (before the engine lock, which lets the next holder in).
     fn put_back(data: Option<Data<'_, T>>) {
         match data {
-            Some(Data::Copy { copy, home }) => *ok(home.lock()) = copy,
+            Some(Data::Copy {
+                copy,
+                home,
+                written: true,
+            }) => *ok(home.lock()) = copy,
+            Some(Data::Copy { written: false, .. }) => {}
             Some(Data::InPlace(g)) => drop(g),
             None => {}
         }

@@ -1335,6 +1335,50 @@ fn without_free_hw_resources_reference_a_ufile_is_released_with_live_objects() {
     control_warn_ufile_released_with_a_live_object();
 }
 
+/// A deliberately broken patch: a completion channel's file does not count its reference on the
+/// ufile (G2). Closing the main uverbs fd then releases the ufile, and the channel's own release
+/// (`uverbs_close_fd`) reads `hw_destroy_rwsem` of the freed ufile.
+#[test]
+fn without_the_channels_ufile_reference_its_release_reads_a_freed_ufile() {
+    let p = program(
+        vec![
+            op_open("p0", "fd0"),
+            op_ctx("p0", "fd0"),
+            create_ch("p0", "fd0", "ch"),
+        ],
+        vec![
+            ("main", vec![op_close("p0", "fd0")]),
+            ("chan", vec![op_close("p0", "ch")]),
+        ],
+    );
+    let m = Mutation::Ref {
+        kind: "ufile",
+        counter: "kref",
+        holder: HolderLabel::Obj("file", "ufile"),
+    };
+    let bad = explore_mutated(
+        &p,
+        Variant::by_name("k53").unwrap(),
+        || by_name("context").unwrap(),
+        Some(m),
+        loom(1),
+    );
+    bad.assert_found(&Want {
+        kind: FindingKind::UseAfterFree,
+        object: "ufile#",
+        title: "BUG: KASAN: use-after-free in uverbs_close_fd.ufile",
+        at: "chan uverbs_close_fd.ufile",
+    });
+    let ok = explore_mutated(
+        &p,
+        Variant::by_name("k53").unwrap(),
+        || by_name("context").unwrap(),
+        None,
+        loom(1),
+    );
+    ok.assert_clean("context@k53 main fd and channel closed at once");
+}
+
 /// A deliberately broken design that files the pin under the MR handle being created: the IDR
 /// slot `alloc_begin` reserved is no longer empty at commit.
 struct ScribbleOnTheIdr {

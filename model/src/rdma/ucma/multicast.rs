@@ -61,18 +61,24 @@ fn ucma_alloc_multicast(
     Ok(Ok(mc))
 }
 
-/// Take `mc` off its context's list and free it.
+/// `list_del(&mc->list)` (the caller holds the file's `mut`): take `mc` off its context's
+/// `mc_list`. The caller moves or drops the list's hold on it.
+fn mc_list_del(k: &Kernel, mc: Handle<UcmaMulticast>, ctx_h: Handle<UcmaContext>) {
+    let ctx = k.ucma_contexts.get(ctx_h);
+    ctx.mc_list
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|m| *m != mc);
+}
+
+/// Take `mc` off its context's list and free it (the caller holds the file's `mut`).
 fn ucma_free_multicast(
     k: &Kernel,
     mc: Handle<UcmaMulticast>,
     ctx_h: Handle<UcmaContext>,
     step: crate::sync::Step,
 ) {
-    let ctx = k.ucma_contexts.get(ctx_h);
-    ctx.mc_list
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .retain(|m| *m != mc);
+    mc_list_del(k, mc, ctx_h);
     let (_, oracle) = crate::sync::current_oracle();
     oracle.unhold(mc.obj(), &mc_list(ctx_h));
     k.ucma_multicasts.free(step, mc);
@@ -122,7 +128,7 @@ pub fn ucma_process_join(
 /// lock; then leave, unlist under the file's `mut`, put the context, free.
 pub fn ucma_leave_multicast(
     k: &Kernel,
-    _cur: &Task,
+    cur: &Task,
     file: Handle<UcmaFile>,
     mc_id: usize,
 ) -> KResult<Result<(), Errno>> {
@@ -152,6 +158,10 @@ pub fn ucma_leave_multicast(
         .ucma_multicasts
         .deref("ucma_leave_multicast.mc_ctx", mc, "Read of ctx")
         .ctx;
+    // The multicast leaves its context's `mc_list` under the file's `mut` and before the
+    // context reference is put: once it is, a DESTROY_ID waiting on the context frees whatever
+    // `ucma_cleanup_multicast` still finds there.
+    let leave = Holder::Task(cur.tid, "leave");
     {
         let owner = ctx_file(k, "ucma_leave_multicast.file", ctx_h);
         let uf = k.ucma_files.get(owner);
@@ -159,6 +169,9 @@ pub fn ucma_leave_multicast(
         let _ = k
             .ucma_multicasts
             .deref("ucma_leave_multicast.list_del", mc, "Write of list");
+        mc_list_del(k, mc, ctx_h);
+        let (_, oracle) = crate::sync::current_oracle();
+        oracle.rehold(mc.obj(), &mc_list(ctx_h), leave.clone());
     }
     ucma_put_ctx(k, ctx_h, "ucma_leave_multicast.put_ctx");
     let _ = k.ucma_multicasts.deref(
@@ -166,7 +179,9 @@ pub fn ucma_leave_multicast(
         mc,
         "Read of events_reported",
     );
-    ucma_free_multicast(k, mc, ctx_h, "ucma_leave_multicast.kfree");
+    let (_, oracle) = crate::sync::current_oracle();
+    oracle.unhold(mc.obj(), &leave);
+    k.ucma_multicasts.free("ucma_leave_multicast.kfree", mc);
     Ok(Ok(()))
 }
 

@@ -440,7 +440,11 @@ pub fn uverbs_close_fd(
     ufile_h: Handle<Ufile>,
     h: Handle<Uobject>,
 ) -> KResult<()> {
-    let ufile = k.ufiles.get(ufile_h);
+    // `uobj->ufile`, reached through the file's counted reference (G2): a checked read, so a
+    // ufile freed under the file (a reference not taken) is the use-after-free it is.
+    let ufile = k
+        .ufiles
+        .deref("uverbs_close_fd.ufile", ufile_h, "Read of hw_destroy_rwsem");
     if let Some(_r) = ufile
         .hw_destroy_rwsem
         .down_read_trylock("uverbs_close_fd.down_read_trylock")
