@@ -62,10 +62,18 @@ pub fn mmap_region(
     }
 }
 
-/// `remove_vma`: `vm_ops->close`, then the file's put.
+/// `remove_vma`: `vm_ops->close`, then the file's put. The uverbs close (`rdma_umap_close`)
+/// starts with `vma->vm_file->private_data`: a read of the struct file that only the VMA's own
+/// reference keeps alive once the fd is closed (a checked access, so a VMA that did not count its
+/// reference reads a freed file there).
 fn remove_vma(k: &Kernel, cur: &Task, mm: &Mm, vma: Vma) -> KResult<()> {
-    if let (Some(priv_h), FileKind::Uverbs { ufile }) = (vma.private, k.files.get(vma.file).kind) {
-        rdma_umap_close(k, cur, ufile, priv_h)?;
+    if let Some(priv_h) = vma.private {
+        let file = k
+            .files
+            .deref("rdma_umap_close.vm_file", vma.file, "Read of private_data");
+        if let FileKind::Uverbs { ufile } = file.kind {
+            rdma_umap_close(k, cur, ufile, priv_h)?;
+        }
     }
     fput(k, cur, "remove_vma.fput", vma.file, &vma_holder(mm))
 }
