@@ -112,3 +112,104 @@ fn why_refuses_a_failing_cell() {
         "{e}"
     );
 }
+
+/// The kill a case expects: scenario, cell, mutation, then the finding's kind, the start of its
+/// title, the object it names (for a leak: one of the unreferenced objects its details list) and
+/// its step (`None`: found at quiescence, by no scenario operation).
+struct Kill {
+    scenario: &'static str,
+    cell: &'static str,
+    mutation: &'static str,
+    kind: pincheck_model::oracle::FindingKind,
+    title: &'static str,
+    object: &'static str,
+    step: Option<&'static str>,
+}
+
+/// s31-s33 were written for survivors of the kill analysis on the fd table, the mm and the lease
+/// list (two threads of one process on one table, a fork racing the parent's munmap and close,
+/// two struct files of one inode changing its lease list): each kills what it was written for,
+/// with the finding the kernel would show.
+#[test]
+fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
+    use pincheck::why::Outcome;
+    use pincheck_model::oracle::FindingKind::{Leak, RefcountIncFromZero, UseAfterFree};
+    let kills = [
+        // The close's clear loses the dup's open_fds bit: exit never closes fd1, kmemleak.
+        Kill {
+            scenario: "s31_dup_vs_close_of_a_mapped_fd",
+            cell: "context@k53",
+            mutation: "lock:close_fd.file_lock@file_lock",
+            kind: Leak,
+            title: "kmemleak: ",
+            object: "file#",
+            step: None,
+        },
+        Kill {
+            scenario: "s31_dup_vs_close_of_a_mapped_fd",
+            cell: "bundle@k56",
+            mutation: "ref:file.f_count@vma",
+            kind: UseAfterFree,
+            title: "BUG: KASAN: use-after-free in rdma_umap_close.vm_file",
+            object: "file#",
+            step: Some("rdma_umap_close.vm_file"),
+        },
+        Kill {
+            scenario: "s33_fork_vs_close_and_munmap",
+            cell: "rfc-v2@k53",
+            mutation: "lock:dup_fd.file_lock@file_lock",
+            kind: RefcountIncFromZero,
+            title: "refcount_t: addition on 0; use-after-free (f_count of file#",
+            object: "file#",
+            step: Some("dup_fd.get_file"),
+        },
+        Kill {
+            scenario: "s33_fork_vs_close_and_munmap",
+            cell: "mm@k56",
+            mutation: "lock:dup_mmap.mmap_sem@mmap_sem",
+            kind: UseAfterFree,
+            title: "BUG: KASAN: use-after-free in rdma_umap_open.opriv",
+            object: "umap_priv#",
+            step: Some("rdma_umap_open.opriv"),
+        },
+        Kill {
+            scenario: "s32_lease_set_and_unlock_vs_close_of_another_lease",
+            cell: "zombie-lease@k53",
+            mutation: "lock:locks_remove_lease.lease_modify@flc_lock",
+            kind: Leak,
+            title: "ref_tracker: 1 leaked reference",
+            object: "file_lock#",
+            step: None,
+        },
+    ];
+    for k in kills {
+        let a = pincheck::why::why(&why_opts(k.scenario, k.cell)).expect("the cell passes");
+        let r = a
+            .relied
+            .iter()
+            .find(|r| r.mutation.to_string() == k.mutation)
+            .unwrap_or_else(|| panic!("{} is no point of {} {}", k.mutation, k.scenario, k.cell));
+        let Outcome::Killed { finding, .. } = &r.outcome else {
+            panic!(
+                "{} {} {}: not killed: {:?}",
+                k.scenario, k.cell, k.mutation, r.outcome
+            );
+        };
+        assert_eq!(finding.kind, k.kind, "{finding:?}");
+        assert!(finding.title.starts_with(k.title), "{finding:?}");
+        let named = finding
+            .object
+            .as_deref()
+            .is_some_and(|o| o.starts_with(k.object))
+            || (finding.kind == Leak
+                && finding
+                    .details
+                    .iter()
+                    .any(|d| d.contains(&format!("object {}", k.object))));
+        assert!(named, "{} not named: {finding:?}", k.object);
+        match k.step {
+            Some(step) => assert_eq!(finding.at_step(), step, "{finding:?}"),
+            None => assert_eq!(finding.op, None, "not at quiescence: {finding:?}"),
+        }
+    }
+}
