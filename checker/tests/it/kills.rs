@@ -213,3 +213,44 @@ fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
         }
     }
 }
+
+/// The back-pointer-free designs list pins through each file's `f_op->show_fdinfo`, a read of
+/// the struct file through the reference the walk took (`procfs.f_op`): without that reference,
+/// s15's close puts the last one and the listing reads the freed file. (`pincheck why` finds it
+/// too, in s11 and s15, at a minute a cell; this explores the one mutant.)
+#[test]
+fn a_pin_listing_without_its_file_reference_reads_a_freed_file() {
+    use pincheck::check::{check, CheckOptions};
+    use pincheck_model::oracle::{FindingKind, Mutation};
+    let mut settings = Settings::default();
+    settings.mutation = Some(Mutation::parse("ref:file.f_count@task.procfs").expect("parses"));
+    let r = check(&CheckOptions {
+        paths: vec![scenarios_dir().join("s15_fd_reuse_vs_file_pins.toml")],
+        proposals: vec!["bundle".into()],
+        kernels: vec!["k53".into()],
+        settings,
+        jobs: 2,
+        shard: None,
+        progress: false,
+        worker_exe: None,
+    })
+    .expect("s15 loads");
+    let [cell] = &r.cells[..] else {
+        panic!("{} cells", r.cells.len())
+    };
+    let found = cell
+        .explored
+        .counterexamples
+        .iter()
+        .flat_map(|(_, cx)| cx.findings.iter())
+        .find(|f| f.kind == FindingKind::UseAfterFree && f.at_step() == "procfs.f_op")
+        .unwrap_or_else(|| panic!("no use-after-free in procfs.f_op: {:?}", cell.verdict));
+    assert_eq!(found.title, "BUG: KASAN: use-after-free in procfs.f_op");
+    assert!(
+        found
+            .object
+            .as_deref()
+            .is_some_and(|o| o.starts_with("file#")),
+        "{found:?}"
+    );
+}
