@@ -126,14 +126,16 @@ struct Kill {
     step: Option<&'static str>,
 }
 
-/// s31-s33 were written for survivors of the kill analysis on the fd table, the mm and the lease
+/// s31-s34 were written for survivors of the kill analysis on the fd table, the mm and the lease
 /// list (two threads of one process on one table, a fork racing the parent's munmap and close,
-/// two struct files of one inode changing its lease list): each kills what it was written for,
-/// with the finding the kernel would show.
+/// two struct files of one inode changing its lease list, a pin listing racing a close and an
+/// exit): each kills what it was written for, with the finding the kernel would show.
 #[test]
 fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
     use pincheck::why::Outcome;
-    use pincheck_model::oracle::FindingKind::{Leak, RefcountIncFromZero, UseAfterFree};
+    use pincheck_model::oracle::FindingKind::{
+        Leak, RefTracker, RefcountIncFromZero, UseAfterFree,
+    };
     let kills = [
         // The close's clear loses the dup's open_fds bit: exit never closes fd1, kmemleak.
         Kill {
@@ -180,6 +182,24 @@ fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
             title: "ref_tracker: 1 leaked reference",
             object: "file_lock#",
             step: None,
+        },
+        Kill {
+            scenario: "s34_file_pins_read_vs_close_and_exit",
+            cell: "rfc-v2@k53",
+            mutation: "lock:fp_start.iterate_fd@file_lock",
+            kind: UseAfterFree,
+            title: "BUG: KASAN: use-after-free in fp_start.file",
+            object: "file#",
+            step: Some("fp_start.file"),
+        },
+        Kill {
+            scenario: "s34_file_pins_read_vs_close_and_exit",
+            cell: "mm@k56",
+            mutation: "unless-zero:fp_start.mmget_not_zero",
+            kind: RefTracker,
+            title: "ref_tracker: reference already released",
+            object: "mm#",
+            step: Some("__mmput.mmdrop"),
         },
     ];
     for k in kills {
