@@ -126,10 +126,10 @@ struct Kill {
     step: Option<&'static str>,
 }
 
-/// s31-s34 were written for survivors of the kill analysis on the fd table, the mm and the lease
+/// s31-s35 were written for survivors of the kill analysis on the fd table, the mm and the lease
 /// list (two threads of one process on one table, a fork racing the parent's munmap and close,
 /// two struct files of one inode changing its lease list, a pin listing racing a close and an
-/// exit): each kills what it was written for, with the finding the kernel would show.
+/// exit, a command racing the close of its own fd): each kills what it was written for, with the finding the kernel would show.
 #[test]
 fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
     use pincheck::why::Outcome;
@@ -201,37 +201,71 @@ fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
             object: "mm#",
             step: Some("__mmput.mmdrop"),
         },
+        Kill {
+            scenario: "s35_command_vs_close_of_its_fd",
+            cell: "no-dax-pins@k56",
+            mutation: "ref:file.f_count@task.fdget",
+            kind: Leak,
+            title: "ref_tracker: 1 leaked reference",
+            object: "file#",
+            step: None,
+        },
     ];
     for k in kills {
-        let a = pincheck::why::why(&why_opts(k.scenario, k.cell)).expect("the cell passes");
-        let r = a
-            .relied
-            .iter()
-            .find(|r| r.mutation.to_string() == k.mutation)
-            .unwrap_or_else(|| panic!("{} is no point of {} {}", k.mutation, k.scenario, k.cell));
-        let Outcome::Killed { finding, .. } = &r.outcome else {
-            panic!(
-                "{} {} {}: not killed: {:?}",
-                k.scenario, k.cell, k.mutation, r.outcome
-            );
+        let findings = mutant_findings(k.scenario, k.cell, k.mutation);
+        let named = |f: &pincheck_model::oracle::Finding| {
+            f.object.as_deref().is_some_and(|o| o.starts_with(k.object))
+                || (f.kind == Leak
+                    && f.details
+                        .iter()
+                        .any(|d| d.contains(&format!("object {}", k.object))))
         };
-        assert_eq!(finding.kind, k.kind, "{finding:?}");
-        assert!(finding.title.starts_with(k.title), "{finding:?}");
-        let named = finding
-            .object
-            .as_deref()
-            .is_some_and(|o| o.starts_with(k.object))
-            || (finding.kind == Leak
-                && finding
-                    .details
-                    .iter()
-                    .any(|d| d.contains(&format!("object {}", k.object))));
-        assert!(named, "{} not named: {finding:?}", k.object);
-        match k.step {
-            Some(step) => assert_eq!(finding.at_step(), step, "{finding:?}"),
-            None => assert_eq!(finding.op, None, "not at quiescence: {finding:?}"),
-        }
+        let at = |f: &pincheck_model::oracle::Finding| match k.step {
+            Some(step) => f.at_step() == step,
+            None => f.op.is_none(),
+        };
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.kind == k.kind && f.title.starts_with(k.title) && named(f) && at(f)),
+            "{} {} {}: no {:?} `{}` naming {} at {:?}: {findings:#?}",
+            k.scenario,
+            k.cell,
+            k.mutation,
+            k.kind,
+            k.title,
+            k.object,
+            k.step
+        );
     }
+}
+
+/// Every finding of the counterexamples of one cell explored under one mutation (`PROPOSAL@KERNEL`).
+fn mutant_findings(
+    scenario: &str,
+    cell: &str,
+    mutation: &str,
+) -> Vec<pincheck_model::oracle::Finding> {
+    use pincheck::check::{check, CheckOptions};
+    let (proposal, kernel) = cell.split_once('@').expect("PROPOSAL@KERNEL");
+    let mut settings = Settings::default();
+    settings.mutation = Some(pincheck_model::oracle::Mutation::parse(mutation).expect("parses"));
+    let r = check(&CheckOptions {
+        paths: vec![scenarios_dir().join(format!("{scenario}.toml"))],
+        proposals: vec![proposal.into()],
+        kernels: vec![kernel.into()],
+        settings,
+        jobs: 2,
+        shard: None,
+        progress: false,
+        worker_exe: None,
+    })
+    .expect("the scenario loads");
+    r.cells
+        .iter()
+        .flat_map(|c| c.explored.counterexamples.iter())
+        .flat_map(|(_, cx)| cx.findings.iter().cloned())
+        .collect()
 }
 
 /// The back-pointer-free designs list pins through each file's `f_op->show_fdinfo`, a read of
@@ -240,31 +274,18 @@ fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
 /// too, in s11 and s15, at a minute a cell; this explores the one mutant.)
 #[test]
 fn a_pin_listing_without_its_file_reference_reads_a_freed_file() {
-    use pincheck::check::{check, CheckOptions};
-    use pincheck_model::oracle::{FindingKind, Mutation};
-    let mut settings = Settings::default();
-    settings.mutation = Some(Mutation::parse("ref:file.f_count@task.procfs").expect("parses"));
-    let r = check(&CheckOptions {
-        paths: vec![scenarios_dir().join("s15_fd_reuse_vs_file_pins.toml")],
-        proposals: vec!["bundle".into()],
-        kernels: vec!["k53".into()],
-        settings,
-        jobs: 2,
-        shard: None,
-        progress: false,
-        worker_exe: None,
-    })
-    .expect("s15 loads");
-    let [cell] = &r.cells[..] else {
-        panic!("{} cells", r.cells.len())
-    };
-    let found = cell
-        .explored
-        .counterexamples
+    let findings = mutant_findings(
+        "s15_fd_reuse_vs_file_pins",
+        "bundle@k53",
+        "ref:file.f_count@task.procfs",
+    );
+    let found = findings
         .iter()
-        .flat_map(|(_, cx)| cx.findings.iter())
-        .find(|f| f.kind == FindingKind::UseAfterFree && f.at_step() == "procfs.f_op")
-        .unwrap_or_else(|| panic!("no use-after-free in procfs.f_op: {:?}", cell.verdict));
+        .find(|f| {
+            f.kind == pincheck_model::oracle::FindingKind::UseAfterFree
+                && f.at_step() == "procfs.f_op"
+        })
+        .unwrap_or_else(|| panic!("no use-after-free in procfs.f_op: {findings:#?}"));
     assert_eq!(found.title, "BUG: KASAN: use-after-free in procfs.f_op");
     assert!(
         found
