@@ -129,10 +129,11 @@ struct Kill {
 /// s31-s35 were written for survivors of the kill analysis on the fd table, the mm and the lease
 /// list (two threads of one process on one table, a fork racing the parent's munmap and close,
 /// two struct files of one inode changing its lease list, a pin listing racing a close and an
-/// exit, a command racing the close of its own fd): each kills what it was written for, with the finding the kernel would show.
+/// exit, a command racing the close of its own fd): each kills what it was written for, with
+/// the finding the kernel would show. Each is checked on the one cell explored under the one
+/// mutation (a whole `pincheck why` analysis of a cell takes seconds to a minute).
 #[test]
 fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
-    use pincheck::why::Outcome;
     use pincheck_model::oracle::FindingKind::{
         Leak, RefTracker, RefcountIncFromZero, UseAfterFree,
     };
@@ -248,8 +249,10 @@ fn mutant_findings(
 ) -> Vec<pincheck_model::oracle::Finding> {
     use pincheck::check::{check, CheckOptions};
     let (proposal, kernel) = cell.split_once('@').expect("PROPOSAL@KERNEL");
-    let mut settings = Settings::default();
-    settings.mutation = Some(pincheck_model::oracle::Mutation::parse(mutation).expect("parses"));
+    let settings = Settings {
+        mutation: Some(pincheck_model::oracle::Mutation::parse(mutation).expect("parses")),
+        ..Settings::default()
+    };
     let r = check(&CheckOptions {
         paths: vec![scenarios_dir().join(format!("{scenario}.toml"))],
         proposals: vec![proposal.into()],
