@@ -151,3 +151,189 @@ fn a_removed_lock_loses_the_writes_of_its_holders_not_the_reads() {
         outcome(reader)
     );
 }
+
+/// The kill a case expects: scenario, cell, mutation, then the finding's kind, the start of its
+/// title, the object it names (for a leak: one of the unreferenced objects its details list) and
+/// its step (`None`: found at quiescence, by no scenario operation).
+struct Kill {
+    scenario: &'static str,
+    cell: &'static str,
+    mutation: &'static str,
+    kind: pincheck_model::oracle::FindingKind,
+    title: &'static str,
+    object: &'static str,
+    step: Option<&'static str>,
+}
+
+/// s31-s35 were written for survivors of the kill analysis on the fd table, the mm and the lease
+/// list (two threads of one process on one table, a fork racing the parent's munmap and close,
+/// two struct files of one inode changing its lease list, a pin listing racing a close and an
+/// exit, a command racing the close of its own fd): each kills what it was written for, with
+/// the finding the kernel would show. Each is checked on the one cell explored under the one
+/// mutation (a whole `pincheck why` analysis of a cell takes seconds to a minute).
+#[test]
+fn the_fd_table_mm_and_lease_races_kill_the_locks_they_were_written_for() {
+    use pincheck_model::oracle::FindingKind::{
+        Leak, RefTracker, RefcountIncFromZero, UseAfterFree,
+    };
+    let kills = [
+        // The close's clear loses the dup's open_fds bit: exit never closes fd1, kmemleak.
+        Kill {
+            scenario: "s31_dup_vs_close_of_a_mapped_fd",
+            cell: "context@k53",
+            mutation: "lock:close_fd.file_lock@file_lock",
+            kind: Leak,
+            title: "kmemleak: ",
+            object: "file#",
+            step: None,
+        },
+        Kill {
+            scenario: "s31_dup_vs_close_of_a_mapped_fd",
+            cell: "bundle@k56",
+            mutation: "ref:file.f_count@vma",
+            kind: UseAfterFree,
+            title: "BUG: KASAN: use-after-free in rdma_umap_close.vm_file",
+            object: "file#",
+            step: Some("rdma_umap_close.vm_file"),
+        },
+        Kill {
+            scenario: "s33_fork_vs_close_and_munmap",
+            cell: "rfc-v2@k53",
+            mutation: "lock:dup_fd.file_lock@file_lock",
+            kind: RefcountIncFromZero,
+            title: "refcount_t: addition on 0; use-after-free (f_count of file#",
+            object: "file#",
+            step: Some("dup_fd.get_file"),
+        },
+        Kill {
+            scenario: "s33_fork_vs_close_and_munmap",
+            cell: "mm@k56",
+            mutation: "lock:dup_mmap.mmap_sem@mmap_sem",
+            kind: UseAfterFree,
+            title: "BUG: KASAN: use-after-free in rdma_umap_open.opriv",
+            object: "umap_priv#",
+            step: Some("rdma_umap_open.opriv"),
+        },
+        Kill {
+            scenario: "s32_lease_set_and_unlock_vs_close_of_another_lease",
+            cell: "zombie-lease@k53",
+            mutation: "lock:locks_remove_lease.lease_modify@flc_lock",
+            kind: Leak,
+            title: "ref_tracker: 1 leaked reference",
+            object: "file_lock#",
+            step: None,
+        },
+        Kill {
+            scenario: "s34_file_pins_read_vs_close_and_exit",
+            cell: "rfc-v2@k53",
+            mutation: "lock:fp_start.iterate_fd@file_lock",
+            kind: UseAfterFree,
+            title: "BUG: KASAN: use-after-free in fp_start.file",
+            object: "file#",
+            step: Some("fp_start.file"),
+        },
+        Kill {
+            scenario: "s34_file_pins_read_vs_close_and_exit",
+            cell: "mm@k56",
+            mutation: "unless-zero:fp_start.mmget_not_zero",
+            kind: RefTracker,
+            title: "ref_tracker: reference already released",
+            object: "mm#",
+            step: Some("__mmput.mmdrop"),
+        },
+        Kill {
+            scenario: "s35_command_vs_close_of_its_fd",
+            cell: "no-dax-pins@k56",
+            mutation: "ref:file.f_count@task.fdget",
+            kind: Leak,
+            title: "ref_tracker: 1 leaked reference",
+            object: "file#",
+            step: None,
+        },
+    ];
+    for k in kills {
+        let findings = mutant_findings(k.scenario, k.cell, k.mutation);
+        let named = |f: &pincheck_model::oracle::Finding| {
+            f.object.as_deref().is_some_and(|o| o.starts_with(k.object))
+                || (f.kind == Leak
+                    && f.details
+                        .iter()
+                        .any(|d| d.contains(&format!("object {}", k.object))))
+        };
+        let at = |f: &pincheck_model::oracle::Finding| match k.step {
+            Some(step) => f.at_step() == step,
+            None => f.op.is_none(),
+        };
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.kind == k.kind && f.title.starts_with(k.title) && named(f) && at(f)),
+            "{} {} {}: no {:?} `{}` naming {} at {:?}: {findings:#?}",
+            k.scenario,
+            k.cell,
+            k.mutation,
+            k.kind,
+            k.title,
+            k.object,
+            k.step
+        );
+    }
+}
+
+/// Every finding of the counterexamples of one cell explored under one mutation (`PROPOSAL@KERNEL`).
+fn mutant_findings(
+    scenario: &str,
+    cell: &str,
+    mutation: &str,
+) -> Vec<pincheck_model::oracle::Finding> {
+    use pincheck::check::{check, CheckOptions};
+    let (proposal, kernel) = cell.split_once('@').expect("PROPOSAL@KERNEL");
+    let settings = Settings {
+        mutation: Some(pincheck_model::oracle::Mutation::parse(mutation).expect("parses")),
+        ..Settings::default()
+    };
+    let r = check(&CheckOptions {
+        paths: vec![scenarios_dir().join(format!("{scenario}.toml"))],
+        proposals: vec![proposal.into()],
+        kernels: vec![kernel.into()],
+        settings,
+        jobs: 2,
+        shard: None,
+        progress: false,
+        worker_exe: None,
+    })
+    .expect("the scenario loads");
+    r.cells
+        .iter()
+        .flat_map(|c| c.explored.counterexamples.iter())
+        .flat_map(|(_, cx)| cx.findings.iter().cloned())
+        .collect()
+}
+
+/// The back-pointer-free designs list pins through each file's `f_op->show_fdinfo`, a read of
+/// the struct file through the reference the walk took (`procfs.f_op`): without that reference,
+/// s15's close puts the last one and the listing reads the freed file. (`pincheck why` finds it
+/// too, in s11 and s15, at a minute a cell; this explores the one mutant.)
+#[test]
+fn a_pin_listing_without_its_file_reference_reads_a_freed_file() {
+    let findings = mutant_findings(
+        "s15_fd_reuse_vs_file_pins",
+        "bundle@k53",
+        "ref:file.f_count@task.procfs",
+    );
+    let found = findings
+        .iter()
+        .find(|f| {
+            f.kind == pincheck_model::oracle::FindingKind::UseAfterFree
+                && f.at_step() == "procfs.f_op"
+        })
+        .unwrap_or_else(|| panic!("no use-after-free in procfs.f_op: {findings:#?}"));
+    assert_eq!(found.title, "BUG: KASAN: use-after-free in procfs.f_op");
+    assert!(
+        found
+            .object
+            .as_deref()
+            .is_some_and(|o| o.starts_with("file#")),
+        "{found:?}"
+    );
+}

@@ -62,10 +62,18 @@ pub fn mmap_region(
     }
 }
 
-/// `remove_vma`: `vm_ops->close`, then the file's put.
+/// `remove_vma`: `vm_ops->close`, then the file's put. The uverbs close (`rdma_umap_close`)
+/// starts with `vma->vm_file->private_data`: a read of the struct file that only the VMA's own
+/// reference keeps alive once the fd is closed (a checked access, so a VMA that did not count its
+/// reference reads a freed file there).
 fn remove_vma(k: &Kernel, cur: &Task, mm: &Mm, vma: Vma) -> KResult<()> {
-    if let (Some(priv_h), FileKind::Uverbs { ufile }) = (vma.private, k.files.get(vma.file).kind) {
-        rdma_umap_close(k, cur, ufile, priv_h)?;
+    if let Some(priv_h) = vma.private {
+        let file = k
+            .files
+            .deref("rdma_umap_close.vm_file", vma.file, "Read of private_data");
+        if let FileKind::Uverbs { ufile } = file.kind {
+            rdma_umap_close(k, cur, ufile, priv_h)?;
+        }
     }
     fput(k, cur, "remove_vma.fput", vma.file, &vma_holder(mm))
 }
@@ -103,18 +111,17 @@ pub fn exit_mmap(k: &Kernel, cur: &Task, mm_h: Handle<Mm>) -> KResult<()> {
     Ok(())
 }
 
-/// `dup_mmap` at fork: each VMA of the parent is copied into the child's mm, taking a file
-/// reference and running `vm_ops->open` on the copy.
+/// `dup_mmap` at fork: under the parent's `mmap_sem` for write (held for the whole copy, so no
+/// munmap or exit of the parent can remove a VMA being copied or free its `vm_private_data`) and
+/// the child's (not linked in yet), each VMA of the parent is copied into the child's mm, taking
+/// a file reference and running `vm_ops->open` on the copy.
 pub fn dup_mmap(k: &Kernel, cur: &Task, parent: Handle<Mm>, child: Handle<Mm>) -> KResult<()> {
     let pmm = k.mms.get(parent);
     let cmm = k.mms.get(child);
-    let vmas: Vec<Vma> = {
-        let g = pmm.mmap_sem.down_read("dup_mmap.mmap_sem")?;
-        let v = g.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        v
-    };
+    let old = pmm.mmap_sem.down_write("dup_mmap.mmap_sem")?;
+    let vmas: Vec<Vma> = old.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let new = cmm.mmap_sem.down_write("dup_mmap.child_mmap_sem")?;
     for v in vmas {
-        let g = cmm.mmap_sem.down_write("dup_mmap.child_mmap_sem")?;
         get_file(k, "dup_mmap.get_file", v.file, vma_holder(&cmm));
         let private = match (v.private, k.files.get(v.file).kind) {
             (Some(opriv), FileKind::Uverbs { ufile }) => {
@@ -123,7 +130,9 @@ pub fn dup_mmap(k: &Kernel, cur: &Task, parent: Handle<Mm>, child: Handle<Mm>) -
             _ => None,
         };
         let copy = Vma { private, ..v };
-        g.lock().unwrap_or_else(|e| e.into_inner()).push(copy);
+        new.lock().unwrap_or_else(|e| e.into_inner()).push(copy);
     }
+    drop(new);
+    drop(old);
     Ok(())
 }

@@ -322,6 +322,24 @@ impl Oracle {
         }
     }
 
+    /// The fd table of `process` is freed (`put_files_struct` -> `free_fdtable` after exit's
+    /// `close_files`): a reference its slots still hold is held by nothing now. `close_files`
+    /// puts every slot whose number `open_fds` marks, so what is left is a file installed under
+    /// a number the bitmap lost (an allocation or a close that changed `open_fds` without
+    /// `file_lock`): the kernel leaks it, and so does the model (kmemleak at quiescence), where
+    /// the slot would otherwise stay a root of a process that no longer exists.
+    pub fn fd_table_freed(&self, process: &str) {
+        let mut st = self.st();
+        let site = self.site(&st);
+        let in_table = |h: &Holder| matches!(h, Holder::Root(Root::Fd(p, _)) if &**p == process);
+        for m in st.objects.meta.iter_mut().filter(|m| m.free.is_none()) {
+            while let Some(i) = m.holders.iter().position(|(h, _)| in_table(h)) {
+                let (h, _) = m.holders.remove(i);
+                m.released.push((h, site.clone()));
+            }
+        }
+    }
+
     /// Move a reference from one holder to another (a kref handed over, not taken twice). A move
     /// from a holder that has none is a ref_tracker finding.
     pub fn rehold(&self, id: ObjId, from: &Holder, to: Holder) {

@@ -415,7 +415,9 @@ impl super::Proposal for RfcV2 {
                 let Some(f) = target.files.fcheck_files("fp_start.fd", fd) else {
                     continue;
                 };
-                let file = k.files.get(f);
+                // `list_empty_careful(&file->file_pins)`: a read of the struct file, kept alive
+                // by the slot's reference while `file_lock` holds the slot.
+                let file = k.files.deref("fp_start.file", f, "Read of file_pins");
                 let Some(pins) = file.ext.get::<FilePins>() else {
                     continue;
                 };

@@ -160,9 +160,13 @@ pub fn locks_remove_file(k: &Kernel, cur: &Task, file: Handle<File>) -> KResult<
             continue;
         }
         {
+            // lease_modify(fl, F_UNLCK) reads `fl->fl_file` (f_delown, fasync_helper) before
+            // locks_delete_lock_ctx unlinks it: a checked read of the lease, inside the lock.
             let mut list = k.data_files[inode]
                 .flc_lease
                 .lock("locks_remove_lease.lease_modify")?;
+            k.leases
+                .deref("lease_modify.fl_file", lease, "Read of fl_file");
             list.retain(|l| *l != lease);
         }
         locks_free_lock(k, cur, lease)?;

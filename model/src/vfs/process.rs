@@ -208,10 +208,12 @@ pub fn do_exit(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
     r
 }
 
-/// exit_mm, then `close_files` (each slot taken with `xchg`, then `filp_close`), then the task
-/// work. The kernel's `close_files` takes no lock because it runs when the last task using the
+/// exit_mm, then `close_files` (each slot whose number `open_fds` marks taken with `xchg`, then
+/// `filp_close`), the table freed, then the task work. The kernel's `close_files` takes no lock because it runs when the last task using the
 /// table lets go of it; the model's exit is the process's while other scenario threads of it may
-/// still be in a syscall, so it takes `file_lock` to read `open_fds` as every other writer does.
+/// still be in a syscall, so it takes `file_lock` to read `open_fds` as every other writer does (and so orders itself
+/// after a procfs walk of the table under the lock, which the kernel's walk gets by holding the
+/// files_struct).
 fn exit_mm_files(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
     mmput(k, cur, p.mm, &Holder::Root(Root::Mm(Name::clone(&p.name))))?;
     let (_, oracle) = crate::sync::current_oracle();
@@ -234,5 +236,8 @@ fn exit_mm_files(k: &Kernel, cur: &Task, p: &Process) -> KResult<()> {
     for (fd, f) in files {
         fput(k, cur, "close_files.filp_close", f, &fd_holder(p, fd))?;
     }
+    // put_files_struct -> free_fdtable: a slot close_files skipped (its number not in open_fds)
+    // leaks its file.
+    oracle.fd_table_freed(&p.name);
     cur.task_work_run(k)
 }

@@ -79,7 +79,7 @@ fn seq_show_get(
 /// `proc_readfd_common` walks them (`fcheck_files` under `rcu_read_lock`, no lock; the latest
 /// value, see `FilesStruct::fcheck_files`), each file
 /// taken with `get_file_rcu` as `__fget` takes it (what v5.6's `fget_task` does on another task's
-/// table), its handler called, then fput.
+/// table), its handler (`f_op->show_fdinfo`, a checked read of the file) called, then fput.
 pub fn walk_fds_with_refs(
     k: &Kernel,
     cur: &Task,
@@ -94,6 +94,9 @@ pub fn walk_fds_with_refs(
             continue;
         };
         let looked_up = oracle.mark();
+        // The handler is the file's `f_op->show_fdinfo`: a read of the struct file, which only
+        // the reference just taken keeps alive against a concurrent last close.
+        k.files.deref("procfs.f_op", f, "Read of f_op");
         for data in show(k, cur, f)? {
             out.push(PinLine {
                 fd: Some(fd),
