@@ -68,14 +68,11 @@
 //!   uses arc-swap only under the std engine and an engine atomic otherwise.
 //!
 //! What the model leaves out:
-//! - A thread group. `exit` is the whole process's and runs `close_files` at once, while another
-//!   scenario thread acting on the same process may still be in a syscall on its fd table; the
-//!   kernel closes a shared `files_struct` only when its last user lets go (after the sibling's
-//!   syscall returns). So a sibling that installs an fd (open, dup, a receive) after the exit's
-//!   `close_files` leaves it in a freed table, and the leak check reports a leak the kernel
-//!   cannot have (exit racing `dup` of the same process: `kmemleak` of the dup'd file). Until
-//!   the table is closed by its last user, a scenario should not race `exit` with an fd install
-//!   of the same process.
+//! - A thread group. `exit` is the whole process's and runs `close_files` at once, where the
+//!   kernel's `exit_group` lets the group's other threads leave their syscalls and closes a shared
+//!   `files_struct` at its last user. A sibling installing an fd after the exit's `close_files`
+//!   would leave it in a freed table (a leak the kernel cannot have), so the checker refuses a
+//!   scenario whose thread acts as a process another thread exits.
 //! - Memory is never really freed: a freed object's memory stays readable (as freed slab memory
 //!   does) and the oracle says it was freed. After a use-after-free through a reused slot the model
 //!   goes on reading the freed object, not the new occupant (the finding names the alias).

@@ -99,6 +99,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Scenario, ScenarioErrors> {
     let (setup, setup_lines) = read_setup(&mut ctx, top);
     let threads = read_threads(&mut ctx, top, &mut names);
     bind_and_resolve(&mut ctx, &mut names, &setup, &threads);
+    no_thread_group_exits(&mut ctx, &threads);
     let exit_at_quiescence = exit_list(&mut ctx, top, &names);
     let (expect, verdict_lines, goal_lines, expect_line) = expect::read(
         &mut ctx,
@@ -619,6 +620,60 @@ fn exit_list(ctx: &mut Ctx<'_>, top: &DeTable<'_>, names: &Names) -> Vec<String>
         }
     }
     out
+}
+
+/// The process an op acts as (its `process` argument, given or taken from its thread), with the
+/// span to point at.
+fn acting_process(op: &RawOp) -> Option<(&str, Range<usize>)> {
+    op.args
+        .iter()
+        .find(|a| a.name == "process")
+        .map(|a| (a.text.as_str(), a.span.clone()))
+}
+
+/// The model has no thread groups: `exit` is the whole process's and closes its fd table and mm at
+/// once, where the kernel's `exit_group` lets the group's other threads leave their syscalls and
+/// closes a shared `files_struct` at its last user. A scenario thread acting as a process another
+/// thread exits would race that exit in a way the kernel cannot (an fd it installs after the
+/// exit's `close_files` would be reported leaked), so such a scenario is refused, not judged.
+fn no_thread_group_exits(ctx: &mut Ctx<'_>, threads: &[RawThread]) {
+    for (i, t) in threads.iter().enumerate() {
+        for exit in t.ops.iter().flatten().filter(|o| o.spec.keyword == "exit") {
+            let Some((p, _)) = acting_process(exit) else {
+                continue;
+            };
+            for u in threads
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, u)| u)
+            {
+                let sibling = u.ops.iter().flatten().find_map(|o| {
+                    acting_process(o)
+                        .filter(|(q, _)| *q == p)
+                        .map(|(_, span)| (o.spec.keyword, span))
+                });
+                if let Some((keyword, span)) = sibling {
+                    let hint = format!(
+                        "pincheck models no thread group: `exit` closes `{p}`'s fd table and mm at \
+                         once, where the kernel waits for the group's other threads to leave their \
+                         syscalls; give thread `{}` a process of its own, exit `{p}` in thread `{}` \
+                         after its ops, or list `{p}` in `exit_at_quiescence`",
+                        u.name, u.name
+                    );
+                    ctx.error(
+                        span,
+                        format!(
+                            "thread `{}` acts as process `{p}` (`{keyword}`) while thread `{}` \
+                             exits it",
+                            u.name, t.name
+                        ),
+                        Some(hint),
+                    );
+                }
+            }
+        }
+    }
 }
 
 /// Each scope's name (`setup`, then the threads) with its op keywords, for `thread.i.op` labels.

@@ -1189,3 +1189,36 @@ proptest! {
         check_no_panic(&s);
     }
 }
+
+/// A thread acting as a process another thread exits is refused: the model has no thread groups
+/// (its `exit` closes the fd table at once; the kernel waits for the group's other threads), so
+/// the race would be judged on a kernel that cannot run it. The error points at the sibling's
+/// acting process: its op's `process`, or its thread's when the op takes the thread's.
+#[test]
+fn a_thread_acting_as_a_process_another_thread_exits_is_refused() {
+    let exit_in_unplug = edit(
+        r#"ops = [ { op = "remove_device", device = "uverbs0" } ]"#,
+        r#"ops = [ { op = "exit", process = "p0" } ]"#,
+    );
+    let msg = "thread `close` acts as process `p0` (`close`) while thread `unplug` exits it";
+    // The close takes its thread's process: the error is at the thread's `process = "p0"`.
+    let (close_line, _) = pos(&exit_in_unplug, "name = \"close\"");
+    assert_error(
+        &errors(&exit_in_unplug),
+        close_line + 1,
+        11,
+        msg,
+        Some("list `p0` in `exit_at_quiescence`"),
+    );
+    let explicit = exit_in_unplug.replacen(
+        r#"ops = [ { op = "close", fd = "fd0" } ]"#,
+        r#"ops = [ { op = "close", process = "p0", fd = "fd0" } ]"#,
+        1,
+    );
+    let errs = errors(&explicit);
+    let (line, _) = pos(&explicit, r#"{ op = "close", process = "p0""#);
+    let (_, col) = pos(&explicit, r#""p0", fd = "fd0""#);
+    assert_error(&errs, line, col, msg, Some("a process of its own"));
+    // Another process's thread may run beside the exit (admin reads p0's procfs as itself).
+    assert_eq!(errs.len(), 1, "{errs:?}");
+}
