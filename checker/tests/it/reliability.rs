@@ -440,6 +440,11 @@ struct FileGen<'a, 'b> {
     /// A hostile file references unbound names, rebinds names, leaves out required arguments
     /// and uses out-of-range numbers; the others aim to parse.
     hostile: bool,
+    /// Drawing a scenario thread's ops: no `exit` in a file that aims to parse, since another
+    /// thread acting as the exiting process is refused (the model has no thread group) and the
+    /// generator cannot see the other threads' ops yet. Exits stay in the setup and in
+    /// `exit_at_quiescence`; hostile files still draw them anywhere.
+    in_thread: bool,
 }
 
 impl FileGen<'_, '_> {
@@ -479,13 +484,14 @@ impl FileGen<'_, '_> {
     fn spec(&mut self, scope: &Scope) -> &'static pincheck::scenario::OpSpec {
         let mut spec = &OP_SPECS[self.d.below(OP_SPECS.len())];
         for _ in 0..4 {
-            let usable = spec.args.iter().all(|a| {
-                !a.required
-                    || a.name == "as"
-                    || a.name == "kind"
-                    || a.name == "mc"
-                    || !scope.of(kind_key(a.name, spec)).is_empty()
-            });
+            let usable = !(self.in_thread && spec.keyword == "exit")
+                && spec.args.iter().all(|a| {
+                    !a.required
+                        || a.name == "as"
+                        || a.name == "kind"
+                        || a.name == "mc"
+                        || !scope.of(kind_key(a.name, spec)).is_empty()
+                });
             if usable || self.hostile {
                 break;
             }
@@ -569,6 +575,7 @@ fn generated_scenario(choices: &[u32]) -> String {
         d: &mut d,
         fresh: 0,
         hostile,
+        in_thread: false,
     };
     let mut scope = Scope::default();
     let mut out = String::from("format = 1\nname = \"s_gen\"\nsummary = \"generated\"\n");
@@ -611,6 +618,7 @@ fn generated_scenario(choices: &[u32]) -> String {
         .iter()
         .map(|l| l.to_string())
         .collect::<Vec<_>>();
+    g.in_thread = true;
     for t in 0..threads {
         let mut local = scope.clone();
         out.push_str(&format!("\n[[threads]]\nname = \"t{t}\"\n"));
